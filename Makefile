@@ -1,0 +1,33 @@
+# The two front-door commands (README): `make run` and `make test`. Only Python 3.11+ and make needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test data lint bench bench-ingest clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/policy ingest --check data/sources/*
+
+test: $(VENV)/.installed
+	$(BIN)/ruff check policycli tests bench
+	$(BIN)/python -m pytest -q
+
+# Regenerate the bundled structured documents from the bundled texts (review the diff, then commit).
+data: $(VENV)/.installed
+	$(BIN)/policy ingest data/sources/* --out data/measures
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check policycli tests bench
+
+bench-ingest: $(VENV)/.installed
+	$(BIN)/python bench/ingest_speed.py
+
+bench: bench-ingest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

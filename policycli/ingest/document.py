@@ -1,0 +1,259 @@
+"""The ingest pipeline: decoded text → one structured document (a JSON-ready dict)."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from policycli.ingest.layout import Paragraph, paragraphs, raw_lines
+from policycli.ingest.markup import html_lines, markdown_lines
+from policycli.ingest.metadata import Metadata, extract
+from policycli.ingest.patterns import first_sentence
+from policycli.ingest.reconcile import bigrams, reconcile
+from policycli.ingest.structure import Node, build_outline
+from policycli.ingest.units import find_annotations
+from policycli.text import SourceText, fold
+
+FORMAT = "policy-document/1"
+MEASURE_KINDS = ("task", "target", "indicator", "safeguard")
+_TOKEN_PREFIX = {"box": "zl", "attachment": "fj", "bullet": "b", "indicator": "zb"}
+# Unit names in running text (保障措施): "市服务业发展改革工作领导小组", "市发展改革委", "静安区".
+_UNIT_IN_TEXT = re.compile(
+    r"(?<![全本各该城街社园景辖新片地小校])(?:市|区)"
+    r"(?:各相关部门|[\u4e00-\u9fa5]{1,16}?(?:领导小组办公室|领导小组|委员会|管委会|办公室|委|办|局))"
+    r"|(?:黄浦|徐汇|长宁|静安|普陀|虹口|杨浦|闵行|宝山|嘉定|金山|松江|青浦|奉贤|崇明|浦东新)区"
+    r"(?:人民政府|政府|(?=要|应|负责|牵头|会同))"
+)
+# "统筹全区产业布局", "开展统一的企业开办": a suffix that ends a word, or a phrase, not a name.
+_NOT_A_UNIT = re.compile(
+    r"(?:布局|格局|大局|全局|变局|结局|开办|举办|承办|创办|主办|协办|督办|代办|帮办|兴办|筹办|经办|申办)$|[的和与及并对将在为把向从]"
+)
+
+
+def lines_for(text: str, suffix: str):
+    suffix = suffix.lower()
+    if suffix in (".md", ".markdown"):
+        return markdown_lines(text)
+    if suffix in (".html", ".htm"):
+        return html_lines(text)
+    return raw_lines(text)
+
+
+def build_document(source: SourceText, doc_id: str | None = None) -> dict:
+    """Parse one decoded source into the structured document described in the README."""
+    paras, wrapped = paragraphs(lines_for(source.text, source.path.suffix))
+    outline = build_outline(paras, wrapped)
+    root = outline.root
+    warnings: list[str] = []
+    first_heading = min((c.first_line for c in root.children if c.first_line), default=None)
+    preamble = [p for p in paras if first_heading is None or p.last_line < first_heading]
+    meta = extract(preamble, paras, outline.tail)
+
+    body = [n for n in root.walk() if n.marker not in ("root", "attachment") and not _in_attachment(n)]
+    for node in root.walk():
+        if node.marker in ("root", "attachment", "indicator"):
+            continue
+        _take_annotations(node)
+    for owner, table in outline.tables:
+        warnings.extend(table.warnings)
+        candidates = [n for n in body if n.marker not in ("box", "bullet", "indicator", "row") and n.text]
+        reconcile(table, candidates, owner, warnings)
+    for attachment in outline.attachments:
+        if _restates_body(attachment, body):
+            attachment.klass = "summary"
+            warnings.append(
+                f"line {attachment.first_line}: {attachment.printed} restates the body's measures; kept as context, no measures taken from it"
+            )
+
+    doc_id = doc_id or make_doc_id(meta, source.path)
+    measures: list[dict] = []
+    seen: dict[str, int] = {}
+    for node in root.walk():
+        if node is root:
+            continue
+        node.kind = _kind(node)
+        parent_path = node.parent.token if node.parent and node.parent is not root else ""
+        token = _token(node)
+        path = f"{parent_path}.{token}" if parent_path else token
+        if path in seen:
+            seen[path] += 1
+            warnings.append(f"line {node.first_line}: number {node.printed} appears twice under the same heading; second one is {path}-{seen[path]}")
+            path = f"{path}-{seen[path]}"
+        else:
+            seen[path] = 1
+        node.token = path
+        measures.append(_measure_dict(doc_id, node, root))
+    assigned_any = any(m["units"] for m in measures if m["kind"] in MEASURE_KINDS)
+    unassigned = [m for m in measures if m["kind"] == "task" and not m["units"]]
+    if assigned_any:
+        for m in unassigned:
+            warnings.append(f"line {m['lines'][0]}: measure {m['path']} ({m['number']}) has no responsible unit; kept unassigned")
+    return {
+        "format": FORMAT,
+        "id": doc_id,
+        "title": meta.title,
+        "title_source": meta.title_source,
+        "notice_title": meta.notice_title,
+        "doc_number": meta.doc_number,
+        "issuer": meta.issuer,
+        "issuer_source": meta.issuer_source,
+        "level": meta.level,
+        "district": meta.district,
+        "issued_on": meta.issued_on,
+        "issued_on_quote": meta.issued_on_quote,
+        "validity": [v.to_dict() for v in meta.validity],
+        "coordinating_units": _coordinating_units(root),
+        "attachments": outline.attachment_titles,
+        "source": {
+            "file": source.path.name,
+            "sha256": source.sha256,
+            "encoding": source.encoding,
+            "bytes": source.size,
+            "lines": len(source.text.splitlines()),
+            "hard_wrapped": wrapped,
+        },
+        "warnings": warnings,
+        "measures": measures,
+    }
+
+
+def _in_attachment(node: Node) -> bool:
+    return any(a.marker == "attachment" for a in node.ancestors())
+
+
+def _take_annotations(node: Node) -> None:
+    annotations = find_annotations(node.text)
+    if not annotations:
+        return
+    node.units = [u for a in annotations for u in a.units]
+    node.units_raw = " ".join(a.raw for a in annotations)
+    node.open_list = any(a.open_list for a in annotations)
+    for annotation in annotations:
+        node.parts = [p.replace(annotation.raw, "").rstrip() for p in node.parts]
+    node.parts = [p for p in node.parts if p]
+
+
+def _restates_body(attachment: Node, body: list[Node]) -> bool:
+    """An attachment without tables or units whose text is the body's again (附件1 八张牌)."""
+    nodes = [n for n in attachment.walk() if n is not attachment]
+    if not nodes or attachment.tables or any(n.units or n.marker == "row" for n in nodes):
+        return False
+    body_pairs: set[str] = set()
+    for node in body:
+        body_pairs |= bigrams(node.text)
+    own = bigrams("".join(n.text for n in nodes))
+    return bool(own) and len(own & body_pairs) / len(own) >= 0.7
+
+
+def _kind(node: Node) -> str:
+    if node.marker in ("root", "attachment"):
+        return "section"
+    if any(a.klass == "summary" for a in node.ancestors()):
+        return "section"
+    if node.marker == "indicator":
+        return "indicator"
+    structural = [c for c in node.children if c.marker != "box"]
+    if structural and not node.units:
+        return "section"
+    klass = node.section_class()
+    if node.marker == "row" and klass in (None, "background"):
+        klass = "task"
+    if klass == "background":
+        return "section"
+    if klass in ("target", "safeguard"):
+        return klass
+    return "task"
+
+
+def _token(node: Node) -> str:
+    if node.marker in _TOKEN_PREFIX:
+        return f"{_TOKEN_PREFIX[node.marker]}{node.number}"
+    return str(node.number)
+
+
+def short_title(text: str, limit: int = 40) -> str:
+    """The first sentence; a long one is cut at a clause boundary."""
+    folded = fold(text)
+    stop = first_sentence(folded)
+    sentence = text[: stop - 1] if stop > 0 else text
+    sentence = sentence.split("\n", 1)[0].strip()
+    if len(sentence) <= limit:
+        return sentence
+    cut = max((m.end() - 1 for m in re.finditer(r"[,，、]", fold(sentence[:limit]))), default=0)
+    return (sentence[:cut] if cut >= 8 else sentence[:limit]) + "…"
+
+
+def _measure_dict(doc_id: str, node: Node, root: Node) -> dict:
+    title = node.title or short_title(node.text)
+    if node.marker == "attachment":
+        title = node.title or node.printed
+    return {
+        "id": f"{doc_id}/{node.token}",
+        "path": node.token,
+        "number": node.printed,
+        "parent": f"{doc_id}/{node.parent.token}" if node.parent is not None and node.parent is not root else None,
+        "kind": node.kind,
+        "title": short_title(title) if len(title) > 40 else title,
+        "text": node.text,
+        "lines": [node.first_line, node.last_line],
+        "units_raw": node.units_raw,
+        "units": [u.to_dict() for u in node.units],
+        "open_list": node.open_list,
+        "flags": node.flags,
+        "deadline_raw": node.deadline,
+        "indicator": node.indicator,
+    }
+
+
+def _coordinating_units(root: Node) -> list[dict]:
+    """Units named in the safeguard sections' prose, for documents that assign at that level."""
+    found: dict[str, dict] = {}
+    for node in root.walk():
+        if node.section_class() != "safeguard" or node.units:
+            continue
+        for part in node.parts:
+            for m in _UNIT_IN_TEXT.finditer(fold(part)):
+                name = part[m.start() : m.end()]
+                if _NOT_A_UNIT.search(name):
+                    continue
+                found.setdefault(name, {"name": name, "lines": [node.first_line, node.last_line]})
+    return list(found.values())
+
+
+@cache
+def _load_place_names() -> None:
+    """Place names whose first character is a polyphone: 长宁 is cháng níng, not zhǎng níng."""
+    from pypinyin import load_phrases_dict  # only ingest needs pypinyin; loading retrains its segmenter
+
+    load_phrases_dict({"长宁": [["cháng"], ["níng"]], "长宁区": [["cháng"], ["níng"], ["qū"]]})
+
+
+def make_doc_id(meta: Metadata, path: Path) -> str:
+    """A short ASCII id: pinyin initials of the 文号's issuer code + year + number (沪府规〔2020〕24号
+    → hfg-2020-24), else initials of the title's first characters + its year."""
+    from pypinyin import Style, lazy_pinyin
+
+    _load_place_names()
+
+    def initials(text: str) -> str:
+        return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore") if p and p[0].isalnum()).lower()
+
+    if meta.doc_number:
+        m = re.match(r"(.+)〔([0-9]{4})〕([0-9]+)号", meta.doc_number)
+        if m:
+            return f"{initials(m.group(1))}-{m.group(2)}-{m.group(3)}"
+    if meta.title:
+        core = re.sub(r"^关于(印发)?|的通知$", "", meta.title)
+        chars = "".join(re.findall(r"[\u4e00-\u9fa5]", core))[:8]
+        year = re.search(r"((?:19|20)[0-9]{2})\s*年", fold(meta.title))
+        dates = [d for v in meta.validity for d in v.dates]
+        year = year.group(1) if year else (meta.issued_on or (dates[0] if dates else ""))[:4]
+        slug = initials(chars)
+        if slug:
+            return f"{slug}-{year}" if year else slug
+    stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")
+    return stem[:24] or "doc"
+
+
+__all__ = ["build_document", "MEASURE_KINDS", "FORMAT", "Paragraph"]

@@ -1,0 +1,155 @@
+"""From decoded text to logical paragraphs with source line ranges.
+
+Three input shapes reach the parser as the same list of `Paragraph`s:
+
+* plain text, one paragraph per line (most web copies), where a paragraph is sometimes cut
+  in two by a stray line break ("…，统筹" / "推进服务业…", a PDF page break pasted into the page);
+* PDF-extracted text with hard wraps every ~30 characters and a blank line after every line
+  ("１．服务业成为上海经济增量的主导引擎.２０２０年,全市服务" / "" / "业增加值达到…"), with page
+  numbers such as "—７—" between pages;
+* Markdown and HTML, first reduced to lines (headings, paragraphs, table rows as tab-separated
+  cells) by `markup.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from policycli.ingest.patterns import starts_heading
+from policycli.text import fold
+
+# "—７—", "- 12 -", "第3页", "3/20" alone on a line.
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]+\s*[0-9]+\s*[-—–－]+|第\s*[0-9]+\s*页(?:\s*共\s*[0-9]+\s*页)?|[0-9]+\s*/\s*[0-9]+)\s*$")
+_TERMINAL = tuple("。.!！?？；;:：」』”\"）)")
+_OPEN_ENDING = tuple("，,、(（“《")
+_INNER_STOP = re.compile(r"[。!！?？;；]|\.(?![0-9])")
+
+
+@dataclass
+class RawLine:
+    number: int  # 1-based line number in the source file
+    text: str  # original text, without the line break
+
+
+@dataclass
+class Paragraph:
+    first_line: int
+    last_line: int
+    text: str  # original characters, wrapped lines joined
+    folded: str  # fold(text): same length, parse on this
+    width: int  # longest source line in the paragraph (PDF text: tells a box from the body)
+    indented: bool  # the first line started with an indent (ideographic spaces)
+
+
+def raw_lines(text: str) -> list[RawLine]:
+    return [RawLine(i, line) for i, line in enumerate(text.splitlines(), start=1)]
+
+
+def paragraphs(lines: list[RawLine]) -> tuple[list[Paragraph], bool]:
+    """Join wrapped lines into paragraphs; return them and whether the text was hard-wrapped."""
+    content = [ln for ln in lines if ln.text.strip() and not _PAGE_NUMBER.match(fold(ln.text))]
+    if not content:
+        return [], False
+    wrapped = _looks_hard_wrapped(content)
+    lengths = [len(_body(ln.text)) for ln in content]
+    typical = Counter(lengths).most_common(1)[0][0]
+    out: list[Paragraph] = []
+    current: list[RawLine] = []
+    for i, line in enumerate(content):
+        current.append(line)
+        nxt = content[i + 1] if i + 1 < len(content) else None
+        if nxt is None:
+            break
+        if wrapped:
+            local = max(typical, *lengths[max(0, i - 2) : i + 3])
+            join = _joins_wrapped(line.text, nxt.text, lengths[i], local)
+        else:
+            join = _joins_plain(line.text, nxt.text)
+        if not join:
+            out.append(_make(current))
+            current = []
+    if current:
+        out.append(_make(current))
+    return out, wrapped
+
+
+def _body(text: str) -> str:
+    """The line without trailing white space and without a stray leading ASCII space."""
+    return text.rstrip().lstrip(" \t")
+
+
+def _make(lines: list[RawLine]) -> Paragraph:
+    if len(lines) == 1 and "\t" in lines[0].text:
+        # A table row: empty leading and trailing cells are part of its shape.
+        text = lines[0].text.rstrip("\r\n")
+        return Paragraph(lines[0].number, lines[0].number, text, fold(text), len(text.strip()), False)
+    first = lines[0].text.lstrip(" \t")
+    indented = first.startswith("\u3000") or lines[0].text.startswith("    ")
+    parts = [_body(ln.text).strip("\u3000 ") if k else first.rstrip().strip("\u3000 ") for k, ln in enumerate(lines)]
+    text = "".join(_glue(parts))
+    return Paragraph(
+        first_line=lines[0].number,
+        last_line=lines[-1].number,
+        text=text,
+        folded=fold(text),
+        width=max(len(_body(ln.text)) for ln in lines),
+        indented=indented,
+    )
+
+
+def _glue(parts: list[str]):
+    # Chinese wraps need no space; a wrap between two Latin words does ("hard" / "X射线").
+    for k, part in enumerate(parts):
+        if k and parts[k - 1][-1:].isascii() and parts[k - 1][-1:].isalnum() and part[:1].isascii() and part[:1].isalpha():
+            yield " "
+        yield part
+
+
+def _looks_hard_wrapped(content: list[RawLine]) -> bool:
+    """PDF text: most lines are about one width and most lines end mid-sentence."""
+    if len(content) < 20:
+        return False
+    lengths = [len(_body(ln.text)) for ln in content]
+    width, _ = Counter(lengths).most_common(1)[0]
+    near_width = sum(1 for n in lengths if abs(n - width) <= 2)
+    unfinished = sum(1 for ln in content if not fold(_body(ln.text)).endswith(_TERMINAL))
+    return width <= 60 and near_width >= 0.4 * len(content) and unfinished >= 0.5 * len(content)
+
+
+def _joins_wrapped(line: str, nxt: str, length: int, local_width: int) -> bool:
+    """In hard-wrapped text a line cut mid-sentence continues on the next line.
+
+    Justified PDF lines vary by a few characters ("," and "." were full-width in the PDF), so
+    "full" is judged loosely: a line that stops mid-word and is at least 75% of the
+    usual width continues; a line ending a sentence continues only when it is full and
+    the next line neither is indented nor starts a heading.
+    """
+    if nxt.lstrip(" ").startswith("\u3000"):
+        return False  # the next line is indented: a new paragraph
+    folded = fold(_body(line))
+    following = fold(_body(nxt))
+    if _spaced_cells(folded) or _spaced_cells(following):
+        return False  # a table row ("１ 服务业增加值占… ％ 预期性 ７５左右") or a spaced-out header
+    if folded.endswith(_TERMINAL):
+        return length >= local_width - 2 and not starts_heading(following)
+    return length >= 0.75 * local_width or folded.endswith(_OPEN_ENDING)
+
+
+def _spaced_cells(folded: str) -> bool:
+    return len(folded.split()) >= 3
+
+
+def _joins_plain(line: str, nxt: str) -> bool:
+    """In one-paragraph-per-line text, join only a line that was visibly cut mid-sentence."""
+    folded = fold(_body(line)).rstrip("\u3000 ")
+    if not folded or folded.endswith(_TERMINAL) or "\t" in line or "\t" in nxt:
+        return False
+    if starts_heading(fold(_body(nxt)).lstrip("\u3000 ")):
+        return False
+    if folded.endswith(_OPEN_ENDING):
+        return True
+    # A title or heading is short and has no sentence stop inside; a cut paragraph is long or
+    # already holds a sentence ("23、提升园区服务。不断完善园区服务“软”环境，在").
+    return len(folded) >= 40 or bool(_INNER_STOP.search(folded))

@@ -1,0 +1,100 @@
+"""Numbering and heading markers of Chinese policy documents, matched on folded text.
+
+Folded text (see `policycli.text.fold`) has ASCII digits and brackets: "（一）" → "(一)",
+"１．" → "1.", "２、" → "2、".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUMERAL = "[一二三四五六七八九十百零〇]+"
+
+
+def cn_to_int(text: str) -> int | None:
+    """一 → 1, 十二 → 12, 二十 → 20, 一百零五 → 105, 12 → 12; None if not a numeral."""
+    if text.isascii() and text.isdigit():
+        return int(text)
+    if not text or any(c not in CN_DIGITS and c not in "十百" for c in text):
+        return None
+    if all(c in CN_DIGITS for c in text) and len(text) > 1:  # 二〇二一 digit by digit
+        return int("".join(str(CN_DIGITS[c]) for c in text))
+    total, current = 0, 0
+    for char in text:
+        if char == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif char == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = CN_DIGITS[char]
+    return total + current
+
+
+@dataclass(frozen=True)
+class Marker:
+    kind: str  # see MARKERS
+    number: int
+    printed: str  # the marker as printed in the original, e.g. "（一）", "1.", "专栏1"
+    end: int  # offset where the text after the marker starts
+
+
+# Ordered: earlier patterns win (第一章 before 一、, (一) before (1)).
+MARKERS: list[tuple[str, re.Pattern[str]]] = [
+    ("chapter", re.compile(rf"^第\s*({_CN_NUMERAL}|[0-9]+)\s*章\s*")),
+    ("part", re.compile(rf"^第\s*({_CN_NUMERAL}|[0-9]+)\s*节\s*")),
+    ("article", re.compile(rf"^第\s*({_CN_NUMERAL}|[0-9]+)\s*条\s*")),
+    ("box", re.compile(r"^专栏\s*([0-9]+|[一二三四五六七八九十]+)\s*[:：]?\s*")),
+    ("cn", re.compile(rf"^({_CN_NUMERAL})\s*[、.]\s*")),
+    ("cn_paren", re.compile(rf"^\(\s*({_CN_NUMERAL})\s*\)\s*")),
+    ("num", re.compile(r"^([0-9]{1,3})\s*(?:[、]|\.(?![0-9]))\s*")),
+    ("num_paren", re.compile(r"^\(\s*([0-9]{1,3})\s*\)\s*")),
+    ("circled", re.compile(r"^([\u2460-\u2473])\s*")),
+    # "——现代服务业核心功能更加凸显。" (two em dashes; some pages use one long dash)
+    ("bullet", re.compile(r"^(?:——|－－|--|—)(?=[^—\s0-9-])\s*")),
+]
+
+# A standalone attachment header: "附件", "附件 1:", "附件2".
+ATTACHMENT_START = re.compile(r"^附\s*件\s*([0-9]*)\s*[:：]?\s*$")
+# The list of attachments at the end of the body: "附件：上海市…分工表" / "附件：1、…".
+ATTACHMENT_LIST = re.compile(r"^附\s*件\s*[:：]\s*(\S.*)$")
+
+
+def match_marker(folded: str) -> Marker | None:
+    """The heading or list marker at the start of a folded line, if any."""
+    stripped = folded.lstrip("\u3000 \t")
+    offset = len(folded) - len(stripped)
+    for kind, pattern in MARKERS:
+        m = pattern.match(stripped)
+        if not m:
+            continue
+        if kind == "bullet":
+            number = 0
+        elif kind == "circled":
+            number = ord(m.group(1)) - 0x2460 + 1
+        else:
+            parsed = cn_to_int(m.group(1))
+            if parsed is None:
+                continue
+            number = parsed
+        if kind == "cn" and stripped[m.end() - 1 : m.end()] == "." and number > 20:
+            continue  # "一百.": not a heading
+        return Marker(kind, number, stripped[: m.end()].strip(), offset + m.end())
+    return None
+
+
+def starts_heading(folded: str) -> bool:
+    stripped = folded.lstrip("\u3000 \t")
+    return match_marker(stripped) is not None or bool(ATTACHMENT_START.match(stripped))
+
+
+SENTENCE_END = re.compile(r"[。!！?？]|\.(?![0-9])|;|；")
+
+
+def first_sentence(folded: str) -> int:
+    """Offset just after the first sentence stop, or -1 if there is none."""
+    m = SENTENCE_END.search(folded)
+    return m.end() if m else -1

@@ -1,0 +1,68 @@
+"""`policy ingest`: parse every file first, then write them all, each atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from policycli.errors import BadInput
+from policycli.ingest import MEASURE_KINDS, ingest_path
+
+
+def to_json(document: dict) -> str:
+    """The structured file's bytes: stable key order, one measure per few lines, UTF-8 Chinese."""
+    text = json.dumps(document, ensure_ascii=False, indent=1)
+    # Line ranges on one line ("lines": [107, 107]) keep the file short enough to review.
+    return re.sub(r"\[\s+(-?[0-9]+),\s+(-?[0-9]+)\s+\]", r"[\1, \2]", text) + "\n"
+
+
+def summary(document: dict) -> str:
+    kinds = Counter(m["kind"] for m in document["measures"] if m["kind"] in MEASURE_KINDS)
+    counted = ", ".join(f"{kinds[k]} {k}{'s' if kinds[k] != 1 else ''}" for k in MEASURE_KINDS if kinds[k])
+    unassigned = sum(1 for m in document["measures"] if m["kind"] in MEASURE_KINDS and not m["units"])
+    return (
+        f"{document['id']}: {document['title'] or '(untitled)'} — {counted or 'no measures'}; "
+        f"{unassigned} without a responsible unit; {len(document['warnings'])} warnings"
+    )
+
+
+def ingest_files(files: list[Path], out_dir: Path, check: bool, encoding: str | None, doc_id: str | None) -> list[dict]:
+    if doc_id and len(files) != 1:
+        raise BadInput("--id names one document; pass exactly one file with it")
+    documents = [ingest_path(f, encoding=encoding, doc_id=doc_id) for f in files]
+    ids = Counter(d["id"] for d in documents)
+    clashes = [i for i, n in ids.items() if n > 1]
+    if clashes:
+        raise BadInput(f"two inputs give the same document id {clashes[0]}; ingest them separately with --id")
+    for document in documents:
+        print(summary(document), file=sys.stderr)
+        for warning in document["warnings"]:
+            print(f"  warning: {warning}", file=sys.stderr)
+    if check:
+        return documents
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BadInput(f"{out_dir}: not a directory")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for document in documents:
+        write_atomically(out_dir / f"{document['id']}.json", to_json(document))
+    print(f"wrote {len(documents)} file{'s' if len(documents) != 1 else ''} to {out_dir}", file=sys.stderr)
+    return documents
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside `path` and rename it over: never a half-written file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

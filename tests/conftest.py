@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import csv
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from policycli.ingest import ingest_path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ROOT / "data" / "sources"
+GOLD = Path(__file__).resolve().parent / "gold"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@cache
+def seed(prefix: str) -> dict:
+    """The structured document of the seed whose file name starts with `prefix` ("001")."""
+    (path,) = SOURCES.glob(f"{prefix}_*.txt")
+    return ingest_path(path)
+
+
+def by_path(document: dict) -> dict[str, dict]:
+    return {m["path"]: m for m in document["measures"]}
+
+
+def gold_rows(name: str) -> list[dict]:
+    with (GOLD / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    """Never touch the user's database or clock from a test."""
+    monkeypatch.setenv("POLICY_DB", str(tmp_path / "policy.db"))
+    monkeypatch.setenv("POLICY_TODAY", "2021-07-01")

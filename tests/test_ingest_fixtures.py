@@ -1,0 +1,56 @@
+"""Small hand-made documents in the shapes the seeds lack (tests/fixtures), against hand-written gold."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+from conftest import FIXTURES, GOLD
+
+from policycli.ingest import ingest_path
+
+CASES = sorted(p.name for p in FIXTURES.iterdir())
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_fixture_matches_gold(name):
+    gold = json.loads((GOLD / "fixtures" / f"{name}.json").read_text(encoding="utf-8"))
+    document = ingest_path(FIXTURES / name)
+    for key in ("doc_number", "level", "district", "issued_on"):
+        assert document[key] == gold[key], key
+    assert sorted({d for v in document["validity"] for d in v["dates"]}) == sorted(gold["validity_dates"])
+    measures = {m["path"]: m for m in document["measures"] if m["kind"] != "section"}
+    assert dict(Counter(m["kind"] for m in measures.values())) == gold["counts"]
+    assert sorted(measures) == sorted(gold["measures"])
+    for path, expected in gold["measures"].items():
+        measure = measures[path]
+        assert measure["kind"] == expected["kind"], path
+        assert [[u["printed"], u["role"]] for u in measure["units"]] == expected["units"], path
+        assert measure["open_list"] == expected["open_list"], path
+
+
+def test_gb18030_characters_outside_gbk_survive():
+    document = ingest_path(FIXTURES / "district_gb18030.txt")
+    assert document["source"]["encoding"] == "gb18030"
+    text = "".join(m["text"] for m in document["measures"])
+    assert "𠀾" in text and "䶮" in text
+
+
+def test_utf16_with_bom_is_read():
+    document = ingest_path(FIXTURES / "utf16.txt")
+    assert document["source"]["encoding"] == "utf-16"
+    assert document["doc_number"] == "黄府办发〔2023〕15号"
+
+
+def test_html_page_noise_is_dropped():
+    document = ingest_path(FIXTURES / "page.html")
+    text = "".join(m["text"] for m in document["measures"])
+    assert "<" not in text and "function" not in text and "&ldquo;" not in text
+    assert document["title"] == "上海市推动工业互联网创新发展若干措施"
+
+
+def test_nested_brackets_keep_one_unit():
+    document = ingest_path(FIXTURES / "lead_co.txt")
+    printed = [u["printed"] for m in document["measures"] for u in m["units"]]
+    assert "市交通委（市道运局）" in printed

@@ -1,0 +1,45 @@
+"""Properties that hold for any document: stable ids, no knowledge of the seeds."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+from conftest import ROOT, SOURCES
+
+from policycli.ingest import ingest_path
+
+
+def test_reingest_gives_the_same_ids(tmp_path):
+    (source,) = SOURCES.glob("001_*.txt")
+    first = ingest_path(source)
+    second = ingest_path(source)
+    assert [m["id"] for m in first["measures"]] == [m["id"] for m in second["measures"]]
+
+
+def test_corrected_text_keeps_ids(tmp_path):
+    """Fixing typos in the table and a file name change do not move any measure's id."""
+    (source,) = SOURCES.glob("001_*.txt")
+    corrected = tmp_path / "corrected.txt"
+    text = source.read_text(encoding="utf-8")
+    corrected.write_text(text.replace("市房城乡建设管理委", "市住房城乡建设管理委").replace("长宁区区政府", "长宁区政府"), encoding="utf-8")
+    before, after = ingest_path(source), ingest_path(corrected)
+    assert [m["id"] for m in before["measures"]] == [m["id"] for m in after["measures"]]
+    assert after["id"] == before["id"]
+
+
+def test_the_parser_does_not_know_the_seeds():
+    names = [p.name for p in SOURCES.iterdir()]
+    stems = [re.sub(r"^[0-9]+_", "", n.rsplit(".", 1)[0]) for n in names]
+    code = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "policycli").rglob("*.py"))
+    for needle in names + stems:
+        assert needle not in code
+    for title in ("服务贸易创新发展试点", "现代服务业发展", "国际一流营商环境", "静安区国家服务业综合改革"):
+        assert title not in code
+
+
+def test_copied_seed_parses_the_same_under_another_name(tmp_path):
+    (source,) = SOURCES.glob("004_*.txt")
+    copy = tmp_path / "whatever.txt"
+    shutil.copy(source, copy)
+    assert ingest_path(copy)["measures"] == ingest_path(source)["measures"]
