@@ -24,7 +24,7 @@ from policycli.text import fold
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]+\s*[0-9]+\s*[-—–－]+|第\s*[0-9]+\s*页(?:\s*共\s*[0-9]+\s*页)?|[0-9]+\s*/\s*[0-9]+)\s*$")
 _TERMINAL = tuple("。.!！?？；;:：」』”\"）)")
 _OPEN_ENDING = tuple("，,、(（“《")
-_INNER_STOP = re.compile(r"[。!！?？;；]|\.(?![0-9])")
+_INNER_STOP = re.compile(r"[。!！?？;；]|(?<![0-9])\.|\.(?![0-9])")
 
 
 @dataclass

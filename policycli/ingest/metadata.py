@@ -212,7 +212,7 @@ def validity_sentences(paragraphs: list[Paragraph]) -> list[DateSentence]:
 
 def _sentences(folded: str):
     start = 0
-    for m in re.finditer(r"[。!！?？;；]|\.(?![0-9])", folded):
+    for m in re.finditer(r"[。!！?？;；]|(?<![0-9])\.|\.(?![0-9])", folded):
         yield start, m.end()
         start = m.end()
     if start < len(folded):

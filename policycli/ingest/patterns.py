@@ -91,7 +91,8 @@ def starts_heading(folded: str) -> bool:
     return match_marker(stripped) is not None or bool(ATTACHMENT_START.match(stripped))
 
 
-SENTENCE_END = re.compile(r"[。!！?？]|\.(?![0-9])|;|；")
+# "." ends a sentence in PDF text ("引擎.２０２０年") unless it is a decimal point ("7.1").
+SENTENCE_END = re.compile(r"[。!！?？;；]|(?<![0-9])\.|\.(?![0-9])")
 
 
 def first_sentence(folded: str) -> int:
