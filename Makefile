@@ -11,7 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 run: $(VENV)/.installed
-	$(BIN)/policy ingest --check data/sources/*
+	$(BIN)/policy tasks --agency 市商务委
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check policycli tests bench

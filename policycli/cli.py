@@ -1,4 +1,8 @@
-"""The `policy` command line: parse options, call one library function, render. Nothing else."""
+"""The `policy` command line: parse options, call one library function, render. Nothing else.
+
+Heavy modules (sqlite-utils, rich tables, the parser) are imported inside the commands that use
+them, so `policy --help` and every command start fast.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,16 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
+
+DbOption = Annotated[Path | None, typer.Option("--db", help="Database file (default: $POLICY_DB, else the user data directory).")]
+TodayOption = Annotated[str | None, typer.Option("--today", help="Pretend today is YYYY-MM-DD (default: $POLICY_TODAY, else the clock).")]
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, csv, json or md.")]
+AgencyOption = Annotated[str | None, typer.Option("--agency", "-a", help="Responsible unit, e.g. 市商务委.")]
+ByOption = Annotated[str | None, typer.Option("--by", help="Who records this (default: your login name).")]
+NoteOption = Annotated[str | None, typer.Option("--note", "-n", help="A note for the record, e.g. 已报送.")]
+EvidenceOption = Annotated[str | None, typer.Option("--evidence", "-e", help="A URL or file path that shows the work.")]
 
 
 @app.callback()
@@ -24,11 +37,15 @@ def _root() -> None:
     """A compliance checklist for Chinese government policy documents."""
 
 
-def _err(message: str) -> None:
-    from rich.console import Console
-    from rich.markup import escape
+def _open(db: Path | None):
+    from policycli.load import open_checklist
+    from policycli.paths import database_path
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(message)}")
+    return open_checklist(database_path(db))
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
 
 
 @app.command()
@@ -45,25 +62,195 @@ def ingest(
     ingest_files(files, out_dir=out, check=check, encoding=encoding, doc_id=doc_id)
 
 
+@app.command()
+def load(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Structured files or directories (default: the bundled documents).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Load or refresh structured documents; recorded progress is kept. Example: policy load data/measures"""
+    from policycli.load import load_files
+    from policycli.paths import bundled_measures_dir, database_path
+    from policycli.store import connect
+
+    database = connect(database_path(db))
+    for result in load_files(database, list(paths) if paths else [bundled_measures_dir()]):
+        if result.unchanged:
+            _say(f"{result.doc_id}: unchanged")
+        else:
+            _say(f"{result.doc_id}: {result.added} added, {result.updated} updated, {result.obsoleted} obsolete")
+
+
+@app.command()
+def tasks(
+    agency: AgencyOption = None,
+    doc: Annotated[str | None, typer.Option("--doc", "-d", help="Only this document (its id).")] = None,
+    status: Annotated[str, typer.Option("--status", "-s", help="open (default), all, todo, doing, done, blocked or n/a.")] = "open",
+    kind: Annotated[str | None, typer.Option("--kind", "-k", help="task, target, indicator or safeguard.")] = None,
+    unassigned: Annotated[bool, typer.Option("--unassigned", help="Only measures with no responsible unit.")] = False,
+    search: Annotated[str | None, typer.Option("--search", "-q", help="Words that must appear (Chinese full text).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include measures removed from their document (obsolete).")] = False,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+    today: TodayOption = None,
+) -> None:
+    """List measures, e.g. one agency's open ones. Example: policy tasks --agency 市商务委"""
+    from policycli import views
+    from policycli.checklist import TaskQuery, list_tasks
+    from policycli.paths import today as resolve_today
+
+    resolve_today(today)
+    query = TaskQuery(agency=agency, doc=doc, status=status, kind=kind, unassigned=unassigned, search=search, include_obsolete=all_)
+    rows = list_tasks(_open(db), query)
+    views.tasks(rows, fmt, agency=agency)
+
+
+@app.command()
+def show(
+    measure_id: Annotated[str, typer.Argument(help="Measure id, e.g. hfg-2020-24/2.2.5.17")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    db: DbOption = None,
+) -> None:
+    """Show a measure: full text, source lines, every agency's status, history. Example: policy show hfg-2020-24/2.2.5.17"""
+    from policycli import views
+    from policycli.checklist import measure_detail
+
+    views.detail(measure_detail(_open(db), measure_id), fmt)
+
+
+def _mark(measure_id: str, status: str, agency: str | None, note: str | None, evidence: str | None, by: str | None, db: Path | None) -> None:
+    from policycli.checklist import mark as record
+
+    event = record(_open(db), measure_id, status, agency=agency, note=note, evidence=evidence, by=by)
+    who = event["agency"] or "unassigned"
+    _say(f"{event['measure_id']} [{who}]: {event['before']} → {event['after']}")
+
+
+@app.command()
+def done(measure_id: str, agency: AgencyOption = None, note: NoteOption = None, evidence: EvidenceOption = None, by: ByOption = None, db: DbOption = None) -> None:
+    """Mark your part of a measure done. Example: policy done hfg-2020-24/2.1.1.2 --agency 市商务委 --note 已报送"""
+    _mark(measure_id, "done", agency, note, evidence, by, db)
+
+
+@app.command()
+def start(measure_id: str, agency: AgencyOption = None, note: NoteOption = None, evidence: EvidenceOption = None, by: ByOption = None, db: DbOption = None) -> None:
+    """Mark your part of a measure in progress. Example: policy start hfg-2020-24/2.1.1.2 --agency 市商务委"""
+    _mark(measure_id, "doing", agency, note, evidence, by, db)
+
+
+@app.command()
+def block(measure_id: str, agency: AgencyOption = None, note: NoteOption = None, evidence: EvidenceOption = None, by: ByOption = None, db: DbOption = None) -> None:
+    """Mark your part of a measure blocked. Example: policy block hfg-2020-24/2.1.1.2 --agency 市商务委 --note 待国家部委批复"""
+    _mark(measure_id, "blocked", agency, note, evidence, by, db)
+
+
+@app.command()
+def reopen(measure_id: str, agency: AgencyOption = None, note: NoteOption = None, evidence: EvidenceOption = None, by: ByOption = None, db: DbOption = None) -> None:
+    """Set your part of a measure back to todo. Example: policy reopen hfg-2020-24/2.1.1.2 --agency 市商务委"""
+    _mark(measure_id, "todo", agency, note, evidence, by, db)
+
+
+@app.command("mark")
+def mark_command(
+    measure_id: str,
+    status: Annotated[str, typer.Option("--status", "-s", help="todo, doing, done, blocked or n/a.")],
+    agency: AgencyOption = None,
+    note: NoteOption = None,
+    evidence: EvidenceOption = None,
+    by: ByOption = None,
+    db: DbOption = None,
+) -> None:
+    """Set your part of a measure to any status. Example: policy mark hfg-2020-24/2.1.1.2 --agency 市商务委 --status n/a"""
+    _mark(measure_id, status, agency, note, evidence, by, db)
+
+
+@app.command()
+def undo(agency: AgencyOption = None, by: ByOption = None, db: DbOption = None) -> None:
+    """Revert the last recorded change (or the agency's own last one). Example: policy undo"""
+    from policycli.checklist import undo as revert
+
+    result = revert(_open(db), agency=agency, by=by)
+    _say(f"undid change {result['undone']}: {result['measure_id']} [{result['agency'] or 'unassigned'}] {result['was']} → {result['status']}")
+
+
+@app.command()
+def history(
+    measure_id: Annotated[str | None, typer.Argument(help="Only this measure.")] = None,
+    agency: AgencyOption = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many changes, newest first.")] = 50,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """List recorded changes, newest first. Example: policy history hfg-2020-24/2.1.1.2"""
+    from policycli import views
+    from policycli.checklist import history as changes
+
+    views.history(changes(_open(db), measure_id, agency=agency, limit=limit), fmt)
+
+
+@app.command()
+def docs(fmt: FormatOption = "table", db: DbOption = None, today: TodayOption = None) -> None:
+    """List the loaded documents. Example: policy docs --format json"""
+    from policycli import views
+    from policycli.checklist import list_documents
+    from policycli.paths import today as resolve_today
+
+    resolve_today(today)
+    views.documents(list_documents(_open(db)), fmt)
+
+
+@app.command()
+def stats(fmt: FormatOption = "table", db: DbOption = None) -> None:
+    """Progress per agency and per document. Example: policy stats"""
+    from policycli import views
+    from policycli.checklist import statistics
+
+    views.statistics(statistics(_open(db)), fmt)
+
+
+@app.command()
+def export(
+    agency: AgencyOption = None,
+    doc: Annotated[str | None, typer.Option("--doc", "-d", help="Only this document (its id).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv (default), json, md or table.")] = "csv",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --output file.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Include obsolete measures.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Export the ledger, one row per measure and unit. Example: policy export --agency 市商务委 -o 台账.csv"""
+    from policycli import views
+    from policycli.checklist import ledger
+
+    views.check_output(output, force)
+    views.ledger(ledger(_open(db), agency=agency, doc=doc, include_obsolete=all_), fmt, output)
+    if output is not None:
+        _say(f"wrote {output}")
+
+
+def _err(message: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(message)}")
+
+
 def main() -> None:
     """Console entry point: run the app and turn library errors into one line + an exit code."""
+    import click
+
     try:
         app(standalone_mode=False)
     except PolicyError as exc:
         _err(str(exc))
         sys.exit(exc.exit_status)
-    except KeyboardInterrupt:
-        _err("interrupted")
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        _err("interrupted; nothing was half-written")
         sys.exit(ExitStatus.INTERRUPTED)
-    except Exception as exc:  # click's own usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            _err(exc.format_message())
-            sys.exit(ExitStatus.BAD_INPUT)
-        if isinstance(exc, click.exceptions.Abort):
-            _err("interrupted")
-            sys.exit(ExitStatus.INTERRUPTED)
-        raise
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        _err(exc.format_message())
+        sys.exit(ExitStatus.BAD_INPUT)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(ExitStatus.OK)

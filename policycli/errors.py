@@ -27,3 +27,13 @@ class BadInput(PolicyError):
     """The input (a file, an option) cannot be used."""
 
     exit_status = ExitStatus.BAD_INPUT
+
+
+class DatabaseBusy(PolicyError):
+    """Another process held the database lock longer than the busy timeout."""
+
+    exit_status = ExitStatus.DATABASE_BUSY
+
+
+class NotFound(BadInput):
+    """A measure, document or agency that does not exist (the message suggests the nearest)."""

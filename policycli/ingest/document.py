@@ -180,7 +180,7 @@ def short_title(text: str, limit: int = 40) -> str:
     sentence = sentence.split("\n", 1)[0].strip()
     if len(sentence) <= limit:
         return sentence
-    cut = max((m.end() - 1 for m in re.finditer(r"[,，、]", fold(sentence[:limit]))), default=0)
+    cut = max((m.end() - 1 for m in re.finditer(r"[,，;；]", fold(sentence[:limit]))), default=0)
     return (sentence[:cut] if cut >= 8 else sentence[:limit]) + "…"
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 from policycli.errors import BadInput
+from policycli.files import write_atomically
 from policycli.ingest import MEASURE_KINDS, ingest_path
 
 
@@ -52,17 +51,3 @@ def ingest_files(files: list[Path], out_dir: Path, check: bool, encoding: str | 
         write_atomically(out_dir / f"{document['id']}.json", to_json(document))
     print(f"wrote {len(documents)} file{'s' if len(documents) != 1 else ''} to {out_dir}", file=sys.stderr)
     return documents
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path` and rename it over: never a half-written file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

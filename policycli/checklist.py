@@ -1,0 +1,387 @@
+"""The checklist: what each agency must do, what it has done, and the record of every change.
+
+A measure is co-owned by its responsible units; each marks its own part (an assignment). The
+measure's overall status follows from its parts: done when every part is done (or n/a),
+blocked when any is blocked, doing once any has started. A measure with no responsible unit has
+one part of its own, under the agency "" (shown as "unassigned").
+"""
+
+from __future__ import annotations
+
+import difflib
+import getpass
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+from policycli.errors import BadInput, NotFound
+from policycli.ingest import MEASURE_KINDS
+from policycli.store import write_transaction
+
+STATUSES = ("todo", "doing", "done", "blocked", "n/a")
+FINISHED = ("done", "n/a")
+STATUS_FILTERS = ("open", "all", *STATUSES)
+UNASSIGNED = ""
+_KINDS_SQL = ", ".join(f"'{k}'" for k in MEASURE_KINDS)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in cron's empty environment
+        return os.environ.get("USER") or "unknown"
+
+
+def overall_status(statuses: list[str]) -> str:
+    if not statuses:
+        return "todo"
+    if all(s in FINISHED for s in statuses):
+        return "n/a" if all(s == "n/a" for s in statuses) else "done"
+    if "blocked" in statuses:
+        return "blocked"
+    if any(s in ("doing", "done", "n/a") for s in statuses):
+        return "doing"
+    return "todo"
+
+
+def progress_text(statuses: list[str]) -> str:
+    return f"{sum(1 for s in statuses if s in FINISHED)}/{len(statuses)}"
+
+
+# --- agencies ------------------------------------------------------------------------------
+
+
+def known_agencies(db: sqlite_utils.Database) -> list[str]:
+    return [r[0] for r in db.conn.execute("SELECT DISTINCT agency FROM assignments WHERE obsolete = 0 AND agency != '' ORDER BY agency")]
+
+
+def resolve_agency(db: sqlite_utils.Database, name: str) -> str:
+    """The agency as stored, or NotFound with the nearest names (exact names until the registry lands)."""
+    name = name.strip()
+    hit = db.conn.execute("SELECT 1 FROM assignments WHERE agency = ? LIMIT 1", [name]).fetchone()
+    if hit:
+        return name
+    names = known_agencies(db)
+    near = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
+    near += [n for n in names if name in n and n not in near][: 3 - len(near)] if len(near) < 3 else []
+    hint = f"; did you mean {' or '.join(near)}?" if near else "; `policy stats` lists the agencies"
+    raise NotFound(f"unknown agency {name!r}{hint}")
+
+
+# --- measures ------------------------------------------------------------------------------
+
+
+def resolve_measure(db: sqlite_utils.Database, measure_id: str) -> dict:
+    """A measure row by id, or NotFound with the nearest ids."""
+    measure_id = measure_id.strip()
+    row = db.conn.execute("SELECT * FROM measures WHERE id = ?", [measure_id]).fetchone()
+    if row:
+        return _row(db, row)
+    doc = measure_id.split("/", 1)[0]
+    pool = [r[0] for r in db.conn.execute(f"SELECT id FROM measures WHERE doc_id = ? AND kind IN ({_KINDS_SQL})", [doc])]
+    if not pool:
+        docs = [r[0] for r in db.conn.execute("SELECT id FROM documents")]
+        near_docs = difflib.get_close_matches(doc, docs, n=3, cutoff=0.3)
+        hint = f"; documents: {', '.join(near_docs or docs[:5])}" if docs else ""
+        raise NotFound(f"no measure {measure_id!r}{hint}")
+    near = difflib.get_close_matches(measure_id, pool, n=3, cutoff=0.5)
+    suffix = [p for p in pool if p.endswith("." + measure_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])][:3]
+    hint = near or suffix
+    raise NotFound(f"no measure {measure_id!r}" + (f"; did you mean {' or '.join(hint)}?" if hint else ""))
+
+
+def _row(db: sqlite_utils.Database, row: tuple, cursor_description=None) -> dict:
+    columns = [d[0] for d in (cursor_description or db.conn.execute("SELECT * FROM measures LIMIT 0").description)]
+    return dict(zip(columns, row, strict=True))
+
+
+@dataclass
+class TaskQuery:
+    agency: str | None = None
+    doc: str | None = None
+    status: str = "open"
+    kind: str | None = None
+    unassigned: bool = False
+    search: str | None = None
+    include_obsolete: bool = False
+    limit: int | None = None
+
+
+def list_tasks(db: sqlite_utils.Database, query: TaskQuery) -> list[dict]:
+    """Measures matching `query`, due date first, then document order."""
+    if query.status not in STATUS_FILTERS:
+        raise BadInput(f"unknown status {query.status!r}; use one of {', '.join(STATUS_FILTERS)}")
+    if query.kind and query.kind not in MEASURE_KINDS:
+        raise BadInput(f"unknown kind {query.kind!r}; use one of {', '.join(MEASURE_KINDS)}")
+    where = [f"m.kind IN ({_KINDS_SQL})"]
+    params: list = []
+    joins = ""
+    agency = resolve_agency(db, query.agency) if query.agency else None
+    if query.unassigned:
+        agency = UNASSIGNED
+    if agency is not None:
+        joins = "JOIN assignments own ON own.measure_id = m.id AND own.agency = ? LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency"
+        params.append(agency)
+        if not query.include_obsolete:
+            where.append("own.obsolete = 0")
+    if not query.include_obsolete:
+        where.append("m.obsolete = 0")
+    if query.doc:
+        found = db.conn.execute("SELECT 1 FROM documents WHERE id = ?", [query.doc]).fetchone()
+        if not found:
+            docs = [r[0] for r in db.conn.execute("SELECT id FROM documents ORDER BY id")]
+            near = difflib.get_close_matches(query.doc, docs, n=3, cutoff=0.3)
+            raise NotFound(f"unknown document {query.doc!r}; " + (f"did you mean {' or '.join(near)}?" if near else f"documents: {', '.join(docs)}"))
+        where.append("m.doc_id = ?")
+        params.append(query.doc)
+    if query.kind:
+        where.append("m.kind = ?")
+        params.append(query.kind)
+    for term in (query.search or "").split():
+        if len(term) >= 3:
+            # FTS5 trigram finds 3+ character terms; quoted as a phrase so 、 and quotes are literal.
+            where.append("m.id IN (SELECT measure_id FROM measures_fts WHERE measures_fts MATCH ?)")
+            params.append('"' + term.replace('"', '""') + '"')
+        else:
+            # 1–2 character terms (智能, 局) are below the trigram size: scan with LIKE.
+            where.append("(m.title LIKE ? ESCAPE '\\' OR m.text LIKE ? ESCAPE '\\')")
+            like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [like, like]
+    own_status = ", coalesce(op.status, 'todo') AS agency_status, own.role AS agency_role" if agency is not None else ""
+    sql = f"""
+        SELECT m.id, m.doc_id, m.number, m.kind, m.title, m.text, m.due, m.obsolete, m.seq, m.path{own_status},
+               (SELECT json_group_array(json_array(a.agency, coalesce(p.status, 'todo')))
+                  FROM (SELECT * FROM assignments WHERE measure_id = m.id AND obsolete = 0 ORDER BY seq) a
+                  LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency) AS parts
+        FROM measures m {joins}
+        WHERE {' AND '.join(where)}
+        ORDER BY m.due IS NULL, m.due, m.doc_id, m.seq
+    """
+    rows = []
+    for record in db.conn.execute(sql, params):
+        columns = ["id", "doc", "number", "kind", "title", "text", "due", "obsolete", "seq", "path"]
+        if agency is not None:
+            columns += ["agency_status", "agency_role"]
+        item = dict(zip(columns + ["parts"], record, strict=True))
+        parts = json.loads(item.pop("parts") or "[]")
+        statuses = [s for _, s in parts]
+        item["agencies"] = [a for a, _ in parts if a]
+        item["status"] = overall_status(statuses)
+        item["progress"] = progress_text(statuses)
+        item["obsolete"] = bool(item["obsolete"])
+        chosen = item.get("agency_status", item["status"])
+        if query.status == "open" and chosen in FINISHED:
+            continue
+        if query.status not in ("open", "all") and chosen != query.status:
+            continue
+        rows.append(item)
+        if query.limit and len(rows) >= query.limit:
+            break
+    return rows
+
+
+def measure_detail(db: sqlite_utils.Database, measure_id: str) -> dict:
+    """Everything `policy show` prints about one measure."""
+    measure = resolve_measure(db, measure_id)
+    conn = db.conn
+    document = dict(zip(["id", "title", "doc_number", "source_file"], conn.execute(
+        "SELECT id, title, doc_number, source_file FROM documents WHERE id = ?", [measure["doc_id"]]).fetchone(), strict=True))
+    parts = [
+        dict(zip(["agency", "printed", "role", "status", "note", "evidence", "by", "at"], r, strict=True))
+        for r in conn.execute(
+            "SELECT a.agency, a.printed, a.role, coalesce(p.status, 'todo'), p.note, p.evidence, p.by, p.at FROM assignments a "
+            "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency "
+            "WHERE a.measure_id = ? AND a.obsolete = 0 ORDER BY a.seq",
+            [measure["id"]],
+        )
+    ]
+    parents = []
+    parent = measure["parent_id"]
+    while parent:
+        row = conn.execute("SELECT id, number, title, parent_id FROM measures WHERE id = ?", [parent]).fetchone()
+        if not row:
+            break
+        parents.insert(0, {"id": row[0], "number": row[1], "title": row[2]})
+        parent = row[3]
+    statuses = [p["status"] for p in parts]
+    return {
+        "measure": measure,
+        "document": document,
+        "parents": parents,
+        "parts": parts,
+        "status": overall_status(statuses),
+        "progress": progress_text(statuses),
+        "history": history(db, measure["id"]),
+    }
+
+
+# --- marking -------------------------------------------------------------------------------
+
+
+def mark(
+    db: sqlite_utils.Database,
+    measure_id: str,
+    status: str,
+    agency: str | None = None,
+    note: str | None = None,
+    evidence: str | None = None,
+    by: str | None = None,
+) -> dict:
+    """Record `agency`'s status on a measure; returns the event."""
+    if status not in STATUSES:
+        raise BadInput(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+    measure = resolve_measure(db, measure_id)
+    if measure["kind"] not in MEASURE_KINDS:
+        raise BadInput(f"{measure['id']} is a heading ({measure['title']}), not a measure; `policy tasks --doc {measure['doc_id']}` lists its measures")
+    assigned = [r[0] for r in db.conn.execute("SELECT agency FROM assignments WHERE measure_id = ? AND obsolete = 0 ORDER BY seq", [measure["id"]])]
+    key = _assignment_key(db, measure, assigned, agency)
+    by = by or current_user()
+    at = now_iso()
+    with write_transaction(db):
+        before = db.conn.execute("SELECT status, note, evidence FROM progress WHERE measure_id = ? AND agency = ?", [measure["id"], key]).fetchone()
+        db.conn.execute(
+            "INSERT INTO progress (measure_id, agency, status, note, evidence, by, at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (measure_id, agency) DO UPDATE SET status = excluded.status, note = excluded.note, "
+            "evidence = excluded.evidence, by = excluded.by, at = excluded.at",
+            [measure["id"], key, status, note, evidence, by, at],
+        )
+        cursor = db.conn.execute(
+            "INSERT INTO events (measure_id, agency, action, before_status, after_status, before_note, before_evidence, note, evidence, by, at) "
+            "VALUES (?, ?, 'mark', ?, ?, ?, ?, ?, ?, ?, ?)",
+            [measure["id"], key, before[0] if before else None, status, before[1] if before else None, before[2] if before else None,
+             note, evidence, by, at],
+        )
+        event_id = cursor.lastrowid
+    return {"id": event_id, "measure_id": measure["id"], "agency": key, "before": before[0] if before else "todo", "after": status, "by": by, "at": at}
+
+
+def _assignment_key(db: sqlite_utils.Database, measure: dict, assigned: list[str], agency: str | None) -> str:
+    if assigned == [UNASSIGNED]:
+        if agency:
+            raise BadInput(f"{measure['id']} has no responsible unit; mark it without --agency")
+        return UNASSIGNED
+    if agency is None:
+        if len(assigned) == 1:
+            return assigned[0]
+        raise BadInput(f"{measure['id']} has {len(assigned)} responsible units; pass --agency (one of {'、'.join(assigned)})")
+    agency = agency.strip()
+    if agency in assigned:
+        return agency
+    resolve_agency(db, agency)  # unknown everywhere: say so, with suggestions
+    raise BadInput(f"{agency} is not responsible for {measure['id']}; its units are {'、'.join(assigned)}")
+
+
+def undo(db: sqlite_utils.Database, agency: str | None = None, by: str | None = None) -> dict:
+    """Revert the most recent change not yet undone (optionally: the agency's own)."""
+    by = by or current_user()
+    with write_transaction(db):
+        sql = "SELECT id, measure_id, agency, before_status, after_status, before_note, before_evidence FROM events WHERE action = 'mark' AND undone = 0"
+        params: list = []
+        if agency is not None:
+            sql += " AND agency = ?"
+            params.append(agency)
+        last = db.conn.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
+        if not last:
+            raise BadInput("nothing to undo")
+        event_id, measure_id, key, before_status, after_status, before_note, before_evidence = last
+        at = now_iso()
+        if before_status is None:
+            db.conn.execute("DELETE FROM progress WHERE measure_id = ? AND agency = ?", [measure_id, key])
+        else:
+            db.conn.execute(
+                "UPDATE progress SET status = ?, note = ?, evidence = ?, by = ?, at = ? WHERE measure_id = ? AND agency = ?",
+                [before_status, before_note, before_evidence, by, at, measure_id, key],
+            )
+        db.conn.execute("UPDATE events SET undone = 1 WHERE id = ?", [event_id])
+        db.conn.execute(
+            "INSERT INTO events (measure_id, agency, action, before_status, after_status, note, by, at, undoes) VALUES (?, ?, 'undo', ?, ?, ?, ?, ?, ?)",
+            [measure_id, key, after_status, before_status or "todo", f"undo of change {event_id}", by, at, event_id],
+        )
+    return {"undone": event_id, "measure_id": measure_id, "agency": key, "status": before_status or "todo", "was": after_status}
+
+
+def history(db: sqlite_utils.Database, measure_id: str | None = None, agency: str | None = None, limit: int | None = None) -> list[dict]:
+    where, params = [], []
+    if measure_id:
+        where.append("measure_id = ?")
+        params.append(resolve_measure(db, measure_id)["id"])
+    if agency is not None:
+        where.append("agency = ?")
+        params.append(agency)
+    sql = "SELECT id, at, by, measure_id, agency, action, coalesce(before_status, 'todo'), after_status, note, evidence, undone FROM events"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY id DESC"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    columns = ["id", "at", "by", "measure", "agency", "action", "before", "after", "note", "evidence", "undone"]
+    return [dict(zip(columns, r, strict=True)) | {"undone": bool(r[-1])} for r in db.conn.execute(sql, params)]
+
+
+# --- documents, statistics, ledger ---------------------------------------------------------
+
+
+def list_documents(db: sqlite_utils.Database) -> list[dict]:
+    rows = db.conn.execute(
+        f"""SELECT d.id, d.title, d.doc_number, d.issuer, d.issued_on, d.effective_from, d.effective_until, d.level, d.district,
+                   (SELECT count(*) FROM measures m WHERE m.doc_id = d.id AND m.obsolete = 0 AND m.kind IN ({_KINDS_SQL}))
+            FROM documents d WHERE d.obsolete = 0 ORDER BY d.issued_on IS NULL, d.issued_on, d.id"""
+    ).fetchall()
+    columns = ["id", "title", "doc_number", "issuer", "issued_on", "effective_from", "effective_until", "level", "district", "measures"]
+    out = []
+    for row in rows:
+        item = dict(zip(columns, row, strict=True))
+        item["status"] = "unknown"  # validity periods are derived by the deadlines layer
+        out.append(item)
+    return out
+
+
+def statistics(db: sqlite_utils.Database) -> dict:
+    """Progress per agency (its parts) and per document (whole measures)."""
+    per_agency = [
+        {"agency": r[0] or "(unassigned)", "total": r[1], "done": r[2]}
+        for r in db.conn.execute(
+            f"""SELECT a.agency, count(*), sum(coalesce(p.status, 'todo') IN ('done', 'n/a'))
+                FROM assignments a JOIN measures m ON m.id = a.measure_id
+                LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
+                WHERE a.obsolete = 0 AND m.obsolete = 0 AND m.kind IN ({_KINDS_SQL})
+                GROUP BY a.agency ORDER BY count(*) DESC, a.agency"""
+        )
+    ]
+    per_document = []
+    for doc in list_documents(db):
+        tasks = list_tasks(db, TaskQuery(doc=doc["id"], status="all"))
+        per_document.append({"doc": doc["id"], "title": doc["title"], "total": len(tasks), "done": sum(1 for t in tasks if t["status"] in FINISHED)})
+    return {"agencies": per_agency, "documents": per_document}
+
+
+def ledger(db: sqlite_utils.Database, agency: str | None = None, doc: str | None = None, include_obsolete: bool = False) -> list[dict]:
+    """One row per measure × responsible unit: the 台账 an office prints."""
+    where = [f"m.kind IN ({_KINDS_SQL})"]
+    params: list = []
+    if agency:
+        where.append("a.agency = ?")
+        params.append(resolve_agency(db, agency))
+    if doc:
+        where.append("m.doc_id = ?")
+        params.append(doc)
+    if not include_obsolete:
+        where += ["m.obsolete = 0", "a.obsolete = 0"]
+    sql = f"""
+        SELECT d.id, d.title, d.doc_number, m.id, m.number, m.kind, m.title, m.text, a.agency, a.role,
+               coalesce(p.status, 'todo'), p.note, p.evidence, p.by, p.at, m.due, d.source_file, m.line_first, m.line_last
+        FROM assignments a JOIN measures m ON m.id = a.measure_id JOIN documents d ON d.id = m.doc_id
+        LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
+        WHERE {' AND '.join(where)}
+        ORDER BY m.due IS NULL, m.due, m.doc_id, m.seq, a.seq
+    """
+    columns = ["doc", "doc_title", "doc_number", "id", "number", "kind", "title", "text", "agency", "role",
+               "status", "note", "evidence", "by", "at", "due", "source_file", "line_first", "line_last"]
+    return [dict(zip(columns, r, strict=True)) for r in db.conn.execute(sql, params)]

@@ -1,0 +1,224 @@
+"""`policy load`: structured documents → the database, keeping everything people recorded.
+
+Loading the same file twice changes nothing. Loading an updated document updates measures in
+place by id (progress is keyed by measure id and agency, so it stays with every measure whose id
+survives), inserts new ones, and marks vanished measures and assignments obsolete instead of
+deleting them. Plain INSERT and UPDATE only: `INSERT OR REPLACE`, `replace=True` and upserts
+over mixed records delete or blank rows, and with them the link to recorded progress.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from policycli.errors import BadInput
+from policycli.ingest import FORMAT, MEASURE_KINDS
+from policycli.store import write_transaction
+
+_MEASURE_COLUMNS = (
+    "doc_id", "seq", "path", "parent_id", "number", "kind", "title", "text", "line_first", "line_last",
+    "units_raw", "open_list", "flags", "deadline_raw", "indicator", "due", "obsolete",
+)
+
+
+@dataclass
+class LoadResult:
+    doc_id: str
+    file: str
+    unchanged: bool = False
+    added: int = 0
+    updated: int = 0
+    obsoleted: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def structured_files(paths: list[Path]) -> list[Path]:
+    """Expand directories to their *.json files; refuse anything else."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.glob("*.json"))
+            if not found:
+                raise BadInput(f"{path}: no structured documents (*.json) in this directory")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        elif not path.exists():
+            raise BadInput(f"{path}: no such file or directory")
+        else:
+            raise BadInput(f"{path}: not a regular file")
+    return files
+
+
+def read_structured(path: Path) -> dict:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise BadInput(f"{path}: not a structured document (not UTF-8 JSON); run `policy ingest` on policy texts first") from None
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"{path}: not valid JSON (line {exc.lineno}); run `policy ingest` on policy texts first") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read ({exc.strerror})") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise BadInput(f"{path}: not a {FORMAT} file; run `policy ingest` on the policy text first")
+    if not isinstance(document.get("id"), str) or not isinstance(document.get("measures"), list):
+        raise BadInput(f"{path}: a {FORMAT} file needs an id and a measures list")
+    ids = [m.get("id") for m in document["measures"]]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1}, key=str)
+    if duplicates:
+        shown = ", ".join(map(str, duplicates[:10])) + (" …" if len(duplicates) > 10 else "")
+        raise BadInput(f"{path}: duplicate measure ids: {shown}")
+    for measure in document["measures"]:
+        if not str(measure.get("id", "")).startswith(document["id"] + "/"):
+            raise BadInput(f"{path}: measure id {measure.get('id')!r} does not start with the document id {document['id']}/")
+    return document
+
+
+def load_files(db: sqlite_utils.Database, paths: list[Path]) -> list[LoadResult]:
+    """Read and check every file first, then load them all in one transaction."""
+    documents = [(path, read_structured(path)) for path in structured_files(paths)]
+    seen: dict[str, Path] = {}
+    for path, document in documents:
+        if document["id"] in seen:
+            raise BadInput(f"{path} and {seen[document['id']]} are both document {document['id']}; load one of them")
+        seen[document["id"]] = path
+    results = []
+    with write_transaction(db):
+        for path, document in documents:
+            results.append(_load_document(db, path, document))
+    return results
+
+
+def _content_sha(document: dict) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _load_document(db: sqlite_utils.Database, path: Path, document: dict) -> LoadResult:
+    conn = db.conn
+    doc_id = document["id"]
+    result = LoadResult(doc_id, path.name)
+    sha = _content_sha(document)
+    row = conn.execute("SELECT content_sha, obsolete FROM documents WHERE id = ?", [doc_id]).fetchone()
+    if row and row[0] == sha and not row[1]:
+        result.unchanged = True
+        return result
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    meta = {k: v for k, v in document.items() if k != "measures"}
+    values = {
+        "title": document.get("title"),
+        "doc_number": document.get("doc_number"),
+        "issuer": document.get("issuer"),
+        "level": document.get("level"),
+        "district": document.get("district"),
+        "issued_on": document.get("issued_on"),
+        "effective_from": document.get("effective_from"),
+        "effective_until": document.get("effective_until"),
+        "source_file": (document.get("source") or {}).get("file"),
+        "content_sha": sha,
+        "data": json.dumps(meta, ensure_ascii=False),
+        "loaded_at": now,
+        "obsolete": 0,
+    }
+    if row:
+        conn.execute(f"UPDATE documents SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?", [*values.values(), doc_id])
+    else:
+        conn.execute(
+            f"INSERT INTO documents (id, {', '.join(values)}) VALUES (?, {', '.join('?' for _ in values)})", [doc_id, *values.values()]
+        )
+
+    existing = {r[0]: r[1:] for r in conn.execute(f"SELECT id, {', '.join(_MEASURE_COLUMNS)} FROM measures WHERE doc_id = ?", [doc_id])}
+    new_ids = set()
+    inserts, updates = [], []
+    for seq, measure in enumerate(document["measures"]):
+        record = _measure_record(doc_id, seq, measure)
+        new_ids.add(measure["id"])
+        old = existing.get(measure["id"])
+        if old is None:
+            inserts.append((measure["id"], *record))
+        elif tuple(old) != record:
+            updates.append((*record, measure["id"]))
+    columns = ", ".join(_MEASURE_COLUMNS)
+    conn.executemany(f"INSERT INTO measures (id, {columns}) VALUES (?, {', '.join('?' for _ in _MEASURE_COLUMNS)})", inserts)
+    conn.executemany(f"UPDATE measures SET {', '.join(f'{c} = ?' for c in _MEASURE_COLUMNS)} WHERE id = ?", updates)
+    vanished = [(i,) for i, old in existing.items() if i not in new_ids and not old[-1]]
+    conn.executemany("UPDATE measures SET obsolete = 1 WHERE id = ?", vanished)
+    result.added, result.updated, result.obsoleted = len(inserts), len(updates), len(vanished)
+
+    _load_assignments(conn, doc_id, document)
+    conn.execute("DELETE FROM measures_fts WHERE measure_id IN (SELECT id FROM measures WHERE doc_id = ?)", [doc_id])
+    conn.executemany(
+        "INSERT INTO measures_fts (measure_id, title, text) VALUES (?, ?, ?)",
+        [(m["id"], m.get("title") or "", m.get("text") or "") for m in document["measures"] if m.get("kind") in MEASURE_KINDS],
+    )
+    return result
+
+
+def _measure_record(doc_id: str, seq: int, measure: dict) -> tuple:
+    lines = measure.get("lines") or [None, None]
+    indicator = measure.get("indicator")
+    return (
+        doc_id, seq, measure.get("path"), measure.get("parent"), measure.get("number"), measure.get("kind") or "task",
+        measure.get("title"), measure.get("text"), lines[0], lines[-1], measure.get("units_raw"),
+        int(bool(measure.get("open_list"))), json.dumps(measure.get("flags") or [], ensure_ascii=False),
+        measure.get("deadline_raw"), json.dumps(indicator, ensure_ascii=False) if indicator else None,
+        measure.get("due"), 0,
+    )
+
+
+def _wanted_assignments(measure: dict) -> dict[str, tuple]:
+    if measure.get("kind") not in MEASURE_KINDS:
+        return {}
+    wanted: dict[str, tuple] = {}
+    for k, unit in enumerate(measure.get("units") or []):
+        agency = (unit.get("agency") or unit.get("name") or unit.get("printed") or "").strip()
+        if agency and agency not in wanted:
+            wanted[agency] = (unit.get("printed"), unit.get("role") or "unspecified", unit.get("group") or 1, k, measure.get("due"))
+    if not wanted:
+        wanted[""] = (None, "unspecified", 1, 0, measure.get("due"))  # unassigned: its own progress slot
+    return wanted
+
+
+def _load_assignments(conn, doc_id: str, document: dict) -> None:
+    current: dict[tuple[str, str], tuple] = {
+        (r[0], r[1]): r[2:]
+        for r in conn.execute(
+            "SELECT a.measure_id, a.agency, a.printed, a.role, a.grp, a.seq, a.due, a.obsolete FROM assignments a "
+            "JOIN measures m ON m.id = a.measure_id WHERE m.doc_id = ?",
+            [doc_id],
+        )
+    }
+    wanted: dict[tuple[str, str], tuple] = {}
+    for measure in document["measures"]:
+        for agency, values in _wanted_assignments(measure).items():
+            wanted[(measure["id"], agency)] = (*values, 0)
+    inserts = [(*key, *values) for key, values in wanted.items() if key not in current]
+    updates = [(*values, *key) for key, values in wanted.items() if key in current and tuple(current[key]) != values]
+    gone = [key for key, values in current.items() if key not in wanted and not values[-1]]
+    conn.executemany(
+        "INSERT INTO assignments (measure_id, agency, printed, role, grp, seq, due, obsolete) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", inserts
+    )
+    conn.executemany(
+        "UPDATE assignments SET printed = ?, role = ?, grp = ?, seq = ?, due = ?, obsolete = ? WHERE measure_id = ? AND agency = ?",
+        updates,
+    )
+    conn.executemany("UPDATE assignments SET obsolete = 1 WHERE measure_id = ? AND agency = ?", gone)
+
+
+def open_checklist(path: Path) -> sqlite_utils.Database:
+    """Open the database; on first use (no documents yet) load the bundled documents into it."""
+    import sys
+
+    from policycli.paths import bundled_measures_dir
+    from policycli.store import connect
+
+    db = connect(path)
+    if not db.conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone():
+        results = load_files(db, [bundled_measures_dir()])
+        print(f"first use: loaded {len(results)} bundled documents into {path}", file=sys.stderr)
+    return db

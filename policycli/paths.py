@@ -1,0 +1,48 @@
+"""Where things are: the database, the bundled documents, and today's date."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from policycli.errors import BadInput
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+
+
+def database_path(option: str | os.PathLike[str] | None = None) -> Path:
+    """`--db`, else $POLICY_DB, else the user data directory."""
+    if option:
+        return Path(option).expanduser()
+    env = os.environ.get("POLICY_DB")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("policy", appauthor=False)) / "policy.db"
+
+
+def bundled_measures_dir() -> Path:
+    """The structured documents shipped with the tool (data/measures in a checkout)."""
+    candidates = [
+        PACKAGE_ROOT.parent / "data" / "measures",  # a checkout or an editable install
+        Path(sys.prefix) / "share" / "policy" / "measures",  # a regular install (data-files)
+    ]
+    for candidate in candidates:
+        if candidate.is_dir() and any(candidate.glob("*.json")):
+            return candidate
+    raise BadInput("the bundled documents are missing (data/measures); reinstall policy or pass files to `policy load`")
+
+
+def today(option: str | None = None) -> date:
+    """`--today YYYY-MM-DD`, else $POLICY_TODAY, else the clock."""
+    value = option or os.environ.get("POLICY_TODAY")
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        source = "--today" if option else "POLICY_TODAY"
+        raise BadInput(f"{source} must be a date like 2021-07-01, not {value!r}") from None

@@ -1,0 +1,186 @@
+"""What each command prints: its columns, its JSON fields, its text layout.
+
+JSON field names here are part of the interface (documented in the README); keep them stable.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from policycli.errors import BadInput
+from policycli.render import Column, console, emit, safe_terminal_text, write_stdout
+
+TASK_FIELDS = ("id", "doc", "number", "kind", "title", "text", "agencies", "status", "progress", "due")
+
+
+def _unassigned(agencies: object) -> str:
+    return "、".join(agencies) if agencies else "（未指定）"
+
+
+def tasks(rows: list[dict], fmt: str, agency: str | None) -> None:
+    if agency:
+        columns = [
+            Column("id", "编号", fold=True),
+            Column("title", "措施", ratio=3),
+            Column("agency_status", "本单位", no_wrap=True),
+            Column("status", "整体", no_wrap=True),
+            Column("progress", "进度", no_wrap=True, justify="right"),
+            Column("due", "截止", no_wrap=True),
+        ]
+    else:
+        columns = [
+            Column("id", "编号", fold=True),
+            Column("title", "措施", ratio=3),
+            Column("agencies", "责任单位", ratio=2, show=_unassigned),
+            Column("status", "状态", no_wrap=True),
+            Column("progress", "进度", no_wrap=True, justify="right"),
+            Column("due", "截止", no_wrap=True),
+        ]
+    fields = TASK_FIELDS + (("agency_status",) if agency else ())
+    json_rows = [{k: row.get(k) for k in fields} for row in rows]
+    emit(rows, columns, fmt, json_rows=json_rows, empty="no matching measures")
+
+
+def detail(info: dict, fmt: str) -> None:
+    measure, document = info["measure"], info["document"]
+    if fmt == "json":
+        out = {
+            "id": measure["id"], "doc": measure["doc_id"], "number": measure["number"], "kind": measure["kind"],
+            "title": measure["title"], "text": measure["text"], "due": measure["due"], "obsolete": bool(measure["obsolete"]),
+            "status": info["status"], "progress": info["progress"],
+            "source": {"file": document["source_file"], "lines": [measure["line_first"], measure["line_last"]]},
+            "parents": info["parents"], "units_raw": measure["units_raw"], "flags": json.loads(measure["flags"] or "[]"),
+            "agencies": info["parts"], "history": info["history"],
+        }
+        write_stdout(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt not in ("text", "table"):
+        raise BadInput(f"unknown format {fmt!r} for show; use text or json")
+    from rich.markup import escape
+
+    out = console()
+
+    def line(label: str, value: str) -> None:
+        out.print(f"[bold]{label}[/bold] {escape(safe_terminal_text(value))}")
+
+    line("措施", f"{measure['id']}  {measure['number'] or ''}  ({measure['kind']}{', obsolete' if measure['obsolete'] else ''})")
+    line("文件", " · ".join(x for x in (document["title"], document["doc_number"]) if x))
+    if info["parents"]:
+        line("位置", " › ".join(f"{p['number'] or ''}{p['title'] or ''}" for p in info["parents"]))
+    line("来源", f"{document['source_file']} 第{measure['line_first']}–{measure['line_last']}行")
+    if measure["due"]:
+        line("截止", measure["due"])
+    flags = json.loads(measure["flags"] or "[]")
+    if flags:
+        line("标记", "、".join(flags))
+    line("状态", f"{info['status']} ({info['progress']})")
+    out.print()
+    out.print(escape(safe_terminal_text(measure["text"] or "")))
+    out.print()
+    if measure["units_raw"]:
+        line("责任单位（原文）", measure["units_raw"])
+    parts = [p | {"agency": p["agency"] or "（未指定）"} for p in info["parts"]]
+    from policycli.render import rich_table
+
+    out.print(rich_table(parts, [
+        Column("agency", "责任单位"), Column("role", "角色", no_wrap=True, show=lambda r: _ROLES.get(str(r), str(r))),
+        Column("status", "状态", no_wrap=True), Column("note", "备注"), Column("evidence", "佐证"), Column("by", "记录人"),
+        Column("at", "时间", show=_short_time),
+    ]))
+    if info["history"]:
+        out.print(rich_table(_with_change(info["history"]), _history_columns(), title="历史"))
+
+
+def _short_time(value: object) -> str:
+    return str(value or "")[:16].replace("T", " ")
+
+
+_ROLES = {"lead": "牵头", "co": "配合", "unspecified": ""}
+
+
+def _history_columns() -> list[Column]:
+    return [
+        Column("id", "#", no_wrap=True, justify="right"),
+        Column("at", "时间", show=_short_time),
+        Column("by", "记录人"),
+        Column("measure", "措施"),
+        Column("agency", "单位", show=lambda a: a or "（未指定）"),
+        Column("change", "变化", no_wrap=True),
+        Column("note", "备注"),
+    ]
+
+
+def _with_change(rows: list[dict]) -> list[dict]:
+    return [r | {"change": f"{r['before']}→{r['after']}" + (" (已撤销)" if r["undone"] else "")} for r in rows]
+
+
+def history(rows: list[dict], fmt: str) -> None:
+    emit(_with_change(rows), _history_columns(), fmt, json_rows=rows, empty="no recorded changes")
+
+
+DOC_FIELDS = ("id", "title", "doc_number", "issuer", "issued_on", "effective_from", "effective_until", "status")
+
+
+def documents(rows: list[dict], fmt: str) -> None:
+    columns = [
+        Column("id", "编号", no_wrap=True), Column("title", "标题", ratio=3), Column("doc_number", "文号", no_wrap=True),
+        Column("issued_on", "印发", no_wrap=True), Column("measures", "措施", justify="right", no_wrap=True),
+        Column("status", "状态", no_wrap=True),
+    ]
+    emit(rows, columns, fmt, json_rows=[{k: r.get(k) for k in DOC_FIELDS} | {"measures": r["measures"]} for r in rows], empty="no documents loaded")
+
+
+def _bar(done: int, total: int, width: int = 12) -> str:
+    filled = round(width * done / total) if total else 0
+    return "█" * filled + "░" * (width - filled)
+
+
+def statistics(data: dict, fmt: str) -> None:
+    agencies = [r | {"bar": _bar(r["done"], r["total"]), "progress": f"{r['done']}/{r['total']}"} for r in data["agencies"]]
+    documents_ = [r | {"bar": _bar(r["done"], r["total"]), "progress": f"{r['done']}/{r['total']}"} for r in data["documents"]]
+    if fmt == "json":
+        write_stdout(json.dumps({"agencies": data["agencies"], "documents": data["documents"]}, ensure_ascii=False, indent=2) + "\n")
+        return
+    agency_columns = [Column("agency", "责任单位", ratio=2), Column("progress", "完成", no_wrap=True, justify="right"), Column("bar", "", no_wrap=True)]
+    doc_columns = [Column("doc", "文件", no_wrap=True), Column("title", "标题", ratio=2), Column("progress", "完成", no_wrap=True, justify="right"), Column("bar", "", no_wrap=True)]
+    if fmt == "table":
+        from policycli.render import rich_table
+
+        out = console()
+        out.print(rich_table(agencies, agency_columns, title="按责任单位"))
+        out.print(rich_table(documents_, doc_columns, title="按文件"))
+        return
+    emit([r | {"scope": "agency"} for r in agencies] + [r | {"scope": "document", "agency": r["doc"]} for r in documents_],
+         [Column("scope", "scope"), Column("agency", "name"), Column("done", "done"), Column("total", "total")], fmt)
+
+
+LEDGER_COLUMNS = [
+    Column("doc", "文件编号"), Column("doc_title", "文件名称"), Column("doc_number", "文号"), Column("id", "措施编号"),
+    Column("number", "序号"), Column("kind", "类别"), Column("title", "措施"), Column("text", "内容"),
+    Column("agency", "责任单位", show=lambda a: a or "（未指定）"), Column("role", "角色", show=lambda r: _ROLES.get(str(r), str(r))),
+    Column("status", "状态"),
+    Column("note", "备注"), Column("evidence", "佐证"), Column("by", "更新人"), Column("at", "更新时间"), Column("due", "截止日期"),
+    Column("source_file", "来源文件"), Column("line_first", "起始行"), Column("line_last", "结束行"),
+]
+
+
+def check_output(output: Path | None, force: bool) -> None:
+    if output is None:
+        return
+    if output.is_dir():
+        raise BadInput(f"{output}: is a directory; name a file")
+    if output.exists() and not force:
+        raise BadInput(f"{output} exists; pass --force to overwrite it")
+    if not output.parent.exists():
+        raise BadInput(f"{output.parent}: no such directory")
+
+
+def ledger(rows: list[dict], fmt: str, output: Path | None) -> None:
+    if fmt == "table":
+        columns = [Column("id", "编号"), Column("title", "措施", ratio=3), Column("agency", "责任单位", show=lambda a: a or "（未指定）"), Column("status", "状态", no_wrap=True), Column("due", "截止", no_wrap=True)]
+        if output is not None:
+            raise BadInput("-o writes csv, json or md; pick one with --format")
+        emit(rows, columns, fmt, empty="nothing to export")
+        return
+    emit(rows, LEDGER_COLUMNS, fmt, output=output)

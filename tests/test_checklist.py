@@ -1,0 +1,276 @@
+"""The everyday loop through the real CLI on a temporary database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+
+import pytest
+from clitools import as_json, ok, run_policy
+from conftest import ROOT, gold_rows
+
+TRADE = "hfg-2020-24"
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "policy.db"
+
+
+def expected_commerce_ids() -> set[str]:
+    """From the hand-written gold of the service-trade plan's 分工表: rows whose units include 市商务委."""
+    return {
+        f"{TRADE}/2.{r['task_no']}.{r['detail_no']}.{r['seq']}"
+        for r in gold_rows("001_table.tsv")
+        if "市商务委" in r["units"].split("、")
+    }
+
+
+def test_fresh_install_lists_exactly_the_commerce_commissions_measures(db):
+    rows = as_json(run_policy("tasks", "--agency", "市商务委", "--format", "json", db=db))
+    assert {r["id"] for r in rows} == expected_commerce_ids()
+    assert len(rows) == len(expected_commerce_ids()) > 30
+    first = rows[0]
+    assert set(first) == {"id", "doc", "number", "kind", "title", "text", "agencies", "status", "progress", "due", "agency_status"}
+    assert first["agency_status"] == "todo" and first["status"] == "todo"
+    assert "市商务委" in first["agencies"]
+
+
+def test_first_use_message_goes_to_stderr_only(db):
+    result = ok(run_policy("tasks", "--agency", "市商务委", "--format", "csv", db=db))
+    assert "first use" in result.stderr
+    assert result.stdout.startswith("\ufeff")
+
+
+def test_co_owned_measure_progress_and_own_status(db):
+    measure = f"{TRADE}/2.2.5.17"  # eight responsible units
+    for agency in ("人民银行上海总部", "上海证监局", "市规划资源局"):
+        ok(run_policy("done", measure, "--agency", agency, "--note", "已报送", db=db))
+    row = next(r for r in as_json(run_policy("tasks", "--agency", "上海证监局", "--status", "all", "--format", "json", db=db)) if r["id"] == measure)
+    assert row["progress"] == "3/8" and row["status"] == "doing" and row["agency_status"] == "done"
+    # the agency's own open list no longer shows it; another co-owner's still does
+    assert measure not in {r["id"] for r in as_json(run_policy("tasks", "--agency", "上海证监局", "--format", "json", db=db))}
+    assert measure in {r["id"] for r in as_json(run_policy("tasks", "--agency", "上海海事局", "--format", "json", db=db))}
+
+
+def test_measure_done_when_every_unit_is_done(db):
+    measure = f"{TRADE}/2.1.1.2"
+    ok(run_policy("done", measure, "--agency", "市商务委", db=db))
+    ok(run_policy("mark", measure, "--agency", "市政府发展研究中心", "--status", "done", db=db))
+    detail = as_json(run_policy("show", measure, "--format", "json", db=db))
+    assert detail["status"] == "done" and detail["progress"] == "2/2"
+    assert detail["source"] == {"file": "001_ba29fc60ce853ee2.txt", "lines": [117, 117]}
+
+
+def test_history_and_undo(db):
+    measure = f"{TRADE}/2.1.1.2"
+    ok(run_policy("start", measure, "--agency", "市商务委", "--by", "李四", db=db))
+    ok(run_policy("done", measure, "--agency", "市商务委", "--note", "已报送", "--evidence", "https://example.org/1", db=db))
+    events = as_json(run_policy("history", measure, "--format", "json", db=db))
+    assert [(e["before"], e["after"]) for e in events] == [("doing", "done"), ("todo", "doing")]
+    assert events[1]["by"] == "李四"
+    result = ok(run_policy("undo", db=db))
+    assert "done → doing" in result.stderr
+    detail = as_json(run_policy("show", measure, "--format", "json", db=db))
+    part = next(p for p in detail["agencies"] if p["agency"] == "市商务委")
+    assert part["status"] == "doing"
+    ok(run_policy("undo", db=db))
+    result = run_policy("undo", db=db)
+    assert result.returncode == 2 and "nothing to undo" in result.stderr
+    assert len(as_json(run_policy("history", measure, "--format", "json", db=db))) == 4
+
+
+def errors(result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("error:")]
+
+
+def test_unknown_measure_and_agency_suggest_and_exit_2(db):
+    result = run_policy("done", f"{TRADE}/2.1.1.99", "--agency", "市商务委", db=db)
+    assert result.returncode == 2 and f"{TRADE}/2.1.1.2" in result.stderr and len(errors(result)) == 1
+    result = run_policy("tasks", "--agency", "市商委", db=db)
+    assert result.returncode == 2 and "市商务委" in result.stderr and "Traceback" not in result.stderr
+    result = run_policy("done", f"{TRADE}/2.1.1.2", db=db)
+    assert result.returncode == 2 and "--agency" in result.stderr
+    result = run_policy("done", f"{TRADE}/2.1.1.2", "--agency", "市教委", db=db)
+    assert result.returncode == 2 and "not responsible" in result.stderr
+
+
+def test_unassigned_measures(db):
+    rows = as_json(run_policy("tasks", "--unassigned", "--doc", "qmtjjaqg-2018", "--format", "json", db=db))
+    assert len(rows) == 22 + 1 + 4
+    ok(run_policy("done", "qmtjjaqg-2018/3.1.1", db=db))
+    rows = as_json(run_policy("tasks", "--unassigned", "--doc", "qmtjjaqg-2018", "--format", "json", db=db))
+    assert len(rows) == 26
+
+
+def test_search_long_and_short_terms(db):
+    long_hits = as_json(run_policy("tasks", "--search", "数字人民币", "--status", "all", "--format", "json", db=db))
+    assert f"{TRADE}/2.7.20.78" in {r["id"] for r in long_hits}
+    short_hits = as_json(run_policy("tasks", "--search", "智能", "--status", "all", "--format", "json", db=db))
+    assert short_hits and all("智能" in r["title"] + r["text"] for r in short_hits)
+    both = as_json(run_policy("tasks", "--search", "数字人民币 试点", "--status", "all", "--format", "json", db=db))
+    assert {r["id"] for r in both} <= {r["id"] for r in long_hits}
+
+
+def test_export_csv_is_an_excel_ledger(db, tmp_path):
+    out = tmp_path / "台账.csv"
+    ok(run_policy("export", "--agency", "市商务委", "-o", str(out), db=db))
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert {r["措施编号"] for r in rows} == expected_commerce_ids()
+    assert all(r["责任单位"] == "市商务委" for r in rows)
+    again = run_policy("export", "--agency", "市商务委", "-o", str(out), db=db)
+    assert again.returncode == 2 and "--force" in again.stderr
+    ok(run_policy("export", "--agency", "市商务委", "-o", str(out), "--force", db=db))
+
+
+def test_export_one_row_per_measure_and_unit(db):
+    result = ok(run_policy("export", "--doc", TRADE, db=db))
+    rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff"))))
+    expected = sum(max(1, len(r["units"].split("、")) if r["units"] else 1) for r in gold_rows("001_table.tsv"))
+    assert len([r for r in rows if r["类别"] == "task"]) == expected
+
+
+def test_formula_cells_are_neutralised(db, tmp_path):
+    document = json.loads((ROOT / "data" / "measures" / "qmtjjaqg-2018.json").read_text(encoding="utf-8"))
+    document["id"] = "evil"
+    for m in document["measures"]:
+        m["id"] = "evil/" + m["path"]
+        m["parent"] = None
+    document["measures"][4]["title"] = '=HYPERLINK("http://x.example","点我")'
+    document["measures"][4]["units"] = [{"printed": "+市商务委", "name": "@市商务委", "role": "unspecified", "group": 1}]
+    path = tmp_path / "evil.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    ok(run_policy("load", str(path), db=db))
+    result = ok(run_policy("export", "--doc", "evil", db=db))
+    assert "'=HYPERLINK(" in result.stdout and "'@市商务委" in result.stdout
+    assert ',=HYPERLINK' not in result.stdout and ",=" not in result.stdout
+
+
+def test_reload_keeps_progress_and_changes_nothing(db):
+    ok(run_policy("done", f"{TRADE}/2.1.1.2", "--agency", "市商务委", db=db))
+    result = ok(run_policy("load", db=db))
+    assert result.stderr.count("unchanged") == 5
+    detail = as_json(run_policy("show", f"{TRADE}/2.1.1.2", "--format", "json", db=db))
+    assert next(p for p in detail["agencies"] if p["agency"] == "市商务委")["status"] == "done"
+
+
+def test_edited_document_keeps_progress_on_survivors(db, tmp_path):
+    source = ROOT / "data" / "measures" / f"{TRADE}.json"
+    ok(run_policy("done", f"{TRADE}/2.1.1.2", "--agency", "市商务委", db=db))
+    ok(run_policy("done", f"{TRADE}/2.1.2.3", "--agency", "市文化旅游局", db=db))
+    ok(run_policy("done", f"{TRADE}/2.1.2.6", "--agency", "市教委", db=db))
+    document = json.loads(source.read_text(encoding="utf-8"))
+    by_id = {m["id"]: m for m in document["measures"]}
+    by_id[f"{TRADE}/2.1.1.2"]["text"] = "加快建立服务贸易发展绩效综合评估体系。"  # reworded
+    document["measures"] = [m for m in document["measures"] if m["id"] != f"{TRADE}/2.1.2.6"]  # removed
+    inserted = dict(by_id[f"{TRADE}/2.1.2.5"], id=f"{TRADE}/2.1.2.5-1", path="2.1.2.5-1", title="新增举措", text="新增举措。")
+    position = document["measures"].index(by_id[f"{TRADE}/2.1.2.5"]) + 1
+    document["measures"].insert(position, inserted)  # inserted mid-list
+    edited = tmp_path / f"{TRADE}.json"
+    edited.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = ok(run_policy("load", str(edited), db=db))
+    assert "1 added, 1 updated, 1 obsolete" in result.stderr
+    detail = as_json(run_policy("show", f"{TRADE}/2.1.1.2", "--format", "json", db=db))
+    assert detail["text"] == "加快建立服务贸易发展绩效综合评估体系。"
+    assert next(p for p in detail["agencies"] if p["agency"] == "市商务委")["status"] == "done"
+    assert as_json(run_policy("show", f"{TRADE}/2.1.2.3", "--format", "json", db=db))["status"] == "done"
+    visible = {r["id"] for r in as_json(run_policy("tasks", "--doc", TRADE, "--status", "all", "--format", "json", db=db))}
+    assert f"{TRADE}/2.1.2.6" not in visible and f"{TRADE}/2.1.2.5-1" in visible
+    with_all = {r["id"] for r in as_json(run_policy("tasks", "--doc", TRADE, "--status", "all", "--all", "--format", "json", db=db))}
+    assert f"{TRADE}/2.1.2.6" in with_all
+    removed = as_json(run_policy("show", f"{TRADE}/2.1.2.6", "--format", "json", db=db))
+    assert removed["obsolete"] and removed["history"][0]["after"] == "done"
+
+
+def test_duplicate_measure_ids_are_rejected_with_the_list(db, tmp_path):
+    document = json.loads((ROOT / "data" / "measures" / f"{TRADE}.json").read_text(encoding="utf-8"))
+    document["measures"].append(dict(document["measures"][5]))
+    path = tmp_path / "dup.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    result = run_policy("load", str(path), db=db)
+    assert result.returncode == 2 and "duplicate measure ids" in result.stderr and document["measures"][5]["id"] in result.stderr
+
+
+def test_docs_json_fields(db):
+    documents = as_json(run_policy("docs", "--format", "json", db=db))
+    assert len(documents) == 5
+    for d in documents:
+        assert {"id", "title", "doc_number", "issuer", "issued_on", "effective_from", "effective_until", "status"} <= set(d)
+    trade = next(d for d in documents if d["id"] == TRADE)
+    assert trade["doc_number"] == "沪府规〔2020〕24号" and trade["issued_on"] == "2020-11-05"
+
+
+def test_every_listing_format(db):
+    for command in (["tasks", "--agency", "市商务委"], ["docs"], ["history"], ["stats"]):
+        for fmt in ("table", "csv", "json", "md"):
+            result = ok(run_policy(*command, "--format", fmt, db=db))
+            if fmt == "md" and command[0] == "tasks":
+                assert result.stdout.startswith("| 编号")
+    result = run_policy("tasks", "--format", "xml", db=db)
+    assert result.returncode == 2 and "unknown format" in result.stderr
+
+
+def test_table_folds_chinese_and_fits_80_columns(db):
+    result = ok(run_policy("tasks", "--agency", "市商务委", db=db))
+    lines = result.stdout.splitlines()
+    from rich.cells import cell_len
+
+    assert max(cell_len(line) for line in lines) <= 80
+    # the status columns sit beside the title's first line; without them the title reads whole
+    flat = "".join(result.stdout.split()).replace("todo", "").replace("0/2", "")
+    assert "2.1.1.2加快建立服务贸易发展绩效综合评估体系与考核机制" in flat  # folded over lines, not cut
+
+
+def test_rich_markup_in_data_is_printed_verbatim(db, tmp_path):
+    document = json.loads((ROOT / "data" / "measures" / "qmtjjaqg-2018.json").read_text(encoding="utf-8"))
+    document["id"] = "markup"
+    for m in document["measures"]:
+        m["id"] = "markup/" + m["path"]
+        m["parent"] = None
+    document["measures"][4]["title"] = "推进[/]改革[red]试点\x1b[31m"
+    path = tmp_path / "markup.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    ok(run_policy("load", str(path), db=db))
+    result = ok(run_policy("tasks", "--doc", "markup", db=db))
+    assert "推进[/]改革[red]试点" in "".join(result.stdout.split()) and "\x1b" not in result.stdout
+
+
+def test_stats_counts_parts(db):
+    ok(run_policy("done", f"{TRADE}/2.1.1.2", "--agency", "市商务委", db=db))
+    data = as_json(run_policy("stats", "--format", "json", db=db))
+    commerce = next(a for a in data["agencies"] if a["agency"] == "市商务委")
+    assert commerce == {"agency": "市商务委", "total": len(expected_commerce_ids()), "done": 1}
+
+
+def test_python_m_and_console_script_agree(db):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = shutil.which("policy", path=str(Path(sys.executable).parent))
+    assert script, "the console script is installed beside the interpreter"
+
+    result = subprocess.run([script, "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "tasks" in result.stdout
+
+
+def test_importing_the_cli_stays_light():
+    import subprocess
+    import sys
+
+    code = "import sys, policycli.cli; print('sqlite_utils' in sys.modules, 'rich.table' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.split() == ["False", "False"]
+
+
+def test_every_command_has_help(db):
+    result = ok(run_policy("--help"))
+    commands = ["ingest", "load", "tasks", "show", "done", "start", "block", "reopen", "mark", "undo", "history", "docs", "stats", "export"]
+    for command in commands:
+        assert command in result.stdout
+        help_text = ok(run_policy(command, "--help")).stdout
+        assert "Example:" in help_text
