@@ -57,22 +57,14 @@ def progress_text(statuses: list[str]) -> str:
 
 # --- agencies ------------------------------------------------------------------------------
 
-
-def known_agencies(db: sqlite_utils.Database) -> list[str]:
-    return [r[0] for r in db.conn.execute("SELECT DISTINCT agency FROM assignments WHERE obsolete = 0 AND agency != '' ORDER BY agency")]
+_SCOPE_ORDER = {"own": 0, "predecessor": 1, "collective": 2}
 
 
-def resolve_agency(db: sqlite_utils.Database, name: str) -> str:
-    """The agency as stored, or NotFound with the nearest names (exact names until the registry lands)."""
-    name = name.strip()
-    hit = db.conn.execute("SELECT 1 FROM assignments WHERE agency = ? LIMIT 1", [name]).fetchone()
-    if hit:
-        return name
-    names = known_agencies(db)
-    near = difflib.get_close_matches(name, names, n=3, cutoff=0.4)
-    near += [n for n in names if name in n and n not in near][: 3 - len(near)] if len(near) < 3 else []
-    hint = f"; did you mean {' or '.join(near)}?" if near else "; `policy stats` lists the agencies"
-    raise NotFound(f"unknown agency {name!r}{hint}")
+def agency_scope(db: sqlite_utils.Database, name: str) -> tuple[str, dict[str, str]]:
+    """--agency NAME → its canonical name and the assignment names it sees (see agencies.Registry.scope)."""
+    from policycli.agency_store import resolve
+
+    return resolve(db, name)
 
 
 # --- measures ------------------------------------------------------------------------------
@@ -122,15 +114,15 @@ def list_tasks(db: sqlite_utils.Database, query: TaskQuery) -> list[dict]:
         raise BadInput(f"unknown kind {query.kind!r}; use one of {', '.join(MEASURE_KINDS)}")
     where = [f"m.kind IN ({_KINDS_SQL})"]
     params: list = []
-    joins = ""
-    agency = resolve_agency(db, query.agency) if query.agency else None
+    scope: dict[str, str] | None = None
+    if query.agency:
+        _, scope = agency_scope(db, query.agency)
     if query.unassigned:
-        agency = UNASSIGNED
-    if agency is not None:
-        joins = "JOIN assignments own ON own.measure_id = m.id AND own.agency = ? LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency"
-        params.append(agency)
-        if not query.include_obsolete:
-            where.append("own.obsolete = 0")
+        scope = {UNASSIGNED: "own"}
+    if scope is not None:
+        obsolete = "" if query.include_obsolete else " AND obsolete = 0"
+        where.append(f"m.id IN (SELECT measure_id FROM assignments WHERE agency IN ({', '.join('?' for _ in scope)}){obsolete})")
+        params += list(scope)
     if not query.include_obsolete:
         where.append("m.obsolete = 0")
     if query.doc:
@@ -154,28 +146,34 @@ def list_tasks(db: sqlite_utils.Database, query: TaskQuery) -> list[dict]:
             where.append("(m.title LIKE ? ESCAPE '\\' OR m.text LIKE ? ESCAPE '\\')")
             like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             params += [like, like]
-    own_status = ", coalesce(op.status, 'todo') AS agency_status, own.role AS agency_role" if agency is not None else ""
     sql = f"""
-        SELECT m.id, m.doc_id, m.number, m.kind, m.title, m.text, m.due, m.obsolete, m.seq, m.path{own_status},
+        SELECT m.id, m.doc_id, m.number, m.kind, m.title, m.text, m.due, m.obsolete, m.seq, m.path,
                (SELECT json_group_array(json_array(a.agency, coalesce(p.status, 'todo')))
                   FROM (SELECT * FROM assignments WHERE measure_id = m.id AND obsolete = 0 ORDER BY seq) a
                   LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency) AS parts
-        FROM measures m {joins}
+        FROM measures m
         WHERE {' AND '.join(where)}
         ORDER BY m.due IS NULL, m.due, m.doc_id, m.seq
     """
     rows = []
     for record in db.conn.execute(sql, params):
-        columns = ["id", "doc", "number", "kind", "title", "text", "due", "obsolete", "seq", "path"]
-        if agency is not None:
-            columns += ["agency_status", "agency_role"]
-        item = dict(zip(columns + ["parts"], record, strict=True))
+        columns = ["id", "doc", "number", "kind", "title", "text", "due", "obsolete", "seq", "path", "parts"]
+        item = dict(zip(columns, record, strict=True))
         parts = json.loads(item.pop("parts") or "[]")
         statuses = [s for _, s in parts]
         item["agencies"] = [a for a, _ in parts if a]
         item["status"] = overall_status(statuses)
         item["progress"] = progress_text(statuses)
         item["obsolete"] = bool(item["obsolete"])
+        if scope is not None:
+            # The agency's own part; else a predecessor's (上海银保监局 for 金融监管总局上海监管局);
+            # else a collective's it belongs to (各区政府 for 长宁区政府), marked as such.
+            mine = sorted((_SCOPE_ORDER[scope[a]], a, s) for a, s in parts if a in scope)
+            if mine:
+                _, name, own_status = mine[0]
+                item["agency_status"], item["via"] = own_status, (None if scope[name] == "own" else f"{scope[name]}: {name}")
+            else:  # only an obsolete assignment matched (--all)
+                item["agency_status"], item["via"] = "todo", None
         chosen = item.get("agency_status", item["status"])
         if query.status == "open" and chosen in FINISHED:
             continue
@@ -271,11 +269,14 @@ def _assignment_key(db: sqlite_utils.Database, measure: dict, assigned: list[str
         if len(assigned) == 1:
             return assigned[0]
         raise BadInput(f"{measure['id']} has {len(assigned)} responsible units; pass --agency (one of {'、'.join(assigned)})")
-    agency = agency.strip()
-    if agency in assigned:
-        return agency
-    resolve_agency(db, agency)  # unknown everywhere: say so, with suggestions
-    raise BadInput(f"{agency} is not responsible for {measure['id']}; its units are {'、'.join(assigned)}")
+    canonical, scope = agency_scope(db, agency)
+    mine = sorted((_SCOPE_ORDER[scope[a]], a) for a in assigned if a in scope)
+    if mine and scope[mine[0][1]] != "collective":
+        return mine[0][1]
+    if mine:
+        collective = mine[0][1]
+        raise BadInput(f"{measure['id']} is assigned to the collective {collective}; mark it with --agency {collective}")
+    raise BadInput(f"{canonical} is not responsible for {measure['id']}; its units are {'、'.join(assigned)}")
 
 
 def undo(db: sqlite_utils.Database, agency: str | None = None, by: str | None = None) -> dict:
@@ -285,8 +286,9 @@ def undo(db: sqlite_utils.Database, agency: str | None = None, by: str | None = 
         sql = "SELECT id, measure_id, agency, before_status, after_status, before_note, before_evidence FROM events WHERE action = 'mark' AND undone = 0"
         params: list = []
         if agency is not None:
-            sql += " AND agency = ?"
-            params.append(agency)
+            _, scope = agency_scope(db, agency)
+            sql += f" AND agency IN ({', '.join('?' for _ in scope)})"
+            params += list(scope)
         last = db.conn.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
         if not last:
             raise BadInput("nothing to undo")
@@ -313,8 +315,9 @@ def history(db: sqlite_utils.Database, measure_id: str | None = None, agency: st
         where.append("measure_id = ?")
         params.append(resolve_measure(db, measure_id)["id"])
     if agency is not None:
-        where.append("agency = ?")
-        params.append(agency)
+        _, scope = agency_scope(db, agency)
+        where.append(f"agency IN ({', '.join('?' for _ in scope)})")
+        params += list(scope)
     sql = "SELECT id, at, by, measure_id, agency, action, coalesce(before_status, 'todo'), after_status, note, evidence, undone FROM events"
     if where:
         sql += " WHERE " + " AND ".join(where)
@@ -367,8 +370,9 @@ def ledger(db: sqlite_utils.Database, agency: str | None = None, doc: str | None
     where = [f"m.kind IN ({_KINDS_SQL})"]
     params: list = []
     if agency:
-        where.append("a.agency = ?")
-        params.append(resolve_agency(db, agency))
+        _, scope = agency_scope(db, agency)
+        where.append(f"a.agency IN ({', '.join('?' for _ in scope)})")
+        params += list(scope)
     if doc:
         where.append("m.doc_id = ?")
         params.append(doc)

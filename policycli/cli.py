@@ -227,6 +227,56 @@ def export(
         _say(f"wrote {output}")
 
 
+agencies_app = typer.Typer(help="Responsible units: the registry, counts, aliases.", no_args_is_help=False, rich_markup_mode=None)
+app.add_typer(agencies_app, name="agencies")
+
+
+@agencies_app.callback(invoke_without_command=True)
+def agencies(
+    ctx: typer.Context,
+    level: Annotated[str | None, typer.Option("--level", help="central, municipal, district, subdistrict or other.")] = None,
+    district: Annotated[str | None, typer.Option("--district", help="Only this district's units, e.g. 长宁区.")] = None,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+) -> None:
+    """List every unit with its measures (total, open, done). Example: policy agencies --district 长宁区"""
+    if ctx.invoked_subcommand is not None:
+        return
+    from policycli import views
+    from policycli.agency_store import agency_rows
+
+    views.agencies(agency_rows(_open(db), level=level, district=district), fmt)
+
+
+@agencies_app.command("show")
+def agencies_show(
+    name: Annotated[str, typer.Argument(help="Canonical name, alias, full name or a predecessor's name.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    db: DbOption = None,
+) -> None:
+    """Show a unit's names, aliases, successor and documents. Example: policy agencies show 市发改委"""
+    from policycli import views
+    from policycli.agency_store import agency_detail
+
+    views.agency_detail(agency_detail(_open(db), name), fmt)
+
+
+@agencies_app.command("alias")
+def agencies_alias(
+    alias: Annotated[str, typer.Argument(help="The other name, e.g. 市商委.")],
+    canonical: Annotated[str, typer.Argument(help="The agency it means, e.g. 市商务委.")],
+    by: ByOption = None,
+    db: DbOption = None,
+) -> None:
+    """Teach policy another name for a unit; kept across reloads. Example: policy agencies alias 市商委 市商务委"""
+    from policycli.agency_store import add_alias
+    from policycli.checklist import current_user, now_iso
+
+    result = add_alias(_open(db), alias, canonical, by or current_user(), now_iso())
+    moved = f"; {result['moved']} assignment(s) moved to it" if result["moved"] else ""
+    _say(f"{result['alias']} now means {result['canonical']}{moved}")
+
+
 def _err(message: str) -> None:
     from rich.console import Console
     from rich.markup import escape

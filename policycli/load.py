@@ -171,12 +171,13 @@ def _measure_record(doc_id: str, seq: int, measure: dict) -> tuple:
     )
 
 
-def _wanted_assignments(measure: dict) -> dict[str, tuple]:
+def _wanted_assignments(measure: dict, aliases: dict[str, str]) -> dict[str, tuple]:
     if measure.get("kind") not in MEASURE_KINDS:
         return {}
     wanted: dict[str, tuple] = {}
     for k, unit in enumerate(measure.get("units") or []):
         agency = (unit.get("agency") or unit.get("name") or unit.get("printed") or "").strip()
+        agency = aliases.get(agency, agency)  # a user alias (policy agencies alias) survives reloads
         if agency and agency not in wanted:
             wanted[agency] = (unit.get("printed"), unit.get("role") or "unspecified", unit.get("group") or 1, k, measure.get("due"))
     if not wanted:
@@ -194,8 +195,9 @@ def _load_assignments(conn, doc_id: str, document: dict) -> None:
         )
     }
     wanted: dict[tuple[str, str], tuple] = {}
+    aliases = {r[0]: r[1] for r in conn.execute("SELECT alias, canonical FROM agency_aliases")}
     for measure in document["measures"]:
-        for agency, values in _wanted_assignments(measure).items():
+        for agency, values in _wanted_assignments(measure, aliases).items():
             wanted[(measure["id"], agency)] = (*values, 0)
     inserts = [(*key, *values) for key, values in wanted.items() if key not in current]
     updates = [(*values, *key) for key, values in wanted.items() if key in current and tuple(current[key]) != values]

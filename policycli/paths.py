@@ -24,6 +24,14 @@ def database_path(option: str | os.PathLike[str] | None = None) -> Path:
     return Path(user_data_dir("policy", appauthor=False)) / "policy.db"
 
 
+def bundled_file(name: str) -> Path:
+    """A data file shipped with the tool (data/NAME in a checkout)."""
+    for candidate in (PACKAGE_ROOT.parent / "data" / name, Path(sys.prefix) / "share" / "policy" / name):
+        if candidate.is_file():
+            return candidate
+    raise BadInput(f"the bundled data file {name} is missing; reinstall policy")
+
+
 def bundled_measures_dir() -> Path:
     """The structured documents shipped with the tool (data/measures in a checkout)."""
     candidates = [

@@ -111,6 +111,20 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m002_agency_aliases(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE agency_aliases (
+            alias TEXT PRIMARY KEY,        -- a name users or documents use
+            canonical TEXT NOT NULL,       -- the agency it means
+            by TEXT,
+            at TEXT NOT NULL
+        );
+        """
+    )
+
+
 def _check_file(path: Path) -> None:
     """Refuse a file at the database path that is not an SQLite database, without touching it."""
     if path.is_dir():

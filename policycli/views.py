@@ -20,10 +20,12 @@ def _unassigned(agencies: object) -> str:
 
 def tasks(rows: list[dict], fmt: str, agency: str | None) -> None:
     if agency:
+        marks = {"collective": "（集体）", "predecessor": "（原单位）"}
+        rows = [r | {"own": r["agency_status"] + marks.get((r.get("via") or ":").split(":")[0], "")} for r in rows]
         columns = [
             Column("id", "编号", fold=True),
             Column("title", "措施", ratio=3),
-            Column("agency_status", "本单位", no_wrap=True),
+            Column("own", "本单位"),
             Column("status", "整体", no_wrap=True),
             Column("progress", "进度", no_wrap=True, justify="right"),
             Column("due", "截止", no_wrap=True),
@@ -37,7 +39,7 @@ def tasks(rows: list[dict], fmt: str, agency: str | None) -> None:
             Column("progress", "进度", no_wrap=True, justify="right"),
             Column("due", "截止", no_wrap=True),
         ]
-    fields = TASK_FIELDS + (("agency_status",) if agency else ())
+    fields = TASK_FIELDS + (("agency_status", "via") if agency else ())
     json_rows = [{k: row.get(k) for k in fields} for row in rows]
     emit(rows, columns, fmt, json_rows=json_rows, empty="no matching measures")
 
@@ -184,3 +186,54 @@ def ledger(rows: list[dict], fmt: str, output: Path | None) -> None:
         emit(rows, columns, fmt, empty="nothing to export")
         return
     emit(rows, LEDGER_COLUMNS, fmt, output=output)
+
+
+AGENCY_FIELDS = ("agency", "full_name", "level", "district", "type", "total", "open", "done", "flag")
+
+
+LEVEL_LABELS = {"central": "中央在沪", "municipal": "市级", "district": "区级", "subdistrict": "街镇", "other": "其他"}
+TYPE_LABELS = {
+    "government": "政府部门", "party": "党委部门", "people_org": "人民团体", "enterprise": "企事业单位",
+    "judicial": "司法机关", "coordinating": "议事协调", "collective": "集体",
+}
+
+
+def agencies(rows: list[dict], fmt: str) -> None:
+    columns = [
+        Column("agency", "单位", no_wrap=True),
+        Column("level", "级别", no_wrap=True, show=lambda v: LEVEL_LABELS.get(str(v), str(v or ""))),
+        Column("type", "类型", no_wrap=True, show=lambda v: TYPE_LABELS.get(str(v), str(v or ""))),
+        Column("total", "措施", justify="right", no_wrap=True), Column("open", "未完成", justify="right", no_wrap=True),
+        Column("done", "已完成", justify="right", no_wrap=True), Column("flag", "备注"),
+    ]
+    emit(rows, columns, fmt, json_rows=[{k: r.get(k) for k in AGENCY_FIELDS} for r in rows], empty="no agencies")
+
+
+def agency_detail(info: dict, fmt: str) -> None:
+    if fmt == "json":
+        write_stdout(json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+        return
+    from rich.markup import escape
+
+    out = console()
+
+    def line(label: str, value: object) -> None:
+        text = "、".join(value) if isinstance(value, list) else str(value or "")
+        if text:
+            out.print(f"[bold]{label}[/bold] {escape(text)}")
+
+    line("单位", info["canonical"])
+    line("全称", info.get("full_name"))
+    line("级别", " ".join(x for x in (info.get("level"), info.get("district"), info.get("type")) if x))
+    line("别名", (info.get("aliases") or []) + info["user_aliases"])
+    line("常见误写", info.get("typos") or [])
+    line("原单位", info["predecessors"])
+    if info.get("successor"):
+        line("职责划入", f"{info['successor']}（{info.get('successor_date') or '日期不详'}）")
+    line("所属集体", info.get("member_of") or [])
+    line("成员", info["members"])
+    line("说明", " ".join(x for x in (info.get("flag"), info.get("note")) if x))
+    if info["documents"]:
+        from policycli.render import rich_table
+
+        out.print(rich_table(info["documents"], [Column("doc", "文件", no_wrap=True), Column("title", "标题", ratio=3), Column("measures", "措施", justify="right")]))

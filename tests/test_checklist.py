@@ -33,7 +33,7 @@ def test_fresh_install_lists_exactly_the_commerce_commissions_measures(db):
     assert {r["id"] for r in rows} == expected_commerce_ids()
     assert len(rows) == len(expected_commerce_ids()) > 30
     first = rows[0]
-    assert set(first) == {"id", "doc", "number", "kind", "title", "text", "agencies", "status", "progress", "due", "agency_status"}
+    assert set(first) == {"id", "doc", "number", "kind", "title", "text", "agencies", "status", "progress", "due", "agency_status", "via"}
     assert first["agency_status"] == "todo" and first["status"] == "todo"
     assert "市商务委" in first["agencies"]
 

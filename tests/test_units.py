@@ -58,3 +58,8 @@ def test_unit_list_cells_versus_flags_and_text():
     assert looks_like_unit_list("市推进上海国际贸易中心建设领导小组成员单位")
     assert not looks_like_unit_list("对标落实")
     assert not looks_like_unit_list("完善技术进出口监测体系。")
+
+
+def test_national_body_in_a_city_list_keeps_its_level():
+    annotation = parse_units_text("市科委、市经济信息化委、市商务委、市场监管总局")
+    assert [u.name for u in annotation.units][-1] == "市场监管总局"

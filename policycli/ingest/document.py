@@ -58,7 +58,7 @@ def build_document(source: SourceText, doc_id: str | None = None) -> dict:
     for owner, table in outline.tables:
         warnings.extend(table.warnings)
         candidates = [n for n in body if n.marker not in ("box", "bullet", "indicator", "row") and n.text]
-        reconcile(table, candidates, owner, warnings)
+        reconcile(table, candidates, owner, warnings, same_agency=_agency_of(meta))
     for attachment in outline.attachments:
         if _restates_body(attachment, body):
             attachment.klass = "summary"
@@ -66,6 +66,7 @@ def build_document(source: SourceText, doc_id: str | None = None) -> dict:
                 f"line {attachment.first_line}: {attachment.printed} restates the body's measures; kept as context, no measures taken from it"
             )
 
+    _resolve_units(root, meta, warnings)
     doc_id = doc_id or make_doc_id(meta, source.path)
     measures: list[dict] = []
     seen: dict[str, int] = {}
@@ -103,7 +104,7 @@ def build_document(source: SourceText, doc_id: str | None = None) -> dict:
         "issued_on": meta.issued_on,
         "issued_on_quote": meta.issued_on_quote,
         "validity": [v.to_dict() for v in meta.validity],
-        "coordinating_units": _coordinating_units(root),
+        "coordinating_units": _coordinating_units(root, meta),
         "attachments": outline.attachment_titles,
         "source": {
             "file": source.path.name,
@@ -206,7 +207,35 @@ def _measure_dict(doc_id: str, node: Node, root: Node) -> dict:
     }
 
 
-def _coordinating_units(root: Node) -> list[dict]:
+def _agency_of(meta: Metadata):
+    from policycli.agencies import bundled_registry
+
+    registry = bundled_registry()
+    district = meta.district if meta.level == "区" else None
+    return lambda name: registry.resolve_printed(name, district).agency
+
+
+def _resolve_units(root: Node, meta: Metadata, warnings: list[str]) -> None:
+    """Give every unit its canonical agency; report misprints fixed and names not in the registry."""
+    from policycli.agencies import bundled_registry
+
+    registry = bundled_registry()
+    district = meta.district if meta.level == "区" else None
+    unresolved: dict[str, tuple[int, list[str]]] = {}
+    for node in root.walk():
+        for unit in node.units:
+            found = registry.resolve_printed(unit.name, district)
+            unit.agency, unit.resolution, unit.collective = found.agency, found.how, found.collective
+            if found.how == "typo":
+                warnings.append(f"line {node.first_line}: {unit.printed} read as {found.agency} (a known misprint)")
+            elif found.how == "unresolved":
+                unresolved.setdefault(found.agency, (node.first_line, found.suggestions))
+    for name, (line, suggestions) in unresolved.items():
+        hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""
+        warnings.append(f"line {line}: unit {name} is not in the agency registry; kept as printed{hint}")
+
+
+def _coordinating_units(root: Node, meta: Metadata) -> list[dict]:
     """Units named in the safeguard sections' prose, for documents that assign at that level."""
     found: dict[str, dict] = {}
     for node in root.walk():
@@ -218,6 +247,13 @@ def _coordinating_units(root: Node) -> list[dict]:
                 if _NOT_A_UNIT.search(name):
                     continue
                 found.setdefault(name, {"name": name, "lines": [node.first_line, node.last_line]})
+    from policycli.agencies import bundled_registry
+
+    registry = bundled_registry()
+    district = meta.district if meta.level == "区" else None
+    for unit in found.values():
+        resolution = registry.resolve_printed(unit["name"], district)
+        unit["agency"] = resolution.agency if resolution.how != "unresolved" else None
     return list(found.values())
 
 

@@ -76,7 +76,7 @@ def _mirrors_body(rows: list[TableRow], nodes: list[Node | None]) -> bool:
     return checked > 0 and agree >= 0.6 * checked
 
 
-def reconcile(table: Table, body: list[Node], fallback: Node, warnings: list[str]) -> None:
+def reconcile(table: Table, body: list[Node], fallback: Node, warnings: list[str], same_agency=None) -> None:
     """Attach each row of `table` to the body as described in the module docstring."""
     rows = table.rows
     if not rows:
@@ -98,7 +98,7 @@ def reconcile(table: Table, body: list[Node], fallback: Node, warnings: list[str
         if not matched:
             continue
         if mirror and len(matched) == 1 and _covers(matched[0], node):
-            _merge(node, matched[0], warnings)
+            _merge(node, matched[0], warnings, same_agency or (lambda name: fold(name)))
             continue
         for k, row in enumerate(matched, start=1):
             if mirror:
@@ -112,15 +112,16 @@ def _covers(row: TableRow, node: Node) -> bool:
     return _score(bigrams(node.text), bigrams(row.text)) >= 0.8
 
 
-def _merge(node: Node, row: TableRow, warnings: list[str]) -> None:
+def _merge(node: Node, row: TableRow, warnings: list[str], agency_of) -> None:
     node.flags.extend(f for f in row.flags if f not in node.flags)
     node.deadline = node.deadline or row.deadline
     if row.units_raw and not node.units:
         annotation = parse_units_text(row.units_raw)
         node.units, node.units_raw, node.open_list = annotation.units, row.units_raw, annotation.open_list
     elif row.units_raw and node.units:
-        printed = {fold(u.printed) for u in node.units}
-        table_units = {fold(u.printed) for u in parse_units_text(row.units_raw).units}
+        # 区府办 in the table and 区政府办 in the text are the same office: compare agencies.
+        printed = {agency_of(u.name) for u in node.units}
+        table_units = {agency_of(u.name) for u in parse_units_text(row.units_raw).units}
         if printed != table_units:
             warnings.append(
                 f"line {row.first_line}: the table lists {row.units_raw} for item {node.printed}, "

@@ -39,6 +39,8 @@ _HAS_OWN_LEVEL = re.compile(
     r"[\u4e00-\u9fa5]{1,4}(?:新区|区|县|市(?!场)))"
 )
 
+_NATIONAL = re.compile(r"(?:总局|总署|总会|总站|总队|^国家|^中国)")
+
 UNIT_SUFFIXES = (
     "委", "办", "局", "部", "院", "会", "组", "站", "署", "厅", "所", "司", "中心", "政府", "集团", "公司",
     "单位", "部门", "街道", "镇", "总部", "分局", "管委会", "小组", "海关", "联", "处", "科", "队", "馆", "行",
@@ -52,9 +54,15 @@ class Unit:
     name: str  # printed, with the list's level prefix distributed (区发改委、市场监管局 → 区市场监管局)
     role: str  # lead | co | unspecified
     group: int  # 1-based ；-separated group the unit was printed in
+    agency: str | None = None  # canonical name from the agency registry (set by the pipeline)
+    resolution: str | None = None  # exact | alias | typo | unresolved
+    collective: bool = False
 
     def to_dict(self) -> dict:
-        return {"printed": self.printed, "name": self.name, "role": self.role, "group": self.group}
+        return {
+            "printed": self.printed, "name": self.name, "agency": self.agency or self.name, "resolution": self.resolution,
+            "collective": self.collective, "role": self.role, "group": self.group,
+        }
 
 
 @dataclass
@@ -171,7 +179,9 @@ def _distribute_prefix(units: list[Unit]) -> None:
     if not prefix:
         return
     for unit in units[1:]:
-        if not _HAS_OWN_LEVEL.match(fold(unit.printed)):
+        folded = fold(unit.printed)
+        # 市场监管总局, 海关总署: national bodies printed inside a city list keep their own level.
+        if not (_HAS_OWN_LEVEL.match(folded) or _NATIONAL.search(folded)):
             unit.name = prefix + unit.printed
 
 
