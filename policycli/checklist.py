@@ -13,7 +13,7 @@ import getpass
 import json
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlite_utils
 
@@ -53,6 +53,35 @@ def overall_status(statuses: list[str]) -> str:
 
 def progress_text(statuses: list[str]) -> str:
     return f"{sum(1 for s in statuses if s in FINISHED)}/{len(statuses)}"
+
+
+DUE_SOON_DAYS = 30
+
+
+def effective_due(due: str | None, due_info: str | dict | None, today: date) -> str | None:
+    """A recurring measure is due at its next occurrence (or its last one, once all have passed)."""
+    info = json.loads(due_info) if isinstance(due_info, str) else due_info
+    dates = (info or {}).get("occurrences") or []
+    if dates:
+        upcoming = [d for d in dates if d >= today.isoformat()]
+        return upcoming[0] if upcoming else dates[-1]
+    return due
+
+
+def deadline_status(status: str, due: str | None, today: date, soon_days: int = DUE_SOON_DAYS) -> str:
+    """done | overdue | due soon | open — for one part, or a whole measure by its overall status."""
+    if status in FINISHED:
+        return "done"
+    if due is None:
+        return "open"
+    days = (date.fromisoformat(due) - today).days
+    if days < 0:
+        return "overdue"
+    return "due soon" if days <= soon_days else "open"
+
+
+def days_left(due: str | None, today: date) -> int | None:
+    return (date.fromisoformat(due) - today).days if due else None
 
 
 # --- agencies ------------------------------------------------------------------------------
@@ -104,6 +133,11 @@ class TaskQuery:
     search: str | None = None
     include_obsolete: bool = False
     limit: int | None = None
+    today: date | None = None
+    due_within: int | None = None  # due between today and today + N days
+    overdue: bool = False
+    due_before: date | None = None
+    soon_days: int = DUE_SOON_DAYS
 
 
 def list_tasks(db: sqlite_utils.Database, query: TaskQuery) -> list[dict]:
@@ -146,8 +180,14 @@ def list_tasks(db: sqlite_utils.Database, query: TaskQuery) -> list[dict]:
             where.append("(m.title LIKE ? ESCAPE '\\' OR m.text LIKE ? ESCAPE '\\')")
             like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             params += [like, like]
+    today = query.today or date.today()
+    horizon = _due_horizon(query, today)
+    if horizon is not None:
+        # Recurring measures have no single due date: keep them for the per-row check below.
+        where.append("(m.due <= ? OR m.recurrence IS NOT NULL)")
+        params.append(horizon.isoformat())
     sql = f"""
-        SELECT m.id, m.doc_id, m.number, m.kind, m.title, m.text, m.due, m.obsolete, m.seq, m.path,
+        SELECT m.id, m.doc_id, m.number, m.kind, m.title, m.text, m.due, m.obsolete, m.seq, m.path, m.due_info,
                (SELECT json_group_array(json_array(a.agency, coalesce(p.status, 'todo')))
                   FROM (SELECT * FROM assignments WHERE measure_id = m.id AND obsolete = 0 ORDER BY seq) a
                   LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency) AS parts
@@ -157,8 +197,9 @@ def list_tasks(db: sqlite_utils.Database, query: TaskQuery) -> list[dict]:
     """
     rows = []
     for record in db.conn.execute(sql, params):
-        columns = ["id", "doc", "number", "kind", "title", "text", "due", "obsolete", "seq", "path", "parts"]
+        columns = ["id", "doc", "number", "kind", "title", "text", "due", "obsolete", "seq", "path", "due_info", "parts"]
         item = dict(zip(columns, record, strict=True))
+        item["due"] = effective_due(item["due"], item.pop("due_info"), today)
         parts = json.loads(item.pop("parts") or "[]")
         statuses = [s for _, s in parts]
         item["agencies"] = [a for a, _ in parts if a]
@@ -175,18 +216,50 @@ def list_tasks(db: sqlite_utils.Database, query: TaskQuery) -> list[dict]:
             else:  # only an obsolete assignment matched (--all)
                 item["agency_status"], item["via"] = "todo", None
         chosen = item.get("agency_status", item["status"])
+        item["deadline"] = deadline_status(chosen, item["due"], today, query.soon_days)
+        item["days_left"] = days_left(item["due"], today)
         if query.status == "open" and chosen in FINISHED:
             continue
         if query.status not in ("open", "all") and chosen != query.status:
             continue
+        if not _due_matches(query, item, today):
+            continue
         rows.append(item)
-        if query.limit and len(rows) >= query.limit:
-            break
-    return rows
+    rows.sort(key=lambda r: (r["due"] is None, r["due"] or "", r["doc"], r["seq"]))
+    return rows[: query.limit] if query.limit else rows
 
 
-def measure_detail(db: sqlite_utils.Database, measure_id: str) -> dict:
+def _due_horizon(query: TaskQuery, today: date) -> date | None:
+    limits = []
+    if query.due_within is not None:
+        if query.due_within < 0:
+            raise BadInput("--due-within takes a number of days, 0 or more")
+        limits.append(date.fromordinal(today.toordinal() + query.due_within))
+    if query.overdue:
+        limits.append(date.fromordinal(today.toordinal() - 1))
+    if query.due_before:
+        limits.append(date.fromordinal(query.due_before.toordinal() - 1))
+    return min(limits) if limits else None
+
+
+def _due_matches(query: TaskQuery, item: dict, today: date) -> bool:
+    due = item["due"]
+    if query.due_within is None and not query.overdue and query.due_before is None:
+        return True
+    if due is None:
+        return False
+    if query.overdue and not due < today.isoformat():
+        return False
+    if query.due_within is not None and not (today.isoformat() <= due <= _due_horizon(TaskQuery(due_within=query.due_within), today).isoformat()):
+        return False
+    if query.due_before is not None and not due < query.due_before.isoformat():
+        return False
+    return True
+
+
+def measure_detail(db: sqlite_utils.Database, measure_id: str, today: date | None = None) -> dict:
     """Everything `policy show` prints about one measure."""
+    today = today or date.today()
     measure = resolve_measure(db, measure_id)
     conn = db.conn
     document = dict(zip(["id", "title", "doc_number", "source_file"], conn.execute(
@@ -209,7 +282,14 @@ def measure_detail(db: sqlite_utils.Database, measure_id: str) -> dict:
         parents.insert(0, {"id": row[0], "number": row[1], "title": row[2]})
         parent = row[3]
     statuses = [p["status"] for p in parts]
+    due = effective_due(measure["due"], measure.get("due_info"), today)
+    for part in parts:
+        part["deadline"] = deadline_status(part["status"], due, today)
     return {
+        "due": due,
+        "due_info": json.loads(measure["due_info"]) if measure.get("due_info") else None,
+        "deadline": deadline_status(overall_status(statuses), due, today),
+        "days_left": days_left(due, today),
         "measure": measure,
         "document": document,
         "parents": parents,
@@ -331,7 +411,23 @@ def history(db: sqlite_utils.Database, measure_id: str | None = None, agency: st
 # --- documents, statistics, ledger ---------------------------------------------------------
 
 
-def list_documents(db: sqlite_utils.Database) -> list[dict]:
+EXPIRING_DAYS = 90
+
+
+def document_status(effective_from: str | None, effective_until: str | None, today: date, expiring_days: int = EXPIRING_DAYS) -> str:
+    """not yet in force | in force | expiring | expired | unknown."""
+    iso = today.isoformat()
+    if effective_from and iso < effective_from:
+        return "not yet in force"
+    if effective_until and iso > effective_until:
+        return "expired"
+    if effective_until and (date.fromisoformat(effective_until) - today).days <= expiring_days:
+        return "expiring"
+    return "in force" if effective_from or effective_until else "unknown"
+
+
+def list_documents(db: sqlite_utils.Database, today: date | None = None, expiring_days: int = EXPIRING_DAYS) -> list[dict]:
+    today = today or date.today()
     rows = db.conn.execute(
         f"""SELECT d.id, d.title, d.doc_number, d.issuer, d.issued_on, d.effective_from, d.effective_until, d.level, d.district,
                    (SELECT count(*) FROM measures m WHERE m.doc_id = d.id AND m.obsolete = 0 AND m.kind IN ({_KINDS_SQL}))
@@ -341,9 +437,30 @@ def list_documents(db: sqlite_utils.Database) -> list[dict]:
     out = []
     for row in rows:
         item = dict(zip(columns, row, strict=True))
-        item["status"] = "unknown"  # validity periods are derived by the deadlines layer
+        item["status"] = document_status(item["effective_from"], item["effective_until"], today, expiring_days)
+        item["days_left"] = days_left(item["effective_until"], today)
         out.append(item)
     return out
+
+
+def document_detail(db: sqlite_utils.Database, doc_id: str, today: date | None = None) -> dict:
+    """`policy docs show`: metadata, the validity period with the quotes and rules behind it."""
+    today = today or date.today()
+    found = [d for d in list_documents(db, today) if d["id"] == doc_id]
+    if not found:
+        docs = [r[0] for r in db.conn.execute("SELECT id FROM documents ORDER BY id")]
+        near = difflib.get_close_matches(doc_id, docs, n=3, cutoff=0.3)
+        raise NotFound(f"unknown document {doc_id!r}; " + (f"did you mean {' or '.join(near)}?" if near else f"documents: {', '.join(docs)}"))
+    item = found[0]
+    data, validity, source = db.conn.execute("SELECT data, validity, source_file FROM documents WHERE id = ?", [doc_id]).fetchone()
+    meta = json.loads(data)
+    return item | {
+        "source_file": source,
+        "validity_rules": json.loads(validity) if validity else {"from": None, "until": None},
+        "validity_sentences": meta.get("validity") or [],
+        "coordinating_units": meta.get("coordinating_units") or [],
+        "warnings": meta.get("warnings") or [],
+    }
 
 
 def statistics(db: sqlite_utils.Database) -> dict:

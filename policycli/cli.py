@@ -6,7 +6,9 @@ them, so `policy --help` and every command start fast.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+from datetime import UTC
 from pathlib import Path
 from typing import Annotated
 
@@ -89,17 +91,23 @@ def tasks(
     unassigned: Annotated[bool, typer.Option("--unassigned", help="Only measures with no responsible unit.")] = False,
     search: Annotated[str | None, typer.Option("--search", "-q", help="Words that must appear (Chinese full text).")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Include measures removed from their document (obsolete).")] = False,
+    due_within: Annotated[int | None, typer.Option("--due-within", help="Only measures due within this many days.")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only measures past their due date.")] = False,
+    due_before: Annotated[str | None, typer.Option("--due-before", help="Only measures due before YYYY-MM-DD.")] = None,
     fmt: FormatOption = "table",
     db: DbOption = None,
     today: TodayOption = None,
 ) -> None:
-    """List measures, e.g. one agency's open ones. Example: policy tasks --agency 市商务委"""
+    """List measures, e.g. one agency's open ones. Example: policy tasks --agency 市商务委 --due-within 30"""
     from policycli import views
     from policycli.checklist import TaskQuery, list_tasks
+    from policycli.paths import parse_date_option
     from policycli.paths import today as resolve_today
 
-    resolve_today(today)
-    query = TaskQuery(agency=agency, doc=doc, status=status, kind=kind, unassigned=unassigned, search=search, include_obsolete=all_)
+    query = TaskQuery(
+        agency=agency, doc=doc, status=status, kind=kind, unassigned=unassigned, search=search, include_obsolete=all_,
+        today=resolve_today(today), due_within=due_within, overdue=overdue, due_before=parse_date_option("--due-before", due_before),
+    )
     rows = list_tasks(_open(db), query)
     views.tasks(rows, fmt, agency=agency)
 
@@ -109,12 +117,14 @@ def show(
     measure_id: Annotated[str, typer.Argument(help="Measure id, e.g. hfg-2020-24/2.2.5.17")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     db: DbOption = None,
+    today: TodayOption = None,
 ) -> None:
-    """Show a measure: full text, source lines, every agency's status, history. Example: policy show hfg-2020-24/2.2.5.17"""
+    """Show a measure: full text, source lines, due date and its source, every agency's status, history. Example: policy show hfg-2020-24/2.2.5.17"""
     from policycli import views
     from policycli.checklist import measure_detail
+    from policycli.paths import today as resolve_today
 
-    views.detail(measure_detail(_open(db), measure_id), fmt)
+    views.detail(measure_detail(_open(db), measure_id, resolve_today(today)), fmt)
 
 
 def _mark(measure_id: str, status: str, agency: str | None, note: str | None, evidence: str | None, by: str | None, db: Path | None) -> None:
@@ -187,15 +197,63 @@ def history(
     views.history(changes(_open(db), measure_id, agency=agency, limit=limit), fmt)
 
 
-@app.command()
-def docs(fmt: FormatOption = "table", db: DbOption = None, today: TodayOption = None) -> None:
-    """List the loaded documents. Example: policy docs --format json"""
+docs_app = typer.Typer(rich_markup_mode=None)
+app.add_typer(docs_app, name="docs")
+
+
+@docs_app.callback(invoke_without_command=True)
+def docs(
+    ctx: typer.Context,
+    expiring: Annotated[int, typer.Option("--expiring-within", help="Days before its end a document counts as expiring.")] = 90,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+    today: TodayOption = None,
+) -> None:
+    """List the loaded documents: validity period, status, days left. Example: policy docs --format json"""
+    if ctx.invoked_subcommand is not None:
+        return
     from policycli import views
     from policycli.checklist import list_documents
     from policycli.paths import today as resolve_today
 
-    resolve_today(today)
-    views.documents(list_documents(_open(db)), fmt)
+    views.documents(list_documents(_open(db), resolve_today(today), expiring), fmt)
+
+
+@docs_app.command("show")
+def docs_show(
+    doc_id: Annotated[str, typer.Argument(help="Document id, e.g. hfg-2020-24")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    db: DbOption = None,
+    today: TodayOption = None,
+) -> None:
+    """Show a document: its validity period with the quotes and rules behind it. Example: policy docs show hfg-2020-24"""
+    from policycli import views
+    from policycli.checklist import document_detail
+    from policycli.paths import today as resolve_today
+
+    views.document_detail(document_detail(_open(db), doc_id, resolve_today(today)), fmt)
+
+
+@app.command()
+def remind(
+    within: Annotated[int, typer.Option("--within", help="Days ahead to look.")] = 30,
+    agency: AgencyOption = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or md.")] = "text",
+    include_expired: Annotated[bool, typer.Option("--include-expired", help="Also remind of measures of expired documents.")] = False,
+    exit_status: Annotated[bool, typer.Option("--exit-status", help="Exit with status 4 when anything is due (for scripts).")] = False,
+    db: DbOption = None,
+    today: TodayOption = None,
+) -> None:
+    """Overdue and soon-due measures per agency; prints nothing when nothing is due (cron). Example: policy remind --within 30"""
+    from policycli import views
+    from policycli.paths import today as resolve_today
+    from policycli.reminders import reminders
+
+    day = resolve_today(today)
+    groups = reminders(_open(db), day, within, agency, include_expired)
+    views.reminders(groups, fmt, day, within)
+    if groups and exit_status:
+        raise typer.Exit(ExitStatus.DUE)
 
 
 @app.command()
@@ -211,7 +269,7 @@ def stats(fmt: FormatOption = "table", db: DbOption = None) -> None:
 def export(
     agency: AgencyOption = None,
     doc: Annotated[str | None, typer.Option("--doc", "-d", help="Only this document (its id).")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="csv (default), json, md or table.")] = "csv",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv (default), json, md, table or ics (calendar).")] = "csv",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --output file.")] = False,
     all_: Annotated[bool, typer.Option("--all", help="Include obsolete measures.")] = False,
@@ -222,12 +280,19 @@ def export(
     from policycli.checklist import ledger
 
     views.check_output(output, force)
-    views.ledger(ledger(_open(db), agency=agency, doc=doc, include_obsolete=all_), fmt, output)
+    if fmt == "ics":
+        from datetime import datetime
+
+        from policycli.reminders import calendar_events, ics_bytes
+
+        views.write_bytes(ics_bytes(calendar_events(_open(db), agency), datetime.now(UTC)), output)
+    else:
+        views.ledger(ledger(_open(db), agency=agency, doc=doc, include_obsolete=all_), fmt, output)
     if output is not None:
         _say(f"wrote {output}")
 
 
-agencies_app = typer.Typer(help="Responsible units: the registry, counts, aliases.", no_args_is_help=False, rich_markup_mode=None)
+agencies_app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)
 app.add_typer(agencies_app, name="agencies")
 
 
@@ -289,7 +354,9 @@ def main() -> None:
     import click
 
     try:
-        app(standalone_mode=False)
+        status = app(standalone_mode=False)
+        if isinstance(status, int) and status:
+            sys.exit(status)  # typer.Exit(code) comes back as a return value without standalone mode
     except PolicyError as exc:
         _err(str(exc))
         sys.exit(exc.exit_status)
@@ -304,3 +371,12 @@ def main() -> None:
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(ExitStatus.OK)
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            _err("database busy: another policy process holds the lock; try again")
+            sys.exit(ExitStatus.DATABASE_BUSY)
+        _err(f"database error: {exc}; run `policy doctor`")
+        sys.exit(ExitStatus.ERROR)
+    except sqlite3.DatabaseError as exc:
+        _err(f"database error: {exc}; run `policy doctor`")
+        sys.exit(ExitStatus.ERROR)

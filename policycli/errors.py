@@ -14,6 +14,7 @@ class ExitStatus(IntEnum):
     ERROR = 1  # unexpected failure
     BAD_INPUT = 2  # the user's input cannot be used: fix it and try again
     DATABASE_BUSY = 3  # another process held the database lock past the timeout
+    DUE = 4  # `policy remind --exit-status`: something is overdue or due soon
     INTERRUPTED = 130  # Ctrl-C
 
 

@@ -23,7 +23,7 @@ from policycli.store import write_transaction
 
 _MEASURE_COLUMNS = (
     "doc_id", "seq", "path", "parent_id", "number", "kind", "title", "text", "line_first", "line_last",
-    "units_raw", "open_list", "flags", "deadline_raw", "indicator", "due", "obsolete",
+    "units_raw", "open_list", "flags", "deadline_raw", "indicator", "due", "due_info", "recurrence", "obsolete",
 )
 
 
@@ -120,6 +120,7 @@ def _load_document(db: sqlite_utils.Database, path: Path, document: dict) -> Loa
         "effective_from": document.get("effective_from"),
         "effective_until": document.get("effective_until"),
         "source_file": (document.get("source") or {}).get("file"),
+        "validity": json.dumps(document.get("validity_rules"), ensure_ascii=False) if document.get("validity_rules") else None,
         "content_sha": sha,
         "data": json.dumps(meta, ensure_ascii=False),
         "loaded_at": now,
@@ -167,7 +168,8 @@ def _measure_record(doc_id: str, seq: int, measure: dict) -> tuple:
         measure.get("title"), measure.get("text"), lines[0], lines[-1], measure.get("units_raw"),
         int(bool(measure.get("open_list"))), json.dumps(measure.get("flags") or [], ensure_ascii=False),
         measure.get("deadline_raw"), json.dumps(indicator, ensure_ascii=False) if indicator else None,
-        measure.get("due"), 0,
+        measure.get("due"), json.dumps(measure["due_info"], ensure_ascii=False) if measure.get("due_info") else None,
+        (measure.get("due_info") or {}).get("recurrence") if (measure.get("due_info") or {}).get("occurrences") else None, 0,
     )
 
 

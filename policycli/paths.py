@@ -54,3 +54,12 @@ def today(option: str | None = None) -> date:
     except ValueError:
         source = "--today" if option else "POLICY_TODAY"
         raise BadInput(f"{source} must be a date like 2021-07-01, not {value!r}") from None
+
+
+def parse_date_option(name: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise BadInput(f"{name} must be a date like 2021-07-01, not {value!r}") from None

@@ -125,6 +125,18 @@ def m002_agency_aliases(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m003_deadlines(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        ALTER TABLE measures ADD COLUMN due_info TEXT;      -- quote, rule, precision, recurrence (JSON)
+        ALTER TABLE measures ADD COLUMN recurrence TEXT;    -- yearly | quarterly | … (due is then per occurrence)
+        ALTER TABLE documents ADD COLUMN validity TEXT;     -- the rules that gave effective_from/until (JSON)
+        CREATE INDEX measures_due ON measures(due) WHERE obsolete = 0;
+        """
+    )
+
+
 def _check_file(path: Path) -> None:
     """Refuse a file at the database path that is not an SQLite database, without touching it."""
     if path.is_dir():

@@ -11,7 +11,13 @@ from pathlib import Path
 from policycli.errors import BadInput
 from policycli.render import Column, console, emit, safe_terminal_text, write_stdout
 
-TASK_FIELDS = ("id", "doc", "number", "kind", "title", "text", "agencies", "status", "progress", "due")
+TASK_FIELDS = ("id", "doc", "number", "kind", "title", "text", "agencies", "status", "progress", "due", "deadline", "days_left")
+_DEADLINE_MARK = {"overdue": "逾期", "due soon": "将到期"}
+
+
+def _due_cell(row: dict) -> str:
+    mark = _DEADLINE_MARK.get(row.get("deadline") or "")
+    return f"{row['due'] or ''}{' ' + mark if mark else ''}"
 
 
 def _unassigned(agencies: object) -> str:
@@ -19,25 +25,25 @@ def _unassigned(agencies: object) -> str:
 
 
 def tasks(rows: list[dict], fmt: str, agency: str | None) -> None:
+    rows = [r | {"due_cell": _due_cell(r)} for r in rows]
     if agency:
         marks = {"collective": "（集体）", "predecessor": "（原单位）"}
         rows = [r | {"own": r["agency_status"] + marks.get((r.get("via") or ":").split(":")[0], "")} for r in rows]
         columns = [
-            Column("id", "编号", fold=True),
+            Column("id", "编号", no_wrap=True),
             Column("title", "措施", ratio=3),
             Column("own", "本单位"),
-            Column("status", "整体", no_wrap=True),
             Column("progress", "进度", no_wrap=True, justify="right"),
-            Column("due", "截止", no_wrap=True),
+            Column("due_cell", "截止"),
         ]
     else:
         columns = [
-            Column("id", "编号", fold=True),
+            Column("id", "编号", no_wrap=True),
             Column("title", "措施", ratio=3),
             Column("agencies", "责任单位", ratio=2, show=_unassigned),
             Column("status", "状态", no_wrap=True),
             Column("progress", "进度", no_wrap=True, justify="right"),
-            Column("due", "截止", no_wrap=True),
+            Column("due_cell", "截止"),
         ]
     fields = TASK_FIELDS + (("agency_status", "via") if agency else ())
     json_rows = [{k: row.get(k) for k in fields} for row in rows]
@@ -49,7 +55,8 @@ def detail(info: dict, fmt: str) -> None:
     if fmt == "json":
         out = {
             "id": measure["id"], "doc": measure["doc_id"], "number": measure["number"], "kind": measure["kind"],
-            "title": measure["title"], "text": measure["text"], "due": measure["due"], "obsolete": bool(measure["obsolete"]),
+            "title": measure["title"], "text": measure["text"], "due": info["due"], "deadline": info["deadline"],
+            "days_left": info["days_left"], "due_info": info["due_info"], "obsolete": bool(measure["obsolete"]),
             "status": info["status"], "progress": info["progress"],
             "source": {"file": document["source_file"], "lines": [measure["line_first"], measure["line_last"]]},
             "parents": info["parents"], "units_raw": measure["units_raw"], "flags": json.loads(measure["flags"] or "[]"),
@@ -71,8 +78,12 @@ def detail(info: dict, fmt: str) -> None:
     if info["parents"]:
         line("位置", " › ".join(f"{p['number'] or ''}{p['title'] or ''}" for p in info["parents"]))
     line("来源", f"{document['source_file']} 第{measure['line_first']}–{measure['line_last']}行")
-    if measure["due"]:
-        line("截止", measure["due"])
+    due_info = info["due_info"] or {}
+    if info["due"]:
+        mark = _DEADLINE_MARK.get(info["deadline"], "")
+        line("截止", f"{info['due']} {mark}（{due_info.get('rule')}：“{due_info.get('quote')}”）".replace(" （", "（"))
+        if due_info.get("occurrences"):
+            line("各期", "、".join(due_info["occurrences"]))
     flags = json.loads(measure["flags"] or "[]")
     if flags:
         line("标记", "、".join(flags))
@@ -121,16 +132,53 @@ def history(rows: list[dict], fmt: str) -> None:
     emit(_with_change(rows), _history_columns(), fmt, json_rows=rows, empty="no recorded changes")
 
 
-DOC_FIELDS = ("id", "title", "doc_number", "issuer", "issued_on", "effective_from", "effective_until", "status")
+DOC_FIELDS = ("id", "title", "doc_number", "issuer", "issued_on", "effective_from", "effective_until", "status", "days_left", "measures")
+DOC_STATUS = {"not yet in force": "未生效", "in force": "有效", "expiring": "即将到期", "expired": "已失效", "unknown": "未知"}
+
+
+def _period(row: dict) -> str:
+    if not row.get("effective_from") and not row.get("effective_until"):
+        return ""
+    return f"{row.get('effective_from') or '?'}～{row.get('effective_until') or '?'}"
 
 
 def documents(rows: list[dict], fmt: str) -> None:
+    table_rows = [r | {"period": _period(r).replace("～", "～\n"), "state": DOC_STATUS.get(r["status"], r["status"]) + (
+        f"（剩{r['days_left']}天）" if r["status"] in ("in force", "expiring") and r["days_left"] is not None else "")} for r in rows]
     columns = [
         Column("id", "编号", no_wrap=True), Column("title", "标题", ratio=3), Column("doc_number", "文号", no_wrap=True),
-        Column("issued_on", "印发", no_wrap=True), Column("measures", "措施", justify="right", no_wrap=True),
-        Column("status", "状态", no_wrap=True),
+        Column("period", "有效期", no_wrap=True), Column("measures", "措施", justify="right", no_wrap=True), Column("state", "状态"),
     ]
-    emit(rows, columns, fmt, json_rows=[{k: r.get(k) for k in DOC_FIELDS} | {"measures": r["measures"]} for r in rows], empty="no documents loaded")
+    emit(table_rows, columns, fmt, json_rows=[{k: r.get(k) for k in DOC_FIELDS} for r in rows], empty="no documents loaded")
+
+
+def document_detail(info: dict, fmt: str) -> None:
+    if fmt == "json":
+        write_stdout(json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+        return
+    from rich.markup import escape
+
+    out = console()
+
+    def line(label: str, value: object) -> None:
+        if value:
+            out.print(f"[bold]{label}[/bold] {escape(safe_terminal_text(str(value)))}")
+
+    line("文件", f"{info['id']}  {info['title'] or ''}")
+    line("文号", info["doc_number"])
+    line("发文", info["issuer"])
+    line("印发", info["issued_on"])
+    line("有效期", _period(info))
+    line("状态", DOC_STATUS.get(info["status"], info["status"]) + (f"（剩{info['days_left']}天）" if info["days_left"] is not None and info["days_left"] >= 0 else ""))
+    for edge, label in (("from", "起始依据"), ("until", "截止依据")):
+        rule = info["validity_rules"].get(edge)
+        if rule:
+            where = f"，第{rule['lines'][0]}–{rule['lines'][1]}行" if rule.get("lines") else ""
+            inferred = "（推断）" if rule.get("inferred") else ""
+            line(label, f"{rule['date']} {rule['rule']}{inferred}：“{rule['quote']}”{where}")
+    for sentence in info["validity_sentences"]:
+        line("有效期语句", f"第{sentence['lines'][0]}行：{sentence['text']}")
+    line("来源", info["source_file"])
 
 
 def _bar(done: int, total: int, width: int = 12) -> str:
@@ -237,3 +285,44 @@ def agency_detail(info: dict, fmt: str) -> None:
         from policycli.render import rich_table
 
         out.print(rich_table(info["documents"], [Column("doc", "文件", no_wrap=True), Column("title", "标题", ratio=3), Column("measures", "措施", justify="right")]))
+
+
+def write_bytes(data: bytes, output: Path | None) -> None:
+    if output is not None:
+        from policycli.files import write_atomically
+
+        write_atomically(output, data)
+        return
+    import sys
+
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def reminders(groups: list[dict], fmt: str, today, within: int) -> None:
+    """Nothing at all when nothing is due, so cron sends no mail."""
+    if not groups:
+        if fmt == "json":
+            write_stdout("[]\n")
+        return
+    if fmt == "json":
+        write_stdout(json.dumps(groups, ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt not in ("text", "md"):
+        raise BadInput(f"unknown format {fmt!r} for remind; use text, json or md")
+    md = fmt == "md"
+    overdue = sum(len(g["overdue"]) for g in groups)
+    soon = sum(len(g["due_soon"]) for g in groups)
+    lines = [f"{'# ' if md else ''}政策任务提醒 {today.isoformat()}：逾期 {overdue} 项，{within} 天内到期 {soon} 项", ""]
+    for group in groups:
+        name = group["agency"] or "未指定责任单位 (unassigned)"
+        lines.append(f"{'## ' if md else ''}{name}（逾期 {len(group['overdue'])}，将到期 {len(group['due_soon'])}）")
+        for key, label in (("overdue", "逾期"), ("due_soon", "将到期")):
+            for item in group[key]:
+                days = item["days_left"]
+                when = f"逾期{-days}天" if days < 0 else ("今天到期" if days == 0 else f"剩{days}天")
+                bullet = "- " if md else "  "
+                lines.append(f"{bullet}[{label}] {item['due']}（{when}） {item['id']}  {item['title']}")
+        lines.append("")
+    write_stdout(safe_terminal_text("\n".join(lines).rstrip() + "\n"))

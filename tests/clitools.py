@@ -28,3 +28,28 @@ def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[
 
 def as_json(result: subprocess.CompletedProcess[str]):
     return json.loads(ok(result).stdout)
+
+
+def table_column(output: str, header: str) -> str:
+    """The text of one column of a rich table, read by display cells, lines joined."""
+    from rich.cells import cell_len
+
+    lines = output.splitlines()
+    head = next(k for k, line in enumerate(lines) if header in line)
+    header_line = lines[head]
+    start = cell_len(header_line[: header_line.index(header)])
+    # the column ends where the next header begins
+    rest = header_line[header_line.index(header) + len(header):]
+    gap = len(rest) - len(rest.lstrip(" "))
+    nxt = rest.lstrip(" ")
+    end = start + cell_len(header) + gap if nxt else 10**6
+    out = []
+    for line in lines[head + 2:]:
+        cells, position = [], 0
+        for char in line:
+            width = cell_len(char)
+            if start <= position < end:
+                cells.append(char)
+            position += width
+        out.append("".join(cells).strip())
+    return "".join(out)

@@ -90,7 +90,7 @@ def build_document(source: SourceText, doc_id: str | None = None) -> dict:
     if assigned_any:
         for m in unassigned:
             warnings.append(f"line {m['lines'][0]}: measure {m['path']} ({m['number']}) has no responsible unit; kept unassigned")
-    return {
+    document = {
         "format": FORMAT,
         "id": doc_id,
         "title": meta.title,
@@ -115,8 +115,13 @@ def build_document(source: SourceText, doc_id: str | None = None) -> dict:
             "hard_wrapped": wrapped,
         },
         "warnings": warnings,
+        "text": root.text,
         "measures": measures,
     }
+    from policycli import deadlines
+
+    deadlines.apply(document)
+    return document
 
 
 def _in_attachment(node: Node) -> bool:

@@ -1,0 +1,214 @@
+"""Chinese date expressions → dates with a precision, the quoted text and the rule that read them.
+
+A small regex layer over `dateutil.relativedelta`, on folded text (full-width digits already
+ASCII). Never dateutil's fuzzy parser: it reads 自2020年11月6日起 as this year's 6 November.
+
+    2020年11月6日, 二〇二一年六月十六日      day
+    2021年6月, 6月底前                      month   (end of month for a deadline)
+    2021年第三季度, 第三季度                 quarter
+    2021年上半年, 上半年                     half
+    2021年底前, 2025年, 到2025年             year    (31 December for a deadline)
+    一个月内, 3年, 30个工作日                durations (working days need the holiday calendar)
+    每年, 每季度, 每月, 每半年, 定期          recurrences
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from policycli.ingest.patterns import cn_to_int
+
+_N = r"[0-9]{1,4}|[一二三四五六七八九十两〇○零]{1,4}"
+_YEAR = r"(?P<year>(?:19|20)[0-9]{2}|[一二〇○零三四五六七八九]{4})\s*年"
+
+
+@dataclass(frozen=True)
+class DateValue:
+    date: date | None
+    precision: str  # day | month | quarter | half | year
+    quote: str
+    rule: str
+    start: int = 0  # offset of the quote in the text it was found in
+    end: int = 0
+
+    def to_dict(self) -> dict:
+        return {"date": self.date.isoformat() if self.date else None, "precision": self.precision, "quote": self.quote, "rule": self.rule}
+
+
+def _num(text: str | None) -> int | None:
+    return cn_to_int(text) if text else None
+
+
+def _year(text: str | None) -> int | None:
+    if not text:
+        return None
+    value = cn_to_int(text.replace("○", "〇"))
+    return value if value and 1900 <= value <= 2100 else None
+
+
+def month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+# Ordered from the most precise: the first pattern that matches at a position wins.
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("day", re.compile(rf"(?:{_YEAR})?\s*(?P<month>{_N})\s*月\s*(?P<day>{_N})\s*[日号]")),
+    ("quarter", re.compile(rf"(?:{_YEAR})?\s*第\s*(?P<quarter>[一二三四1-4])\s*季度")),
+    ("half", re.compile(rf"(?:{_YEAR})?\s*(?P<half>上|下)半年")),
+    ("month", re.compile(rf"(?:{_YEAR})?\s*(?P<month>{_N})\s*月(?:份)?(?P<edge>底|末|中旬|上旬|下旬)?")),
+    ("year", re.compile(rf"{_YEAR}(?P<edge>底|末|年底|年末)?")),
+    ("year", re.compile(r"(?P<edge>年底|年末)")),
+]
+
+
+def find_dates(folded: str, ref_year: int | None = None, edge: str = "end") -> list[DateValue]:
+    """Every date expression in a folded text; partial dates resolve to the end (or start) of their period.
+
+    A date without a year (6月底前, 年底前, 第三季度) takes `ref_year`, or is skipped without one.
+    """
+    out: list[DateValue] = []
+    taken = [False] * (len(folded) + 1)
+    for precision, pattern in _PATTERNS:
+        for m in pattern.finditer(folded):
+            if any(taken[m.start() : m.end()]):
+                continue
+            groups = m.groupdict()
+            year = _year(groups.get("year")) or ref_year
+            rule = "stated" if groups.get("year") else "stated, year from the document"
+            if year is None:
+                continue
+            try:
+                value = _resolve(precision, groups, year, edge)
+            except (ValueError, TypeError):
+                continue
+            if value is None:
+                continue
+            for k in range(m.start(), m.end()):
+                taken[k] = True
+            out.append(DateValue(value, precision, m.group(0).strip(), rule, m.start(), m.end()))
+    out.sort(key=lambda d: d.start)
+    return out
+
+
+def _resolve(precision: str, groups: dict, year: int, edge: str) -> date | None:
+    end = edge == "end"
+    if precision == "day":
+        return date(year, _num(groups["month"]), _num(groups["day"]))
+    if precision == "month":
+        month = _num(groups["month"])
+        if not month or not 1 <= month <= 12:
+            return None
+        return month_end(year, month) if end else date(year, month, 1)
+    if precision == "quarter":
+        quarter = _num(groups["quarter"])
+        return month_end(year, quarter * 3) if end else date(year, quarter * 3 - 2, 1)
+    if precision == "half":
+        first = groups["half"] == "上"
+        if end:
+            return date(year, 6, 30) if first else date(year, 12, 31)
+        return date(year, 1, 1) if first else date(year, 7, 1)
+    if precision == "year":
+        return date(year, 12, 31) if end or groups.get("edge") else date(year, 1, 1)
+    return None
+
+
+# --- durations ------------------------------------------------------------------------------
+
+_DURATION = re.compile(rf"(?P<n>{_N}|半)\s*(?:个)?\s*(?P<unit>年|月|周|星期|工作日|日|天)")
+
+
+@dataclass(frozen=True)
+class Duration:
+    amount: int | float
+    unit: str  # years | months | weeks | days | workdays
+    quote: str
+
+    def add_to(self, start: date) -> date | None:
+        """The last day of the period starting on `start` (有效期5年 from 2021-03-01 → 2026-02-28).
+
+        Working days need China's holiday calendar; outside the years it covers, None.
+        """
+        if self.unit == "workdays":
+            return add_workdays(start, int(self.amount))
+        if self.unit == "years":
+            months = round(self.amount * 12)
+            return start + relativedelta(months=months) - timedelta(days=1)
+        if self.unit == "months":
+            return start + relativedelta(months=int(self.amount)) - timedelta(days=1)
+        if self.unit == "weeks":
+            return start + timedelta(weeks=int(self.amount)) - timedelta(days=1)
+        return start + timedelta(days=int(self.amount)) - timedelta(days=1)
+
+
+def find_duration(folded: str) -> Duration | None:
+    m = _DURATION.search(folded)
+    if not m:
+        return None
+    amount = 0.5 if m.group("n") == "半" else cn_to_int(m.group("n"))
+    if not amount:
+        return None
+    unit = {"年": "years", "月": "months", "周": "weeks", "星期": "weeks", "工作日": "workdays", "日": "days", "天": "days"}[m.group("unit")]
+    return Duration(amount, unit, m.group(0))
+
+
+def add_workdays(start: date, count: int) -> date | None:
+    """The `count`-th working day after `start` under China's official holiday calendar, or None
+    when the calendar (chinesecalendar) has no data for those years."""
+    import chinese_calendar
+
+    current, done = start, 0
+    try:
+        while done < count:
+            current += timedelta(days=1)
+            if chinese_calendar.is_workday(current):
+                done += 1
+    except NotImplementedError:
+        return None
+    return current
+
+
+# --- recurrences ----------------------------------------------------------------------------
+
+_RECURRENCE = re.compile(r"每(?:一)?(年|季度|季|半年|月|周)|(定期)")
+
+
+def find_recurrence(folded: str) -> tuple[str, str] | None:
+    """('yearly' | 'quarterly' | 'half-yearly' | 'monthly' | 'weekly' | 'periodic', quote)."""
+    m = _RECURRENCE.search(folded)
+    if not m:
+        return None
+    word = m.group(1) or ""
+    if m.group(2):
+        return "periodic", m.group(0)
+    kind = {"年": "yearly", "季度": "quarterly", "季": "quarterly", "半年": "half-yearly", "月": "monthly", "周": "weekly"}.get(word, "yearly")
+    return kind, m.group(0)
+
+
+def occurrences(kind: str, start: date, until: date) -> list[date]:
+    """Period ends of a recurrence within [start, until]: 每年 → every 31 December, and `until` itself
+    when the last period is cut short by the end of validity."""
+    if kind not in ("yearly", "half-yearly", "quarterly", "monthly"):
+        return []
+    step = {"yearly": 12, "half-yearly": 6, "quarterly": 3, "monthly": 1}[kind]
+    out: list[date] = []
+    month = ((start.month - 1) // step + 1) * step  # end month of the period containing start
+    year = start.year
+    while True:
+        if month > 12:
+            year, month = year + 1, month - 12
+        end = month_end(year, month)
+        if end > until:
+            break
+        if end >= start:
+            out.append(end)
+        month += step
+        if len(out) > 400:
+            break
+    if until not in out and (not out or until > out[-1]):
+        out.append(until)
+    return out
