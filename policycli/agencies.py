@@ -125,14 +125,19 @@ class Registry:
 
     # --- user input -------------------------------------------------------------------------
 
-    def resolve_input(self, text: str, known: list[str] | None = None) -> str:
-        """--agency TEXT → canonical name; ambiguous or unknown input raises with candidates."""
+    def resolve_input(self, text: str, known=None) -> str:
+        """--agency TEXT → canonical name; ambiguous or unknown input raises with candidates.
+
+        `known`: the names assignments use (a list, or a function returning it, called only when
+        the registry alone does not resolve the input — it may be a large query).
+        """
         typed = key(text)
         if not typed:
             raise BadInput("--agency needs a name, e.g. 市商务委")
         hit = self.names.get(typed)
         if hit:
             return hit[0]
+        known = known() if callable(known) else known
         pool = set(self.agencies) | set(known or [])
         if typed in {key(k) for k in pool}:
             return next(k for k in pool if key(k) == typed)

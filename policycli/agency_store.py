@@ -2,45 +2,43 @@
 
 from __future__ import annotations
 
-import sqlite_utils
-
 from policycli.agencies import Agency, Registry, bundled_registry, key, read_registry
 from policycli.errors import BadInput, NotFound
-from policycli.ingest import MEASURE_KINDS
-from policycli.store import write_transaction
+from policycli.kinds import MEASURE_KINDS
+from policycli.store import Database, write_transaction
 
 _KINDS_SQL = ", ".join(f"'{k}'" for k in MEASURE_KINDS)
 
 
-def user_aliases(db: sqlite_utils.Database) -> dict[str, str]:
+def user_aliases(db: Database) -> dict[str, str]:
     return {r[0]: r[1] for r in db.conn.execute("SELECT alias, canonical FROM agency_aliases")}
 
 
-def registry_for(db: sqlite_utils.Database) -> Registry:
+def registry_for(db: Database) -> Registry:
     """The bundled registry with this database's user aliases on top."""
     from policycli.paths import bundled_file
 
     return Registry(read_registry(bundled_file("agencies.csv")), user_aliases(db))
 
 
-def assigned_names(db: sqlite_utils.Database) -> list[str]:
+def assigned_names(db: Database) -> list[str]:
     return [r[0] for r in db.conn.execute("SELECT DISTINCT agency FROM assignments WHERE agency != '' ORDER BY agency")]
 
 
-def resolve(db: sqlite_utils.Database, text: str) -> tuple[str, dict[str, str]]:
+def resolve(db: Database, text: str) -> tuple[str, dict[str, str]]:
     """--agency TEXT → (canonical, {name seen in assignments: own | predecessor | collective})."""
     registry = registry_for(db)
-    canonical = registry.resolve_input(text, assigned_names(db))
+    canonical = registry.resolve_input(text, lambda: assigned_names(db))
     return canonical, registry.scope(canonical)
 
 
-def add_alias(db: sqlite_utils.Database, alias: str, target: str, by: str, at: str) -> dict:
+def add_alias(db: Database, alias: str, target: str, by: str, at: str) -> dict:
     """Record that ALIAS means TARGET; assignments already loaded under ALIAS move to TARGET."""
     registry = registry_for(db)
     alias_key = key(alias)
     if not alias_key:
         raise BadInput("the alias is empty")
-    canonical = registry.resolve_input(target, assigned_names(db))
+    canonical = registry.resolve_input(target, lambda: assigned_names(db))
     existing = registry.names.get(alias_key)
     if existing and existing[0] != canonical:
         raise BadInput(f"{alias} already means {existing[0]}; choose another alias")
@@ -65,7 +63,7 @@ def add_alias(db: sqlite_utils.Database, alias: str, target: str, by: str, at: s
     return {"alias": alias.strip(), "canonical": canonical, "moved": moved}
 
 
-def agency_rows(db: sqlite_utils.Database, level: str | None = None, district: str | None = None) -> list[dict]:
+def agency_rows(db: Database, level: str | None = None, district: str | None = None) -> list[dict]:
     """Every unit of the registry and every name assignments use, with measure counts."""
     registry = registry_for(db)
     counts = {
@@ -95,9 +93,9 @@ def agency_rows(db: sqlite_utils.Database, level: str | None = None, district: s
     return rows
 
 
-def agency_detail(db: sqlite_utils.Database, text: str) -> dict:
+def agency_detail(db: Database, text: str) -> dict:
     registry = registry_for(db)
-    canonical = registry.resolve_input(text, assigned_names(db))
+    canonical = registry.resolve_input(text, lambda: assigned_names(db))
     agency = registry.agencies.get(canonical)
     user = sorted(a for a, c in user_aliases(db).items() if c == canonical)
     scope = registry.scope(canonical)

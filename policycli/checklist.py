@@ -15,11 +15,9 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-import sqlite_utils
-
 from policycli.errors import BadInput, NotFound
-from policycli.ingest import MEASURE_KINDS
-from policycli.store import write_transaction
+from policycli.kinds import MEASURE_KINDS
+from policycli.store import Database, write_transaction
 
 STATUSES = ("todo", "doing", "done", "blocked", "n/a")
 FINISHED = ("done", "n/a")
@@ -89,7 +87,7 @@ def days_left(due: str | None, today: date) -> int | None:
 _SCOPE_ORDER = {"own": 0, "predecessor": 1, "collective": 2}
 
 
-def agency_scope(db: sqlite_utils.Database, name: str) -> tuple[str, dict[str, str]]:
+def agency_scope(db: Database, name: str) -> tuple[str, dict[str, str]]:
     """--agency NAME → its canonical name and the assignment names it sees (see agencies.Registry.scope)."""
     from policycli.agency_store import resolve
 
@@ -99,7 +97,7 @@ def agency_scope(db: sqlite_utils.Database, name: str) -> tuple[str, dict[str, s
 # --- measures ------------------------------------------------------------------------------
 
 
-def resolve_measure(db: sqlite_utils.Database, measure_id: str) -> dict:
+def resolve_measure(db: Database, measure_id: str) -> dict:
     """A measure row by id, or NotFound with the nearest ids."""
     measure_id = measure_id.strip()
     row = db.conn.execute("SELECT * FROM measures WHERE id = ?", [measure_id]).fetchone()
@@ -118,7 +116,7 @@ def resolve_measure(db: sqlite_utils.Database, measure_id: str) -> dict:
     raise NotFound(f"no measure {measure_id!r}" + (f"; did you mean {' or '.join(hint)}?" if hint else ""))
 
 
-def _row(db: sqlite_utils.Database, row: tuple, cursor_description=None) -> dict:
+def _row(db: Database, row: tuple, cursor_description=None) -> dict:
     columns = [d[0] for d in (cursor_description or db.conn.execute("SELECT * FROM measures LIMIT 0").description)]
     return dict(zip(columns, row, strict=True))
 
@@ -140,7 +138,7 @@ class TaskQuery:
     soon_days: int = DUE_SOON_DAYS
 
 
-def list_tasks(db: sqlite_utils.Database, query: TaskQuery) -> list[dict]:
+def list_tasks(db: Database, query: TaskQuery) -> list[dict]:
     """Measures matching `query`, due date first, then document order."""
     if query.status not in STATUS_FILTERS:
         raise BadInput(f"unknown status {query.status!r}; use one of {', '.join(STATUS_FILTERS)}")
@@ -257,7 +255,7 @@ def _due_matches(query: TaskQuery, item: dict, today: date) -> bool:
     return True
 
 
-def measure_detail(db: sqlite_utils.Database, measure_id: str, today: date | None = None) -> dict:
+def measure_detail(db: Database, measure_id: str, today: date | None = None) -> dict:
     """Everything `policy show` prints about one measure."""
     today = today or date.today()
     measure = resolve_measure(db, measure_id)
@@ -304,7 +302,7 @@ def measure_detail(db: sqlite_utils.Database, measure_id: str, today: date | Non
 
 
 def mark(
-    db: sqlite_utils.Database,
+    db: Database,
     measure_id: str,
     status: str,
     agency: str | None = None,
@@ -340,7 +338,7 @@ def mark(
     return {"id": event_id, "measure_id": measure["id"], "agency": key, "before": before[0] if before else "todo", "after": status, "by": by, "at": at}
 
 
-def _assignment_key(db: sqlite_utils.Database, measure: dict, assigned: list[str], agency: str | None) -> str:
+def _assignment_key(db: Database, measure: dict, assigned: list[str], agency: str | None) -> str:
     if assigned == [UNASSIGNED]:
         if agency:
             raise BadInput(f"{measure['id']} has no responsible unit; mark it without --agency")
@@ -359,7 +357,7 @@ def _assignment_key(db: sqlite_utils.Database, measure: dict, assigned: list[str
     raise BadInput(f"{canonical} is not responsible for {measure['id']}; its units are {'、'.join(assigned)}")
 
 
-def undo(db: sqlite_utils.Database, agency: str | None = None, by: str | None = None) -> dict:
+def undo(db: Database, agency: str | None = None, by: str | None = None) -> dict:
     """Revert the most recent change not yet undone (optionally: the agency's own)."""
     by = by or current_user()
     with write_transaction(db):
@@ -389,7 +387,7 @@ def undo(db: sqlite_utils.Database, agency: str | None = None, by: str | None = 
     return {"undone": event_id, "measure_id": measure_id, "agency": key, "status": before_status or "todo", "was": after_status}
 
 
-def history(db: sqlite_utils.Database, measure_id: str | None = None, agency: str | None = None, limit: int | None = None) -> list[dict]:
+def history(db: Database, measure_id: str | None = None, agency: str | None = None, limit: int | None = None) -> list[dict]:
     where, params = [], []
     if measure_id:
         where.append("measure_id = ?")
@@ -426,7 +424,7 @@ def document_status(effective_from: str | None, effective_until: str | None, tod
     return "in force" if effective_from or effective_until else "unknown"
 
 
-def list_documents(db: sqlite_utils.Database, today: date | None = None, expiring_days: int = EXPIRING_DAYS) -> list[dict]:
+def list_documents(db: Database, today: date | None = None, expiring_days: int = EXPIRING_DAYS) -> list[dict]:
     today = today or date.today()
     rows = db.conn.execute(
         f"""SELECT d.id, d.title, d.doc_number, d.issuer, d.issued_on, d.effective_from, d.effective_until, d.level, d.district,
@@ -443,7 +441,7 @@ def list_documents(db: sqlite_utils.Database, today: date | None = None, expirin
     return out
 
 
-def document_detail(db: sqlite_utils.Database, doc_id: str, today: date | None = None) -> dict:
+def document_detail(db: Database, doc_id: str, today: date | None = None) -> dict:
     """`policy docs show`: metadata, the validity period with the quotes and rules behind it."""
     today = today or date.today()
     found = [d for d in list_documents(db, today) if d["id"] == doc_id]
@@ -463,7 +461,7 @@ def document_detail(db: sqlite_utils.Database, doc_id: str, today: date | None =
     }
 
 
-def statistics(db: sqlite_utils.Database) -> dict:
+def statistics(db: Database) -> dict:
     """Progress per agency (its parts) and per document (whole measures)."""
     per_agency = [
         {"agency": r[0] or "(unassigned)", "total": r[1], "done": r[2]}
@@ -482,8 +480,21 @@ def statistics(db: sqlite_utils.Database) -> dict:
     return {"agencies": per_agency, "documents": per_document}
 
 
-def ledger(db: sqlite_utils.Database, agency: str | None = None, doc: str | None = None, include_obsolete: bool = False) -> list[dict]:
+LEDGER_FIELDS = ("doc", "doc_title", "doc_number", "id", "number", "kind", "title", "text", "agency", "role",
+                 "status", "note", "evidence", "by", "at", "due", "source_file", "line_first", "line_last")
+
+
+def ledger(db: Database, agency: str | None = None, doc: str | None = None, include_obsolete: bool = False) -> list[dict]:
     """One row per measure × responsible unit: the 台账 an office prints."""
+    return [dict(zip(LEDGER_FIELDS, r, strict=True)) for r in ledger_rows(db, agency, doc, include_obsolete)]
+
+
+def ledger_rows(db: Database, agency: str | None = None, doc: str | None = None, include_obsolete: bool = False, for_csv: bool = False):
+    """The ledger as a cursor of tuples in LEDGER_FIELDS order (streamed: 100k rows need no memory).
+
+    `for_csv`: cells as the spreadsheet shows them (未指定 for no unit, 牵头/配合 roles), and a
+    last column that is true when a cell of the row starts like a formula (see render.csv_rows).
+    """
     where = [f"m.kind IN ({_KINDS_SQL})"]
     params: list = []
     if agency:
@@ -495,14 +506,19 @@ def ledger(db: sqlite_utils.Database, agency: str | None = None, doc: str | None
         params.append(doc)
     if not include_obsolete:
         where += ["m.obsolete = 0", "a.obsolete = 0"]
+    columns = ["d.id", "d.title", "d.doc_number", "m.id", "m.number", "m.kind", "m.title", "m.text", "a.agency", "a.role",
+               "coalesce(p.status, 'todo')", "p.note", "p.evidence", "p.by", "p.at", "m.due", "d.source_file", "m.line_first", "m.line_last"]
+    if for_csv:
+        from policycli.render import formula_flag_sql
+
+        columns[8] = "(CASE WHEN a.agency = '' THEN '（未指定）' ELSE a.agency END)"
+        columns[9] = "(CASE a.role WHEN 'lead' THEN '牵头' WHEN 'co' THEN '配合' ELSE '' END)"
+        columns.append(formula_flag_sql([c for c in columns if c not in ("m.line_first", "m.line_last")]))
     sql = f"""
-        SELECT d.id, d.title, d.doc_number, m.id, m.number, m.kind, m.title, m.text, a.agency, a.role,
-               coalesce(p.status, 'todo'), p.note, p.evidence, p.by, p.at, m.due, d.source_file, m.line_first, m.line_last
+        SELECT {', '.join(columns)}
         FROM assignments a JOIN measures m ON m.id = a.measure_id JOIN documents d ON d.id = m.doc_id
         LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
         WHERE {' AND '.join(where)}
-        ORDER BY m.due IS NULL, m.due, m.doc_id, m.seq, a.seq
+        ORDER BY m.due NULLS LAST, m.doc_id, m.seq, a.seq
     """
-    columns = ["doc", "doc_title", "doc_number", "id", "number", "kind", "title", "text", "agency", "role",
-               "status", "note", "evidence", "by", "at", "due", "source_file", "line_first", "line_last"]
-    return [dict(zip(columns, r, strict=True)) for r in db.conn.execute(sql, params)]
+    return db.conn.execute(sql, params)

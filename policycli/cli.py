@@ -4,7 +4,6 @@ Heavy modules (sqlite-utils, rich tables, the parser) are imported inside the co
 them, so `policy --help` and every command start fast.
 """
 
-from __future__ import annotations
 
 import sqlite3
 import sys
@@ -16,14 +15,38 @@ import typer
 
 from policycli.errors import ExitStatus, PolicyError
 
-app = typer.Typer(
-    name="policy",
-    help="A compliance checklist for Chinese government policy documents.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
+# Commands are collected here and put on the Typer app when `policy` runs: only the one asked for
+# (turning every command into a click command costs ~15 ms of start-up), or all of them for help.
+_COMMANDS: dict[str, object] = {}
+_GROUPS: dict[str, typer.Typer] = {}
+
+
+def command(name: str | None = None):
+    def register(function):
+        _COMMANDS[name or function.__name__] = function
+        return function
+
+    return register
+
+
+def build_app(argv: list[str]) -> typer.Typer:
+    app = typer.Typer(
+        name="policy",
+        help="A compliance checklist for Chinese government policy documents.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+    app.callback()(_root)
+    wanted = next((a for a in argv if not a.startswith("-")), None)
+    names = [wanted] if wanted in _COMMANDS or wanted in _GROUPS else list(_COMMANDS) + list(_GROUPS)
+    for name in names:
+        if name in _COMMANDS:
+            app.command(name)(_COMMANDS[name])
+        else:
+            app.add_typer(_GROUPS[name], name=name)
+    return app
 
 DbOption = Annotated[Path | None, typer.Option("--db", help="Database file (default: $POLICY_DB, else the user data directory).")]
 TodayOption = Annotated[str | None, typer.Option("--today", help="Pretend today is YYYY-MM-DD (default: $POLICY_TODAY, else the clock).")]
@@ -34,23 +57,35 @@ NoteOption = Annotated[str | None, typer.Option("--note", "-n", help="A note for
 EvidenceOption = Annotated[str | None, typer.Option("--evidence", "-e", help="A URL or file path that shows the work.")]
 
 
-@app.callback()
 def _root() -> None:
     """A compliance checklist for Chinese government policy documents."""
+
+
+_OPENED: list = []
 
 
 def _open(db: Path | None):
     from policycli.load import open_checklist
     from policycli.paths import database_path
 
-    return open_checklist(database_path(db))
+    database = open_checklist(database_path(db))
+    _OPENED.append(database)
+    return database
+
+
+def _close_all() -> None:
+    while _OPENED:
+        try:
+            _OPENED.pop().conn.close()
+        except Exception:  # closing after an error must not hide the error
+            pass
 
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-@app.command()
+@command()
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="Policy documents: .txt, .md or .html (UTF-8, UTF-16, GB18030).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory for the structured files.")] = Path("."),
@@ -64,7 +99,7 @@ def ingest(
     ingest_files(files, out_dir=out, check=check, encoding=encoding, doc_id=doc_id)
 
 
-@app.command()
+@command()
 def load(
     paths: Annotated[list[Path] | None, typer.Argument(help="Structured files or directories (default: the bundled documents).")] = None,
     db: DbOption = None,
@@ -75,6 +110,7 @@ def load(
     from policycli.store import connect
 
     database = connect(database_path(db))
+    _OPENED.append(database)
     for result in load_files(database, list(paths) if paths else [bundled_measures_dir()]):
         if result.unchanged:
             _say(f"{result.doc_id}: unchanged")
@@ -82,7 +118,7 @@ def load(
             _say(f"{result.doc_id}: {result.added} added, {result.updated} updated, {result.obsoleted} obsolete")
 
 
-@app.command()
+@command()
 def tasks(
     agency: AgencyOption = None,
     doc: Annotated[str | None, typer.Option("--doc", "-d", help="Only this document (its id).")] = None,
@@ -98,7 +134,7 @@ def tasks(
     db: DbOption = None,
     today: TodayOption = None,
 ) -> None:
-    """List measures, e.g. one agency's open ones. Example: policy tasks --agency 市商务委 --due-within 30"""
+    """List measures (an agency's open ones, say). Example: policy tasks --agency 市商务委 --due-within 30"""
     from policycli import views
     from policycli.checklist import TaskQuery, list_tasks
     from policycli.paths import parse_date_option
@@ -112,7 +148,7 @@ def tasks(
     views.tasks(rows, fmt, agency=agency)
 
 
-@app.command()
+@command()
 def show(
     measure_id: Annotated[str, typer.Argument(help="Measure id, e.g. hfg-2020-24/2.2.5.17")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
@@ -135,31 +171,31 @@ def _mark(measure_id: str, status: str, agency: str | None, note: str | None, ev
     _say(f"{event['measure_id']} [{who}]: {event['before']} → {event['after']}")
 
 
-@app.command()
+@command()
 def done(measure_id: str, agency: AgencyOption = None, note: NoteOption = None, evidence: EvidenceOption = None, by: ByOption = None, db: DbOption = None) -> None:
     """Mark your part of a measure done. Example: policy done hfg-2020-24/2.1.1.2 --agency 市商务委 --note 已报送"""
     _mark(measure_id, "done", agency, note, evidence, by, db)
 
 
-@app.command()
+@command()
 def start(measure_id: str, agency: AgencyOption = None, note: NoteOption = None, evidence: EvidenceOption = None, by: ByOption = None, db: DbOption = None) -> None:
     """Mark your part of a measure in progress. Example: policy start hfg-2020-24/2.1.1.2 --agency 市商务委"""
     _mark(measure_id, "doing", agency, note, evidence, by, db)
 
 
-@app.command()
+@command()
 def block(measure_id: str, agency: AgencyOption = None, note: NoteOption = None, evidence: EvidenceOption = None, by: ByOption = None, db: DbOption = None) -> None:
     """Mark your part of a measure blocked. Example: policy block hfg-2020-24/2.1.1.2 --agency 市商务委 --note 待国家部委批复"""
     _mark(measure_id, "blocked", agency, note, evidence, by, db)
 
 
-@app.command()
+@command()
 def reopen(measure_id: str, agency: AgencyOption = None, note: NoteOption = None, evidence: EvidenceOption = None, by: ByOption = None, db: DbOption = None) -> None:
     """Set your part of a measure back to todo. Example: policy reopen hfg-2020-24/2.1.1.2 --agency 市商务委"""
     _mark(measure_id, "todo", agency, note, evidence, by, db)
 
 
-@app.command("mark")
+@command("mark")
 def mark_command(
     measure_id: str,
     status: Annotated[str, typer.Option("--status", "-s", help="todo, doing, done, blocked or n/a.")],
@@ -173,7 +209,7 @@ def mark_command(
     _mark(measure_id, status, agency, note, evidence, by, db)
 
 
-@app.command()
+@command()
 def undo(agency: AgencyOption = None, by: ByOption = None, db: DbOption = None) -> None:
     """Revert the last recorded change (or the agency's own last one). Example: policy undo"""
     from policycli.checklist import undo as revert
@@ -182,7 +218,7 @@ def undo(agency: AgencyOption = None, by: ByOption = None, db: DbOption = None) 
     _say(f"undid change {result['undone']}: {result['measure_id']} [{result['agency'] or 'unassigned'}] {result['was']} → {result['status']}")
 
 
-@app.command()
+@command()
 def history(
     measure_id: Annotated[str | None, typer.Argument(help="Only this measure.")] = None,
     agency: AgencyOption = None,
@@ -198,7 +234,7 @@ def history(
 
 
 docs_app = typer.Typer(rich_markup_mode=None)
-app.add_typer(docs_app, name="docs")
+_GROUPS["docs"] = docs_app
 
 
 @docs_app.callback(invoke_without_command=True)
@@ -234,7 +270,7 @@ def docs_show(
     views.document_detail(document_detail(_open(db), doc_id, resolve_today(today)), fmt)
 
 
-@app.command()
+@command()
 def remind(
     within: Annotated[int, typer.Option("--within", help="Days ahead to look.")] = 30,
     agency: AgencyOption = None,
@@ -256,7 +292,7 @@ def remind(
         raise typer.Exit(ExitStatus.DUE)
 
 
-@app.command()
+@command()
 def stats(fmt: FormatOption = "table", db: DbOption = None) -> None:
     """Progress per agency and per document. Example: policy stats"""
     from policycli import views
@@ -265,7 +301,7 @@ def stats(fmt: FormatOption = "table", db: DbOption = None) -> None:
     views.statistics(statistics(_open(db)), fmt)
 
 
-@app.command()
+@command()
 def export(
     agency: AgencyOption = None,
     doc: Annotated[str | None, typer.Option("--doc", "-d", help="Only this document (its id).")] = None,
@@ -286,6 +322,10 @@ def export(
         from policycli.reminders import calendar_events, ics_bytes
 
         views.write_bytes(ics_bytes(calendar_events(_open(db), agency), datetime.now(UTC)), output)
+    elif fmt == "csv":
+        from policycli.checklist import ledger_rows
+
+        views.ledger_csv(ledger_rows(_open(db), agency=agency, doc=doc, include_obsolete=all_, for_csv=True), output)
     else:
         views.ledger(ledger(_open(db), agency=agency, doc=doc, include_obsolete=all_), fmt, output)
     if output is not None:
@@ -293,7 +333,7 @@ def export(
 
 
 agencies_app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)
-app.add_typer(agencies_app, name="agencies")
+_GROUPS["agencies"] = agencies_app
 
 
 @agencies_app.callback(invoke_without_command=True)
@@ -342,6 +382,39 @@ def agencies_alias(
     _say(f"{result['alias']} now means {result['canonical']}{moved}")
 
 
+@command()
+def backup(
+    target: Annotated[Path, typer.Argument(help="The backup file to write.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Copy the database safely while it is in use (SQLite's backup API). Example: policy backup policy-2021-07-01.db"""
+    from policycli import views
+    from policycli.paths import database_path
+    from policycli.store import backup as copy_database
+    from policycli.store import connect
+
+    views.check_output(target, force)
+    database = connect(database_path(db), create=False)
+    _OPENED.append(database)
+    size = copy_database(database, target)
+    _say(f"wrote {target} ({size:,} bytes)")
+
+
+@command()
+def doctor(db: DbOption = None) -> None:
+    """Check the database file and explain what is wrong, if anything. Example: policy doctor"""
+    from policycli import views
+    from policycli.paths import database_path
+    from policycli.store import doctor as check
+
+    path = database_path(db)
+    findings = check(path)
+    views.doctor(path, findings)
+    if any(state == "problem" for _, state, _ in findings):
+        raise typer.Exit(ExitStatus.ERROR)
+
+
 def _err(message: str) -> None:
     from rich.console import Console
     from rich.markup import escape
@@ -349,29 +422,45 @@ def _err(message: str) -> None:
     Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(message)}")
 
 
+def _safe_streams() -> None:
+    """A pipe or terminal that cannot encode Chinese (LANG=C, cp1252) gets replacement characters
+    instead of a UnicodeEncodeError; UTF-8 ones are untouched."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding not in ("utf8", "utf8sig") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
 def main() -> None:
     """Console entry point: run the app and turn library errors into one line + an exit code."""
-    import click
-
+    _safe_streams()
     try:
-        status = app(standalone_mode=False)
+        status = build_app(sys.argv[1:])(standalone_mode=False)
+        if status == ExitStatus.INTERRUPTED:  # Typer turns Ctrl-C into a return value of 130
+            _err("interrupted; nothing was half-written")
         if isinstance(status, int) and status:
             sys.exit(status)  # typer.Exit(code) comes back as a return value without standalone mode
     except PolicyError as exc:
         _err(str(exc))
         sys.exit(exc.exit_status)
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         _err("interrupted; nothing was half-written")
         sys.exit(ExitStatus.INTERRUPTED)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
+    except typer.TyperException as exc:  # usage errors: unknown option, missing argument …
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `policy` alone, `policy docs` …: the help
+            print(exc.format_message())
+            sys.exit(ExitStatus.OK)
         _err(exc.format_message())
         sys.exit(ExitStatus.BAD_INPUT)
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(ExitStatus.OK)
     except sqlite3.OperationalError as exc:
+        if "readonly" in str(exc) or "read-only" in str(exc):
+            _err("the database is read-only; this command records changes, so it needs write access")
+            sys.exit(ExitStatus.BAD_INPUT)
         if "locked" in str(exc) or "busy" in str(exc):
             _err("database busy: another policy process holds the lock; try again")
             sys.exit(ExitStatus.DATABASE_BUSY)
@@ -380,3 +469,5 @@ def main() -> None:
     except sqlite3.DatabaseError as exc:
         _err(f"database error: {exc}; run `policy doctor`")
         sys.exit(ExitStatus.ERROR)
+    finally:
+        _close_all()

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlite_utils
-
 from policycli.errors import BadInput
-from policycli.ingest import FORMAT, MEASURE_KINDS
-from policycli.store import write_transaction
+from policycli.kinds import FORMAT, MEASURE_KINDS
+from policycli.store import Database, write_transaction
 
 _MEASURE_COLUMNS = (
     "doc_id", "seq", "path", "parent_id", "number", "kind", "title", "text", "line_first", "line_last",
@@ -69,8 +68,8 @@ def read_structured(path: Path) -> dict:
         raise BadInput(f"{path}: not a {FORMAT} file; run `policy ingest` on the policy text first")
     if not isinstance(document.get("id"), str) or not isinstance(document.get("measures"), list):
         raise BadInput(f"{path}: a {FORMAT} file needs an id and a measures list")
-    ids = [m.get("id") for m in document["measures"]]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1}, key=str)
+    counts = Counter(str(m.get("id")) for m in document["measures"])
+    duplicates = sorted(i for i, n in counts.items() if n > 1)
     if duplicates:
         shown = ", ".join(map(str, duplicates[:10])) + (" …" if len(duplicates) > 10 else "")
         raise BadInput(f"{path}: duplicate measure ids: {shown}")
@@ -80,18 +79,23 @@ def read_structured(path: Path) -> dict:
     return document
 
 
-def load_files(db: sqlite_utils.Database, paths: list[Path]) -> list[LoadResult]:
-    """Read and check every file first, then load them all in one transaction."""
-    documents = [(path, read_structured(path)) for path in structured_files(paths)]
+def load_files(db: Database, paths: list[Path]) -> list[LoadResult]:
+    """Check every file first, then load them all in one transaction: all or nothing.
+
+    The files are read twice (checked, then loaded) so that only one document is in memory at a
+    time, whatever the number of files.
+    """
+    files = structured_files(paths)
     seen: dict[str, Path] = {}
-    for path, document in documents:
-        if document["id"] in seen:
-            raise BadInput(f"{path} and {seen[document['id']]} are both document {document['id']}; load one of them")
-        seen[document["id"]] = path
+    for path in files:
+        doc_id = read_structured(path)["id"]
+        if doc_id in seen:
+            raise BadInput(f"{path} and {seen[doc_id]} are both document {doc_id}; load one of them")
+        seen[doc_id] = path
     results = []
     with write_transaction(db):
-        for path, document in documents:
-            results.append(_load_document(db, path, document))
+        for path in files:
+            results.append(_load_document(db, path, read_structured(path)))
     return results
 
 
@@ -99,7 +103,7 @@ def _content_sha(document: dict) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def _load_document(db: sqlite_utils.Database, path: Path, document: dict) -> LoadResult:
+def _load_document(db: Database, path: Path, document: dict) -> LoadResult:
     conn = db.conn
     doc_id = document["id"]
     result = LoadResult(doc_id, path.name)
@@ -204,6 +208,17 @@ def _load_assignments(conn, doc_id: str, document: dict) -> None:
     inserts = [(*key, *values) for key, values in wanted.items() if key not in current]
     updates = [(*values, *key) for key, values in wanted.items() if key in current and tuple(current[key]) != values]
     gone = [key for key, values in current.items() if key not in wanted and not values[-1]]
+    # An updated document that names a unit's successor (上海银保监局 → 金融监管总局上海监管局) keeps
+    # the recorded progress: the assignment is renamed, not dropped and re-added.
+    renamed = _renames(gone, inserts)
+    for (measure_id, old), new in renamed.items():
+        conn.execute("UPDATE progress SET agency = ? WHERE measure_id = ? AND agency = ?", [new, measure_id, old])
+        conn.execute("UPDATE assignments SET agency = ? WHERE measure_id = ? AND agency = ?", [new, measure_id, old])
+    if renamed:
+        moved = {(m, new) for (m, _), new in renamed.items()}
+        gone = [key for key in gone if key not in renamed]
+        updates += [(*wanted[key], *key) for key in moved]
+        inserts = [row for row in inserts if (row[0], row[1]) not in moved]
     conn.executemany(
         "INSERT INTO assignments (measure_id, agency, printed, role, grp, seq, due, obsolete) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", inserts
     )
@@ -214,15 +229,35 @@ def _load_assignments(conn, doc_id: str, document: dict) -> None:
     conn.executemany("UPDATE assignments SET obsolete = 1 WHERE measure_id = ? AND agency = ?", gone)
 
 
-def open_checklist(path: Path) -> sqlite_utils.Database:
+def open_checklist(path: Path) -> Database:
     """Open the database; on first use (no documents yet) load the bundled documents into it."""
     import sys
 
     from policycli.paths import bundled_measures_dir
-    from policycli.store import connect
+    from policycli.store import connect, is_read_only
 
     db = connect(path)
-    if not db.conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone():
+    if not is_read_only(path) and not db.conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone():
         results = load_files(db, [bundled_measures_dir()])
         print(f"first use: loaded {len(results)} bundled documents into {path}", file=sys.stderr)
     return db
+
+
+def _renames(gone: list[tuple[str, str]], inserts: list[tuple]) -> dict[tuple[str, str], str]:
+    """(measure, old agency) → new agency, where the new one succeeds or is the same as the old."""
+    if not gone or not inserts:
+        return {}
+    from policycli.agencies import bundled_registry
+
+    registry = bundled_registry()
+    new_by_measure: dict[str, list[str]] = {}
+    for row in inserts:
+        new_by_measure.setdefault(row[0], []).append(row[1])
+    out: dict[tuple[str, str], str] = {}
+    for measure_id, old in gone:
+        for new in new_by_measure.get(measure_id, []):
+            if old and new and (registry.scope(new).get(old) == "predecessor" or registry.resolve_printed(old).agency == new):
+                out[(measure_id, old)] = new
+                new_by_measure[measure_id].remove(new)
+                break
+    return out

@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-import sqlite_utils
-
 from policycli.checklist import agency_scope, days_left, effective_due
 from policycli.errors import BadInput
-from policycli.ingest import MEASURE_KINDS
+from policycli.kinds import MEASURE_KINDS
+from policycli.store import Database
 
 _KINDS_SQL = ", ".join(f"'{k}'" for k in MEASURE_KINDS)
 
 
-def _parts(db: sqlite_utils.Database, agency: str | None, horizon: date | None, today: date, include_expired: bool):
+def _parts(db: Database, agency: str | None, horizon: date | None, today: date, include_expired: bool):
     """Open parts (measure × agency) with their measure's due data; by default only of documents
     still in force today (an expired document no longer binds anyone)."""
     where = [f"m.kind IN ({_KINDS_SQL})", "m.obsolete = 0", "a.obsolete = 0", "coalesce(p.status, 'todo') NOT IN ('done', 'n/a')"]
@@ -41,7 +40,7 @@ def _parts(db: sqlite_utils.Database, agency: str | None, horizon: date | None, 
     return db.conn.execute(sql, params)
 
 
-def reminders(db: sqlite_utils.Database, today: date, within: int = 30, agency: str | None = None, include_expired: bool = False) -> list[dict]:
+def reminders(db: Database, today: date, within: int = 30, agency: str | None = None, include_expired: bool = False) -> list[dict]:
     """[{agency, overdue: [...], due_soon: [...]}], agencies with the most urgent item first."""
     if within < 0:
         raise BadInput("--within takes a number of days, 0 or more")
@@ -69,7 +68,7 @@ def reminders(db: sqlite_utils.Database, today: date, within: int = 30, agency: 
     return out
 
 
-def calendar_events(db: sqlite_utils.Database, agency: str | None = None) -> list[dict]:
+def calendar_events(db: Database, agency: str | None = None) -> list[dict]:
     """One event per due date (each occurrence of a recurring measure) × responsible unit."""
     events = []
     for row in _parts_for_calendar(db, agency):
@@ -87,7 +86,7 @@ def calendar_events(db: sqlite_utils.Database, agency: str | None = None) -> lis
     return events
 
 
-def _parts_for_calendar(db: sqlite_utils.Database, agency: str | None):
+def _parts_for_calendar(db: Database, agency: str | None):
     where = [f"m.kind IN ({_KINDS_SQL})", "m.obsolete = 0", "a.obsolete = 0", "(m.due IS NOT NULL OR m.recurrence IS NOT NULL)"]
     params: list = []
     if agency:

@@ -148,3 +148,23 @@ def emit(
             console(stderr=True).print(empty)
         return
     out.print(rich_table(rows, columns, title))
+
+
+def formula_flag_sql(expressions: Sequence[str]) -> str:
+    """SQL that is true when any of the cells starts like a formula: SQLite checks 100k rows
+    without handing each cell to Python; only flagged rows are neutralised in Python."""
+    starts = "'=', '+', '-', '@', char(9), char(13), char(10)"
+    return "(" + " OR ".join(f"substr({e}, 1, 1) IN ({starts})" for e in expressions) + ")"
+
+
+def csv_rows(header: Sequence[str], rows, handle) -> None:
+    """Write a CSV for Excel (BOM, CRLF) from rows whose last value is the formula flag."""
+    text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=False)
+    try:
+        text.write("\ufeff")
+        writer = csv.writer(text, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(row[:-1] if not row[-1] else [neutralise(cell_text(v)) for v in row[:-1]] for row in rows)
+        text.flush()
+    finally:
+        text.detach()

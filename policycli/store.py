@@ -10,24 +10,28 @@ progress and events (what people recorded; `load` never writes them).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import sqlite_utils
-from sqlite_utils import Migrations
-
 from policycli.errors import BadInput, DatabaseBusy
 
 BUSY_TIMEOUT_MS = 5000
 SQLITE_MAGIC = b"SQLite format 3\x00"
+MIGRATION_SET = "policy"
 
-migrations = Migrations("policy")
+
+class Database:
+    """An open database: its sqlite3 connection. (sqlite-utils, which costs ~60 ms to import, is
+    loaded only when a schema migration has to run.)"""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
 
 
-@migrations()
-def m001_initial(db: sqlite_utils.Database) -> None:
+def m001_initial(db) -> None:
     db.executescript(
         """
         CREATE TABLE documents (
@@ -111,8 +115,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-@migrations()
-def m002_agency_aliases(db: sqlite_utils.Database) -> None:
+def m002_agency_aliases(db) -> None:
     db.executescript(
         """
         CREATE TABLE agency_aliases (
@@ -125,8 +128,7 @@ def m002_agency_aliases(db: sqlite_utils.Database) -> None:
     )
 
 
-@migrations()
-def m003_deadlines(db: sqlite_utils.Database) -> None:
+def m003_deadlines(db) -> None:
     db.executescript(
         """
         ALTER TABLE measures ADD COLUMN due_info TEXT;      -- quote, rule, precision, recurrence (JSON)
@@ -135,6 +137,30 @@ def m003_deadlines(db: sqlite_utils.Database) -> None:
         CREATE INDEX measures_due ON measures(due) WHERE obsolete = 0;
         """
     )
+
+
+# Ordered schema migrations, applied with sqlite_utils.Migrations whenever the database opens.
+MIGRATIONS = [m001_initial, m002_agency_aliases, m003_deadlines]
+
+
+def pending_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Names not yet applied, read with plain SQL (no sqlite-utils import on the common path)."""
+    names = [m.__name__ for m in MIGRATIONS]
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'").fetchone()
+    if not exists:
+        return names
+    applied = {r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET])}
+    return [n for n in names if n not in applied]
+
+
+def apply_migrations(conn: sqlite3.Connection) -> None:
+    import sqlite_utils
+    from sqlite_utils import Migrations
+
+    migrations = Migrations(MIGRATION_SET)
+    for function in MIGRATIONS:
+        migrations(name=function.__name__)(function)
+    migrations.apply(sqlite_utils.Database(conn))
 
 
 def _check_file(path: Path) -> None:
@@ -147,29 +173,40 @@ def _check_file(path: Path) -> None:
                 raise BadInput(f"{path}: not a policy database (not SQLite); pass another --db or move the file away")
 
 
-def connect(path: Path, *, create: bool = True) -> sqlite_utils.Database:
-    """Open (and migrate) the database at `path`."""
+def is_read_only(path: Path) -> bool:
+    """A database file we may not write (or POLICY_READONLY=1): open it read-only."""
+    return os.environ.get("POLICY_READONLY") == "1" or (path.exists() and not os.access(path, os.W_OK))
+
+
+def connect(path: Path, *, create: bool = True) -> Database:
+    """Open (and migrate) the database at `path`; a read-only file is opened read-only."""
     _check_file(path)
-    if not path.exists() and not create:
+    read_only = is_read_only(path)
+    if not path.exists() and (not create or read_only):
         raise BadInput(f"{path}: no such database")
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        if read_only:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode != "wal":
-            try:
-                conn.execute("PRAGMA journal_mode = WAL")
-            except sqlite3.OperationalError:
-                pass  # a read-only file: readers still work
+        if mode != "wal" and not read_only:
+            conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
-        db = sqlite_utils.Database(conn)
-        if migrations.pending(db):
+        db = Database(conn)
+        if pending_migrations(conn):
+            if read_only:
+                raise BadInput(f"{path}: the database needs an upgrade, and it is read-only; open it once with write access")
             with write_transaction(db):
-                migrations.apply(db)
+                if pending_migrations(conn):  # another process may have migrated while we waited
+                    apply_migrations(conn)
     except sqlite3.DatabaseError as exc:
         raise _database_error(exc, path) from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot open the database ({exc.strerror or exc})") from None
     return db
 
 
@@ -185,7 +222,7 @@ def _database_error(exc: sqlite3.Error, path: Path) -> Exception:
 
 
 @contextmanager
-def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+def write_transaction(db: Database) -> Iterator[Database]:
     """BEGIN IMMEDIATE … COMMIT; rolled back on any error (Ctrl-C included)."""
     conn = db.conn
     try:
@@ -200,3 +237,62 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
         raise
     else:
         conn.execute("COMMIT")
+
+
+def backup(db: Database, target: Path) -> int:
+    """Copy the live database with SQLite's backup API (a file copy of a WAL database loses the
+    pages still in the -wal file); written beside the target and renamed, so never half-written."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    try:
+        destination = sqlite3.connect(tmp)
+        try:
+            db.conn.backup(destination)
+            destination.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            destination.close()
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target.stat().st_size
+
+
+def doctor(path: Path) -> list[tuple[str, str, str]]:
+    """(check, ok|problem|note, explanation) for `policy doctor`; never modifies the file."""
+    findings: list[tuple[str, str, str]] = []
+    if not path.exists():
+        return [("file", "problem", f"{path} does not exist; any policy command creates it")]
+    with path.open("rb") as handle:
+        header = handle.read(16)
+    if header != SQLITE_MAGIC and path.stat().st_size:
+        return [("file", "problem", f"{path} is not an SQLite database (it starts with {header[:8]!r}); move it away or pass another --db")]
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        if rows == ["ok"]:
+            findings.append(("integrity", "ok", "SQLite's integrity check found nothing wrong"))
+        else:
+            shown = "; ".join(rows[:5]) + (" …" if len(rows) > 5 else "")
+            findings.append(("integrity", "problem", f"the file is damaged ({shown}); restore your latest `policy backup`, or "
+                             "load the documents into a new database (progress since the backup is lost)"))
+        bad_keys = conn.execute("PRAGMA foreign_key_check").fetchall()
+        findings.append(("references", "ok" if not bad_keys else "problem",
+                         "every row points at a row that exists" if not bad_keys else f"{len(bad_keys)} rows point at missing rows"))
+        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        findings.append(("journal", "ok" if mode == "wal" else "note",
+                         "WAL: readers never wait for writers" if mode == "wal" else f"journal mode {mode}; policy switches it to WAL on next write"))
+        missing = pending_migrations(conn)
+        findings.append(("schema", "ok" if not missing else "note",
+                         "schema is current" if not missing else f"{len(missing)} schema upgrade(s) pending; the next command applies them"))
+        if not missing:
+            counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("documents", "measures", "progress", "events")}
+            findings.append(("contents", "ok", ", ".join(f"{n} {t}" for t, n in counts.items())))
+    except sqlite3.DatabaseError as exc:
+        findings.append(("integrity", "problem", f"SQLite cannot read the file ({exc}); restore your latest `policy backup`"))
+    finally:
+        conn.close()
+    return findings

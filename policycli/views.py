@@ -6,6 +6,7 @@ JSON field names here are part of the interface (documented in the README); keep
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from policycli.errors import BadInput
@@ -226,6 +227,29 @@ def check_output(output: Path | None, force: bool) -> None:
         raise BadInput(f"{output.parent}: no such directory")
 
 
+def ledger_csv(rows, output: Path | None) -> None:
+    """Stream the ledger as CSV to stdout, or to a file written beside `output` and renamed."""
+    import sys
+    import tempfile
+
+    from policycli.render import csv_rows
+
+    header = [c.header for c in LEDGER_COLUMNS]
+    if output is None:
+        sys.stdout.flush()
+        csv_rows(header, rows, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    try:
+        with open(fd, "wb") as handle:
+            csv_rows(header, rows, handle)
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def ledger(rows: list[dict], fmt: str, output: Path | None) -> None:
     if fmt == "table":
         columns = [Column("id", "编号"), Column("title", "措施", ratio=3), Column("agency", "责任单位", show=lambda a: a or "（未指定）"), Column("status", "状态", no_wrap=True), Column("due", "截止", no_wrap=True)]
@@ -326,3 +350,9 @@ def reminders(groups: list[dict], fmt: str, today, within: int) -> None:
                 lines.append(f"{bullet}[{label}] {item['due']}（{when}） {item['id']}  {item['title']}")
         lines.append("")
     write_stdout(safe_terminal_text("\n".join(lines).rstrip() + "\n"))
+
+
+def doctor(path: Path, findings: list[tuple[str, str, str]]) -> None:
+    marks = {"ok": "ok     ", "note": "note   ", "problem": "PROBLEM"}
+    lines = [f"database: {path}"] + [f"  {marks[state]} {check}: {text}" for check, state, text in findings]
+    write_stdout(safe_terminal_text("\n".join(lines)) + "\n")

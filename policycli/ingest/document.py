@@ -13,10 +13,9 @@ from policycli.ingest.patterns import first_sentence
 from policycli.ingest.reconcile import bigrams, reconcile
 from policycli.ingest.structure import Node, build_outline
 from policycli.ingest.units import find_annotations
+from policycli.kinds import FORMAT, MEASURE_KINDS
 from policycli.text import SourceText, fold
 
-FORMAT = "policy-document/1"
-MEASURE_KINDS = ("task", "target", "indicator", "safeguard")
 _TOKEN_PREFIX = {"box": "zl", "attachment": "fj", "bullet": "b", "indicator": "zb"}
 # Unit names in running text (保障措施): "市服务业发展改革工作领导小组", "市发展改革委", "静安区".
 _UNIT_IN_TEXT = re.compile(
