@@ -27,7 +27,10 @@ lint: $(VENV)/.installed
 bench-ingest: $(VENV)/.installed
 	$(BIN)/python bench/ingest_speed.py
 
-bench: bench-ingest
+# Corpora of 10k, 100k and 1M measures (built once into bench/.work), ratios against floors,
+# Taskwarrior if installed (apt-get install taskwarrior); writes docs/benchmarks.md.
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -162,19 +162,10 @@ def main() -> None:
     record(f"CSV export of {rows:,} assignments", ours, floor, "≤ 2×", 2.0, "" if floor else "sqlite3 shell not installed", rss)
 
     # ingest throughput
-    sys.path.insert(0, str(ROOT))
-    from policycli.ingest.document import build_document
-    from policycli.text import read_source
+    sys.path.insert(0, str(ROOT / "bench"))
+    from ingest_speed import measure
 
-    sources = [read_source(p) for p in sorted((ROOT / "data" / "sources").iterdir())]
-    total = sum(s.size for s in sources)
-    build_document(sources[0])
-    fastest = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for source in sources:
-            build_document(source)
-        fastest = min(fastest, time.perf_counter() - start)
+    fastest, total = measure(rounds)
     throughput = total / 1e6 / fastest
     results.append({"job": f"ingest of the five seed texts ({total / 1e6:.2f} MB)", "ours": fastest, "floor": None,
                     "ratio": None, "target": "≥ 1 MB/s", "verdict": "ok" if throughput >= 1 else "under",

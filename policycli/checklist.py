@@ -8,8 +8,6 @@ one part of its own, under the agency "" (shown as "unassigned").
 
 from __future__ import annotations
 
-import difflib
-import getpass
 import json
 import os
 from dataclasses import dataclass
@@ -31,6 +29,8 @@ def now_iso() -> str:
 
 
 def current_user() -> str:
+    import getpass
+
     try:
         return getpass.getuser()
     except Exception:  # no login name in cron's empty environment
@@ -97,6 +97,12 @@ def agency_scope(db: Database, name: str) -> tuple[str, dict[str, str]]:
 # --- measures ------------------------------------------------------------------------------
 
 
+def _nearest(word: str, pool: list[str], cutoff: float) -> list[str]:
+    import difflib  # only on the error path
+
+    return difflib.get_close_matches(word, pool, n=3, cutoff=cutoff)
+
+
 def resolve_measure(db: Database, measure_id: str) -> dict:
     """A measure row by id, or NotFound with the nearest ids."""
     measure_id = measure_id.strip()
@@ -107,10 +113,10 @@ def resolve_measure(db: Database, measure_id: str) -> dict:
     pool = [r[0] for r in db.conn.execute(f"SELECT id FROM measures WHERE doc_id = ? AND kind IN ({_KINDS_SQL})", [doc])]
     if not pool:
         docs = [r[0] for r in db.conn.execute("SELECT id FROM documents")]
-        near_docs = difflib.get_close_matches(doc, docs, n=3, cutoff=0.3)
+        near_docs = _nearest(doc, docs, 0.3)
         hint = f"; documents: {', '.join(near_docs or docs[:5])}" if docs else ""
         raise NotFound(f"no measure {measure_id!r}{hint}")
-    near = difflib.get_close_matches(measure_id, pool, n=3, cutoff=0.5)
+    near = _nearest(measure_id, pool, 0.5)
     suffix = [p for p in pool if p.endswith("." + measure_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])][:3]
     hint = near or suffix
     raise NotFound(f"no measure {measure_id!r}" + (f"; did you mean {' or '.join(hint)}?" if hint else ""))
@@ -161,7 +167,7 @@ def list_tasks(db: Database, query: TaskQuery) -> list[dict]:
         found = db.conn.execute("SELECT 1 FROM documents WHERE id = ?", [query.doc]).fetchone()
         if not found:
             docs = [r[0] for r in db.conn.execute("SELECT id FROM documents ORDER BY id")]
-            near = difflib.get_close_matches(query.doc, docs, n=3, cutoff=0.3)
+            near = _nearest(query.doc, docs, 0.3)
             raise NotFound(f"unknown document {query.doc!r}; " + (f"did you mean {' or '.join(near)}?" if near else f"documents: {', '.join(docs)}"))
         where.append("m.doc_id = ?")
         params.append(query.doc)
@@ -447,7 +453,7 @@ def document_detail(db: Database, doc_id: str, today: date | None = None) -> dic
     found = [d for d in list_documents(db, today) if d["id"] == doc_id]
     if not found:
         docs = [r[0] for r in db.conn.execute("SELECT id FROM documents ORDER BY id")]
-        near = difflib.get_close_matches(doc_id, docs, n=3, cutoff=0.3)
+        near = _nearest(doc_id, docs, 0.3)
         raise NotFound(f"unknown document {doc_id!r}; " + (f"did you mean {' or '.join(near)}?" if near else f"documents: {', '.join(docs)}"))
     item = found[0]
     data, validity, source = db.conn.execute("SELECT data, validity, source_file FROM documents WHERE id = ?", [doc_id]).fetchone()

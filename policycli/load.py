@@ -9,7 +9,6 @@ over mixed records delete or blank rows, and with them the link to recorded prog
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -100,6 +99,8 @@ def load_files(db: Database, paths: list[Path]) -> list[LoadResult]:
 
 
 def _content_sha(document: dict) -> str:
+    import hashlib
+
     return hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 

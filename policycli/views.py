@@ -25,6 +25,25 @@ def _unassigned(agencies: object) -> str:
     return "、".join(agencies) if agencies else "（未指定）"
 
 
+def _json_out(data: object) -> None:
+    write_stdout(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _labelled_lines():
+    """(console, line): line(label, value) prints "label value", escaped; empty values are skipped;
+    a list is joined with 、."""
+    from rich.markup import escape
+
+    out = console()
+
+    def line(label: str, value: object) -> None:
+        text = "、".join(map(str, value)) if isinstance(value, list) else str(value or "")
+        if text:
+            out.print(f"[bold]{label}[/bold] {escape(safe_terminal_text(text))}")
+
+    return out, line
+
+
 def tasks(rows: list[dict], fmt: str, agency: str | None) -> None:
     rows = [r | {"due_cell": _due_cell(r)} for r in rows]
     if agency:
@@ -63,16 +82,13 @@ def detail(info: dict, fmt: str) -> None:
             "parents": info["parents"], "units_raw": measure["units_raw"], "flags": json.loads(measure["flags"] or "[]"),
             "agencies": info["parts"], "history": info["history"],
         }
-        write_stdout(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+        _json_out(out)
         return
     if fmt not in ("text", "table"):
         raise BadInput(f"unknown format {fmt!r} for show; use text or json")
     from rich.markup import escape
 
-    out = console()
-
-    def line(label: str, value: str) -> None:
-        out.print(f"[bold]{label}[/bold] {escape(safe_terminal_text(value))}")
+    out, line = _labelled_lines()
 
     line("措施", f"{measure['id']}  {measure['number'] or ''}  ({measure['kind']}{', obsolete' if measure['obsolete'] else ''})")
     line("文件", " · ".join(x for x in (document["title"], document["doc_number"]) if x))
@@ -155,15 +171,9 @@ def documents(rows: list[dict], fmt: str) -> None:
 
 def document_detail(info: dict, fmt: str) -> None:
     if fmt == "json":
-        write_stdout(json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+        _json_out(info)
         return
-    from rich.markup import escape
-
-    out = console()
-
-    def line(label: str, value: object) -> None:
-        if value:
-            out.print(f"[bold]{label}[/bold] {escape(safe_terminal_text(str(value)))}")
+    _, line = _labelled_lines()
 
     line("文件", f"{info['id']}  {info['title'] or ''}")
     line("文号", info["doc_number"])
@@ -191,7 +201,7 @@ def statistics(data: dict, fmt: str) -> None:
     agencies = [r | {"bar": _bar(r["done"], r["total"]), "progress": f"{r['done']}/{r['total']}"} for r in data["agencies"]]
     documents_ = [r | {"bar": _bar(r["done"], r["total"]), "progress": f"{r['done']}/{r['total']}"} for r in data["documents"]]
     if fmt == "json":
-        write_stdout(json.dumps({"agencies": data["agencies"], "documents": data["documents"]}, ensure_ascii=False, indent=2) + "\n")
+        _json_out({"agencies": data["agencies"], "documents": data["documents"]})
         return
     agency_columns = [Column("agency", "责任单位", ratio=2), Column("progress", "完成", no_wrap=True, justify="right"), Column("bar", "", no_wrap=True)]
     doc_columns = [Column("doc", "文件", no_wrap=True), Column("title", "标题", ratio=2), Column("progress", "完成", no_wrap=True, justify="right"), Column("bar", "", no_wrap=True)]
@@ -283,16 +293,9 @@ def agencies(rows: list[dict], fmt: str) -> None:
 
 def agency_detail(info: dict, fmt: str) -> None:
     if fmt == "json":
-        write_stdout(json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+        _json_out(info)
         return
-    from rich.markup import escape
-
-    out = console()
-
-    def line(label: str, value: object) -> None:
-        text = "、".join(value) if isinstance(value, list) else str(value or "")
-        if text:
-            out.print(f"[bold]{label}[/bold] {escape(text)}")
+    out, line = _labelled_lines()
 
     line("单位", info["canonical"])
     line("全称", info.get("full_name"))
@@ -331,7 +334,7 @@ def reminders(groups: list[dict], fmt: str, today, within: int) -> None:
             write_stdout("[]\n")
         return
     if fmt == "json":
-        write_stdout(json.dumps(groups, ensure_ascii=False, indent=2) + "\n")
+        _json_out(groups)
         return
     if fmt not in ("text", "md"):
         raise BadInput(f"unknown format {fmt!r} for remind; use text, json or md")

@@ -53,3 +53,17 @@ def table_column(output: str, header: str) -> str:
             position += width
         out.append("".join(cells).strip())
     return "".join(out)
+
+
+def bundled_variant(tmp_path: Path, new_id: str, edit) -> Path:
+    """A copy of a bundled structured document (静安区 opinions) under another id, edited by
+    `edit(document)`, written to tmp_path; for tests that need hostile or unusual data loaded."""
+    root = Path(__file__).resolve().parent.parent
+    document = json.loads((root / "data" / "measures" / "qmtjjaqg-2018.json").read_text(encoding="utf-8"))
+    document["id"] = new_id
+    for measure in document["measures"]:
+        measure["id"], measure["parent"] = f"{new_id}/{measure['path']}", None
+    edit(document)
+    path = tmp_path / f"{new_id}.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return path

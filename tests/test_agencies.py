@@ -7,7 +7,7 @@ import json
 from collections import Counter
 
 import pytest
-from clitools import as_json, ok, run_policy
+from clitools import as_json, bundled_variant, ok, run_policy
 from conftest import ROOT, gold_rows
 
 from policycli.agencies import LEVELS, TYPES, Registry, key, read_registry
@@ -129,15 +129,12 @@ def test_user_alias_survives_reload_and_moves_unknown_units(db, tmp_path):
     ok(run_policy("agencies", "alias", "市商委", "市商务委", db=db))
     assert ids(run_policy("tasks", "--agency", "市商委", "--format", "json", db=db)) == ids(
         run_policy("tasks", "--agency", "市商务委", "--format", "json", db=db))
-    document = json.loads((ROOT / "data" / "measures" / "qmtjjaqg-2018.json").read_text(encoding="utf-8"))
-    document["id"] = "extra"
-    for m in document["measures"]:
-        m["id"], m["parent"] = "extra/" + m["path"], None
-    document["measures"][4]["units"] = [{"printed": "市某某办", "name": "市某某办", "agency": "市某某办", "role": "unspecified", "group": 1}]
-    path = tmp_path / "extra.json"
-    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    def unknown_unit(document):
+        document["measures"][4]["units"] = [{"printed": "市某某办", "name": "市某某办", "agency": "市某某办", "role": "unspecified", "group": 1}]
+
+    path = bundled_variant(tmp_path, "extra", unknown_unit)
     ok(run_policy("load", str(path), db=db))
-    measure = document["measures"][4]["id"]
+    measure = "extra/3.1.1"
     ok(run_policy("done", measure, "--agency", "市某某办", db=db))
     result = ok(run_policy("agencies", "alias", "市某某办", "市商务委", db=db))
     assert "1 assignment(s) moved" in result.stderr
@@ -149,14 +146,10 @@ def test_user_alias_survives_reload_and_moves_unknown_units(db, tmp_path):
 
 
 def test_collective_assignments_are_seen_by_members(db, tmp_path):
-    document = json.loads((ROOT / "data" / "measures" / "qmtjjaqg-2018.json").read_text(encoding="utf-8"))
-    document["id"] = "coll"
-    for m in document["measures"]:
-        m["id"], m["parent"] = "coll/" + m["path"], None
-    document["measures"][4]["units"] = [{"printed": "各区政府", "name": "各区政府", "agency": "各区政府", "role": "unspecified", "group": 1, "collective": True}]
-    path = tmp_path / "coll.json"
-    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    ok(run_policy("load", str(path), db=db))
+    def collective(document):
+        document["measures"][4]["units"] = [{"printed": "各区政府", "name": "各区政府", "agency": "各区政府", "role": "unspecified", "group": 1, "collective": True}]
+
+    ok(run_policy("load", str(bundled_variant(tmp_path, "coll", collective)), db=db))
     rows = as_json(run_policy("tasks", "--agency", "长宁区政府", "--doc", "coll", "--format", "json", db=db))
     assert [r["via"] for r in rows] == ["collective: 各区政府"]
     result = run_policy("done", rows[0]["id"], "--agency", "长宁区政府", db=db)

@@ -8,7 +8,7 @@ import json
 import shutil
 
 import pytest
-from clitools import as_json, ok, run_policy, table_column
+from clitools import as_json, bundled_variant, ok, run_policy, table_column
 from conftest import ROOT, gold_rows
 
 TRADE = "hfg-2020-24"
@@ -135,16 +135,11 @@ def test_export_one_row_per_measure_and_unit(db):
 
 
 def test_formula_cells_are_neutralised(db, tmp_path):
-    document = json.loads((ROOT / "data" / "measures" / "qmtjjaqg-2018.json").read_text(encoding="utf-8"))
-    document["id"] = "evil"
-    for m in document["measures"]:
-        m["id"] = "evil/" + m["path"]
-        m["parent"] = None
-    document["measures"][4]["title"] = '=HYPERLINK("http://x.example","点我")'
-    document["measures"][4]["units"] = [{"printed": "+市商务委", "name": "@市商务委", "role": "unspecified", "group": 1}]
-    path = tmp_path / "evil.json"
-    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    ok(run_policy("load", str(path), db=db))
+    def evil(document):
+        document["measures"][4]["title"] = '=HYPERLINK("http://x.example","点我")'
+        document["measures"][4]["units"] = [{"printed": "+市商务委", "name": "@市商务委", "role": "unspecified", "group": 1}]
+
+    ok(run_policy("load", str(bundled_variant(tmp_path, "evil", evil)), db=db))
     result = ok(run_policy("export", "--doc", "evil", db=db))
     assert "'=HYPERLINK(" in result.stdout and "'@市商务委" in result.stdout
     assert ',=HYPERLINK' not in result.stdout and ",=" not in result.stdout
@@ -226,15 +221,10 @@ def test_table_folds_chinese_and_fits_80_columns(db):
 
 
 def test_rich_markup_in_data_is_printed_verbatim(db, tmp_path):
-    document = json.loads((ROOT / "data" / "measures" / "qmtjjaqg-2018.json").read_text(encoding="utf-8"))
-    document["id"] = "markup"
-    for m in document["measures"]:
-        m["id"] = "markup/" + m["path"]
-        m["parent"] = None
-    document["measures"][4]["title"] = "推进[/]改革[red]试点\x1b[31m"
-    path = tmp_path / "markup.json"
-    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-    ok(run_policy("load", str(path), db=db))
+    def markup(document):
+        document["measures"][4]["title"] = "推进[/]改革[red]试点\x1b[31m"
+
+    ok(run_policy("load", str(bundled_variant(tmp_path, "markup", markup)), db=db))
     result = ok(run_policy("tasks", "--doc", "markup", db=db))
     assert "推进[/]改革[red]试点" in table_column(result.stdout, "措施") and "\x1b" not in result.stdout
 
