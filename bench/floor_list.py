@@ -1,4 +1,5 @@
-"""Floor for `policy tasks --agency A`: the same rows with stdlib sqlite3 and a rich table, nothing else."""
+"""Floor for `policy tasks --agency A`: the same rows (the 100 most urgent, as policy's table shows)
+with stdlib sqlite3 and a rich table, nothing else."""
 
 import sqlite3
 import sys
@@ -15,7 +16,8 @@ def main(db: str, agency: str) -> None:
            FROM assignments a JOIN measures m ON m.id = a.measure_id
            LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
            WHERE a.agency = ? AND a.obsolete = 0 AND m.obsolete = 0 AND coalesce(p.status, 'todo') NOT IN ('done', 'n/a')
-           ORDER BY m.due""",
+             AND a.due IS NOT NULL
+           ORDER BY a.due, m.doc_id, m.seq LIMIT 100""",
         [agency],
     ).fetchall()
     table = Table()

@@ -144,23 +144,53 @@ class TaskQuery:
     soon_days: int = DUE_SOON_DAYS
 
 
+_PARTS_SQL = """(SELECT json_group_array(json_array(a.agency, coalesce(p.status, 'todo')))
+                  FROM (SELECT * FROM assignments WHERE measure_id = m.id AND obsolete = 0 ORDER BY seq) a
+                  LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency)"""
+_MEASURE_COLUMNS = "m.id, m.doc_id, m.number, m.kind, m.title, m.text, m.due, m.obsolete, m.seq, m.path, m.due_info"
+_ROW_FIELDS = ["id", "doc", "number", "kind", "title", "text", "due", "obsolete", "seq", "path", "due_info"]
+
+
 def list_tasks(db: Database, query: TaskQuery) -> list[dict]:
-    """Measures matching `query`, due date first, then document order."""
+    """Measures matching `query`, due date first, then document order.
+
+    With an agency (or --unassigned), the listing is driven by that agency's assignments in due
+    order through the (agency, obsolete, due, measure_id) index, so its first rows come without
+    reading the other agencies' measures; recurring measures, whose due date moves with today,
+    are merged in from a second small query.
+    """
     if query.status not in STATUS_FILTERS:
         raise BadInput(f"unknown status {query.status!r}; use one of {', '.join(STATUS_FILTERS)}")
     if query.kind and query.kind not in MEASURE_KINDS:
         raise BadInput(f"unknown kind {query.kind!r}; use one of {', '.join(MEASURE_KINDS)}")
-    where = [f"m.kind IN ({_KINDS_SQL})"]
-    params: list = []
+    today = query.today or date.today()
+    where, params = _measure_filters(db, query)
     scope: dict[str, str] | None = None
     if query.agency:
         _, scope = agency_scope(db, query.agency)
     if query.unassigned:
         scope = {UNASSIGNED: "own"}
     if scope is not None:
-        obsolete = "" if query.include_obsolete else " AND obsolete = 0"
-        where.append(f"m.id IN (SELECT measure_id FROM assignments WHERE agency IN ({', '.join('?' for _ in scope)}){obsolete})")
-        params += list(scope)
+        return _agency_tasks(db, query, scope, where, params, today)
+    horizon = _due_horizon(query, today)
+    if horizon is not None:
+        # Recurring measures have no single due date: keep them for the per-row check below.
+        where.append("(m.due <= ? OR m.recurrence IS NOT NULL)")
+        params.append(horizon.isoformat())
+    sql = f"SELECT {_MEASURE_COLUMNS}, {_PARTS_SQL} FROM measures m WHERE {' AND '.join(where)}"
+    rows = []
+    for record in db.conn.execute(sql, params):
+        item = _task_row(record, today)
+        item["deadline"] = deadline_status(item["status"], item["due"], today, query.soon_days)
+        if _status_matches(query.status, item["status"]) and _due_matches(query, item, today):
+            rows.append(item)
+    rows.sort(key=lambda r: (r["due"] is None, r["due"] or "", r["doc"], r["seq"]))
+    return rows[: query.limit] if query.limit else rows
+
+
+def _measure_filters(db: Database, query: TaskQuery) -> tuple[list[str], list]:
+    where = [f"m.kind IN ({_KINDS_SQL})"]
+    params: list = []
     if not query.include_obsolete:
         where.append("m.obsolete = 0")
     if query.doc:
@@ -184,52 +214,74 @@ def list_tasks(db: Database, query: TaskQuery) -> list[dict]:
             where.append("(m.title LIKE ? ESCAPE '\\' OR m.text LIKE ? ESCAPE '\\')")
             like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             params += [like, like]
-    today = query.today or date.today()
+    return where, params
+
+
+def _task_row(record: tuple, today: date) -> dict:
+    item = dict(zip(_ROW_FIELDS, record[: len(_ROW_FIELDS)], strict=True))
+    item["due"] = effective_due(item["due"], item.pop("due_info"), today)
+    parts = json.loads(record[len(_ROW_FIELDS)] or "[]")
+    statuses = [s for _, s in parts]
+    item["agencies"] = [a for a, _ in parts if a]
+    item["status"] = overall_status(statuses)
+    item["progress"] = progress_text(statuses)
+    item["obsolete"] = bool(item["obsolete"])
+    item["days_left"] = days_left(item["due"], today)
+    return item
+
+
+def _status_matches(wanted: str, status: str) -> bool:
+    if wanted == "open":
+        return status not in FINISHED
+    return wanted == "all" or status == wanted
+
+
+def _agency_tasks(db: Database, query: TaskQuery, scope: dict[str, str], where: list[str], params: list, today: date) -> list[dict]:
+    names = list(scope)
+    own_where = [f"own.agency IN ({', '.join('?' for _ in names)})", *where]
+    own_params = [*names, *params]
+    if not query.include_obsolete:
+        own_where.append("own.obsolete = 0")
+    if query.status == "open":
+        own_where.append("coalesce(op.status, 'todo') NOT IN ('done', 'n/a')")
+    elif query.status != "all":
+        own_where.append("coalesce(op.status, 'todo') = ?")
+        own_params.append(query.status)
+    select = (f"SELECT {_MEASURE_COLUMNS}, {_PARTS_SQL}, own.agency, coalesce(op.status, 'todo') "
+              "FROM assignments own JOIN measures m ON m.id = own.measure_id "
+              "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency")
+    # Several names in scope (a predecessor, a collective) can list one measure twice: fetch a
+    # little more than asked, keep each measure once.
+    fetch = (query.limit + 50 if len(names) > 1 else query.limit) if query.limit else None
+    limit = f" LIMIT {int(fetch)}" if fetch else ""
     horizon = _due_horizon(query, today)
+    dated = [*own_where, "m.recurrence IS NULL", "own.due IS NOT NULL"]
+    dated_params = list(own_params)
     if horizon is not None:
-        # Recurring measures have no single due date: keep them for the per-row check below.
-        where.append("(m.due <= ? OR m.recurrence IS NOT NULL)")
-        params.append(horizon.isoformat())
-    sql = f"""
-        SELECT m.id, m.doc_id, m.number, m.kind, m.title, m.text, m.due, m.obsolete, m.seq, m.path, m.due_info,
-               (SELECT json_group_array(json_array(a.agency, coalesce(p.status, 'todo')))
-                  FROM (SELECT * FROM assignments WHERE measure_id = m.id AND obsolete = 0 ORDER BY seq) a
-                  LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency) AS parts
-        FROM measures m
-        WHERE {' AND '.join(where)}
-        ORDER BY m.due IS NULL, m.due, m.doc_id, m.seq
-    """
-    rows = []
-    for record in db.conn.execute(sql, params):
-        columns = ["id", "doc", "number", "kind", "title", "text", "due", "obsolete", "seq", "path", "due_info", "parts"]
-        item = dict(zip(columns, record, strict=True))
-        item["due"] = effective_due(item["due"], item.pop("due_info"), today)
-        parts = json.loads(item.pop("parts") or "[]")
-        statuses = [s for _, s in parts]
-        item["agencies"] = [a for a, _ in parts if a]
-        item["status"] = overall_status(statuses)
-        item["progress"] = progress_text(statuses)
-        item["obsolete"] = bool(item["obsolete"])
-        if scope is not None:
-            # The agency's own part; else a predecessor's (上海银保监局 for 金融监管总局上海监管局);
-            # else a collective's it belongs to (各区政府 for 长宁区政府), marked as such.
-            mine = sorted((_SCOPE_ORDER[scope[a]], a, s) for a, s in parts if a in scope)
-            if mine:
-                _, name, own_status = mine[0]
-                item["agency_status"], item["via"] = own_status, (None if scope[name] == "own" else f"{scope[name]}: {name}")
-            else:  # only an obsolete assignment matched (--all)
-                item["agency_status"], item["via"] = "todo", None
-        chosen = item.get("agency_status", item["status"])
-        item["deadline"] = deadline_status(chosen, item["due"], today, query.soon_days)
-        item["days_left"] = days_left(item["due"], today)
-        if query.status == "open" and chosen in FINISHED:
+        dated.append("own.due <= ?")
+        dated_params.append(horizon.isoformat())
+    records = db.conn.execute(f"{select} WHERE {' AND '.join(dated)} ORDER BY own.due, m.doc_id, m.seq{limit}", dated_params).fetchall()
+    if horizon is None and (not fetch or len(records) < fetch):
+        undated = [*own_where, "m.recurrence IS NULL", "own.due IS NULL"]
+        more = f" LIMIT {int(fetch - len(records))}" if fetch else ""
+        records += db.conn.execute(f"{select} WHERE {' AND '.join(undated)} ORDER BY m.doc_id, m.seq{more}", own_params).fetchall()
+    records += db.conn.execute(f"{select} WHERE {' AND '.join([*own_where, 'm.recurrence IS NOT NULL'])}", own_params).fetchall()
+    best: dict[str, dict] = {}
+    for record in records:
+        name, own_status = record[-2], record[-1]
+        item = _task_row(record[:-2], today)
+        rank = _SCOPE_ORDER[scope[name]]
+        if item["id"] in best and best[item["id"]]["_rank"] <= rank:
             continue
-        if query.status not in ("open", "all") and chosen != query.status:
-            continue
-        if not _due_matches(query, item, today):
-            continue
-        rows.append(item)
-    rows.sort(key=lambda r: (r["due"] is None, r["due"] or "", r["doc"], r["seq"]))
+        # The agency's own part; else a predecessor's (上海银保监局 for 金融监管总局上海监管局);
+        # else a collective's it belongs to (各区政府 for 长宁区政府), marked as such.
+        item.update(agency_status=own_status, via=None if scope[name] == "own" else f"{scope[name]}: {name}", _rank=rank)
+        item["deadline"] = deadline_status(own_status, item["due"], today, query.soon_days)
+        if _due_matches(query, item, today):
+            best[item["id"]] = item
+    rows = sorted(best.values(), key=lambda r: (r["due"] is None, r["due"] or "", r["doc"], r["seq"]))
+    for row in rows:
+        row.pop("_rank")
     return rows[: query.limit] if query.limit else rows
 
 

@@ -13,7 +13,9 @@ from typing import Annotated
 
 import typer
 
-from policycli.errors import ExitStatus, PolicyError
+from policycli.errors import BadInput, ExitStatus, PolicyError
+
+TABLE_LIMIT = 100
 
 # Commands are collected here and put on the Typer app when `policy` runs: only the one asked for
 # (turning every command into a click command costs ~15 ms of start-up), or all of them for help.
@@ -111,11 +113,16 @@ def load(
 
     database = connect(database_path(db))
     _OPENED.append(database)
-    for result in load_files(database, list(paths) if paths else [bundled_measures_dir()]):
-        if result.unchanged:
-            _say(f"{result.doc_id}: unchanged")
-        else:
-            _say(f"{result.doc_id}: {result.added} added, {result.updated} updated, {result.obsoleted} obsolete")
+    results = load_files(database, list(paths) if paths else [bundled_measures_dir()])
+    changed = [r for r in results if not r.unchanged]
+    if len(results) <= 20:
+        for result in results:
+            _say(f"{result.doc_id}: unchanged" if result.unchanged else
+                 f"{result.doc_id}: {result.added} added, {result.updated} updated, {result.obsoleted} obsolete")
+    else:
+        _say(f"{len(results)} documents: {len(results) - len(changed)} unchanged, {len(changed)} changed "
+             f"({sum(r.added for r in changed)} measures added, {sum(r.updated for r in changed)} updated, "
+             f"{sum(r.obsoleted for r in changed)} obsolete)")
 
 
 @command()
@@ -130,6 +137,7 @@ def tasks(
     due_within: Annotated[int | None, typer.Option("--due-within", help="Only measures due within this many days.")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only measures past their due date.")] = False,
     due_before: Annotated[str | None, typer.Option("--due-before", help="Only measures due before YYYY-MM-DD.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="At most this many, most urgent first (table default 100; 0: all).")] = None,
     fmt: FormatOption = "table",
     db: DbOption = None,
     today: TodayOption = None,
@@ -140,11 +148,19 @@ def tasks(
     from policycli.paths import parse_date_option
     from policycli.paths import today as resolve_today
 
+    # A table is for reading: the 100 most urgent unless asked otherwise. Machine formats get all.
+    shown = (TABLE_LIMIT if fmt == "table" else 0) if limit is None else limit
+    if shown < 0:
+        raise BadInput("--limit takes 0 (all) or a positive number")
     query = TaskQuery(
         agency=agency, doc=doc, status=status, kind=kind, unassigned=unassigned, search=search, include_obsolete=all_,
         today=resolve_today(today), due_within=due_within, overdue=overdue, due_before=parse_date_option("--due-before", due_before),
+        limit=shown + 1 if shown else None,
     )
     rows = list_tasks(_open(db), query)
+    if shown and len(rows) > shown:
+        rows = rows[:shown]
+        _say(f"showing the {shown} most urgent; --limit 0 shows all, --format csv exports them")
     views.tasks(rows, fmt, agency=agency)
 
 

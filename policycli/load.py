@@ -84,16 +84,18 @@ def load_files(db: Database, paths: list[Path]) -> list[LoadResult]:
     The files are read twice (checked, then loaded) so that only one document is in memory at a
     time, whatever the number of files.
     """
+    from policycli.progress import track
+
     files = structured_files(paths)
     seen: dict[str, Path] = {}
-    for path in files:
+    for path in track(files, len(files), "checking"):
         doc_id = read_structured(path)["id"]
         if doc_id in seen:
             raise BadInput(f"{path} and {seen[doc_id]} are both document {doc_id}; load one of them")
         seen[doc_id] = path
     results = []
     with write_transaction(db):
-        for path in files:
+        for path in track(files, len(files), "loading"):
             results.append(_load_document(db, path, read_structured(path)))
     return results
 

@@ -264,3 +264,11 @@ def test_every_command_has_help(db):
         assert command in result.stdout
         help_text = ok(run_policy(command, "--help")).stdout
         assert "Example:" in help_text
+
+
+def test_loading_many_files_is_quiet_without_a_terminal(db, tmp_path):
+    for k in range(25):
+        bundled_variant(tmp_path, f"copy{k:02d}", lambda document: None)
+    result = ok(run_policy("load", str(tmp_path), db=db))
+    assert result.stderr.strip().splitlines()[-1].startswith("25 documents: 0 unchanged, 25 changed")
+    assert "\x1b[" not in result.stderr and "loading" not in result.stderr

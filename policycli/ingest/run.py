@@ -33,7 +33,9 @@ def summary(document: dict) -> str:
 def ingest_files(files: list[Path], out_dir: Path, check: bool, encoding: str | None, doc_id: str | None) -> list[dict]:
     if doc_id and len(files) != 1:
         raise BadInput("--id names one document; pass exactly one file with it")
-    documents = [ingest_path(f, encoding=encoding, doc_id=doc_id) for f in files]
+    from policycli.progress import track
+
+    documents = [ingest_path(f, encoding=encoding, doc_id=doc_id) for f in track(files, len(files), "ingesting")]
     ids = Counter(d["id"] for d in documents)
     clashes = [i for i, n in ids.items() if n > 1]
     if clashes:
