@@ -172,18 +172,26 @@ def list_tasks(db: Database, query: TaskQuery) -> list[dict]:
         scope = {UNASSIGNED: "own"}
     if scope is not None:
         return _agency_tasks(db, query, scope, where, params, today)
+    # Read in due order and stop once `limit` rows match (the overall status needs every part, so
+    # it is checked row by row); recurring measures, due at their next occurrence, come apart.
     horizon = _due_horizon(query, today)
-    if horizon is not None:
-        # Recurring measures have no single due date: keep them for the per-row check below.
-        where.append("(m.due <= ? OR m.recurrence IS NOT NULL)")
-        params.append(horizon.isoformat())
-    sql = f"SELECT {_MEASURE_COLUMNS}, {_PARTS_SQL} FROM measures m WHERE {' AND '.join(where)}"
-    rows = []
-    for record in db.conn.execute(sql, params):
-        item = _task_row(record, today)
-        item["deadline"] = deadline_status(item["status"], item["due"], today, query.soon_days)
-        if _status_matches(query.status, item["status"]) and _due_matches(query, item, today):
-            rows.append(item)
+    select = f"SELECT {_MEASURE_COLUMNS}, {_PARTS_SQL} FROM measures m WHERE "
+    rows: list[dict] = []
+
+    def take(conditions: list[str], values: list, order: str, stop_at_limit: bool) -> None:
+        for record in db.conn.execute(select + " AND ".join(conditions) + order, values):
+            item = _task_row(record, today)
+            item["deadline"] = deadline_status(item["status"], item["due"], today, query.soon_days)
+            if _status_matches(query.status, item["status"]) and _due_matches(query, item, today):
+                rows.append(item)
+                if stop_at_limit and query.limit and len(rows) >= query.limit:
+                    return
+
+    dated = [*where, "m.recurrence IS NULL", "m.due IS NOT NULL"] + (["m.due <= ?"] if horizon else [])
+    take(dated, params + ([horizon.isoformat()] if horizon else []), " ORDER BY m.due, m.doc_id, m.seq", True)
+    if horizon is None and not (query.limit and len(rows) >= query.limit):
+        take([*where, "m.recurrence IS NULL", "m.due IS NULL"], params, " ORDER BY m.doc_id, m.seq", True)
+    take([*where, "m.recurrence IS NOT NULL"], params, "", False)
     rows.sort(key=lambda r: (r["due"] is None, r["due"] or "", r["doc"], r["seq"]))
     return rows[: query.limit] if query.limit else rows
 
@@ -265,7 +273,7 @@ def _agency_tasks(db: Database, query: TaskQuery, scope: dict[str, str], where: 
         undated = [*own_where, "m.recurrence IS NULL", "own.due IS NULL"]
         more = f" LIMIT {int(fetch - len(records))}" if fetch else ""
         records += db.conn.execute(f"{select} WHERE {' AND '.join(undated)} ORDER BY m.doc_id, m.seq{more}", own_params).fetchall()
-    records += db.conn.execute(f"{select} WHERE {' AND '.join([*own_where, 'm.recurrence IS NOT NULL'])}", own_params).fetchall()
+    records += _recurring_records(db, select, own_where, own_params, records if fetch and len(records) >= fetch else None, query, today)
     best: dict[str, dict] = {}
     for record in records:
         name, own_status = record[-2], record[-1]
@@ -283,6 +291,30 @@ def _agency_tasks(db: Database, query: TaskQuery, scope: dict[str, str], where: 
     for row in rows:
         row.pop("_rank")
     return rows[: query.limit] if query.limit else rows
+
+
+def _recurring_records(db: Database, select: str, own_where: list[str], own_params: list, full: list | None, query: TaskQuery, today: date) -> list:
+    """Recurring measures of the agency, due at their next occurrence. Their dates are read first
+    (a small column); full rows are fetched only for those that can make the list: all of them,
+    or — when the dated rows already fill it (`full`) — those due no later than its last one."""
+    cheap = ("SELECT m.id, m.due_info FROM assignments own JOIN measures m ON m.id = own.measure_id "
+             "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency WHERE "
+             # own.due is NULL for recurring measures: the agency index finds them without a scan
+             + " AND ".join([*own_where, "own.due IS NULL", "m.recurrence IS NOT NULL"]))
+    threshold = max(r[6] for r in full) if full else None  # column 6 is m.due
+    wanted = []
+    for measure_id, due_info in db.conn.execute(cheap, own_params):
+        due = effective_due(None, due_info, today)
+        if due is None or threshold is None or due <= threshold:
+            if _due_matches(query, {"due": due}, today):
+                wanted.append(measure_id)
+    records = []
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        conditions = " AND ".join([*own_where, f"m.id IN ({marks})"])
+        records += db.conn.execute(f"{select} WHERE {conditions}", [*own_params, *chunk]).fetchall()
+    return records
 
 
 def _due_horizon(query: TaskQuery, today: date) -> date | None:

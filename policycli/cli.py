@@ -293,6 +293,7 @@ def remind(
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or md.")] = "text",
     include_expired: Annotated[bool, typer.Option("--include-expired", help="Also remind of measures of expired documents.")] = False,
     exit_status: Annotated[bool, typer.Option("--exit-status", help="Exit with status 4 when anything is due (for scripts).")] = False,
+    per_agency: Annotated[int, typer.Option("--max", help="At most this many items per agency and list (0: all); counts are always given.")] = 20,
     db: DbOption = None,
     today: TodayOption = None,
 ) -> None:
@@ -302,7 +303,9 @@ def remind(
     from policycli.reminders import reminders
 
     day = resolve_today(today)
-    groups = reminders(_open(db), day, within, agency, include_expired)
+    if per_agency < 0:
+        raise BadInput("--max takes 0 (all) or a positive number")
+    groups = reminders(_open(db), day, within, agency, include_expired, per_agency)
     views.reminders(groups, fmt, day, within)
     if groups and exit_status:
         raise typer.Exit(ExitStatus.DUE)

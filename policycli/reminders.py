@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 from datetime import date, timedelta
 
@@ -13,9 +14,10 @@ from policycli.store import Database
 _KINDS_SQL = ", ".join(f"'{k}'" for k in MEASURE_KINDS)
 
 
-def _parts(db: Database, agency: str | None, horizon: date | None, today: date, include_expired: bool):
-    """Open parts (measure × agency) with their measure's due data; by default only of documents
-    still in force today (an expired document no longer binds anyone)."""
+def _open_parts(db: Database, agency: str | None, horizon: date, today: date, include_expired: bool):
+    """(agency, measure, due, due_info, doc, seq) of open parts due by `horizon`, and of recurring
+    measures (due at their next occurrence); by default only of documents still in force today
+    (an expired document no longer binds anyone). Read through the assignments' due index."""
     where = [f"m.kind IN ({_KINDS_SQL})", "m.obsolete = 0", "a.obsolete = 0", "coalesce(p.status, 'todo') NOT IN ('done', 'n/a')"]
     params: list = []
     if not include_expired:
@@ -25,46 +27,80 @@ def _parts(db: Database, agency: str | None, horizon: date | None, today: date, 
         _, scope = agency_scope(db, agency)
         where.append(f"a.agency IN ({', '.join('?' for _ in scope)})")
         params += list(scope)
-    if horizon is not None:
-        where.append("(m.due <= ? OR m.recurrence IS NOT NULL)")
-        params.append(horizon.isoformat())
-    else:
-        where.append("(m.due IS NOT NULL OR m.recurrence IS NOT NULL)")
-    sql = f"""
-        SELECT a.agency, m.id, m.doc_id, m.number, m.kind, m.title, m.due, m.due_info, coalesce(p.status, 'todo'), m.seq,
-               d.title, d.source_file, m.line_first, m.line_last, m.text, a.role
-        FROM assignments a JOIN measures m ON m.id = a.measure_id JOIN documents d ON d.id = m.doc_id
-        LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
-        WHERE {' AND '.join(where)}
-    """
-    return db.conn.execute(sql, params)
+    base = ("SELECT a.agency, m.id, a.due, m.due_info, m.doc_id, m.seq FROM assignments a JOIN measures m ON m.id = a.measure_id "
+            "JOIN documents d ON d.id = m.doc_id LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency WHERE ")
+    yield from db.conn.execute(base + " AND ".join([*where, "a.due <= ?"]), [*params, horizon.isoformat()])
+    yield from db.conn.execute(base + " AND ".join([*where, "a.due IS NULL", "m.recurrence IS NOT NULL"]), params)
 
 
-def reminders(db: Database, today: date, within: int = 30, agency: str | None = None, include_expired: bool = False) -> list[dict]:
-    """[{agency, overdue: [...], due_soon: [...]}], agencies with the most urgent item first."""
+def reminders(db: Database, today: date, within: int = 30, agency: str | None = None, include_expired: bool = False,
+              per_agency: int = 20) -> list[dict]:
+    """[{agency, overdue: [...], due_soon: [...], overdue_count, due_soon_count}], the agency with
+    the most urgent item first; each list holds its `per_agency` most urgent items (0: all), the
+    counts say how many there are. Memory stays bounded however many parts are due."""
     if within < 0:
         raise BadInput("--within takes a number of days, 0 or more")
     horizon = today + timedelta(days=within)
+    stop, first_soon = horizon.isoformat(), today.isoformat()
     groups: dict[str, dict] = {}
-    for row in _parts(db, agency, horizon, today, include_expired):
-        name, measure_id, doc, number, kind, title, due, due_info, status, seq, doc_title, source, first, last, _, role = row
-        due = effective_due(due, due_info, today)
-        if due is None or due > horizon.isoformat():
-            continue
-        item = {
-            "id": measure_id, "doc": doc, "doc_title": doc_title, "number": number, "kind": kind, "title": title, "due": due,
-            "days_left": days_left(due, today), "status": status, "role": role, "source": f"{source} {first}-{last}", "seq": seq,
-        }
-        group = groups.setdefault(name, {"agency": name or None, "overdue": [], "due_soon": []})
-        group["overdue" if due < today.isoformat() else "due_soon"].append(item)
+    for name, measure_id, due, due_info, doc, seq in _open_parts(db, agency, horizon, today, include_expired):
+        if due is None:
+            due = effective_due(None, due_info, today)
+            if due is None or due > stop:
+                continue
+        group = groups.setdefault(name, {"agency": name or None, "overdue": [], "due_soon": [], "overdue_count": 0, "due_soon_count": 0})
+        key = "overdue" if due < first_soon else "due_soon"
+        group[f"{key}_count"] += 1
+        entry = (due, doc, seq, measure_id)
+        heap = group[key]  # the most urgent `per_agency`, kept as a max-heap of negated keys
+        if not per_agency:
+            heap.append(entry)
+        elif len(heap) < per_agency:
+            heapq.heappush(heap, _Reverse(entry))
+        elif entry < heap[0].key:
+            heapq.heapreplace(heap, _Reverse(entry))
+    details = _details(db, {e.key[3] if isinstance(e, _Reverse) else e[3] for g in groups.values() for e in g["overdue"] + g["due_soon"]})
     out = []
     for group in groups.values():
         for key in ("overdue", "due_soon"):
-            group[key].sort(key=lambda i: (i["due"], i["doc"], i["seq"]))
-            for item in group[key]:
-                item.pop("seq")
+            entries = sorted(e.key if isinstance(e, _Reverse) else e for e in group[key])
+            group[key] = [details[measure_id] | {"due": due, "days_left": days_left(due, today), "agency": group["agency"]}
+                          for due, _, _, measure_id in entries]
         out.append(group)
     out.sort(key=lambda g: (min(i["due"] for i in g["overdue"] + g["due_soon"]), g["agency"] is None, g["agency"] or ""))
+    for group in out:
+        for key in ("overdue", "due_soon"):
+            for item in group[key]:
+                item.pop("agency")
+    return out
+
+
+class _Reverse:
+    """Orders entries backwards, so heapq's min-heap keeps the largest (least urgent) on top."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: tuple) -> None:
+        self.key = key
+
+    def __lt__(self, other: _Reverse) -> bool:
+        return self.key > other.key
+
+
+def _details(db: Database, measure_ids: set[str]) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    ids = sorted(measure_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for row in db.conn.execute(
+            f"""SELECT m.id, m.doc_id, d.title, m.number, m.kind, m.title, d.source_file, m.line_first, m.line_last
+                FROM measures m JOIN documents d ON d.id = m.doc_id WHERE m.id IN ({marks})""",
+            chunk,
+        ):
+            measure_id, doc, doc_title, number, kind, title, source, first, last = row
+            out[measure_id] = {"id": measure_id, "doc": doc, "doc_title": doc_title, "number": number, "kind": kind,
+                               "title": title, "source": f"{source} {first}-{last}"}
     return out
 
 

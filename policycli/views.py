@@ -339,18 +339,22 @@ def reminders(groups: list[dict], fmt: str, today, within: int) -> None:
     if fmt not in ("text", "md"):
         raise BadInput(f"unknown format {fmt!r} for remind; use text, json or md")
     md = fmt == "md"
-    overdue = sum(len(g["overdue"]) for g in groups)
-    soon = sum(len(g["due_soon"]) for g in groups)
+    overdue = sum(g["overdue_count"] for g in groups)
+    soon = sum(g["due_soon_count"] for g in groups)
     lines = [f"{'# ' if md else ''}政策任务提醒 {today.isoformat()}：逾期 {overdue} 项，{within} 天内到期 {soon} 项", ""]
     for group in groups:
         name = group["agency"] or "未指定责任单位 (unassigned)"
-        lines.append(f"{'## ' if md else ''}{name}（逾期 {len(group['overdue'])}，将到期 {len(group['due_soon'])}）")
+        lines.append(f"{'## ' if md else ''}{name}（逾期 {group['overdue_count']}，将到期 {group['due_soon_count']}）")
+        bullet = "- " if md else "  "
         for key, label in (("overdue", "逾期"), ("due_soon", "将到期")):
             for item in group[key]:
                 days = item["days_left"]
                 when = f"逾期{-days}天" if days < 0 else ("今天到期" if days == 0 else f"剩{days}天")
-                bullet = "- " if md else "  "
                 lines.append(f"{bullet}[{label}] {item['due']}（{when}） {item['id']}  {item['title']}")
+            hidden = group[f"{key}_count"] - len(group[key])
+            if hidden > 0:
+                lines.append(f"{bullet}……另有{label} {hidden} 项（policy tasks --agency {group['agency'] or '…'} 查看全部）"
+                             if group["agency"] else f"{bullet}……另有{label} {hidden} 项（policy tasks --unassigned 查看全部）")
         lines.append("")
     write_stdout(safe_terminal_text("\n".join(lines).rstrip() + "\n"))
 
