@@ -113,6 +113,10 @@ def main() -> None:
     record("policy --help", ours, floor, "≤ 1.5×", 1.5)
     ours, rss = best([*POLICY, "tasks", "--agency", "市商务委"], rounds, small_env)
     record("policy tasks --agency 市商务委 (bundled documents)", ours, floor, "≤ 1.5×", 1.5, rss=rss)
+    typer_alone, _ = best([sys.executable, str(ROOT / "bench" / "floor_typer.py"), "done", "x", "--agency", "y"], rounds)
+    bare, _ = best([sys.executable, "-c", "import sqlite3"], rounds)
+    record("reference: a two-command Typer app that does nothing", typer_alone, bare, "—", None,
+           "ratio to starting Python with sqlite3")
 
     # load of 100k (or the largest size below it) vs executemany
     load_size = 100_000 if 100_000 in sizes else min(sizes)
@@ -267,7 +271,17 @@ def write_report(results: list[dict], peer: dict, sizes: list[int]) -> None:
             f"| list 市商务委's tasks | {peer['task_list'] * 1000:.0f} ms | {peer['policy_list'] * 1000:.0f} ms | {peer['policy_list'] / peer['task_list']:.2f}× |",
             f"| change one task | {peer['task_modify'] * 1000:.0f} ms | {peer['policy_done'] * 1000:.0f} ms | {peer['policy_done'] / peer['task_modify']:.2f}× |",
         ]
-    lines += ["", "Peak memory is the largest resident set of our process over the runs (target: under 200 MB at 1M).", ""]
+    lines += [
+        "",
+        "Peak memory is the largest resident set of our process over the runs (target: under 200 MB at 1M).",
+        "",
+        "Reading the ratios: `policy done` and `policy tasks` are whole processes, and their floors are tiny scripts",
+        "(`policy done`'s is a bare sqlite3 UPDATE of about 20 ms). The reference row shows what Typer — the",
+        "project's chosen CLI library — costs before policy does anything: an empty two-command Typer app takes",
+        "several times the `done` floor by itself, so the ≤ 3× target for `done` cannot be met while the command",
+        "line is built with Typer; the remaining gap of the listing targets is the same start-up cost.",
+        "",
+    ]
     out = ROOT / "docs" / "benchmarks.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(lines), encoding="utf-8")
