@@ -106,9 +106,10 @@ def _nearest(word: str, pool: list[str], cutoff: float) -> list[str]:
 def resolve_measure(db: Database, measure_id: str) -> dict:
     """A measure row by id, or NotFound with the nearest ids."""
     measure_id = measure_id.strip()
-    row = db.conn.execute("SELECT * FROM measures WHERE id = ?", [measure_id]).fetchone()
+    cursor = db.conn.execute("SELECT * FROM measures WHERE id = ?", [measure_id])
+    row = cursor.fetchone()
     if row:
-        return _row(db, row)
+        return dict(zip([d[0] for d in cursor.description], row, strict=True))
     doc = measure_id.split("/", 1)[0]
     pool = [r[0] for r in db.conn.execute(f"SELECT id FROM measures WHERE doc_id = ? AND kind IN ({_KINDS_SQL})", [doc])]
     if not pool:
@@ -120,11 +121,6 @@ def resolve_measure(db: Database, measure_id: str) -> dict:
     suffix = [p for p in pool if p.endswith("." + measure_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])][:3]
     hint = near or suffix
     raise NotFound(f"no measure {measure_id!r}" + (f"; did you mean {' or '.join(hint)}?" if hint else ""))
-
-
-def _row(db: Database, row: tuple, cursor_description=None) -> dict:
-    columns = [d[0] for d in (cursor_description or db.conn.execute("SELECT * FROM measures LIMIT 0").description)]
-    return dict(zip(columns, row, strict=True))
 
 
 @dataclass

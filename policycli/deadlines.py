@@ -166,8 +166,7 @@ def apply(document: dict) -> None:
     for measure in document["measures"]:
         parent = by_id.get(measure.get("parent") or "")
         info = measure_deadline(measure, document, validity, parent.get("due_info") if parent else None)
-        measure["due"] = info["date"] if info and not info["recurrence"] else None
-        if info and info["recurrence"] and info["occurrences"]:
-            measure["due"] = None
+        # A recurring measure has no single due date: each occurrence is one (see due_info).
+        measure["due"] = info["date"] if info and not info["occurrences"] else None
         measure["due_info"] = info
         by_id[measure["id"]] = measure

@@ -185,3 +185,14 @@ def test_structured_files_carry_due_information():
     document = json.loads((FIXTURES.parent.parent / "data" / "measures" / "hfg-2020-24.json").read_text(encoding="utf-8"))
     assert document["effective_until"] == "2023-11-05"
     assert all("due_info" in m for m in document["measures"])
+
+
+def test_a_periodic_measure_keeps_its_inherited_due_date(tmp_path):
+    source = tmp_path / "periodic.txt"
+    source.write_text(
+        "上海市某某委员会关于印发《某某工作方案》的通知\n2022年3月1日\n某某工作方案\n一、主要任务\n"
+        "1.定期通报工作进展。（责任单位：市商务委）\n本方案自2022年3月1日起施行，有效期2年。\n",
+        encoding="utf-8",
+    )
+    measure = by_path(ingest_path(source))["1.1"]
+    assert measure["due"] == "2024-02-29" and measure["due_info"]["recurrence"] == "periodic"
