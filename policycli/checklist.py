@@ -334,7 +334,7 @@ def _due_matches(query: TaskQuery, item: dict, today: date) -> bool:
         return False
     if query.overdue and not due < today.isoformat():
         return False
-    if query.due_within is not None and not (today.isoformat() <= due <= _due_horizon(TaskQuery(due_within=query.due_within), today).isoformat()):
+    if query.due_within is not None and not (today.isoformat() <= due <= date.fromordinal(today.toordinal() + query.due_within).isoformat()):
         return False
     if query.due_before is not None and not due < query.due_before.isoformat():
         return False
@@ -559,10 +559,20 @@ def statistics(db: Database) -> dict:
                 GROUP BY a.agency ORDER BY count(*) DESC, a.agency"""
         )
     ]
-    per_document = []
-    for doc in list_documents(db):
-        tasks = list_tasks(db, TaskQuery(doc=doc["id"], status="all"))
-        per_document.append({"doc": doc["id"], "title": doc["title"], "total": len(tasks), "done": sum(1 for t in tasks if t["status"] in FINISHED)})
+    # One pass in SQL: a measure counts as done when all its parts are finished (overall_status).
+    per_document = [
+        {"doc": r[0], "title": r[1], "total": r[2] or 0, "done": r[3] or 0}
+        for r in db.conn.execute(
+            f"""SELECT d.id, d.title, count(x.id), sum(x.parts = x.finished)
+                FROM documents d LEFT JOIN (
+                    SELECT m.id, m.doc_id, count(*) AS parts, sum(coalesce(p.status, 'todo') IN ('done', 'n/a')) AS finished
+                    FROM measures m JOIN assignments a ON a.measure_id = m.id AND a.obsolete = 0
+                    LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
+                    WHERE m.obsolete = 0 AND m.kind IN ({_KINDS_SQL}) GROUP BY m.id
+                ) x ON x.doc_id = d.id
+                WHERE d.obsolete = 0 GROUP BY d.id ORDER BY d.issued_on IS NULL, d.issued_on, d.id"""
+        )
+    ]
     return {"agencies": per_agency, "documents": per_document}
 
 

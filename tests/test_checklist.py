@@ -234,6 +234,11 @@ def test_stats_counts_parts(db):
     data = as_json(run_policy("stats", "--format", "json", db=db))
     commerce = next(a for a in data["agencies"] if a["agency"] == "市商务委")
     assert commerce == {"agency": "市商务委", "total": len(expected_commerce_ids()), "done": 1}
+    trade = next(d for d in data["documents"] if d["doc"] == TRADE)
+    assert (trade["total"], trade["done"]) == (81, 0)  # one of the measure's two parts is not a measure done
+    ok(run_policy("done", f"{TRADE}/2.1.1.2", "--agency", "市政府发展研究中心", db=db))
+    data = as_json(run_policy("stats", "--format", "json", db=db))
+    assert next(d for d in data["documents"] if d["doc"] == TRADE)["done"] == 1
 
 
 def test_python_m_and_console_script_agree(db):
