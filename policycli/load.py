@@ -10,6 +10,7 @@ over mixed records delete or blank rows, and with them the link to recorded prog
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +19,9 @@ from pathlib import Path
 from policycli.errors import BadInput
 from policycli.kinds import FORMAT, MEASURE_KINDS
 from policycli.store import Database, write_transaction
+
+# JSON's escape for NUL, unless its backslash is itself escaped: in the file, \\u0000 is the text \u0000.
+_NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 _MEASURE_COLUMNS = (
     "doc_id", "seq", "path", "parent_id", "number", "kind", "title", "text", "line_first", "line_last",
@@ -56,7 +60,8 @@ def structured_files(paths: list[Path]) -> list[Path]:
 
 def read_structured(path: Path) -> dict:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_text(encoding="utf-8")
+        document = json.loads(raw)
     except UnicodeDecodeError:
         raise BadInput(f"{path}: not a structured document (not UTF-8 JSON); run `policy ingest` on policy texts first") from None
     except json.JSONDecodeError as exc:
@@ -67,6 +72,10 @@ def read_structured(path: Path) -> dict:
         raise BadInput(f"{path}: not a {FORMAT} file; run `policy ingest` on the policy text first")
     if not isinstance(document.get("id"), str) or not isinstance(document.get("measures"), list):
         raise BadInput(f"{path}: a {FORMAT} file needs an id and a measures list")
+    if _NUL_ESCAPE.search(raw):
+        # Ingest refuses a text with a NUL, so no policy document has one; SQLite's text functions
+        # (the CSV export's printf) would stop at it. A structured file with "\u0000" is damaged.
+        raise BadInput(f"{path}: contains a NUL character (\\u0000); no policy text has one, so the file is damaged")
     counts = Counter(str(m.get("id")) for m in document["measures"])
     duplicates = sorted(i for i, n in counts.items() if n > 1)
     if duplicates:

@@ -242,18 +242,18 @@ def ledger_csv(rows, output: Path | None) -> None:
     import sys
     import tempfile
 
-    from policycli.render import csv_rows
+    from policycli.render import csv_lines
 
     header = [c.header for c in LEDGER_COLUMNS]
     if output is None:
         sys.stdout.flush()
-        csv_rows(header, rows, sys.stdout.buffer)
+        csv_lines(header, rows, sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
     try:
         with open(fd, "wb") as handle:
-            csv_rows(header, rows, handle)
+            csv_lines(header, rows, handle)
         os.replace(tmp, output)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

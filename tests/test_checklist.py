@@ -138,11 +138,39 @@ def test_formula_cells_are_neutralised(db, tmp_path):
     def evil(document):
         document["measures"][4]["title"] = '=HYPERLINK("http://x.example","点我")'
         document["measures"][4]["units"] = [{"printed": "+市商务委", "name": "@市商务委", "role": "unspecified", "group": 1}]
+        document["measures"][5]["title"] = "\t-1+2"
 
     ok(run_policy("load", str(bundled_variant(tmp_path, "evil", evil)), db=db))
+    ok(run_policy("done", "evil/3.1.2", "--note", "-减少10%", db=db))  # measures[5], no responsible unit
     result = ok(run_policy("export", "--doc", "evil", db=db))
-    assert "'=HYPERLINK(" in result.stdout and "'@市商务委" in result.stdout
-    assert ',=HYPERLINK' not in result.stdout and ",=" not in result.stdout
+    rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff"))))
+    titles = {r["措施"] for r in rows}
+    assert "\'=HYPERLINK(\"http://x.example\",\"点我\")" in titles and "\'\t-1+2" in titles
+    assert "\'@市商务委" in {r["责任单位"] for r in rows}
+    assert "\'-减少10%" in {r["备注"] for r in rows}
+    assert not [cell for r in rows for cell in r.values() if cell[:1] in ("=", "+", "-", "@", "\t", "\r", "\n")]
+
+
+def test_csv_export_matches_the_json_ledger_cell_for_cell(db, tmp_path):
+    note = '他说"好"，已报送,\n见附件'
+    ok(run_policy("done", f"{TRADE}/2.1.1.2", "--agency", "市商务委", "--note", note, "--by", "张三", db=db))
+    ok(run_policy("export", "-o", str(tmp_path / "all.csv"), db=db))
+    exported = (tmp_path / "all.csv").read_bytes().decode("utf-8")
+    assert exported.startswith("\ufeff") and exported.count("\r\n") > 400
+    rows = list(csv.reader(io.StringIO(exported[1:], newline="")))
+    ledger = as_json(run_policy("export", "--format", "json", db=db))
+    roles = {"lead": "牵头", "co": "配合"}
+
+    def shown(key, value):
+        if key == "agency":
+            return value or "（未指定）"
+        if key == "role":
+            return roles.get(value, "")
+        return "" if value is None else str(value)
+
+    assert rows[0][3] == "措施编号" and len(rows) == len(ledger) + 1 > 400
+    assert rows[1:] == [[shown(k, v) for k, v in record.items()] for record in ledger]
+    assert [note, "张三"] in [[r[11], r[13]] for r in rows]
 
 
 def test_reload_keeps_progress_and_changes_nothing(db):
@@ -188,6 +216,27 @@ def test_duplicate_measure_ids_are_rejected_with_the_list(db, tmp_path):
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     result = run_policy("load", str(path), db=db)
     assert result.returncode == 2 and "duplicate measure ids" in result.stderr and document["measures"][5]["id"] in result.stderr
+
+
+def test_a_structured_file_with_a_nul_is_refused_and_the_text_backslash_u0000_is_not(db, tmp_path):
+    def documents():
+        return [d["id"] for d in as_json(run_policy("docs", "--format", "json", db=db))]
+
+    before = documents()
+
+    def nul(document):
+        document["measures"][5]["text"] = "推进\x00金融开放"
+
+    result = run_policy("load", str(bundled_variant(tmp_path, "nul", nul)), db=db)
+    assert result.returncode == 2 and "NUL" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert documents() == before and "nul" not in before
+
+    def backslash(document):
+        document["measures"][5]["text"] = "字面的 \\u0000 不是 NUL"
+
+    ok(run_policy("load", str(bundled_variant(tmp_path, "nul", backslash)), db=db))
+    shown = as_json(run_policy("show", "nul/3.1.2", "--format", "json", db=db))
+    assert shown["text"] == "字面的 \\u0000 不是 NUL"
 
 
 def test_docs_json_fields(db):
