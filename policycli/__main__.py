@@ -1,3 +1,3 @@
-from policycli.cli import main
+from policycli.main import main
 
 main()

@@ -16,7 +16,6 @@ Two jobs:
 from __future__ import annotations
 
 import csv
-import difflib
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -114,6 +113,8 @@ class Registry:
         return out
 
     def nearest(self, name: str, n: int = 3) -> list[str]:
+        import difflib  # only when a name is unknown
+
         keys = list(self.names)
         found = difflib.get_close_matches(key(name), keys, n=n * 3, cutoff=0.5)
         out: list[str] = []
@@ -149,6 +150,8 @@ class Registry:
         if matches:
             raise Ambiguous(f"{text!r} could be {'、'.join(matches)}; name one of them")
         near = self.nearest(text)
+        import difflib
+
         near += [k for k in difflib.get_close_matches(typed, [key(k) for k in known or []], n=3, cutoff=0.5) if k not in near]
         hint = f"; did you mean {' or '.join(near[:3])}?" if near else "; `policy agencies` lists them"
         raise NotFound(f"unknown agency {text!r}{hint}")

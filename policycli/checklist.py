@@ -293,14 +293,17 @@ def _recurring_records(db: Database, select: str, own_where: list[str], own_para
     """Recurring measures of the agency, due at their next occurrence. Their dates are read first
     (a small column); full rows are fetched only for those that can make the list: all of them,
     or — when the dated rows already fill it (`full`) — those due no later than its last one."""
-    cheap = ("SELECT m.id, m.due_info FROM assignments own JOIN measures m ON m.id = own.measure_id "
+    # The next occurrence, as effective_due() computes it, in SQL: 3,000 recurring measures (an
+    # agency's at 1M) cost 30 ms more when each due_info is parsed in Python.
+    next_due = ("coalesce((SELECT o.value FROM json_each(m.due_info, '$.occurrences') o WHERE o.value >= ? LIMIT 1), "
+                "(SELECT o.value FROM json_each(m.due_info, '$.occurrences') o ORDER BY o.key DESC LIMIT 1))")
+    cheap = (f"SELECT m.id, {next_due} FROM assignments own JOIN measures m ON m.id = own.measure_id "
              "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency WHERE "
              # own.due is NULL for recurring measures: the agency index finds them without a scan
              + " AND ".join([*own_where, "own.due IS NULL", "m.recurrence IS NOT NULL"]))
     threshold = max(r[6] for r in full) if full else None  # column 6 is m.due
     wanted = []
-    for measure_id, due_info in db.conn.execute(cheap, own_params):
-        due = effective_due(None, due_info, today)
+    for measure_id, due in db.conn.execute(cheap, [today.isoformat(), *own_params]):
         if due is None or threshold is None or due <= threshold:
             if _due_matches(query, {"due": due}, today):
                 wanted.append(measure_id)

@@ -5,7 +5,6 @@ them, so `policy --help` and every command start fast.
 """
 
 
-import sqlite3
 import sys
 from datetime import UTC
 from pathlib import Path
@@ -13,9 +12,9 @@ from typing import Annotated
 
 import typer
 
-from policycli.errors import BadInput, ExitStatus, PolicyError
-
-TABLE_LIMIT = 100
+from policycli import commands
+from policycli.commands import open_database, remember, say
+from policycli.errors import BadInput, ExitStatus
 
 # Commands are collected here and put on the Typer app when `policy` runs: only the one asked for
 # (turning every command into a click command costs ~15 ms of start-up), or all of them for help.
@@ -63,30 +62,6 @@ def _root() -> None:
     """A compliance checklist for Chinese government policy documents."""
 
 
-_OPENED: list = []
-
-
-def _open(db: Path | None):
-    from policycli.load import open_checklist
-    from policycli.paths import database_path
-
-    database = open_checklist(database_path(db))
-    _OPENED.append(database)
-    return database
-
-
-def _close_all() -> None:
-    while _OPENED:
-        try:
-            _OPENED.pop().conn.close()
-        except Exception:  # closing after an error must not hide the error
-            pass
-
-
-def _say(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
 @command()
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="Policy documents: .txt, .md or .html (UTF-8, UTF-16, GB18030).")],
@@ -112,15 +87,15 @@ def load(
     from policycli.store import connect
 
     database = connect(database_path(db))
-    _OPENED.append(database)
+    remember(database)
     results = load_files(database, list(paths) if paths else [bundled_measures_dir()])
     changed = [r for r in results if not r.unchanged]
     if len(results) <= 20:
         for result in results:
-            _say(f"{result.doc_id}: unchanged" if result.unchanged else
+            say(f"{result.doc_id}: unchanged" if result.unchanged else
                  f"{result.doc_id}: {result.added} added, {result.updated} updated, {result.obsoleted} obsolete")
     else:
-        _say(f"{len(results)} documents: {len(results) - len(changed)} unchanged, {len(changed)} changed "
+        say(f"{len(results)} documents: {len(results) - len(changed)} unchanged, {len(changed)} changed "
              f"({sum(r.added for r in changed)} measures added, {sum(r.updated for r in changed)} updated, "
              f"{sum(r.obsoleted for r in changed)} obsolete)")
 
@@ -143,25 +118,8 @@ def tasks(
     today: TodayOption = None,
 ) -> None:
     """List measures (an agency's open ones, say). Example: policy tasks --agency 市商务委 --due-within 30"""
-    from policycli import views
-    from policycli.checklist import TaskQuery, list_tasks
-    from policycli.paths import parse_date_option
-    from policycli.paths import today as resolve_today
-
-    # A table is for reading: the 100 most urgent unless asked otherwise. Machine formats get all.
-    shown = (TABLE_LIMIT if fmt == "table" else 0) if limit is None else limit
-    if shown < 0:
-        raise BadInput("--limit takes 0 (all) or a positive number")
-    query = TaskQuery(
-        agency=agency, doc=doc, status=status, kind=kind, unassigned=unassigned, search=search, include_obsolete=all_,
-        today=resolve_today(today), due_within=due_within, overdue=overdue, due_before=parse_date_option("--due-before", due_before),
-        limit=shown + 1 if shown else None,
-    )
-    rows = list_tasks(_open(db), query)
-    if shown and len(rows) > shown:
-        rows = rows[:shown]
-        _say(f"showing the {shown} most urgent; --limit 0 shows all, --format csv exports them")
-    views.tasks(rows, fmt, agency=agency)
+    commands.tasks(agency=agency, doc=doc, status=status, kind=kind, unassigned=unassigned, search=search, all_=all_,
+                   due_within=due_within, overdue=overdue, due_before=due_before, limit=limit, fmt=fmt, db=db, today=today)
 
 
 @command()
@@ -176,39 +134,31 @@ def show(
     from policycli.checklist import measure_detail
     from policycli.paths import today as resolve_today
 
-    views.detail(measure_detail(_open(db), measure_id, resolve_today(today)), fmt)
-
-
-def _mark(measure_id: str, status: str, agency: str | None, note: str | None, evidence: str | None, by: str | None, db: Path | None) -> None:
-    from policycli.checklist import mark as record
-
-    event = record(_open(db), measure_id, status, agency=agency, note=note, evidence=evidence, by=by)
-    who = event["agency"] or "unassigned"
-    _say(f"{event['measure_id']} [{who}]: {event['before']} → {event['after']}")
+    views.detail(measure_detail(open_database(db), measure_id, resolve_today(today)), fmt)
 
 
 @command()
 def done(measure_id: str, agency: AgencyOption = None, note: NoteOption = None, evidence: EvidenceOption = None, by: ByOption = None, db: DbOption = None) -> None:
     """Mark your part of a measure done. Example: policy done hfg-2020-24/2.1.1.2 --agency 市商务委 --note 已报送"""
-    _mark(measure_id, "done", agency, note, evidence, by, db)
+    commands.mark(measure_id, "done", agency, note, evidence, by, db)
 
 
 @command()
 def start(measure_id: str, agency: AgencyOption = None, note: NoteOption = None, evidence: EvidenceOption = None, by: ByOption = None, db: DbOption = None) -> None:
     """Mark your part of a measure in progress. Example: policy start hfg-2020-24/2.1.1.2 --agency 市商务委"""
-    _mark(measure_id, "doing", agency, note, evidence, by, db)
+    commands.mark(measure_id, "doing", agency, note, evidence, by, db)
 
 
 @command()
 def block(measure_id: str, agency: AgencyOption = None, note: NoteOption = None, evidence: EvidenceOption = None, by: ByOption = None, db: DbOption = None) -> None:
     """Mark your part of a measure blocked. Example: policy block hfg-2020-24/2.1.1.2 --agency 市商务委 --note 待国家部委批复"""
-    _mark(measure_id, "blocked", agency, note, evidence, by, db)
+    commands.mark(measure_id, "blocked", agency, note, evidence, by, db)
 
 
 @command()
 def reopen(measure_id: str, agency: AgencyOption = None, note: NoteOption = None, evidence: EvidenceOption = None, by: ByOption = None, db: DbOption = None) -> None:
     """Set your part of a measure back to todo. Example: policy reopen hfg-2020-24/2.1.1.2 --agency 市商务委"""
-    _mark(measure_id, "todo", agency, note, evidence, by, db)
+    commands.mark(measure_id, "todo", agency, note, evidence, by, db)
 
 
 @command("mark")
@@ -222,7 +172,7 @@ def mark_command(
     db: DbOption = None,
 ) -> None:
     """Set your part of a measure to any status. Example: policy mark hfg-2020-24/2.1.1.2 --agency 市商务委 --status n/a"""
-    _mark(measure_id, status, agency, note, evidence, by, db)
+    commands.mark(measure_id, status, agency, note, evidence, by, db)
 
 
 @command()
@@ -230,8 +180,8 @@ def undo(agency: AgencyOption = None, by: ByOption = None, db: DbOption = None) 
     """Revert the last recorded change (or the agency's own last one). Example: policy undo"""
     from policycli.checklist import undo as revert
 
-    result = revert(_open(db), agency=agency, by=by)
-    _say(f"undid change {result['undone']}: {result['measure_id']} [{result['agency'] or 'unassigned'}] {result['was']} → {result['status']}")
+    result = revert(open_database(db), agency=agency, by=by)
+    say(f"undid change {result['undone']}: {result['measure_id']} [{result['agency'] or 'unassigned'}] {result['was']} → {result['status']}")
 
 
 @command()
@@ -246,7 +196,7 @@ def history(
     from policycli import views
     from policycli.checklist import history as changes
 
-    views.history(changes(_open(db), measure_id, agency=agency, limit=limit), fmt)
+    views.history(changes(open_database(db), measure_id, agency=agency, limit=limit), fmt)
 
 
 docs_app = typer.Typer(rich_markup_mode=None)
@@ -268,7 +218,7 @@ def docs(
     from policycli.checklist import list_documents
     from policycli.paths import today as resolve_today
 
-    views.documents(list_documents(_open(db), resolve_today(today), expiring), fmt)
+    views.documents(list_documents(open_database(db), resolve_today(today), expiring), fmt)
 
 
 @docs_app.command("show")
@@ -283,7 +233,7 @@ def docs_show(
     from policycli.checklist import document_detail
     from policycli.paths import today as resolve_today
 
-    views.document_detail(document_detail(_open(db), doc_id, resolve_today(today)), fmt)
+    views.document_detail(document_detail(open_database(db), doc_id, resolve_today(today)), fmt)
 
 
 @command()
@@ -305,7 +255,7 @@ def remind(
     day = resolve_today(today)
     if per_agency < 0:
         raise BadInput("--max takes 0 (all) or a positive number")
-    groups = reminders(_open(db), day, within, agency, include_expired, per_agency)
+    groups = reminders(open_database(db), day, within, agency, include_expired, per_agency)
     views.reminders(groups, fmt, day, within)
     if groups and exit_status:
         raise typer.Exit(ExitStatus.DUE)
@@ -317,7 +267,7 @@ def stats(fmt: FormatOption = "table", db: DbOption = None) -> None:
     from policycli import views
     from policycli.checklist import statistics
 
-    views.statistics(statistics(_open(db)), fmt)
+    views.statistics(statistics(open_database(db)), fmt)
 
 
 @command()
@@ -340,15 +290,15 @@ def export(
 
         from policycli.reminders import calendar_events, ics_bytes
 
-        views.write_bytes(ics_bytes(calendar_events(_open(db), agency), datetime.now(UTC)), output)
+        views.write_bytes(ics_bytes(calendar_events(open_database(db), agency), datetime.now(UTC)), output)
     elif fmt == "csv":
         from policycli.checklist import ledger_rows
 
-        views.ledger_csv(ledger_rows(_open(db), agency=agency, doc=doc, include_obsolete=all_, for_csv=True), output)
+        views.ledger_csv(ledger_rows(open_database(db), agency=agency, doc=doc, include_obsolete=all_, for_csv=True), output)
     else:
-        views.ledger(ledger(_open(db), agency=agency, doc=doc, include_obsolete=all_), fmt, output)
+        views.ledger(ledger(open_database(db), agency=agency, doc=doc, include_obsolete=all_), fmt, output)
     if output is not None:
-        _say(f"wrote {output}")
+        say(f"wrote {output}")
 
 
 agencies_app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)
@@ -369,7 +319,7 @@ def agencies(
     from policycli import views
     from policycli.agency_store import agency_rows
 
-    views.agencies(agency_rows(_open(db), level=level, district=district), fmt)
+    views.agencies(agency_rows(open_database(db), level=level, district=district), fmt)
 
 
 @agencies_app.command("show")
@@ -382,7 +332,7 @@ def agencies_show(
     from policycli import views
     from policycli.agency_store import agency_detail
 
-    views.agency_detail(agency_detail(_open(db), name), fmt)
+    views.agency_detail(agency_detail(open_database(db), name), fmt)
 
 
 @agencies_app.command("alias")
@@ -396,9 +346,9 @@ def agencies_alias(
     from policycli.agency_store import add_alias
     from policycli.checklist import current_user, now_iso
 
-    result = add_alias(_open(db), alias, canonical, by or current_user(), now_iso())
+    result = add_alias(open_database(db), alias, canonical, by or current_user(), now_iso())
     moved = f"; {result['moved']} assignment(s) moved to it" if result["moved"] else ""
-    _say(f"{result['alias']} now means {result['canonical']}{moved}")
+    say(f"{result['alias']} now means {result['canonical']}{moved}")
 
 
 @command()
@@ -415,9 +365,9 @@ def backup(
 
     views.check_output(target, force)
     database = connect(database_path(db), create=False)
-    _OPENED.append(database)
+    remember(database)
     size = copy_database(database, target)
-    _say(f"wrote {target} ({size:,} bytes)")
+    say(f"wrote {target} ({size:,} bytes)")
 
 
 @command()
@@ -434,59 +384,24 @@ def doctor(db: DbOption = None) -> None:
         raise typer.Exit(ExitStatus.ERROR)
 
 
-def _err(message: str) -> None:
-    from rich.console import Console
-    from rich.markup import escape
+def run(argv: list[str]) -> None:
+    """Run the Typer app; usage errors and Typer's exits become one line and an exit code.
+    Library errors (PolicyError, SQLite's) propagate to main.main, which maps them for both paths."""
+    from policycli.main import error
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(message)}")
-
-
-def _safe_streams() -> None:
-    """A pipe or terminal that cannot encode Chinese (LANG=C, cp1252) gets replacement characters
-    instead of a UnicodeEncodeError; UTF-8 ones are untouched."""
-    for stream in (sys.stdout, sys.stderr):
-        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
-        if encoding not in ("utf8", "utf8sig") and hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
-
-
-def main() -> None:
-    """Console entry point: run the app and turn library errors into one line + an exit code."""
-    _safe_streams()
     try:
-        status = build_app(sys.argv[1:])(standalone_mode=False)
+        status = build_app(argv)(args=argv, standalone_mode=False)
         if status == ExitStatus.INTERRUPTED:  # Typer turns Ctrl-C into a return value of 130
-            _err("interrupted; nothing was half-written")
+            error("interrupted; nothing was half-written")
         if isinstance(status, int) and status:
             sys.exit(status)  # typer.Exit(code) comes back as a return value without standalone mode
-    except PolicyError as exc:
-        _err(str(exc))
-        sys.exit(exc.exit_status)
-    except (KeyboardInterrupt, typer.Abort):
-        _err("interrupted; nothing was half-written")
-        sys.exit(ExitStatus.INTERRUPTED)
+    except typer.Abort:
+        raise KeyboardInterrupt from None
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.TyperException as exc:  # usage errors: unknown option, missing argument …
         if type(exc).__name__ == "NoArgsIsHelpError":  # `policy` alone, `policy docs` …: the help
             print(exc.format_message())
             sys.exit(ExitStatus.OK)
-        _err(exc.format_message())
+        error(exc.format_message())
         sys.exit(ExitStatus.BAD_INPUT)
-    except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(ExitStatus.OK)
-    except sqlite3.OperationalError as exc:
-        if "readonly" in str(exc) or "read-only" in str(exc):
-            _err("the database is read-only; this command records changes, so it needs write access")
-            sys.exit(ExitStatus.BAD_INPUT)
-        if "locked" in str(exc) or "busy" in str(exc):
-            _err("database busy: another policy process holds the lock; try again")
-            sys.exit(ExitStatus.DATABASE_BUSY)
-        _err(f"database error: {exc}; run `policy doctor`")
-        sys.exit(ExitStatus.ERROR)
-    except sqlite3.DatabaseError as exc:
-        _err(f"database error: {exc}; run `policy doctor`")
-        sys.exit(ExitStatus.ERROR)
-    finally:
-        _close_all()

@@ -1,6 +1,6 @@
 """User-facing errors: one line each, with a named exit code.
 
-The library raises these; `cli.main` turns them into a red one-line message on stderr and
+The library raises these; `main.main` turns them into a red one-line message on stderr and
 the exit code below, in one place.
 """
 

@@ -9,7 +9,6 @@ store the original.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import unicodedata
@@ -83,6 +82,8 @@ def read_source(path: str | os.PathLike[str], encoding: str | None = None) -> So
     except OSError as exc:
         raise BadInput(f"{p}: cannot read ({exc.strerror or exc})") from None
     text, used = decode_bytes(data, encoding, name=str(p))
+    import hashlib  # here, not at the top: agencies (and so `policy done`) import this module for fold()
+
     return SourceText(p, text, used, hashlib.sha256(data).hexdigest(), len(data))
 
 

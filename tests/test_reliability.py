@@ -41,7 +41,7 @@ def test_every_connection_is_wal_with_busy_timeout_and_foreign_keys(db):
 
 WORKER = """
 import os, sys
-from policycli.cli import main
+from policycli.main import main
 measure, agency, shared, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 for k in range(count):
     target = shared if k % 2 else measure

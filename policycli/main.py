@@ -1,0 +1,62 @@
+"""The `policy` entry point: the fast path for the commands run most, else the Typer app; every
+error becomes one line on stderr and an exit code (see errors.ExitStatus)."""
+
+import sqlite3
+import sys
+
+from policycli.errors import ExitStatus, PolicyError
+
+
+def main(argv: list[str] | None = None, quick: bool = True) -> None:
+    """Run `policy` with argv (default: the process's). quick=False always goes through Typer
+    (the tests compare both paths)."""
+    from policycli.commands import close_all
+
+    argv = sys.argv[1:] if argv is None else argv
+    _safe_streams()
+    try:
+        from policycli import quick as fast_path
+
+        if not (quick and fast_path.run(argv)):
+            from policycli.cli import run
+
+            run(argv)
+    except PolicyError as exc:
+        error(str(exc))
+        sys.exit(exc.exit_status)
+    except KeyboardInterrupt:
+        error("interrupted; nothing was half-written")
+        sys.exit(ExitStatus.INTERRUPTED)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(ExitStatus.OK)
+    except sqlite3.OperationalError as exc:
+        if "readonly" in str(exc) or "read-only" in str(exc):
+            error("the database is read-only; this command records changes, so it needs write access")
+            sys.exit(ExitStatus.BAD_INPUT)
+        if "locked" in str(exc) or "busy" in str(exc):
+            error("database busy: another policy process holds the lock; try again")
+            sys.exit(ExitStatus.DATABASE_BUSY)
+        error(f"database error: {exc}; run `policy doctor`")
+        sys.exit(ExitStatus.ERROR)
+    except sqlite3.DatabaseError as exc:
+        error(f"database error: {exc}; run `policy doctor`")
+        sys.exit(ExitStatus.ERROR)
+    finally:
+        close_all()
+
+
+def error(message: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(message)}")
+
+
+def _safe_streams() -> None:
+    """A pipe or terminal that cannot encode Chinese (LANG=C, cp1252) gets replacement characters
+    instead of a UnicodeEncodeError; UTF-8 ones are untouched."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding not in ("utf8", "utf8sig") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
