@@ -295,7 +295,7 @@ def _recurring_records(db: Database, select: str, own_where: list[str], own_para
     or — when the dated rows already fill it (`full`) — those due no later than its last one."""
     # The next occurrence, as effective_due() computes it, in SQL: 3,000 recurring measures (an
     # agency's at 1M) cost 30 ms more when each due_info is parsed in Python.
-    next_due = ("coalesce((SELECT o.value FROM json_each(m.due_info, '$.occurrences') o WHERE o.value >= ? LIMIT 1), "
+    next_due = ("coalesce((SELECT o.value FROM json_each(m.due_info, '$.occurrences') o WHERE o.value >= ? ORDER BY o.key LIMIT 1), "
                 "(SELECT o.value FROM json_each(m.due_info, '$.occurrences') o ORDER BY o.key DESC LIMIT 1))")
     cheap = (f"SELECT m.id, {next_due} FROM assignments own JOIN measures m ON m.id = own.measure_id "
              "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency WHERE "

@@ -1,4 +1,5 @@
-"""The `policy` command line: parse options, call one library function, render. Nothing else.
+"""The `policy` command line as a Typer app: parse options, call one library function (or a body in
+commands.py shared with the fast path, quick.py), render. Nothing else.
 
 Heavy modules (sqlite-utils, rich tables, the parser) are imported inside the commands that use
 them, so `policy --help` and every command start fast.
@@ -384,13 +385,14 @@ def doctor(db: DbOption = None) -> None:
         raise typer.Exit(ExitStatus.ERROR)
 
 
-def run(argv: list[str]) -> None:
+def run(argv: list[str], from_process: bool = True) -> None:
     """Run the Typer app; usage errors and Typer's exits become one line and an exit code.
-    Library errors (PolicyError, SQLite's) propagate to main.main, which maps them for both paths."""
+    Library errors (PolicyError, SQLite's) propagate to main.main, which maps them for both paths.
+    `from_process`: argv is the process's, so Typer reads it itself (and expands wildcards on Windows)."""
     from policycli.main import error
 
     try:
-        status = build_app(argv)(args=argv, standalone_mode=False)
+        status = build_app(argv)(args=None if from_process else argv, standalone_mode=False)
         if status == ExitStatus.INTERRUPTED:  # Typer turns Ctrl-C into a return value of 130
             error("interrupted; nothing was half-written")
         if isinstance(status, int) and status:

@@ -72,7 +72,7 @@ def read_structured(path: Path) -> dict:
         raise BadInput(f"{path}: not a {FORMAT} file; run `policy ingest` on the policy text first")
     if not isinstance(document.get("id"), str) or not isinstance(document.get("measures"), list):
         raise BadInput(f"{path}: a {FORMAT} file needs an id and a measures list")
-    if _NUL_ESCAPE.search(raw):
+    if "\\u0000" in raw and _NUL_ESCAPE.search(raw):  # the substring test first: the regex alone costs 40 ms a MB
         # Ingest refuses a text with a NUL, so no policy document has one; SQLite's text functions
         # (the CSV export's printf) would stop at it. A structured file with "\u0000" is damaged.
         raise BadInput(f"{path}: contains a NUL character (\\u0000); no policy text has one, so the file is damaged")

@@ -1,6 +1,7 @@
 """The `policy` entry point: the fast path for the commands run most, else the Typer app; every
 error becomes one line on stderr and an exit code (see errors.ExitStatus)."""
 
+import os
 import sqlite3
 import sys
 
@@ -12,6 +13,7 @@ def main(argv: list[str] | None = None, quick: bool = True) -> None:
     (the tests compare both paths)."""
     from policycli.commands import close_all
 
+    from_process = argv is None
     argv = sys.argv[1:] if argv is None else argv
     _safe_streams()
     try:
@@ -20,7 +22,7 @@ def main(argv: list[str] | None = None, quick: bool = True) -> None:
         if not (quick and fast_path.run(argv)):
             from policycli.cli import run
 
-            run(argv)
+            run(argv, from_process)
     except PolicyError as exc:
         error(str(exc))
         sys.exit(exc.exit_status)
@@ -28,8 +30,10 @@ def main(argv: list[str] | None = None, quick: bool = True) -> None:
         error("interrupted; nothing was half-written")
         sys.exit(ExitStatus.INTERRUPTED)
     except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(ExitStatus.OK)
+        # The reader went away (`policy tasks | head -1`): exit 1 as Typer does for the other commands,
+        # and send what is still buffered nowhere, so Python's last flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(ExitStatus.ERROR)
     except sqlite3.OperationalError as exc:
         if "readonly" in str(exc) or "read-only" in str(exc):
             error("the database is read-only; this command records changes, so it needs write access")

@@ -11,6 +11,7 @@ commands' options and runs invocations through both paths.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 # option → parameter, per kind of value
@@ -83,7 +84,8 @@ def parse(argv: list[str]) -> tuple[str, dict] | None:
     except ValueError:
         return None
     for parameter in spec.paths & values.keys():
-        if not values[parameter]:
+        # Typer's path type refuses an existing file it cannot read (a usage error): let it
+        if not values[parameter] or (os.path.exists(values[parameter]) and not os.access(values[parameter], os.R_OK)):
             return None
         values[parameter] = Path(values[parameter])
     return argv[0], {**dict(zip(spec.arguments, positional, strict=True)), **spec.fixed, **values}

@@ -157,6 +157,8 @@ def test_csv_export_matches_the_json_ledger_cell_for_cell(db, tmp_path):
     ok(run_policy("export", "-o", str(tmp_path / "all.csv"), db=db))
     exported = (tmp_path / "all.csv").read_bytes().decode("utf-8")
     assert exported.startswith("\ufeff") and exported.count("\r\n") > 400
+    first_row = exported.split("\r\n")[1]
+    assert first_row.startswith('"') and first_row.endswith('"') and first_row.count('","') == 18  # every cell quoted
     rows = list(csv.reader(io.StringIO(exported[1:], newline="")))
     ledger = as_json(run_policy("export", "--format", "json", db=db))
     roles = {"lead": "牵头", "co": "配合"}

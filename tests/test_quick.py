@@ -48,8 +48,9 @@ def test_the_fast_path_reads_the_options_the_typer_command_declares(name):
             assert kind in ("StringParamType", "IntParamType", "TyperPath"), (option.name, kind)
             assert (option.name in spec.ints) == (kind == "IntParamType"), option.name
             assert (option.name in spec.paths) == (kind == "TyperPath"), option.name
-            if kind == "TyperPath":  # checks the fast path does not make
-                assert not (option.type.exists or option.type.resolve_path or option.type.allow_dash), option.name
+            if kind == "TyperPath":  # the checks the fast path makes: existing files readable, nothing more
+                assert option.type.readable and option.type.file_okay and option.type.dir_okay, option.name
+                assert not (option.type.exists or option.type.writable or option.type.resolve_path or option.type.allow_dash), option.name
         assert (option.name in spec.required) == option.required, option.name
         declared.update(names)
     # nothing the fast path accepts is unknown to Typer
@@ -79,7 +80,7 @@ def test_a_fast_command_imports_no_typer(tmp_path):
     db = tmp_path / "p.db"
     ok(run_policy("docs", db=db))
     code = ("import sys; from policycli.main import main; main(['done', sys.argv[1], '--agency', '市商务委']); "
-            "print(sorted(m for m in ('typer', 'click', 'sqlite_utils') if m in sys.modules))")
+            "print(sorted(m for m in ('typer', 'sqlite_utils', 'rich') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code, f"{TRADE}/2.1.1.2"], capture_output=True, text=True,
                             env={**os.environ, "POLICY_DB": str(db)}, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -143,3 +144,18 @@ def test_both_paths_give_the_same_output_exit_code_and_records(tmp_path):
     assert _state(fast_db) == _state(typer_db)
     progress, events = _state(fast_db)
     assert len(events) == 5 and ("qmtjjaqg-2018/3.1.2", "", "blocked", "待批复", None, "王五") in progress
+
+
+def test_a_closed_pipe_ends_both_paths_alike(tmp_path):
+    db = tmp_path / "p.db"
+    ok(run_policy("docs", db=db))
+    typer_only = "import sys; from policycli.main import main; main(sys.argv[1:], quick=False)"
+    outcomes = []
+    for command in (["-m", "policycli"], ["-c", typer_only]):
+        # the reader is gone before policy writes a byte: every write meets EPIPE
+        process = subprocess.Popen([sys.executable, *command, "tasks", "--status", "all", "--format", "csv"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "POLICY_DB": str(db)})
+        process.stdout.close()
+        stderr = process.stderr.read().decode("utf-8")
+        outcomes.append((process.wait(timeout=60), stderr))
+    assert outcomes[0] == outcomes[1] == (1, "")
