@@ -94,11 +94,11 @@ def load(
     if len(results) <= 20:
         for result in results:
             say(f"{result.doc_id}: unchanged" if result.unchanged else
-                 f"{result.doc_id}: {result.added} added, {result.updated} updated, {result.obsoleted} obsolete")
+                f"{result.doc_id}: {result.added} added, {result.updated} updated, {result.obsoleted} obsolete")
     else:
         say(f"{len(results)} documents: {len(results) - len(changed)} unchanged, {len(changed)} changed "
-             f"({sum(r.added for r in changed)} measures added, {sum(r.updated for r in changed)} updated, "
-             f"{sum(r.obsoleted for r in changed)} obsolete)")
+            f"({sum(r.added for r in changed)} measures added, {sum(r.updated for r in changed)} updated, "
+            f"{sum(r.obsoleted for r in changed)} obsolete)")
 
 
 @command()
