@@ -139,7 +139,9 @@ class Duration:
             months = round(self.amount * 12)
             return start + relativedelta(months=months) - timedelta(days=1)
         if self.unit == "months":
-            return start + relativedelta(months=int(self.amount)) - timedelta(days=1)
+            whole = int(self.amount)
+            half = 15 if self.amount != whole else 0  # 半个月: 15 days
+            return start + relativedelta(months=whole, days=half) - timedelta(days=1)
         if self.unit == "weeks":
             return start + timedelta(weeks=int(self.amount)) - timedelta(days=1)
         return start + timedelta(days=int(self.amount)) - timedelta(days=1)
@@ -153,6 +155,8 @@ def find_duration(folded: str) -> Duration | None:
     if not amount:
         return None
     unit = {"年": "years", "月": "months", "周": "weeks", "星期": "weeks", "工作日": "workdays", "日": "days", "天": "days"}[m.group("unit")]
+    if amount == 0.5 and unit not in ("years", "months"):
+        return None  # 半天, 半周: no whole-day period to end a deadline on
     return Duration(amount, unit, m.group(0))
 
 

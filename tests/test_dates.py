@@ -54,6 +54,15 @@ def test_durations():
     assert find_duration(fold("审批时限由现在的30个工作日缩短至15个工作日")).unit == "workdays"
 
 
+def test_half_durations():
+    # 半个月 is 15 days, never zero months (which would end before it starts)
+    assert find_duration(fold("半个月内")).add_to(date(2022, 3, 2)) == date(2022, 3, 16)
+    assert find_duration(fold("有效期半年")).add_to(date(2022, 3, 2)) == date(2022, 9, 1)
+    # half a day or a week has no calendar meaning for a deadline: no duration rather than a wrong one
+    for text in ("半天内", "半日", "半周", "半个工作日"):
+        assert find_duration(fold(text)) is None, text
+
+
 def test_working_days_use_the_holiday_calendar():
     # 2021-09-30 + 3 working days skips the National Day holiday (1–7 October)
     assert add_workdays(date(2021, 9, 30), 3) == date(2021, 10, 11)
