@@ -32,6 +32,14 @@ def resolve(db: Database, text: str) -> tuple[str, dict[str, str]]:
     return canonical, registry.scope(canonical)
 
 
+def agency_condition(db: Database, text: str, column: str = "agency", collectives: bool = True) -> tuple[str, list[str]]:
+    """--agency TEXT as SQL: `column IN (?, …)` over the assignment names it sees (its own, its
+    predecessors' and — unless `collectives` is false — those of the collectives it belongs to)."""
+    _, scope = resolve(db, text)
+    names = [name for name, how in scope.items() if collectives or how != "collective"]
+    return f"{column} IN ({', '.join('?' for _ in names)})", names
+
+
 def add_alias(db: Database, alias: str, target: str, by: str, at: str) -> dict:
     """Record that ALIAS means TARGET; assignments already loaded under ALIAS move to TARGET."""
     registry = registry_for(db)
@@ -99,14 +107,15 @@ def agency_detail(db: Database, text: str) -> dict:
     agency = registry.agencies.get(canonical)
     user = sorted(a for a, c in user_aliases(db).items() if c == canonical)
     scope = registry.scope(canonical)
+    condition, names = agency_condition(db, canonical, "a.agency")
     documents = [
         {"doc": r[0], "title": r[1], "measures": r[2]}
         for r in db.conn.execute(
             f"""SELECT d.id, d.title, count(DISTINCT m.id) FROM assignments a JOIN measures m ON m.id = a.measure_id
                 JOIN documents d ON d.id = m.doc_id
-                WHERE a.obsolete = 0 AND m.obsolete = 0 AND m.kind IN ({_KINDS_SQL}) AND a.agency IN ({', '.join('?' for _ in scope)})
+                WHERE a.obsolete = 0 AND m.obsolete = 0 AND m.kind IN ({_KINDS_SQL}) AND {condition}
                 GROUP BY d.id ORDER BY d.id""",
-            list(scope),
+            names,
         )
     ]
     if agency is None and not documents:
@@ -120,4 +129,4 @@ def agency_detail(db: Database, text: str) -> dict:
     }
 
 
-__all__ = ["bundled_registry", "resolve", "add_alias", "agency_rows", "agency_detail", "registry_for"]
+__all__ = ["bundled_registry", "resolve", "agency_condition", "add_alias", "agency_rows", "agency_detail", "registry_for"]

@@ -94,6 +94,13 @@ def agency_scope(db: Database, name: str) -> tuple[str, dict[str, str]]:
     return resolve(db, name)
 
 
+def agency_condition(db: Database, name: str, column: str = "agency", collectives: bool = True) -> tuple[str, list[str]]:
+    """See agency_store.agency_condition (imported when an --agency is given)."""
+    from policycli.agency_store import agency_condition as condition
+
+    return condition(db, name, column, collectives)
+
+
 # --- measures ------------------------------------------------------------------------------
 
 
@@ -453,9 +460,10 @@ def undo(db: Database, agency: str | None = None, by: str | None = None) -> dict
         sql = "SELECT id, measure_id, agency, before_status, after_status, before_note, before_evidence FROM events WHERE action = 'mark' AND undone = 0"
         params: list = []
         if agency is not None:
-            _, scope = agency_scope(db, agency)
-            sql += f" AND agency IN ({', '.join('?' for _ in scope)})"
-            params += list(scope)
+            # Not a collective's change: 长宁区华阳路街道 must not undo what 长宁区各街道、镇 recorded
+            # (it may not mark that part either, see _assignment_key).
+            condition, params = agency_condition(db, agency, collectives=False)
+            sql += f" AND {condition}"
         last = db.conn.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
         if not last:
             raise BadInput("nothing to undo")
@@ -482,9 +490,9 @@ def history(db: Database, measure_id: str | None = None, agency: str | None = No
         where.append("measure_id = ?")
         params.append(resolve_measure(db, measure_id)["id"])
     if agency is not None:
-        _, scope = agency_scope(db, agency)
-        where.append(f"agency IN ({', '.join('?' for _ in scope)})")
-        params += list(scope)
+        condition, names = agency_condition(db, agency)
+        where.append(condition)
+        params += names
     sql = "SELECT id, at, by, measure_id, agency, action, coalesce(before_status, 'todo'), after_status, note, evidence, undone FROM events"
     if where:
         sql += " WHERE " + " AND ".join(where)
@@ -597,9 +605,9 @@ def ledger_rows(db: Database, agency: str | None = None, doc: str | None = None,
     where = [f"m.kind IN ({_KINDS_SQL})"]
     params: list = []
     if agency:
-        _, scope = agency_scope(db, agency)
-        where.append(f"a.agency IN ({', '.join('?' for _ in scope)})")
-        params += list(scope)
+        condition, names = agency_condition(db, agency, "a.agency")
+        where.append(condition)
+        params += names
     if doc:
         where.append("m.doc_id = ?")
         params.append(doc)

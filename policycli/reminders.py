@@ -6,7 +6,7 @@ import heapq
 import json
 from datetime import date, timedelta
 
-from policycli.checklist import agency_scope, days_left, effective_due
+from policycli.checklist import agency_condition, days_left, effective_due
 from policycli.errors import BadInput
 from policycli.kinds import MEASURE_KINDS
 from policycli.store import Database
@@ -24,9 +24,9 @@ def _open_parts(db: Database, agency: str | None, horizon: date, today: date, in
         where.append("(d.effective_until IS NULL OR d.effective_until >= ?)")
         params.append(today.isoformat())
     if agency:
-        _, scope = agency_scope(db, agency)
-        where.append(f"a.agency IN ({', '.join('?' for _ in scope)})")
-        params += list(scope)
+        condition, names = agency_condition(db, agency, "a.agency")
+        where.append(condition)
+        params += names
     base = ("SELECT a.agency, m.id, a.due, m.due_info, m.doc_id, m.seq FROM assignments a JOIN measures m ON m.id = a.measure_id "
             "JOIN documents d ON d.id = m.doc_id LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency WHERE ")
     yield from db.conn.execute(base + " AND ".join([*where, "a.due <= ?"]), [*params, horizon.isoformat()])
@@ -126,9 +126,9 @@ def _parts_for_calendar(db: Database, agency: str | None):
     where = [f"m.kind IN ({_KINDS_SQL})", "m.obsolete = 0", "a.obsolete = 0", "(m.due IS NOT NULL OR m.recurrence IS NOT NULL)"]
     params: list = []
     if agency:
-        _, scope = agency_scope(db, agency)
-        where.append(f"a.agency IN ({', '.join('?' for _ in scope)})")
-        params += list(scope)
+        condition, names = agency_condition(db, agency, "a.agency")
+        where.append(condition)
+        params += names
     return db.conn.execute(
         f"""SELECT a.agency, m.id, m.doc_id, m.number, m.title, m.due, m.due_info, d.title, d.source_file, m.line_first, m.line_last,
                    m.text, coalesce(p.status, 'todo')

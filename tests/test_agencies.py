@@ -155,6 +155,11 @@ def test_collective_assignments_are_seen_by_members(db, tmp_path):
     result = run_policy("done", rows[0]["id"], "--agency", "长宁区政府", db=db)
     assert result.returncode == 2 and "collective 各区政府" in result.stderr
     ok(run_policy("done", rows[0]["id"], "--agency", "各区政府", db=db))
+    # a member sees the collective's change in its history, but cannot undo it
+    assert [e["agency"] for e in as_json(run_policy("history", "--agency", "长宁区政府", "--format", "json", db=db))] == ["各区政府"]
+    result = run_policy("undo", "--agency", "长宁区政府", db=db)
+    assert result.returncode == 2 and "nothing to undo" in result.stderr
+    assert as_json(run_policy("tasks", "--agency", "各区政府", "--doc", "coll", "--status", "done", "--format", "json", db=db))
 
 
 def test_agencies_listing_filters_and_show(db):
