@@ -54,3 +54,16 @@ def test_nested_brackets_keep_one_unit():
     document = ingest_path(FIXTURES / "lead_co.txt")
     printed = [u["printed"] for m in document["measures"] for u in m["units"]]
     assert "市交通委（市道运局）" in printed
+
+
+def test_an_indicator_tables_caption_is_kept(tmp_path):
+    source = tmp_path / "plan.txt"
+    source.write_text(
+        "某某区发展规划\n一、发展目标\n到2025年，主要指标如下。\n1.产业能级提升。\n某某区主要指标\n"
+        "序号 指标名称 单位 指标属性 2025年\n1 产业增加值 亿元 预期性 100\n二、主要任务\n1.推进改革。\n",
+        encoding="utf-8",
+    )
+    measures = {m["path"]: m for m in ingest_path(source)["measures"]}
+    assert measures["1"]["text"].endswith("某某区主要指标") and measures["1"]["lines"] == [2, 5]
+    assert "某某区主要指标" not in measures["1.1"]["text"]
+    assert measures["1.zb1"]["indicator"]["target"] == "100"

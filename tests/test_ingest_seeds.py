@@ -187,6 +187,11 @@ def test_003_indicator_table():
         assert measure["path"] == f"2.3.zb{row['seq']}"
         assert measure["title"] == row["name"]
         assert measure["indicator"] == {"unit": row["unit"], "attribute": row["attribute"], "target": row["target"], "year": 2025}
+    # the caption above the header stays in the output, with the section that holds the table
+    caption = "上海“十四五”服务业发展主要指标"
+    measures = by_path(document)
+    assert measures["2.3"]["text"].endswith(caption) and measures["2.3"]["lines"][1] == 299
+    assert caption not in measures["2.3.5"]["text"]
 
 
 # --- every seed ------------------------------------------------------------------------------

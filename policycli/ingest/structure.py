@@ -159,6 +159,7 @@ def build_outline(paragraphs: list[Paragraph], wrapped: bool) -> Outline:
     indicator: tuple[Node, list[str], Table] | None = None
     in_listing = False
     in_tail = False
+    last_plain: Paragraph | None = None  # the last paragraph added as plain text (a table's caption?)
 
     def top() -> Node:
         return stack[-1]
@@ -213,11 +214,15 @@ def build_outline(paragraphs: list[Paragraph], wrapped: bool) -> Outline:
         header = indicator_header(para)
         if header is not None:
             owner = next((n for n in reversed(stack) if n.klass), top())
-            # The line above the header is the table's caption ("上海“十四五”服务业发展主要指标").
+            # The line above the header is the table's caption ("上海“十四五”服务业发展主要指标"):
+            # it moves from the item it follows to the section that holds the table.
             previous = top().parts[-1] if top().parts else ""
             title = previous if previous and len(previous) <= 40 and not re.search(r"[。.,，]", fold(previous)) else None
             if title:
                 top().parts.pop()
+                caption = last_plain if last_plain is not None and last_plain.text.strip() == title else None
+                last = caption.last_line if caption else top().last_line
+                owner.add_text(title, caption.first_line if caption else last, last)
             table = Table(para.first_line, para.last_line, header, [], kind="indicators", title=title)
             owner.tables.append(table)
             indicator = (owner, header, table)
@@ -272,6 +277,7 @@ def build_outline(paragraphs: list[Paragraph], wrapped: bool) -> Outline:
             box = None  # back to body-width lines: the box has ended
         target = box or top()
         target.add_text(para.text, para.first_line, para.last_line)
+        last_plain = para
         if box is not None:
             box.width = max(box.width, para.width)
     flush_rows()
