@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from policycli.agencies import Agency, Registry, bundled_registry, key, read_registry
 from policycli.errors import BadInput, NotFound
-from policycli.kinds import MEASURE_KINDS
+from policycli.kinds import FINISHED_SQL, KINDS_SQL
 from policycli.store import Database, write_transaction
-
-_KINDS_SQL = ", ".join(f"'{k}'" for k in MEASURE_KINDS)
 
 
 def user_aliases(db: Database) -> dict[str, str]:
@@ -77,10 +75,10 @@ def agency_rows(db: Database, level: str | None = None, district: str | None = N
     counts = {
         r[0]: {"total": r[1], "done": r[2]}
         for r in db.conn.execute(
-            f"""SELECT a.agency, count(*), sum(coalesce(p.status, 'todo') IN ('done', 'n/a'))
+            f"""SELECT a.agency, count(*), sum(coalesce(p.status, 'todo') IN ({FINISHED_SQL}))
                 FROM assignments a JOIN measures m ON m.id = a.measure_id
                 LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
-                WHERE a.obsolete = 0 AND m.obsolete = 0 AND m.kind IN ({_KINDS_SQL}) AND a.agency != ''
+                WHERE a.obsolete = 0 AND m.obsolete = 0 AND m.kind IN ({KINDS_SQL}) AND a.agency != ''
                 GROUP BY a.agency"""
         )
     }
@@ -113,7 +111,7 @@ def agency_detail(db: Database, text: str) -> dict:
         for r in db.conn.execute(
             f"""SELECT d.id, d.title, count(DISTINCT m.id) FROM assignments a JOIN measures m ON m.id = a.measure_id
                 JOIN documents d ON d.id = m.doc_id
-                WHERE a.obsolete = 0 AND m.obsolete = 0 AND m.kind IN ({_KINDS_SQL}) AND {condition}
+                WHERE a.obsolete = 0 AND m.obsolete = 0 AND m.kind IN ({KINDS_SQL}) AND {condition}
                 GROUP BY d.id ORDER BY d.id""",
             names,
         )

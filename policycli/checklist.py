@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from policycli.errors import BadInput, NotFound
-from policycli.kinds import MEASURE_KINDS
+from policycli.kinds import FINISHED, FINISHED_SQL, KINDS_SQL, MEASURE_KINDS
 from policycli.store import Database, write_transaction
 
 STATUSES = ("todo", "doing", "done", "blocked", "n/a")
-FINISHED = ("done", "n/a")
 STATUS_FILTERS = ("open", "all", *STATUSES)
 UNASSIGNED = ""
-_KINDS_SQL = ", ".join(f"'{k}'" for k in MEASURE_KINDS)
 
 
 def now_iso() -> str:
@@ -118,7 +116,7 @@ def resolve_measure(db: Database, measure_id: str) -> dict:
     if row:
         return dict(zip([d[0] for d in cursor.description], row, strict=True))
     doc = measure_id.split("/", 1)[0]
-    pool = [r[0] for r in db.conn.execute(f"SELECT id FROM measures WHERE doc_id = ? AND kind IN ({_KINDS_SQL})", [doc])]
+    pool = [r[0] for r in db.conn.execute(f"SELECT id FROM measures WHERE doc_id = ? AND kind IN ({KINDS_SQL})", [doc])]
     if not pool:
         docs = [r[0] for r in db.conn.execute("SELECT id FROM documents")]
         near_docs = _nearest(doc, docs, 0.3)
@@ -200,7 +198,7 @@ def list_tasks(db: Database, query: TaskQuery) -> list[dict]:
 
 
 def _measure_filters(db: Database, query: TaskQuery) -> tuple[list[str], list]:
-    where = [f"m.kind IN ({_KINDS_SQL})"]
+    where = [f"m.kind IN ({KINDS_SQL})"]
     params: list = []
     if not query.include_obsolete:
         where.append("m.obsolete = 0")
@@ -254,7 +252,7 @@ def _agency_tasks(db: Database, query: TaskQuery, scope: dict[str, str], where: 
     if not query.include_obsolete:
         own_where.append("own.obsolete = 0")
     if query.status == "open":
-        own_where.append("coalesce(op.status, 'todo') NOT IN ('done', 'n/a')")
+        own_where.append(f"coalesce(op.status, 'todo') NOT IN ({FINISHED_SQL})")
     elif query.status != "all":
         own_where.append("coalesce(op.status, 'todo') = ?")
         own_params.append(query.status)
@@ -525,7 +523,7 @@ def list_documents(db: Database, today: date | None = None, expiring_days: int =
     today = today or date.today()
     rows = db.conn.execute(
         f"""SELECT d.id, d.title, d.doc_number, d.issuer, d.issued_on, d.effective_from, d.effective_until, d.level, d.district,
-                   (SELECT count(*) FROM measures m WHERE m.doc_id = d.id AND m.obsolete = 0 AND m.kind IN ({_KINDS_SQL}))
+                   (SELECT count(*) FROM measures m WHERE m.doc_id = d.id AND m.obsolete = 0 AND m.kind IN ({KINDS_SQL}))
             FROM documents d WHERE d.obsolete = 0 ORDER BY d.issued_on IS NULL, d.issued_on, d.id"""
     ).fetchall()
     columns = ["id", "title", "doc_number", "issuer", "issued_on", "effective_from", "effective_until", "level", "district", "measures"]
@@ -563,10 +561,10 @@ def statistics(db: Database) -> dict:
     per_agency = [
         {"agency": r[0] or "(unassigned)", "total": r[1], "done": r[2]}
         for r in db.conn.execute(
-            f"""SELECT a.agency, count(*), sum(coalesce(p.status, 'todo') IN ('done', 'n/a'))
+            f"""SELECT a.agency, count(*), sum(coalesce(p.status, 'todo') IN ({FINISHED_SQL}))
                 FROM assignments a JOIN measures m ON m.id = a.measure_id
                 LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
-                WHERE a.obsolete = 0 AND m.obsolete = 0 AND m.kind IN ({_KINDS_SQL})
+                WHERE a.obsolete = 0 AND m.obsolete = 0 AND m.kind IN ({KINDS_SQL})
                 GROUP BY a.agency ORDER BY count(*) DESC, a.agency"""
         )
     ]
@@ -576,10 +574,10 @@ def statistics(db: Database) -> dict:
         for r in db.conn.execute(
             f"""SELECT d.id, d.title, count(x.id), sum(x.parts = x.finished)
                 FROM documents d LEFT JOIN (
-                    SELECT m.id, m.doc_id, count(*) AS parts, sum(coalesce(p.status, 'todo') IN ('done', 'n/a')) AS finished
+                    SELECT m.id, m.doc_id, count(*) AS parts, sum(coalesce(p.status, 'todo') IN ({FINISHED_SQL})) AS finished
                     FROM measures m JOIN assignments a ON a.measure_id = m.id AND a.obsolete = 0
                     LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
-                    WHERE m.obsolete = 0 AND m.kind IN ({_KINDS_SQL}) GROUP BY m.id
+                    WHERE m.obsolete = 0 AND m.kind IN ({KINDS_SQL}) GROUP BY m.id
                 ) x ON x.doc_id = d.id
                 WHERE d.obsolete = 0 GROUP BY d.id ORDER BY d.issued_on IS NULL, d.issued_on, d.id"""
         )
@@ -602,7 +600,7 @@ def ledger_rows(db: Database, agency: str | None = None, doc: str | None = None,
     `for_csv`: one column instead, the whole CSV line as UTF-8 bytes, its cells as the spreadsheet
     shows them (未指定 for no unit, 牵头/配合 roles); see render.csv_line_sql.
     """
-    where = [f"m.kind IN ({_KINDS_SQL})"]
+    where = [f"m.kind IN ({KINDS_SQL})"]
     params: list = []
     if agency:
         condition, names = agency_condition(db, agency, "a.agency")

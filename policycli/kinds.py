@@ -4,3 +4,8 @@ does not import the parser)."""
 FORMAT = "policy-document/1"
 # The kinds that appear on checklists; "section" (structure and background) never does.
 MEASURE_KINDS = ("task", "target", "indicator", "safeguard")
+# The same, as a list for SQL: `m.kind IN ({KINDS_SQL})`.
+KINDS_SQL = ", ".join(f"'{kind}'" for kind in MEASURE_KINDS)
+# A part in one of these statuses needs no more work.
+FINISHED = ("done", "n/a")
+FINISHED_SQL = ", ".join(f"'{status}'" for status in FINISHED)

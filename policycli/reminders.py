@@ -8,17 +8,15 @@ from datetime import date, timedelta
 
 from policycli.checklist import agency_condition, days_left, effective_due
 from policycli.errors import BadInput
-from policycli.kinds import MEASURE_KINDS
+from policycli.kinds import FINISHED_SQL, KINDS_SQL
 from policycli.store import Database
-
-_KINDS_SQL = ", ".join(f"'{k}'" for k in MEASURE_KINDS)
 
 
 def _open_parts(db: Database, agency: str | None, horizon: date, today: date, include_expired: bool):
     """(agency, measure, due, due_info, doc, seq) of open parts due by `horizon`, and of recurring
     measures (due at their next occurrence); by default only of documents still in force today
     (an expired document no longer binds anyone). Read through the assignments' due index."""
-    where = [f"m.kind IN ({_KINDS_SQL})", "m.obsolete = 0", "a.obsolete = 0", "coalesce(p.status, 'todo') NOT IN ('done', 'n/a')"]
+    where = [f"m.kind IN ({KINDS_SQL})", "m.obsolete = 0", "a.obsolete = 0", f"coalesce(p.status, 'todo') NOT IN ({FINISHED_SQL})"]
     params: list = []
     if not include_expired:
         where.append("(d.effective_until IS NULL OR d.effective_until >= ?)")
@@ -123,7 +121,7 @@ def calendar_events(db: Database, agency: str | None = None) -> list[dict]:
 
 
 def _parts_for_calendar(db: Database, agency: str | None):
-    where = [f"m.kind IN ({_KINDS_SQL})", "m.obsolete = 0", "a.obsolete = 0", "(m.due IS NOT NULL OR m.recurrence IS NOT NULL)"]
+    where = [f"m.kind IN ({KINDS_SQL})", "m.obsolete = 0", "a.obsolete = 0", "(m.due IS NOT NULL OR m.recurrence IS NOT NULL)"]
     params: list = []
     if agency:
         condition, names = agency_condition(db, agency, "a.agency")
