@@ -67,3 +67,27 @@ def test_an_indicator_tables_caption_is_kept(tmp_path):
     assert measures["1"]["text"].endswith("某某区主要指标") and measures["1"]["lines"] == [2, 5]
     assert "某某区主要指标" not in measures["1.1"]["text"]
     assert measures["1.zb1"]["indicator"]["target"] == "100"
+
+
+def _notice(tmp_path, greeting: str, signature: str = "") -> dict:
+    source = tmp_path / "notice.txt"
+    source.write_text(
+        f"{greeting}\n　　现提出加快某某工作的若干意见如下：\n一、主要任务\n"
+        f"1.推进某某改革。（责任单位：市发展改革委）\n{signature}",
+        encoding="utf-8",
+    )
+    return ingest_path(source)
+
+
+def test_a_greeting_to_every_district_and_commission_marks_a_city_document(tmp_path):
+    for greeting in ("各区人民政府，市政府各委、办、局：", "市政府各委、办、局，各区人民政府：", "各区、县人民政府，市政府各部门："):
+        document = _notice(tmp_path, greeting)
+        assert (document["issuer"], document["issuer_source"], document["level"]) == ("上海市人民政府", "inferred from addressees", "市"), greeting
+
+
+def test_the_greeting_is_only_a_last_resort_for_the_issuer(tmp_path):
+    # the general office greets alike: its signature, when printed, names the issuer
+    document = _notice(tmp_path, "各区人民政府，市政府各委、办、局：", "上海市人民政府办公厅\n2022年3月1日\n")
+    assert (document["issuer"], document["issuer_source"]) == ("上海市人民政府办公厅", "signature")
+    # 市政府有关委、办、局 (some of them) is how a commission greets too: no inference
+    assert _notice(tmp_path, "各区人民政府，市政府有关委、办、局：")["issuer"] is None

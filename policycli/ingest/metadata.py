@@ -24,7 +24,10 @@ _VALIDITY = re.compile(
     r"有效期|起施行|起执行|起实施|起生效|之日起.{0,4}(?:施行|执行|实施|生效)|废止|失效|试点期|实施期|"
     r"[0-9一二三四五六七八九十]+\s*年(?:试点|内有效)"
 )
-_ADDRESSEES_OF_CITY = re.compile(r"^各区人民政府\s*[,，]\s*市政府各委\s*[、,，]\s*办\s*[、,，]\s*局")
+# A greeting to every district government and to every (各, not 有关: a commission greets "some")
+# department of the municipal government, in either order, spaces removed: "各区人民政府,市政府各委、办、局:",
+# "市政府各部门,各区、县人民政府:".
+_ADDRESSEES_OF_CITY = re.compile(r"^(?=[^:]*各区(?:、?县)?(?:人民)?政府)(?=[^:]*市(?:人民)?政府各)各?[^:]{4,60}:$")
 
 
 @dataclass
@@ -115,10 +118,6 @@ def extract(preamble: list[Paragraph], everything: list[Paragraph], tail: list[P
         meta.title, meta.title_source = _own_title(preamble)
     if not meta.title:
         meta.title, meta.title_source = _title_from_intro(everything)
-    if not meta.issuer and preamble and _ADDRESSEES_OF_CITY.match(preamble[0].folded.strip()):
-        # Addressed to every district government and every municipal commission: only the
-        # municipal government (or its general office) writes so. Recorded as an inference.
-        meta.issuer, meta.issuer_source = "上海市人民政府", "inferred from addressees"
 
     # Issue date: a field, a date alone on a header line, or "…年…月…日印发" at the end.
     dated = fields.get("发布日期") or fields.get("成文日期") or fields.get("印发日期") or fields.get("发文日期")
@@ -139,6 +138,12 @@ def extract(preamble: list[Paragraph], everything: list[Paragraph], tail: list[P
             meta.issued_on, meta.issued_on_quote = parsed.isoformat(), para.text.strip()
             break
 
+    if not meta.issuer and any(_ADDRESSEES_OF_CITY.match(re.sub(r"\s+", "", p.folded)) for p in preamble):
+        # The last resort, after header, notice title, field and signature. Only the municipal
+        # government or its general office (办公厅) greets every district government and every
+        # municipal department, and the greeting cannot tell those two apart: the issuer recorded
+        # is the government, marked as an inference; what it does establish is the city level.
+        meta.issuer, meta.issuer_source = "上海市人民政府", "inferred from addressees"
     meta.level, meta.district = _level_and_district(meta.issuer, meta.title)
     meta.validity = validity_sentences(everything)
     return meta
