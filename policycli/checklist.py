@@ -108,6 +108,15 @@ def _nearest(word: str, pool: list[str], cutoff: float) -> list[str]:
     return difflib.get_close_matches(word, pool, n=3, cutoff=cutoff)
 
 
+def require_document(db: Database, doc_id: str) -> None:
+    """NotFound, with the nearest ids, unless the document is loaded."""
+    if db.conn.execute("SELECT 1 FROM documents WHERE id = ?", [doc_id]).fetchone():
+        return
+    docs = [r[0] for r in db.conn.execute("SELECT id FROM documents ORDER BY id")]
+    near = _nearest(doc_id, docs, 0.3)
+    raise NotFound(f"unknown document {doc_id!r}; " + (f"did you mean {' or '.join(near)}?" if near else f"documents: {', '.join(docs)}"))
+
+
 def resolve_measure(db: Database, measure_id: str) -> dict:
     """A measure row by id, or NotFound with the nearest ids."""
     measure_id = measure_id.strip()
@@ -203,11 +212,7 @@ def _measure_filters(db: Database, query: TaskQuery) -> tuple[list[str], list]:
     if not query.include_obsolete:
         where.append("m.obsolete = 0")
     if query.doc:
-        found = db.conn.execute("SELECT 1 FROM documents WHERE id = ?", [query.doc]).fetchone()
-        if not found:
-            docs = [r[0] for r in db.conn.execute("SELECT id FROM documents ORDER BY id")]
-            near = _nearest(query.doc, docs, 0.3)
-            raise NotFound(f"unknown document {query.doc!r}; " + (f"did you mean {' or '.join(near)}?" if near else f"documents: {', '.join(docs)}"))
+        require_document(db, query.doc)
         where.append("m.doc_id = ?")
         params.append(query.doc)
     if query.kind:
@@ -539,12 +544,8 @@ def list_documents(db: Database, today: date | None = None, expiring_days: int =
 def document_detail(db: Database, doc_id: str, today: date | None = None) -> dict:
     """`policy docs show`: metadata, the validity period with the quotes and rules behind it."""
     today = today or date.today()
-    found = [d for d in list_documents(db, today) if d["id"] == doc_id]
-    if not found:
-        docs = [r[0] for r in db.conn.execute("SELECT id FROM documents ORDER BY id")]
-        near = _nearest(doc_id, docs, 0.3)
-        raise NotFound(f"unknown document {doc_id!r}; " + (f"did you mean {' or '.join(near)}?" if near else f"documents: {', '.join(docs)}"))
-    item = found[0]
+    require_document(db, doc_id)
+    item = next(d for d in list_documents(db, today) if d["id"] == doc_id)
     data, validity, source = db.conn.execute("SELECT data, validity, source_file FROM documents WHERE id = ?", [doc_id]).fetchone()
     meta = json.loads(data)
     return item | {
@@ -607,6 +608,7 @@ def ledger_rows(db: Database, agency: str | None = None, doc: str | None = None,
         where.append(condition)
         params += names
     if doc:
+        require_document(db, doc)
         where.append("m.doc_id = ?")
         params.append(doc)
     if not include_obsolete:

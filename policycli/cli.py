@@ -285,13 +285,17 @@ def export(
     from policycli import views
     from policycli.checklist import ledger
 
+    if fmt not in ("csv", "json", "md", "table", "ics"):
+        raise BadInput(f"unknown format {fmt!r}; use one of csv, json, md, table, ics")
     views.check_output(output, force)
     if fmt == "ics":
         from datetime import datetime
 
         from policycli.reminders import calendar_events, ics_bytes
 
-        views.write_bytes(ics_bytes(calendar_events(open_database(db), agency), datetime.now(UTC)), output)
+        if all_:
+            raise BadInput("--all (obsolete measures) is not for a calendar; leave it out with --format ics")
+        views.write_bytes(ics_bytes(calendar_events(open_database(db), agency, doc), datetime.now(UTC)), output)
     elif fmt == "csv":
         from policycli.checklist import ledger_rows
 

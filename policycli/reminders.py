@@ -6,7 +6,7 @@ import heapq
 import json
 from datetime import date, timedelta
 
-from policycli.checklist import agency_condition, days_left, effective_due
+from policycli.checklist import agency_condition, days_left, effective_due, require_document
 from policycli.errors import BadInput
 from policycli.kinds import FINISHED_SQL, KINDS_SQL
 from policycli.store import Database
@@ -102,10 +102,10 @@ def _details(db: Database, measure_ids: set[str]) -> dict[str, dict]:
     return out
 
 
-def calendar_events(db: Database, agency: str | None = None) -> list[dict]:
+def calendar_events(db: Database, agency: str | None = None, doc: str | None = None) -> list[dict]:
     """One event per due date (each occurrence of a recurring measure) × responsible unit."""
     events = []
-    for row in _parts_for_calendar(db, agency):
+    for row in _parts_for_calendar(db, agency, doc):
         name, measure_id, doc, number, title, due, due_info, doc_title, source, first, last, text, status = row
         info = json.loads(due_info) if due_info else {}
         dates = info.get("occurrences") or ([due] if due else [])
@@ -120,9 +120,13 @@ def calendar_events(db: Database, agency: str | None = None) -> list[dict]:
     return events
 
 
-def _parts_for_calendar(db: Database, agency: str | None):
+def _parts_for_calendar(db: Database, agency: str | None, doc: str | None):
     where = [f"m.kind IN ({KINDS_SQL})", "m.obsolete = 0", "a.obsolete = 0", "(m.due IS NOT NULL OR m.recurrence IS NOT NULL)"]
     params: list = []
+    if doc:
+        require_document(db, doc)
+        where.append("m.doc_id = ?")
+        params.append(doc)
     if agency:
         condition, names = agency_condition(db, agency, "a.agency")
         where.append(condition)

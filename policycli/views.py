@@ -29,6 +29,13 @@ def _json_out(data: object) -> None:
     write_stdout(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+def _is_json(fmt: str, command: str) -> bool:
+    """The one-item views (show, docs show, agencies show) print text or JSON ("table" reads as text)."""
+    if fmt not in ("text", "table", "json"):
+        raise BadInput(f"unknown format {fmt!r} for {command}; use text or json")
+    return fmt == "json"
+
+
 def _labelled_lines():
     """(console, line): line(label, value) prints "label value", escaped; empty values are skipped;
     a list is joined with 、."""
@@ -72,7 +79,7 @@ def tasks(rows: list[dict], fmt: str, agency: str | None) -> None:
 
 def detail(info: dict, fmt: str) -> None:
     measure, document = info["measure"], info["document"]
-    if fmt == "json":
+    if _is_json(fmt, "show"):
         out = {
             "id": measure["id"], "doc": measure["doc_id"], "number": measure["number"], "kind": measure["kind"],
             "title": measure["title"], "text": measure["text"], "due": info["due"], "deadline": info["deadline"],
@@ -84,8 +91,6 @@ def detail(info: dict, fmt: str) -> None:
         }
         _json_out(out)
         return
-    if fmt not in ("text", "table"):
-        raise BadInput(f"unknown format {fmt!r} for show; use text or json")
     from rich.markup import escape
 
     out, line = _labelled_lines()
@@ -170,7 +175,7 @@ def documents(rows: list[dict], fmt: str) -> None:
 
 
 def document_detail(info: dict, fmt: str) -> None:
-    if fmt == "json":
+    if _is_json(fmt, "docs show"):
         _json_out(info)
         return
     _, line = _labelled_lines()
@@ -292,7 +297,7 @@ def agencies(rows: list[dict], fmt: str) -> None:
 
 
 def agency_detail(info: dict, fmt: str) -> None:
-    if fmt == "json":
+    if _is_json(fmt, "agencies show"):
         _json_out(info)
         return
     out, line = _labelled_lines()

@@ -328,3 +328,22 @@ def test_loading_many_files_is_quiet_without_a_terminal(db, tmp_path):
     result = ok(run_policy("load", str(tmp_path), db=db))
     assert result.stderr.strip().splitlines()[-1].startswith("25 documents: 0 unchanged, 25 changed")
     assert "\x1b[" not in result.stderr and "loading" not in result.stderr
+
+
+def test_export_and_detail_views_refuse_what_they_cannot_do(db, tmp_path):
+    calendar = tmp_path / "cnqj.ics"
+    ok(run_policy("export", "--format", "ics", "--doc", "cnqjqggx-2021", "-o", str(calendar), db=db))
+    uids = [line for line in calendar.read_text(encoding="utf-8").splitlines() if line.startswith("UID:")]
+    assert uids and all(line.startswith("UID:cnqjqggx-2021/") for line in uids)
+    for args, says in (
+        (["export", "--doc", "nosuchdoc"], "unknown document 'nosuchdoc'"),
+        (["export", "--format", "ics", "--doc", "nosuchdoc"], "unknown document 'nosuchdoc'"),
+        (["export", "--format", "ics", "--all"], "--all"),
+        (["export", "--format", "xlsx"], "csv, json, md, table, ics"),
+        (["docs", "show", TRADE, "--format", "csv"], "use text or json"),
+        (["agencies", "show", "市商务委", "--format", "xml"], "use text or json"),
+        (["show", f"{TRADE}/2.1.1.2", "--format", "md"], "use text or json"),
+    ):
+        result = run_policy(*args, db=db)
+        assert result.returncode == 2 and says in result.stderr and len(result.stderr.strip().splitlines()) == 1, args
+        assert result.stdout == "", args
