@@ -43,3 +43,21 @@ def test_copied_seed_parses_the_same_under_another_name(tmp_path):
     copy = tmp_path / "whatever.txt"
     shutil.copy(source, copy)
     assert ingest_path(copy)["measures"] == ingest_path(source)["measures"]
+
+
+def test_ids_read_district_names_as_place_names():
+    from pathlib import Path
+
+    from policycli.ingest.document import make_doc_id
+    from policycli.ingest.metadata import Metadata
+
+    def doc_id(**fields) -> str:
+        return make_doc_id(Metadata(**fields), Path("x.txt"))
+
+    # 长 of 长宁 is cháng, 行 of 闵行 is háng, also when the 文号 abbreviates the district to one character
+    assert doc_id(doc_number="长府办〔2022〕3号") == "cfb-2022-3"
+    assert doc_id(doc_number="长发改〔2021〕47号") == "cfg-2021-47"
+    assert doc_id(doc_number="闵行府〔2022〕3号") == "mhf-2022-3"
+    assert doc_id(title="长宁区2022年工作要点") == "cnqngzyd-2022"
+    assert doc_id(title="闵行区2022年工作要点") == "mhqngzyd-2022"
+    assert doc_id(title="浦东新区2022年工作要点") == "pdxqngzy-2022"

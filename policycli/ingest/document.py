@@ -8,7 +8,7 @@ from pathlib import Path
 
 from policycli.ingest.layout import Paragraph, paragraphs, raw_lines
 from policycli.ingest.markup import html_lines, markdown_lines
-from policycli.ingest.metadata import Metadata, extract
+from policycli.ingest.metadata import SHANGHAI_DISTRICTS, Metadata, district_short_name, extract
 from policycli.ingest.patterns import first_sentence
 from policycli.ingest.reconcile import bigrams, reconcile
 from policycli.ingest.structure import Node, build_outline
@@ -261,12 +261,28 @@ def _coordinating_units(root: Node, meta: Metadata) -> list[dict]:
     return list(found.values())
 
 
+# How each district's name is read: pypinyin alone reads 长宁 as zhǎng níng and 闵行 as mǐn xíng.
+_DISTRICT_READINGS = {
+    "黄浦": "huáng pǔ", "徐汇": "xú huì", "长宁": "cháng níng", "静安": "jìng ān", "普陀": "pǔ tuó", "虹口": "hóng kǒu",
+    "杨浦": "yáng pǔ", "闵行": "mǐn háng", "宝山": "bǎo shān", "嘉定": "jiā dìng", "浦东": "pǔ dōng", "金山": "jīn shān",
+    "松江": "sōng jiāng", "青浦": "qīng pǔ", "奉贤": "fèng xián", "崇明": "chóng míng",
+}
+# A district office's 文号 abbreviates the district to its first character (长发改, 长府办, 闵府发).
+_DISTRICT_INITIAL = {short[0]: reading[0] for short, reading in _DISTRICT_READINGS.items()}
+
+
 @cache
 def _load_place_names() -> None:
-    """Place names whose first character is a polyphone: 长宁 is cháng níng, not zhǎng níng."""
+    """Every district's name, short (长宁) and full (长宁区, 浦东新区), read as a place name."""
     from pypinyin import load_phrases_dict  # only ingest needs pypinyin; loading retrains its segmenter
 
-    load_phrases_dict({"长宁": [["cháng"], ["níng"]], "长宁区": [["cháng"], ["níng"], ["qū"]]})
+    phrases: dict[str, list[list[str]]] = {}
+    for district in SHANGHAI_DISTRICTS:
+        short = district_short_name(district)
+        reading = [[syllable] for syllable in _DISTRICT_READINGS[short].split()]
+        phrases[short] = reading
+        phrases[district] = reading + ([["xīn"], ["qū"]] if district.endswith("新区") else [["qū"]])
+    load_phrases_dict(phrases)
 
 
 def make_doc_id(meta: Metadata, path: Path) -> str:
@@ -282,7 +298,10 @@ def make_doc_id(meta: Metadata, path: Path) -> str:
     if meta.doc_number:
         m = re.match(r"(.+)〔([0-9]{4})〕([0-9]+)号", meta.doc_number)
         if m:
-            return f"{initials(m.group(1))}-{m.group(2)}-{m.group(3)}"
+            code = initials(m.group(1))
+            if code and m.group(1)[0] in _DISTRICT_INITIAL:  # 长府办: 长 stands for 长宁
+                code = _DISTRICT_INITIAL[m.group(1)[0]] + code[1:]
+            return f"{code}-{m.group(2)}-{m.group(3)}"
     if meta.title:
         core = re.sub(r"^关于(印发)?|的通知$", "", meta.title)
         chars = "".join(re.findall(r"[\u4e00-\u9fa5]", core))[:8]
