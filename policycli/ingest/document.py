@@ -179,10 +179,7 @@ def _token(node: Node) -> str:
 
 def short_title(text: str, limit: int = 40) -> str:
     """The first sentence; a long one is cut at a clause boundary."""
-    folded = fold(text)
-    stop = first_sentence(folded)
-    sentence = text[: stop - 1] if stop > 0 else text
-    sentence = sentence.split("\n", 1)[0].strip()
+    sentence = first_sentence(text).split("\n", 1)[0].strip()
     if len(sentence) <= limit:
         return sentence
     cut = max((m.end() - 1 for m in re.finditer(r"[,，;；]", fold(sentence[:limit]))), default=0)

@@ -17,14 +17,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from policycli.ingest.patterns import starts_heading
+from policycli.ingest.patterns import SENTENCE_END, starts_heading
 from policycli.text import fold
 
 # "—７—", "- 12 -", "第3页", "3/20" alone on a line.
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]+\s*[0-9]+\s*[-—–－]+|第\s*[0-9]+\s*页(?:\s*共\s*[0-9]+\s*页)?|[0-9]+\s*/\s*[0-9]+)\s*$")
 _TERMINAL = tuple("。.!！?？；;:：」』”\"）)")
 _OPEN_ENDING = tuple("，,、(（“《")
-_INNER_STOP = re.compile(r"[。!！?？;；]|(?<![0-9])\.|\.(?![0-9])")
 
 
 @dataclass
@@ -152,4 +151,4 @@ def _joins_plain(line: str, nxt: str) -> bool:
         return True
     # A title or heading is short and has no sentence stop inside; a cut paragraph is long or
     # already holds a sentence ("23、提升园区服务。不断完善园区服务“软”环境，在").
-    return len(folded) >= 40 or bool(_INNER_STOP.search(folded))
+    return len(folded) >= 40 or bool(SENTENCE_END.search(folded))

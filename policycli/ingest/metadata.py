@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from policycli.ingest.layout import Paragraph
-from policycli.ingest.patterns import cn_to_int
+from policycli.ingest.patterns import SENTENCE_END, cn_to_int
 from policycli.text import fold
 
 SHANGHAI_DISTRICTS = (
@@ -224,7 +224,7 @@ def validity_sentences(paragraphs: list[Paragraph]) -> list[DateSentence]:
 
 def _sentences(folded: str):
     start = 0
-    for m in re.finditer(r"[。!！?？;；]|(?<![0-9])\.|\.(?![0-9])", folded):
+    for m in SENTENCE_END.finditer(folded):
         yield start, m.end()
         start = m.end()
     if start < len(folded):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from policycli.text import fold
+
 CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMERAL = "[一二三四五六七八九十百零〇]+"
 
@@ -95,7 +97,7 @@ def starts_heading(folded: str) -> bool:
 SENTENCE_END = re.compile(r"[。!！?？;；]|(?<![0-9])\.|\.(?![0-9])")
 
 
-def first_sentence(folded: str) -> int:
-    """Offset just after the first sentence stop, or -1 if there is none."""
-    m = SENTENCE_END.search(folded)
-    return m.end() if m else -1
+def first_sentence(text: str) -> str:
+    """The (original) text before its first sentence stop; all of it if there is none."""
+    m = SENTENCE_END.search(fold(text))
+    return text[: m.start()] if m else text

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from policycli.ingest.layout import Paragraph
-from policycli.ingest.patterns import ATTACHMENT_LIST, ATTACHMENT_START, Marker, match_marker
+from policycli.ingest.patterns import ATTACHMENT_LIST, ATTACHMENT_START, Marker, first_sentence, match_marker
 from policycli.ingest.tables import (
     Table,
     TableRow,
@@ -134,16 +134,10 @@ class Outline:
 
 def _title_of(rest: str) -> str:
     """The heading's title: a short bracketed caption, else the first sentence."""
-    from policycli.ingest.patterns import first_sentence
-    from policycli.text import fold
-
-    folded = fold(rest)
-    caption = re.match(r"^\(([^()]{1,14})\)", folded)
+    caption = re.match(r"^\(([^()]{1,14})\)", fold(rest))
     if caption:
         return rest[1 : caption.end() - 1].strip()
-    stop = first_sentence(folded)
-    title = rest[: stop - 1] if stop > 0 else rest
-    return title.strip(" \u3000")
+    return first_sentence(rest).strip(" \u3000")
 
 
 def build_outline(paragraphs: list[Paragraph], wrapped: bool) -> Outline:
