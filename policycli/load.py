@@ -184,9 +184,20 @@ def _measure_record(doc_id: str, seq: int, measure: dict) -> tuple:
         measure.get("title"), measure.get("text"), lines[0], lines[-1], measure.get("units_raw"),
         int(bool(measure.get("open_list"))), json.dumps(measure.get("flags") or [], ensure_ascii=False),
         measure.get("deadline_raw"), json.dumps(indicator, ensure_ascii=False) if indicator else None,
-        measure.get("due"), json.dumps(measure["due_info"], ensure_ascii=False) if measure.get("due_info") else None,
-        (measure.get("due_info") or {}).get("recurrence") if (measure.get("due_info") or {}).get("occurrences") else None, 0,
+        _stored_due(measure), json.dumps(measure["due_info"], ensure_ascii=False) if measure.get("due_info") else None,
+        _recurrence(measure), 0,
     )
+
+
+def _recurrence(measure: dict) -> str | None:
+    info = measure.get("due_info") or {}
+    return info.get("recurrence") if info.get("occurrences") else None
+
+
+def _stored_due(measure: dict) -> str | None:
+    """A recurring measure is due at its next occurrence, worked out on the day it is asked about
+    (checklist.effective_due); a fixed date stored beside its occurrences would be read instead."""
+    return None if _recurrence(measure) else measure.get("due")
 
 
 def _wanted_assignments(measure: dict, aliases: dict[str, str]) -> dict[str, tuple]:
@@ -197,9 +208,9 @@ def _wanted_assignments(measure: dict, aliases: dict[str, str]) -> dict[str, tup
         agency = (unit.get("agency") or unit.get("name") or unit.get("printed") or "").strip()
         agency = aliases.get(agency, agency)  # a user alias (policy agencies alias) survives reloads
         if agency and agency not in wanted:
-            wanted[agency] = (unit.get("printed"), unit.get("role") or "unspecified", unit.get("group") or 1, k, measure.get("due"))
+            wanted[agency] = (unit.get("printed"), unit.get("role") or "unspecified", unit.get("group") or 1, k, _stored_due(measure))
     if not wanted:
-        wanted[""] = (None, "unspecified", 1, 0, measure.get("due"))  # unassigned: its own progress slot
+        wanted[""] = (None, "unspecified", 1, 0, _stored_due(measure))  # unassigned: its own progress slot
     return wanted
 
 

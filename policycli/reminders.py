@@ -62,14 +62,9 @@ def reminders(db: Database, today: date, within: int = 30, agency: str | None = 
     for group in groups.values():
         for key in ("overdue", "due_soon"):
             entries = sorted(e.key if isinstance(e, _Reverse) else e for e in group[key])
-            group[key] = [details[measure_id] | {"due": due, "days_left": days_left(due, today), "agency": group["agency"]}
-                          for due, _, _, measure_id in entries]
+            group[key] = [details[measure_id] | {"due": due, "days_left": days_left(due, today)} for due, _, _, measure_id in entries]
         out.append(group)
     out.sort(key=lambda g: (min(i["due"] for i in g["overdue"] + g["due_soon"]), g["agency"] is None, g["agency"] or ""))
-    for group in out:
-        for key in ("overdue", "due_soon"):
-            for item in group[key]:
-                item.pop("agency")
     return out
 
 

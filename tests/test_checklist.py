@@ -347,3 +347,15 @@ def test_export_and_detail_views_refuse_what_they_cannot_do(db, tmp_path):
         result = run_policy(*args, db=db)
         assert result.returncode == 2 and says in result.stderr and len(result.stderr.strip().splitlines()) == 1, args
         assert result.stdout == "", args
+
+
+def test_a_recurring_measure_is_due_at_its_next_occurrence_even_if_its_file_names_a_date(db, tmp_path):
+    def recurring(document):
+        measure = document["measures"][4]
+        measure["units"] = [{"printed": "市商务委", "name": "市商务委", "agency": "市商务委", "role": "unspecified", "group": 1}]
+        measure["due"] = "2018-12-31"  # stale: a hand-made file, occurrences beside a fixed date
+        measure["due_info"] = {"recurrence": "yearly", "occurrences": ["2018-12-31", "2019-12-31", "2020-12-31"]}
+
+    ok(run_policy("load", str(bundled_variant(tmp_path, "yearly", recurring)), db=db))
+    rows = as_json(run_policy("tasks", "--agency", "市商务委", "--doc", "yearly", "--today", "2019-06-01", "--format", "json", db=db))
+    assert [(r["id"], r["due"]) for r in rows] == [("yearly/3.1.1", "2019-12-31")]
