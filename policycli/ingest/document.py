@@ -21,7 +21,7 @@ _TOKEN_PREFIX = {"box": "zl", "attachment": "fj", "bullet": "b", "indicator": "z
 _UNIT_IN_TEXT = re.compile(
     r"(?<![全本各该城街社园景辖新片地小校])(?:市|区)"
     r"(?:各相关部门|[\u4e00-\u9fa5]{1,16}?(?:领导小组办公室|领导小组|委员会|管委会|办公室|委|办|局))"
-    r"|(?:黄浦|徐汇|长宁|静安|普陀|虹口|杨浦|闵行|宝山|嘉定|金山|松江|青浦|奉贤|崇明|浦东新)区"
+    rf"|(?:{'|'.join(d.removesuffix('区') for d in SHANGHAI_DISTRICTS)})区"
     r"(?:人民政府|政府|(?=要|应|负责|牵头|会同))"
 )
 # "统筹全区产业布局", "开展统一的企业开办": a suffix that ends a word, or a phrase, not a name.
@@ -54,10 +54,11 @@ def build_document(source: SourceText, doc_id: str | None = None) -> dict:
         if node.marker in ("root", "attachment", "indicator"):
             continue
         _take_annotations(node)
+    resolve = _resolver(meta)
     for owner, table in outline.tables:
         warnings.extend(table.warnings)
         candidates = [n for n in body if n.marker not in ("box", "bullet", "indicator", "row") and n.text]
-        reconcile(table, candidates, owner, warnings, same_agency=_agency_of(meta))
+        reconcile(table, candidates, owner, warnings, same_agency=lambda name: resolve(name).agency)
     for attachment in outline.attachments:
         if _restates_body(attachment, body):
             attachment.klass = "summary"
@@ -65,7 +66,7 @@ def build_document(source: SourceText, doc_id: str | None = None) -> dict:
                 f"line {attachment.first_line}: {attachment.printed} restates the body's measures; kept as context, no measures taken from it"
             )
 
-    _resolve_units(root, meta, warnings)
+    _resolve_units(root, resolve, warnings)
     doc_id = doc_id or make_doc_id(meta, source.path)
     measures: list[dict] = []
     seen: dict[str, int] = {}
@@ -103,7 +104,7 @@ def build_document(source: SourceText, doc_id: str | None = None) -> dict:
         "issued_on": meta.issued_on,
         "issued_on_quote": meta.issued_on_quote,
         "validity": [v.to_dict() for v in meta.validity],
-        "coordinating_units": _coordinating_units(root, meta),
+        "coordinating_units": _coordinating_units(root, resolve),
         "attachments": outline.attachment_titles,
         "source": {
             "file": source.path.name,
@@ -208,24 +209,21 @@ def _measure_dict(doc_id: str, node: Node, root: Node) -> dict:
     }
 
 
-def _agency_of(meta: Metadata):
+def _resolver(meta: Metadata):
+    """Printed unit name → the registry's resolution, in the document's district when it has one."""
     from policycli.agencies import bundled_registry
 
     registry = bundled_registry()
     district = meta.district if meta.level == "区" else None
-    return lambda name: registry.resolve_printed(name, district).agency
+    return lambda name: registry.resolve_printed(name, district)
 
 
-def _resolve_units(root: Node, meta: Metadata, warnings: list[str]) -> None:
+def _resolve_units(root: Node, resolve, warnings: list[str]) -> None:
     """Give every unit its canonical agency; report misprints fixed and names not in the registry."""
-    from policycli.agencies import bundled_registry
-
-    registry = bundled_registry()
-    district = meta.district if meta.level == "区" else None
     unresolved: dict[str, tuple[int, list[str]]] = {}
     for node in root.walk():
         for unit in node.units:
-            found = registry.resolve_printed(unit.name, district)
+            found = resolve(unit.name)
             unit.agency, unit.resolution, unit.collective = found.agency, found.how, found.collective
             if found.how == "typo":
                 warnings.append(f"line {node.first_line}: {unit.printed} read as {found.agency} (a known misprint)")
@@ -236,7 +234,7 @@ def _resolve_units(root: Node, meta: Metadata, warnings: list[str]) -> None:
         warnings.append(f"line {line}: unit {name} is not in the agency registry; kept as printed{hint}")
 
 
-def _coordinating_units(root: Node, meta: Metadata) -> list[dict]:
+def _coordinating_units(root: Node, resolve) -> list[dict]:
     """Units named in the safeguard sections' prose, for documents that assign at that level."""
     found: dict[str, dict] = {}
     for node in root.walk():
@@ -248,12 +246,8 @@ def _coordinating_units(root: Node, meta: Metadata) -> list[dict]:
                 if _NOT_A_UNIT.search(name):
                     continue
                 found.setdefault(name, {"name": name, "lines": [node.first_line, node.last_line]})
-    from policycli.agencies import bundled_registry
-
-    registry = bundled_registry()
-    district = meta.district if meta.level == "区" else None
     for unit in found.values():
-        resolution = registry.resolve_printed(unit["name"], district)
+        resolution = resolve(unit["name"])
         unit["agency"] = resolution.agency if resolution.how != "unresolved" else None
     return list(found.values())
 
