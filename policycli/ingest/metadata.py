@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from policycli.ingest.layout import Paragraph
-from policycli.ingest.patterns import SENTENCE_END, cn_to_int
+from policycli.ingest.patterns import OFFICE_ENDING, OFFICE_ENDINGS, SENTENCE_END, cn_to_int
 from policycli.text import fold
 
 SHANGHAI_DISTRICTS = (
@@ -109,11 +109,11 @@ def extract(preamble: list[Paragraph], everything: list[Paragraph], tail: list[P
             if inner:
                 meta.title, meta.title_source = inner.group(1), "notice"
             issuer = notice.split("关于", 1)[0]
-            if issuer and issuer.endswith(("政府", "办公厅", "办公室", "委员会", "局", "委", "办", "厅", "部")):
+            if issuer and issuer.endswith(OFFICE_ENDINGS):
                 meta.issuer, meta.issuer_source = issuer, "notice title"
             break
     header = next(
-        (p for p in preamble if re.fullmatch(r"[\u4e00-\u9fa5]{2,26}(?:政府|办公厅|办公室|委员会|局|委|办|厅|部)文件", _compact(p.text))),
+        (p for p in preamble if re.fullmatch(rf"[\u4e00-\u9fa5]{{2,26}}(?:{OFFICE_ENDING})文件", _compact(p.text))),
         None,
     )
     if header is not None and not meta.issuer:
@@ -136,7 +136,7 @@ def extract(preamble: list[Paragraph], everything: list[Paragraph], tail: list[P
         if _is_date_line(closing[k]):
             options.append(closing[k])
             signer = _compact(closing[k - 1].text) if k else ""
-            if not meta.issuer and re.fullmatch(r"[\u4e00-\u9fa5]{2,30}(?:政府|办公厅|办公室|委员会|局|委|办|厅|部)", signer):
+            if not meta.issuer and re.fullmatch(rf"[\u4e00-\u9fa5]{{2,30}}(?:{OFFICE_ENDING})", signer):
                 meta.issuer, meta.issuer_source = signer, "signature"
             break
     for para in options:

@@ -93,6 +93,10 @@ def starts_heading(folded: str) -> bool:
     return match_marker(stripped) is not None or bool(ATTACHMENT_START.match(stripped))
 
 
+# How the name of an issuing office ends: 上海市人民政府, …办公厅, 市商务委, 区发展和改革委员会.
+OFFICE_ENDINGS = ("政府", "办公厅", "办公室", "委员会", "局", "委", "办", "厅", "部")
+OFFICE_ENDING = "|".join(OFFICE_ENDINGS)  # for a regex: (?:{OFFICE_ENDING})
+
 # "." ends a sentence in PDF text ("引擎.２０２０年") unless it is a decimal point ("7.1").
 SENTENCE_END = re.compile(r"[。!！?？;；]|(?<![0-9])\.|\.(?![0-9])")
 

@@ -14,7 +14,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from policycli.ingest.layout import Paragraph
-from policycli.ingest.patterns import ATTACHMENT_LIST, ATTACHMENT_START, Marker, first_sentence, match_marker
+from policycli.ingest.patterns import (
+    ATTACHMENT_LIST,
+    ATTACHMENT_START,
+    OFFICE_ENDING,
+    Marker,
+    first_sentence,
+    match_marker,
+)
 from policycli.ingest.tables import (
     Table,
     TableRow,
@@ -45,7 +52,8 @@ _CLOSING = re.compile(
 )
 # A date alone on a line closes the document ("2023年5月8日"), usually under the issuer's name.
 _DATE_LINE = re.compile(r"^(?:(?:19|20)[0-9]{2}|[一二〇○零三四五六七八九]{4})\s*年\s*[0-9一二三四五六七八九十]{1,3}\s*月\s*[0-9一二三四五六七八九十]{1,3}\s*日(?:印发)?$")
-_SIGNATURE = re.compile(r"^[\u4e00-\u9fa5（）()]{2,30}(?:政府|办公厅|办公室|委员会|局|委|办|厅|部|中心|小组)$")
+# The signer above it: an office, or a 中心 / 领导小组 (not an issuer, but they sign too).
+_SIGNATURE = re.compile(rf"^[\u4e00-\u9fa5（）()]{{2,30}}(?:{OFFICE_ENDING}|中心|小组)$")
 _SIGN_OFF = re.compile(r"^(?:特此通知|特此公告|特此通告|此复)[。.]?$")
 # Web-page furniture left in copies of government pages.
 _WEB_NOISE = re.compile(r"^(?:我要留言|留言选登|打印本页|关闭窗口|【?打印】?|【?关闭】?|分享到.*|扫一扫.*|\(此件公开发布\)|（此件公开发布）)$")
