@@ -41,6 +41,14 @@ def _rule(value: date | None, quote: str, rule: str, lines: list[int] | None, in
     return {"date": value.isoformat() if value else None, "quote": quote, "rule": rule, "lines": lines, "inferred": inferred}
 
 
+# A validity that runs for a stated period from its start: (pattern, rule, inferred). The
+# period is the pattern's first group that matched.
+_FROM_START = [
+    (_DURATION_OF_VALIDITY, "start plus duration (有效期N年)", False),
+    (_PILOT, "start plus pilot period (通过N年试点)", True),
+]
+
+
 def document_validity(document: dict) -> dict:
     """{"from": rule-dict or None, "until": rule-dict or None} for a structured document."""
     sentences = document.get("validity") or []
@@ -48,54 +56,58 @@ def document_validity(document: dict) -> dict:
     start = until = None
     for sentence in sentences:
         folded = fold(sentence["text"])
-        m = _START.search(folded)
-        if m and start is None:
-            found = find_dates(m.group(1))
+        if start is None:
+            m = _START.search(folded)
+            found = find_dates(m.group(1)) if m else []
             if found:
                 start = _rule(found[0].date, sentence["text"], "stated start (自…起施行)", sentence["lines"])
-            elif _FROM_ISSUE.search(folded) and issued:
+            elif issued and _FROM_ISSUE.search(folded):
                 start = _rule(issued, sentence["text"], "from the issue date (自印发之日起施行)", sentence["lines"])
-        elif _FROM_ISSUE.search(folded) and start is None and issued:
-            start = _rule(issued, sentence["text"], "from the issue date (自印发之日起施行)", sentence["lines"])
-        m = _EXTENSION.search(folded) or _UNTIL.search(folded)
+        extension = _EXTENSION.search(folded)
+        m = extension or _UNTIL.search(folded)
         if m:
             found = find_dates(m.group(1))
             if found:
-                rule = "extension (延长…有效期至)" if _EXTENSION.search(folded) else ("explicit range" if start else "stated end (有效期至)")
+                rule = "extension (延长…有效期至)" if extension else ("explicit range" if start else "stated end (有效期至)")
                 until = _rule(found[-1].date, sentence["text"], rule, sentence["lines"])
-    if until is None and start is not None:
+    for pattern, rule, inferred in _FROM_START:
+        if until is not None or start is None:
+            break
         for sentence in sentences:
-            m = _DURATION_OF_VALIDITY.search(fold(sentence["text"]))
-            duration = find_duration(m.group(1)) if m else None
+            m = pattern.search(fold(sentence["text"]))
+            duration = find_duration(next(g for g in m.groups() if g)) if m else None
             if duration:
                 end = duration.add_to(date.fromisoformat(start["date"]))
-                until = _rule(end, sentence["text"], "start plus duration (有效期N年)", sentence["lines"])
+                until = _rule(end, sentence["text"], rule, sentence["lines"], inferred=inferred)
                 break
-    if until is None and start is not None:
-        for sentence in sentences:
-            m = _PILOT.search(fold(sentence["text"]))
-            duration = find_duration(m.group(1) or m.group(2)) if m else None
-            if duration:
-                end = duration.add_to(date.fromisoformat(start["date"]))
-                until = _rule(end, sentence["text"], "start plus pilot period (通过N年试点)", sentence["lines"], inferred=True)
-                break
-    title = fold(document.get("title") or "")
     if until is None:
-        plan = next((year for word, year in _FIVE_YEAR.items() if word in title), None)
-        if plan:
-            until = _rule(date(plan, 12, 31), document.get("title") or "", "plan horizon (五年规划)", None)
-            start = start or _rule(issued or date(plan - 4, 1, 1), document.get("issued_on_quote") or document.get("title") or "",
-                                   "issue date" if issued else "plan horizon (五年规划)", None)
-    if until is None:
-        m = _ANNUAL.search(title)
-        if m:
-            year = int(m.group(1))
-            until = _rule(date(year, 12, 31), document.get("title") or "", "annual plan (YYYY年行动方案)", None)
-            start = start or _rule(issued or date(year, 1, 1), document.get("issued_on_quote") or document.get("title") or "",
-                                   "issue date" if issued else "annual plan (YYYY年行动方案)", None)
+        horizon = _horizon(fold(document.get("title") or ""))
+        if horizon:
+            first, last, rule = horizon
+            until = _rule(last, document.get("title") or "", rule, None)
+            start = start or _rule(issued or first, document.get("issued_on_quote") or document.get("title") or "",
+                                   "issue date" if issued else rule, None)
     if start is None and issued is not None:
         start = _rule(issued, document.get("issued_on_quote") or "", "issue date (no start stated)", None, inferred=True)
     return {"from": start, "until": until}
+
+
+def _horizon(title: str) -> tuple[date, date, str] | None:
+    """(first day, last day, rule) of the period a plan's title names: “十四五”规划, 2021年行动方案."""
+    plan = next((year for word, year in _FIVE_YEAR.items() if word in title), None)
+    if plan:
+        return date(plan - 4, 1, 1), date(plan, 12, 31), "plan horizon (五年规划)"
+    m = _ANNUAL.search(title)
+    if m:
+        year = int(m.group(1))
+        return date(year, 1, 1), date(year, 12, 31), "annual plan (YYYY年行动方案)"
+    return None
+
+
+def _due(value: str | None, precision: str | None, quote: str, rule: str, lines: list[int] | None, inherited: bool = False,
+         recurrence: str | None = None, dates: list[str] | None = None) -> dict:
+    return {"date": value, "precision": precision, "quote": quote, "rule": rule, "inherited": inherited,
+            "recurrence": recurrence, "occurrences": dates or [], "lines": lines}
 
 
 def measure_deadline(measure: dict, document: dict, validity: dict, parent_due: dict | None) -> dict | None:
@@ -105,6 +117,7 @@ def measure_deadline(measure: dict, document: dict, validity: dict, parent_due: 
     issued = date.fromisoformat(document["issued_on"]) if document.get("issued_on") else start
     ref_year = (start or end).year if (start or end) else None
     folded = fold(measure.get("text") or "")
+    lines = measure.get("lines")
     own = _own_deadline(folded, ref_year, start or issued)
     if measure.get("deadline_raw"):
         cell = find_dates(fold(measure["deadline_raw"]), ref_year)
@@ -120,24 +133,22 @@ def measure_deadline(measure: dict, document: dict, validity: dict, parent_due: 
         if value:
             own = DateValue(value, "day", relative.group(0), "from the issue date")
         elif duration and duration.unit == "workdays":
-            return {"date": None, "precision": None, "quote": relative.group(0), "rule": "working days beyond the holiday calendar: unresolved",
-                    "inherited": False, "recurrence": None, "occurrences": [], "lines": measure.get("lines")}
+            return _due(None, None, relative.group(0), "working days beyond the holiday calendar: unresolved", lines)
     if own is not None:
-        return {"date": own.date.isoformat(), "precision": own.precision, "quote": own.quote, "rule": own.rule,
-                "inherited": False, "recurrence": None, "occurrences": [], "lines": measure.get("lines")}
+        return _due(own.date.isoformat(), own.precision, own.quote, own.rule, lines)
     recurrence = find_recurrence(folded)
     if recurrence and start and end:
         kind, quote = recurrence
         dates = occurrences(kind, start, end)
         if dates:
-            return {"date": None, "precision": "day", "quote": quote, "rule": f"recurring ({kind}) within the validity period",
-                    "inherited": False, "recurrence": kind, "occurrences": [d.isoformat() for d in dates], "lines": measure.get("lines")}
+            return _due(None, "day", quote, f"recurring ({kind}) within the validity period", lines,
+                        recurrence=kind, dates=[d.isoformat() for d in dates])
     if parent_due and not parent_due.get("inherited") and parent_due.get("date"):
         return parent_due | {"rule": f"parent's: {parent_due['rule']}", "inherited": True}
     if validity.get("until"):
         until = validity["until"]
-        return {"date": until["date"], "precision": "day", "quote": until["quote"], "rule": f"document end: {until['rule']}",
-                "inherited": True, "recurrence": recurrence[0] if recurrence else None, "occurrences": [], "lines": until["lines"]}
+        return _due(until["date"], "day", until["quote"], f"document end: {until['rule']}", until["lines"],
+                    inherited=True, recurrence=recurrence[0] if recurrence else None)
     return None
 
 
@@ -146,8 +157,7 @@ def _own_deadline(folded: str, ref_year: int | None, not_before: date | None) ->
     best: DateValue | None = None
     for found in find_dates(folded, ref_year):
         before, after = folded[max(0, found.start - 3) : found.start], folded[found.end : found.end + 4]
-        quote_says = found.quote.endswith(("底", "末"))
-        if not (_DEADLINE_BEFORE.search(before) or _DEADLINE_AFTER.match(after) or (quote_says and after.startswith("前"))):
+        if not (_DEADLINE_BEFORE.search(before) or _DEADLINE_AFTER.match(after)):
             continue
         if not_before and found.date < not_before:
             continue  # a past year cited as a baseline ("对照2020年…")
