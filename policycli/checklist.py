@@ -340,18 +340,11 @@ def _due_horizon(query: TaskQuery, today: date) -> date | None:
 
 
 def _due_matches(query: TaskQuery, item: dict, today: date) -> bool:
-    due = item["due"]
-    if query.due_within is None and not query.overdue and query.due_before is None:
+    horizon = _due_horizon(query, today)
+    if horizon is None:
         return True
-    if due is None:
-        return False
-    if query.overdue and not due < today.isoformat():
-        return False
-    if query.due_within is not None and not (today.isoformat() <= due <= date.fromordinal(today.toordinal() + query.due_within).isoformat()):
-        return False
-    if query.due_before is not None and not due < query.due_before.isoformat():
-        return False
-    return True
+    due = item["due"]
+    return due is not None and due <= horizon.isoformat() and (query.due_within is None or due >= today.isoformat())
 
 
 def measure_detail(db: Database, measure_id: str, today: date | None = None) -> dict:

@@ -49,14 +49,11 @@ def today(option: str | None = None) -> date:
     value = option or os.environ.get("POLICY_TODAY")
     if not value:
         return date.today()
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        source = "--today" if option else "POLICY_TODAY"
-        raise BadInput(f"{source} must be a date like 2021-07-01, not {value!r}") from None
+    return parse_date_option("--today" if option else "POLICY_TODAY", value)
 
 
 def parse_date_option(name: str, value: str | None) -> date | None:
+    """An ISO date given as `name` (an option or variable), or None when not given."""
     if value is None:
         return None
     try:
