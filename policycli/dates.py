@@ -189,7 +189,7 @@ def find_recurrence(folded: str) -> tuple[str, str] | None:
     word = m.group(1) or ""
     if m.group(2):
         return "periodic", m.group(0)
-    kind = {"年": "yearly", "季度": "quarterly", "季": "quarterly", "半年": "half-yearly", "月": "monthly", "周": "weekly"}.get(word, "yearly")
+    kind = {"年": "yearly", "季度": "quarterly", "季": "quarterly", "半年": "half-yearly", "月": "monthly", "周": "weekly"}[word]
     return kind, m.group(0)
 
 
@@ -211,8 +211,6 @@ def occurrences(kind: str, start: date, until: date) -> list[date]:
         if end >= start:
             out.append(end)
         month += step
-        if len(out) > 400:
-            break
     if until not in out and (not out or until > out[-1]):
         out.append(until)
     return out

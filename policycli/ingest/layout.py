@@ -39,7 +39,6 @@ class Paragraph:
     text: str  # original characters, wrapped lines joined
     folded: str  # fold(text): same length, parse on this
     width: int  # longest source line in the paragraph (PDF text: tells a box from the body)
-    indented: bool  # the first line started with an indent (ideographic spaces)
 
 
 def raw_lines(text: str) -> list[RawLine]:
@@ -83,9 +82,8 @@ def _make(lines: list[RawLine]) -> Paragraph:
     if len(lines) == 1 and "\t" in lines[0].text:
         # A table row: empty leading and trailing cells are part of its shape.
         text = lines[0].text.rstrip("\r\n")
-        return Paragraph(lines[0].number, lines[0].number, text, fold(text), len(text.strip()), False)
+        return Paragraph(lines[0].number, lines[0].number, text, fold(text), len(text.strip()))
     first = lines[0].text.lstrip(" \t")
-    indented = first.startswith("\u3000") or lines[0].text.startswith("    ")
     parts = [_body(ln.text).strip("\u3000 ") if k else first.rstrip().strip("\u3000 ") for k, ln in enumerate(lines)]
     text = "".join(_glue(parts))
     return Paragraph(
@@ -94,7 +92,6 @@ def _make(lines: list[RawLine]) -> Paragraph:
         text=text,
         folded=fold(text),
         width=max(len(_body(ln.text)) for ln in lines),
-        indented=indented,
     )
 
 

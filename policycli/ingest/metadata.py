@@ -131,11 +131,10 @@ def extract(preamble: list[Paragraph], everything: list[Paragraph], tail: list[P
     options = ([dated[1]] if dated else []) + [p for p in preamble if _is_date_line(p)]
     options += [p for p in tail if re.search(r"日\s*印发\s*$", p.folded.strip())]
     # The sign-off at the end of the body: "黄浦区人民政府办公室" / "2023年5月8日".
-    closing = everything
-    for k in range(len(closing) - 1, -1, -1):
-        if _is_date_line(closing[k]):
-            options.append(closing[k])
-            signer = _compact(closing[k - 1].text) if k else ""
+    for k in range(len(everything) - 1, -1, -1):
+        if _is_date_line(everything[k]):
+            options.append(everything[k])
+            signer = _compact(everything[k - 1].text) if k else ""
             if not meta.issuer and re.fullmatch(rf"[\u4e00-\u9fa5]{{2,30}}(?:{OFFICE_ENDING})", signer):
                 meta.issuer, meta.issuer_source = signer, "signature"
             break
@@ -211,9 +210,8 @@ def validity_sentences(paragraphs: list[Paragraph]) -> list[DateSentence]:
             sentence = para.folded[start:end]
             if not _VALIDITY.search(sentence) or "印发给你们" in sentence:
                 continue
-            clause = sentence
             dates = []
-            for m in DATE_CN.finditer(clause):
+            for m in DATE_CN.finditer(sentence):
                 parsed = parse_date(m.group(0))
                 if parsed:
                     dates.append(parsed.isoformat())

@@ -40,7 +40,6 @@ def cn_to_int(text: str) -> int | None:
 class Marker:
     kind: str  # see MARKERS
     number: int
-    printed: str  # the marker as printed in the original, e.g. "（一）", "1.", "专栏1"
     end: int  # offset where the text after the marker starts
 
 
@@ -84,7 +83,7 @@ def match_marker(folded: str) -> Marker | None:
             number = parsed
         if kind == "cn" and stripped[m.end() - 1 : m.end()] == "." and number > 20:
             continue  # "一百.": not a heading
-        return Marker(kind, number, stripped[: m.end()].strip(), offset + m.end())
+        return Marker(kind, number, offset + m.end())
     return None
 
 

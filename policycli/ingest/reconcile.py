@@ -76,7 +76,7 @@ def _mirrors_body(rows: list[TableRow], nodes: list[Node | None]) -> bool:
     return checked > 0 and agree >= 0.6 * checked
 
 
-def reconcile(table: Table, body: list[Node], fallback: Node, warnings: list[str], same_agency=None) -> None:
+def reconcile(table: Table, body: list[Node], fallback: Node, warnings: list[str], same_agency) -> None:
     """Attach each row of `table` to the body as described in the module docstring."""
     rows = table.rows
     if not rows:
@@ -98,7 +98,7 @@ def reconcile(table: Table, body: list[Node], fallback: Node, warnings: list[str
         if not matched:
             continue
         if mirror and len(matched) == 1 and _covers(matched[0], node):
-            _merge(node, matched[0], warnings, same_agency or (lambda name: fold(name)))
+            _merge(node, matched[0], warnings, same_agency)
             continue
         for k, row in enumerate(matched, start=1):
             if mirror:
@@ -132,7 +132,6 @@ def _merge(node: Node, row: TableRow, warnings: list[str], agency_of) -> None:
 def _row_child(parent: Node, row: TableRow, number: int, printed: str | None = None) -> Node:
     child = parent.add(Node("row", number, printed or row.seq_printed or str(number), title=""))
     child.add_text(row.text, row.first_line, row.last_line)
-    child.row = row
     child.flags = list(row.flags)
     child.deadline = row.deadline
     if row.units_raw:

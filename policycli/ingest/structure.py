@@ -90,7 +90,6 @@ class Node:
     indicator: dict | None = None
     deadline: str | None = None
     kind: str = "section"
-    row: TableRow | None = None
 
     def add(self, child: Node) -> Node:
         child.parent = self
@@ -225,7 +224,7 @@ def build_outline(paragraphs: list[Paragraph], wrapped: bool) -> Outline:
                 caption = last_plain if last_plain is not None and last_plain.text.strip() == title else None
                 last = caption.last_line if caption else top().last_line
                 owner.add_text(title, caption.first_line if caption else last, last)
-            table = Table(para.first_line, para.last_line, header, [], kind="indicators", title=title)
+            table = Table(para.first_line, para.last_line, [])
             owner.tables.append(table)
             indicator = (owner, header, table)
             box = None

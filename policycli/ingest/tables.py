@@ -19,7 +19,6 @@ import re
 from dataclasses import dataclass, field
 
 from policycli.ingest.layout import Paragraph
-from policycli.ingest.patterns import cn_to_int
 from policycli.ingest.units import looks_like_unit_list
 from policycli.text import fold
 
@@ -43,7 +42,6 @@ class TableRow:
     seq_printed: str
     text: str  # the measure text, original characters, tags removed
     units_raw: str | None
-    labels: list[tuple[str, int, str]] = field(default_factory=list)  # ("group"|"detail", number, text)
     flags: list[str] = field(default_factory=list)
     deadline: str | None = None
 
@@ -52,10 +50,7 @@ class TableRow:
 class Table:
     first_line: int
     last_line: int
-    header: list[str]
     rows: list[TableRow]
-    kind: str = "measures"  # measures | indicators
-    title: str | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -67,12 +62,13 @@ def _cells(text: str) -> list[str]:
     return [c.strip() for c in text.split("\t")]
 
 
-def _compact(text: str) -> str:
+def _squeezed(text: str) -> str:
+    """Folded, every space removed (a cell's words as the header list spells them)."""
     return re.sub(r"\s+", "", fold(text))
 
 
 def _is_header(cells: list[str]) -> bool:
-    words = [_compact(c) for c in cells if c.strip()]
+    words = [_squeezed(c) for c in cells if c.strip()]
     return sum(1 for w in words if w in HEADER_WORDS) >= 2
 
 
@@ -82,40 +78,36 @@ def _fragments(cell: str) -> list[str]:
 
 
 def parse_tab_table(paragraphs: list[Paragraph]) -> Table:
-    header: list[str] = []
     rows: list[TableRow] = []
     warnings: list[str] = []
     for para in paragraphs:
         cells = _cells(para.text)
-        if _is_header(cells):
-            header = header or [c for c in cells if c]
-            continue
-        rows.extend(_parse_row(cells, para, warnings))
-    return Table(paragraphs[0].first_line, paragraphs[-1].last_line, header, rows, warnings=warnings)
+        if not _is_header(cells):  # the header, repeated at every page break
+            rows.extend(_parse_row(cells, para, warnings))
+    return Table(paragraphs[0].first_line, paragraphs[-1].last_line, rows, warnings=warnings)
 
 
 def _parse_row(cells: list[str], para: Paragraph, warnings: list[str]) -> list[TableRow]:
     seq_printed = ""
-    labels: list[tuple[str, int, str]] = []
     unit_cells: list[str] = []
     flags: list[str] = []
     deadline: str | None = None
     text_candidates: list[str] = []
     for cell in cells:
         clean = _TAG.sub(" ", cell).strip()
-        folded = _compact(clean)
+        folded = _squeezed(clean)
         if not folded:
             continue
         if re.fullmatch(r"[0-9]{1,3}", folded) and not seq_printed and not text_candidates:
             seq_printed = folded
             continue
-        group = _GROUP_LABEL.match(fold(clean))
-        detail = _DETAIL_LABEL.match(fold(clean))
-        if group and len(folded) <= 40 and not folded.endswith("。"):
-            labels.append(("group", cn_to_int(group.group(1)) or 0, clean))
-        elif detail and len(folded) <= 40 and not folded.endswith(("。", ".")):
-            labels.append(("detail", int(detail.group(1)), clean))
-        elif looks_like_unit_list(clean) and text_candidates:
+        # A merged cell's label ("（一）…", "7.推进人员流动便利化"): not the row's text, and
+        # otherwise ignored (reconcile matches rows by their text, not by these labels).
+        if _GROUP_LABEL.match(fold(clean)) and len(folded) <= 40 and not folded.endswith("。"):
+            continue
+        if _DETAIL_LABEL.match(fold(clean)) and len(folded) <= 40 and not folded.endswith(("。", ".")):
+            continue
+        if looks_like_unit_list(clean) and text_candidates:
             unit_cells.append(cell)
         elif len(folded) <= 12 and _DEADLINE.search(folded) and text_candidates:
             deadline = clean
@@ -125,7 +117,7 @@ def _parse_row(cells: list[str], para: Paragraph, warnings: list[str]) -> list[T
             text_candidates.append(cell)
     if not text_candidates:
         return []  # a label-only row ("5.推动自然人跨境执业" left alone on its line)
-    text_cell = max(text_candidates, key=lambda c: len(_compact(c)))
+    text_cell = max(text_candidates, key=lambda c: len(_squeezed(c)))
     units_cell = unit_cells[-1] if unit_cells else None
     texts = _fragments(text_cell)
     units = _fragments(units_cell) if units_cell else []
@@ -136,12 +128,12 @@ def _parse_row(cells: list[str], para: Paragraph, warnings: list[str]) -> list[T
         per_flag = flag_parts if len(flag_parts) == len(texts) else [None] * len(texts)
         return [
             TableRow(para.first_line, para.last_line, seq if k == 0 else None, seq_printed if k == 0 else "",
-                     text, unit, list(labels) if k == 0 else [], [f] if f else list(flag_parts), deadline)
+                     text, unit, [f] if f else list(flag_parts), deadline)
             for k, (text, unit, f) in enumerate(zip(texts, units, per_flag, strict=True))
         ]
     return [
         TableRow(para.first_line, para.last_line, seq, seq_printed, "".join(texts),
-                 "、".join(units) if units else None, labels, sorted(set(flag_parts), key=flag_parts.index), deadline)
+                 "、".join(units) if units else None, sorted(set(flag_parts), key=flag_parts.index), deadline)
     ]
 
 

@@ -68,8 +68,6 @@ class Unit:
 @dataclass
 class Annotation:
     raw: str  # the whole annotation as printed, e.g. "（责任单位：区府办等）"
-    start: int  # offset in the text it was found in
-    end: int
     units: list[Unit] = field(default_factory=list)
     open_list: bool = False
 
@@ -84,7 +82,7 @@ def find_annotations(text: str) -> list[Annotation]:
             continue
         end = _closing_bracket(folded, m.start())
         annotation = parse_units_text(text[m.start() + 1 : end - 1 if folded[end - 1] == ")" else end])
-        annotation.raw, annotation.start, annotation.end = text[m.start() : end], m.start(), end
+        annotation.raw = text[m.start() : end]
         found.append(annotation)
         taken_until = end
     if found:
@@ -97,7 +95,7 @@ def find_annotations(text: str) -> list[Annotation]:
                 stop = k + 1
                 break
         annotation = parse_units_text(text[m.start() : stop])
-        annotation.raw, annotation.start, annotation.end = text[m.start() : stop], m.start(), stop
+        annotation.raw = text[m.start() : stop]
         found.append(annotation)
         break
     return found
@@ -115,10 +113,10 @@ def _closing_bracket(folded: str, start: int) -> int:
     return len(folded)  # unclosed: the annotation runs to the end
 
 
-def parse_units_text(text: str, default_role: str = "unspecified") -> Annotation:
+def parse_units_text(text: str) -> Annotation:
     """Split "责任单位：A、B；配合单位：C等" (label optional) into units as printed."""
     folded = fold(text)
-    role = default_role
+    role = "unspecified"
     units: list[Unit] = []
     open_list = False
     group = 1
@@ -167,7 +165,7 @@ def parse_units_text(text: str, default_role: str = "unspecified") -> Annotation
         pos += 1
     flush(len(folded))
     _distribute_prefix(units)
-    return Annotation(raw=text, start=0, end=len(text), units=units, open_list=open_list)
+    return Annotation(raw=text, units=units, open_list=open_list)
 
 
 def _distribute_prefix(units: list[Unit]) -> None:
