@@ -21,10 +21,10 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from policycli.ingest.patterns import cn_to_int
+from policycli.ingest.patterns import YEAR_NUMERAL, cn_to_int
 
 _N = r"[0-9]{1,4}|[一二三四五六七八九十两〇○零]{1,4}"
-_YEAR = r"(?P<year>(?:19|20)[0-9]{2}|[一二〇○零三四五六七八九]{4})\s*年"
+_YEAR = rf"(?P<year>{YEAR_NUMERAL})\s*年"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from policycli.ingest.layout import Paragraph
-from policycli.ingest.patterns import OFFICE_ENDING, OFFICE_ENDINGS, SENTENCE_END, cn_to_int
+from policycli.ingest.patterns import (
+    DATE_CN,
+    OFFICE_ENDING,
+    OFFICE_ENDINGS,
+    SENTENCE_END,
+    cn_to_int,
+    is_date_line,
+)
 from policycli.text import fold
 
 SHANGHAI_DISTRICTS = (
@@ -23,8 +30,6 @@ def district_short_name(district: str) -> str:
 
 # 沪府规〔2020〕24号, 沪府办发 〔２０２１〕７号, 长发改〔2021〕47号 (brackets vary: 〔〕 [] 【】 ())
 DOC_NUMBER = re.compile(r"([\u4e00-\u9fa5]{1,10})\s*[〔\[【(]\s*((?:19|20)[0-9]{2})\s*[〕\]】)]\s*([0-9]{1,4})\s*号")
-_NUM = r"[0-9]{1,4}|[一二三四五六七八九十〇○零]{1,4}"
-DATE_CN = re.compile(rf"((?:19|20)[0-9]{{2}}|[一二〇○零三四五六七八九]{{4}})\s*年\s*({_NUM})\s*月\s*({_NUM})\s*日")
 DATE_ISO = re.compile(r"((?:19|20)[0-9]{2})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
 _FIELD = re.compile(r"^[•·\-*\s]*(发文机构|发文单位|发布机构|发文机关|发文字号|文号|发布日期|成文日期|印发日期|发文日期)\s*[:：]\s*(.+)$")
 _VALIDITY = re.compile(
@@ -128,11 +133,11 @@ def extract(preamble: list[Paragraph], everything: list[Paragraph], tail: list[P
 
     # Issue date: a field, a date alone on a header line, or "…年…月…日印发" at the end.
     dated = fields.get("发布日期") or fields.get("成文日期") or fields.get("印发日期") or fields.get("发文日期")
-    options = ([dated[1]] if dated else []) + [p for p in preamble if _is_date_line(p)]
+    options = ([dated[1]] if dated else []) + [p for p in preamble if is_date_line(p.folded)]
     options += [p for p in tail if re.search(r"日\s*印发\s*$", p.folded.strip())]
     # The sign-off at the end of the body: "黄浦区人民政府办公室" / "2023年5月8日".
     for k in range(len(everything) - 1, -1, -1):
-        if _is_date_line(everything[k]):
+        if is_date_line(everything[k].folded):
             options.append(everything[k])
             signer = _compact(everything[k - 1].text) if k else ""
             if not meta.issuer and re.fullmatch(rf"[\u4e00-\u9fa5]{{2,30}}(?:{OFFICE_ENDING})", signer):
@@ -155,17 +160,12 @@ def extract(preamble: list[Paragraph], everything: list[Paragraph], tail: list[P
     return meta
 
 
-def _is_date_line(para: Paragraph) -> bool:
-    folded = re.sub(r"\s+", "", para.folded)
-    return bool(re.fullmatch(rf"(?:{DATE_CN.pattern})(?:印发)?", folded))
-
-
 def _own_title(preamble: list[Paragraph]) -> tuple[str | None, str | None]:
     for para in preamble:
         # A saved web page's <title> carries the site: "…若干措施_政策文件_上海市经济和信息化委员会".
         line = re.split(r"_|\s[-|｜]\s", _compact(para.text))[0]
         if 6 <= len(line) <= 60 and not re.search(r"[。,，:：;；]", fold(line)) and not line.endswith("文件"):
-            if DOC_NUMBER.search(fold(line)) or _is_date_line(para) or line.startswith(("各", "附件")):
+            if DOC_NUMBER.search(fold(line)) or is_date_line(para.folded) or line.startswith(("各", "附件")):
                 continue
             if re.search(r"(方案|规划|意见|办法|规定|细则|通知|要点|计划|措施|决定|纲要|公告|通告)", line):
                 return line, "heading"

@@ -92,6 +92,19 @@ def starts_heading(folded: str) -> bool:
     return match_marker(stripped) is not None or bool(ATTACHMENT_START.match(stripped))
 
 
+# A year as printed in a date: 2021, 二〇二一 (folded text).
+YEAR_NUMERAL = r"(?:19|20)[0-9]{2}|[一二〇○零三四五六七八九]{4}"
+_MONTH_OR_DAY = r"[0-9]{1,4}|[一二三四五六七八九十〇○零]{1,4}"
+# 2020年11月5日, 二〇二一年六月十六日: groups year, month, day.
+DATE_CN = re.compile(rf"({YEAR_NUMERAL})\s*年\s*({_MONTH_OR_DAY})\s*月\s*({_MONTH_OR_DAY})\s*日")
+# A date alone on its line, as under a signature or a header ("2023年5月8日", "…日印发").
+DATE_LINE = re.compile(rf"(?:{DATE_CN.pattern})(?:印发)?")
+
+
+def is_date_line(folded: str) -> bool:
+    return bool(DATE_LINE.fullmatch(re.sub(r"\s+", "", folded)))
+
+
 # How the name of an issuing office ends: 上海市人民政府, …办公厅, 市商务委, 区发展和改革委员会.
 OFFICE_ENDINGS = ("政府", "办公厅", "办公室", "委员会", "局", "委", "办", "厅", "部")
 OFFICE_ENDING = "|".join(OFFICE_ENDINGS)  # for a regex: (?:{OFFICE_ENDING})

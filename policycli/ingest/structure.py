@@ -20,6 +20,7 @@ from policycli.ingest.patterns import (
     OFFICE_ENDING,
     Marker,
     first_sentence,
+    is_date_line,
     match_marker,
 )
 from policycli.ingest.tables import (
@@ -50,8 +51,6 @@ _CLOSING = re.compile(
     r"^本(?:办法|方案|意见|规定|细则|实施方案|行动方案|工作方案|规划|通知|决定|措施|计划|若干措施|实施意见|要点)"
     r"[^。]{0,40}(?:施行|执行|实施|生效|有效期)"
 )
-# A date alone on a line closes the document ("2023年5月8日"), usually under the issuer's name.
-_DATE_LINE = re.compile(r"^(?:(?:19|20)[0-9]{2}|[一二〇○零三四五六七八九]{4})\s*年\s*[0-9一二三四五六七八九十]{1,3}\s*月\s*[0-9一二三四五六七八九十]{1,3}\s*日(?:印发)?$")
 # The signer above it: an office, or a 中心 / 领导小组 (not an issuer, but they sign too).
 _SIGNATURE = re.compile(rf"^[\u4e00-\u9fa5（）()]{{2,30}}(?:{OFFICE_ENDING}|中心|小组)$")
 _SIGN_OFF = re.compile(r"^(?:特此通知|特此公告|特此通告|此复)[。.]?$")
@@ -182,8 +181,9 @@ def build_outline(paragraphs: list[Paragraph], wrapped: bool) -> Outline:
             continue
         if _WEB_NOISE.match(folded):
             continue
-        if _DATE_LINE.match(re.sub(r"\s+", "", folded)) and stack[0] is root and root.children:
-            # The sign-off: the date, and the issuer's name on the line above it.
+        if is_date_line(folded) and stack[0] is root and root.children:
+            # A date alone on a line closes the document ("2023年5月8日"), usually under the
+            # issuer's name on the line above it: both go to the document's own text.
             holder = box or top()
             if holder.parts and _SIGNATURE.match(fold(holder.parts[-1]).strip()):
                 root.parts.append(holder.parts.pop())
