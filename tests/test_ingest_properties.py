@@ -10,11 +10,15 @@ from conftest import ROOT, SOURCES
 from policycli.ingest import ingest_path
 
 
-def test_reingest_gives_the_same_ids(tmp_path):
-    (source,) = SOURCES.glob("001_*.txt")
-    first = ingest_path(source)
-    second = ingest_path(source)
-    assert [m["id"] for m in first["measures"]] == [m["id"] for m in second["measures"]]
+def test_ids_do_not_depend_on_line_positions(tmp_path):
+    """Lines added above the body move every measure's lines, not its id."""
+    (source,) = SOURCES.glob("004_*.txt")
+    shifted = tmp_path / "shifted.txt"
+    first, rest = source.read_text(encoding="utf-8").split("\n", 1)
+    shifted.write_text(first + "\n\n\n打印本页\n\n" + rest, encoding="utf-8")
+    before, after = ingest_path(source), ingest_path(shifted)
+    assert [m["id"] for m in before["measures"]] == [m["id"] for m in after["measures"]]
+    assert [m["lines"][0] + 4 for m in before["measures"]] == [m["lines"][0] for m in after["measures"]]
 
 
 def test_corrected_text_keeps_ids(tmp_path):
