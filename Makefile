@@ -13,8 +13,7 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	$(BIN)/policy tasks --agency 市商务委
 
-test: $(VENV)/.installed
-	$(BIN)/ruff check policycli tests bench
+test: lint
 	$(BIN)/python -m pytest -q
 
 # Regenerate the bundled structured documents from the bundled texts (review the diff, then commit).

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from policycli.errors import BadInput, NotFound
-from policycli.kinds import FINISHED, FINISHED_SQL, KINDS_SQL, MEASURE_KINDS
+from policycli.kinds import FINISHED, FINISHED_SQL, KINDS_SQL, MEASURE_KINDS, ROLE_LABELS, UNASSIGNED_LABEL
 from policycli.store import Database, write_transaction
 
 STATUSES = ("todo", "doing", "done", "blocked", "n/a")
@@ -611,8 +611,9 @@ def ledger_rows(db: Database, agency: str | None = None, doc: str | None = None,
     if for_csv:
         from policycli.render import csv_line_sql
 
-        columns[8] = "(CASE WHEN a.agency = '' THEN '（未指定）' ELSE a.agency END)"
-        columns[9] = "(CASE a.role WHEN 'lead' THEN '牵头' WHEN 'co' THEN '配合' ELSE '' END)"
+        roles = " ".join(f"WHEN '{role}' THEN '{label}'" for role, label in ROLE_LABELS.items())
+        columns[8] = f"(CASE WHEN a.agency = '' THEN '{UNASSIGNED_LABEL}' ELSE a.agency END)"
+        columns[9] = f"(CASE a.role {roles} ELSE a.role END)"  # as views._role_cell shows them
         columns = [csv_line_sql(columns)]
     # One agency's ledger starts from its index on assignments. The whole ledger walks measures in
     # due order (CROSS JOIN fixes the order of the loops): left to itself, SQLite's planner drives it

@@ -9,3 +9,6 @@ KINDS_SQL = ", ".join(f"'{kind}'" for kind in MEASURE_KINDS)
 # A part in one of these statuses needs no more work.
 FINISHED = ("done", "n/a")
 FINISHED_SQL = ", ".join(f"'{status}'" for status in FINISHED)
+# How the checklist shows a part with no responsible unit, and the roles, to people and in the ledger.
+UNASSIGNED_LABEL = "（未指定）"
+ROLE_LABELS = {"lead": "牵头", "co": "配合", "unspecified": ""}

@@ -6,11 +6,12 @@ JSON field names here are part of the interface (documented in the README); keep
 from __future__ import annotations
 
 import json
-import os
+import sys
 from pathlib import Path
 
 from policycli.errors import BadInput
-from policycli.render import Column, console, emit, safe_terminal_text, write_stdout
+from policycli.kinds import ROLE_LABELS, UNASSIGNED_LABEL
+from policycli.render import Column, console, emit, rich_table, safe_terminal_text, write_stdout
 
 TASK_FIELDS = ("id", "doc", "number", "kind", "title", "text", "agencies", "status", "progress", "due", "deadline", "days_left")
 _DEADLINE_MARK = {"overdue": "逾期", "due soon": "将到期"}
@@ -22,7 +23,20 @@ def _due_cell(row: dict) -> str:
 
 
 def _unassigned(agencies: object) -> str:
-    return "、".join(agencies) if agencies else "（未指定）"
+    return "、".join(agencies) if agencies else UNASSIGNED_LABEL
+
+
+def _agency_cell(agency: object) -> str:
+    return str(agency or UNASSIGNED_LABEL)
+
+
+def _role_cell(role: object) -> str:
+    return ROLE_LABELS.get(str(role), str(role))
+
+
+def _fields(rows: list[dict], names: tuple[str, ...]) -> list[dict]:
+    """The JSON records of a listing: exactly these (documented) fields."""
+    return [{name: row.get(name) for name in names} for row in rows]
 
 
 def _json_out(data: object) -> None:
@@ -73,8 +87,7 @@ def tasks(rows: list[dict], fmt: str, agency: str | None) -> None:
             Column("due_cell", "截止"),
         ]
     fields = TASK_FIELDS + (("agency_status", "via") if agency else ())
-    json_rows = [{k: row.get(k) for k in fields} for row in rows]
-    emit(rows, columns, fmt, json_rows=json_rows, empty="no matching measures")
+    emit(rows, columns, fmt, json_rows=_fields(rows, fields), empty="no matching measures")
 
 
 def detail(info: dict, fmt: str) -> None:
@@ -115,11 +128,8 @@ def detail(info: dict, fmt: str) -> None:
     out.print()
     if measure["units_raw"]:
         line("责任单位（原文）", measure["units_raw"])
-    parts = [p | {"agency": p["agency"] or "（未指定）"} for p in info["parts"]]
-    from policycli.render import rich_table
-
-    out.print(rich_table(parts, [
-        Column("agency", "责任单位"), Column("role", "角色", no_wrap=True, show=lambda r: _ROLES.get(str(r), str(r))),
+    out.print(rich_table(info["parts"], [
+        Column("agency", "责任单位", show=_agency_cell), Column("role", "角色", no_wrap=True, show=_role_cell),
         Column("status", "状态", no_wrap=True), Column("note", "备注"), Column("evidence", "佐证"), Column("by", "记录人"),
         Column("at", "时间", show=_short_time),
     ]))
@@ -131,16 +141,13 @@ def _short_time(value: object) -> str:
     return str(value or "")[:16].replace("T", " ")
 
 
-_ROLES = {"lead": "牵头", "co": "配合", "unspecified": ""}
-
-
 def _history_columns() -> list[Column]:
     return [
         Column("id", "#", no_wrap=True, justify="right"),
         Column("at", "时间", show=_short_time),
         Column("by", "记录人"),
         Column("measure", "措施"),
-        Column("agency", "单位", show=lambda a: a or "（未指定）"),
+        Column("agency", "单位", show=_agency_cell),
         Column("change", "变化", no_wrap=True),
         Column("note", "备注"),
     ]
@@ -171,7 +178,7 @@ def documents(rows: list[dict], fmt: str) -> None:
         Column("id", "编号", no_wrap=True), Column("title", "标题", ratio=3), Column("doc_number", "文号", no_wrap=True),
         Column("period", "有效期", no_wrap=True), Column("measures", "措施", justify="right", no_wrap=True), Column("state", "状态"),
     ]
-    emit(table_rows, columns, fmt, json_rows=[{k: r.get(k) for k in DOC_FIELDS} for r in rows], empty="no documents loaded")
+    emit(table_rows, columns, fmt, json_rows=_fields(rows, DOC_FIELDS), empty="no documents loaded")
 
 
 def document_detail(info: dict, fmt: str) -> None:
@@ -203,16 +210,14 @@ def _bar(done: int, total: int, width: int = 12) -> str:
 
 
 def statistics(data: dict, fmt: str) -> None:
-    agencies = [r | {"bar": _bar(r["done"], r["total"]), "progress": f"{r['done']}/{r['total']}"} for r in data["agencies"]]
-    documents_ = [r | {"bar": _bar(r["done"], r["total"]), "progress": f"{r['done']}/{r['total']}"} for r in data["documents"]]
     if fmt == "json":
         _json_out({"agencies": data["agencies"], "documents": data["documents"]})
         return
+    agencies, documents_ = ([r | {"bar": _bar(r["done"], r["total"]), "progress": f"{r['done']}/{r['total']}"} for r in data[key]]
+                            for key in ("agencies", "documents"))
     agency_columns = [Column("agency", "责任单位", ratio=2), Column("progress", "完成", no_wrap=True, justify="right"), Column("bar", "", no_wrap=True)]
     doc_columns = [Column("doc", "文件", no_wrap=True), Column("title", "标题", ratio=2), Column("progress", "完成", no_wrap=True, justify="right"), Column("bar", "", no_wrap=True)]
     if fmt == "table":
-        from policycli.render import rich_table
-
         out = console()
         out.print(rich_table(agencies, agency_columns, title="按责任单位"))
         out.print(rich_table(documents_, doc_columns, title="按文件"))
@@ -224,7 +229,7 @@ def statistics(data: dict, fmt: str) -> None:
 LEDGER_COLUMNS = [
     Column("doc", "文件编号"), Column("doc_title", "文件名称"), Column("doc_number", "文号"), Column("id", "措施编号"),
     Column("number", "序号"), Column("kind", "类别"), Column("title", "措施"), Column("text", "内容"),
-    Column("agency", "责任单位", show=lambda a: a or "（未指定）"), Column("role", "角色", show=lambda r: _ROLES.get(str(r), str(r))),
+    Column("agency", "责任单位", show=_agency_cell), Column("role", "角色", show=_role_cell),
     Column("status", "状态"),
     Column("note", "备注"), Column("evidence", "佐证"), Column("by", "更新人"), Column("at", "更新时间"), Column("due", "截止日期"),
     Column("source_file", "来源文件"), Column("line_first", "起始行"), Column("line_last", "结束行"),
@@ -243,10 +248,8 @@ def check_output(output: Path | None, force: bool) -> None:
 
 
 def ledger_csv(rows, output: Path | None) -> None:
-    """Stream the ledger as CSV to stdout, or to a file written beside `output` and renamed."""
-    import sys
-    import tempfile
-
+    """Stream the ledger as CSV to stdout, or to `output` atomically."""
+    from policycli.files import atomic_writer
     from policycli.render import csv_lines
 
     header = [c.header for c in LEDGER_COLUMNS]
@@ -255,22 +258,14 @@ def ledger_csv(rows, output: Path | None) -> None:
         csv_lines(header, rows, sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-    try:
-        with open(fd, "wb") as handle:
-            csv_lines(header, rows, handle)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(output) as handle:
+        csv_lines(header, rows, handle)
 
 
 def ledger(rows: list[dict], fmt: str, output: Path | None) -> None:
     if fmt == "table":
-        columns = [Column("id", "编号"), Column("title", "措施", ratio=3), Column("agency", "责任单位", show=lambda a: a or "（未指定）"), Column("status", "状态", no_wrap=True), Column("due", "截止", no_wrap=True)]
-        if output is not None:
-            raise BadInput("-o writes csv, json or md; pick one with --format")
-        emit(rows, columns, fmt, empty="nothing to export")
+        columns = [Column("id", "编号"), Column("title", "措施", ratio=3), Column("agency", "责任单位", show=_agency_cell), Column("status", "状态", no_wrap=True), Column("due", "截止", no_wrap=True)]
+        emit(rows, columns, fmt, empty="nothing to export", output=output)  # emit refuses -o with a table
         return
     emit(rows, LEDGER_COLUMNS, fmt, output=output)
 
@@ -293,7 +288,7 @@ def agencies(rows: list[dict], fmt: str) -> None:
         Column("total", "措施", justify="right", no_wrap=True), Column("open", "未完成", justify="right", no_wrap=True),
         Column("done", "已完成", justify="right", no_wrap=True), Column("flag", "备注"),
     ]
-    emit(rows, columns, fmt, json_rows=[{k: r.get(k) for k in AGENCY_FIELDS} for r in rows], empty="no agencies")
+    emit(rows, columns, fmt, json_rows=_fields(rows, AGENCY_FIELDS), empty="no agencies")
 
 
 def agency_detail(info: dict, fmt: str) -> None:
@@ -314,8 +309,6 @@ def agency_detail(info: dict, fmt: str) -> None:
     line("成员", info["members"])
     line("说明", " ".join(x for x in (info.get("flag"), info.get("note")) if x))
     if info["documents"]:
-        from policycli.render import rich_table
-
         out.print(rich_table(info["documents"], [Column("doc", "文件", no_wrap=True), Column("title", "标题", ratio=3), Column("measures", "措施", justify="right")]))
 
 
@@ -325,8 +318,6 @@ def write_bytes(data: bytes, output: Path | None) -> None:
 
         write_atomically(output, data)
         return
-    import sys
-
     sys.stdout.flush()
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
