@@ -208,7 +208,13 @@ def read_registry(path: Path) -> list[Agency]:
 
 
 @cache
-def bundled_registry() -> Registry:
+def bundled_agencies() -> tuple[Agency, ...]:
+    """data/agencies.csv, read once per process."""
     from policycli.paths import bundled_file
 
-    return Registry(read_registry(bundled_file("agencies.csv")))
+    return tuple(read_registry(bundled_file("agencies.csv")))
+
+
+@cache
+def bundled_registry() -> Registry:
+    return Registry(list(bundled_agencies()))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policycli.agencies import Agency, Registry, bundled_registry, key, read_registry
+from policycli.agencies import Agency, Registry, bundled_agencies, bundled_registry, key
 from policycli.errors import BadInput, NotFound
 from policycli.kinds import FINISHED_SQL, KINDS_SQL
 from policycli.store import Database, write_transaction
@@ -14,9 +14,7 @@ def user_aliases(db: Database) -> dict[str, str]:
 
 def registry_for(db: Database) -> Registry:
     """The bundled registry with this database's user aliases on top."""
-    from policycli.paths import bundled_file
-
-    return Registry(read_registry(bundled_file("agencies.csv")), user_aliases(db))
+    return Registry(list(bundled_agencies()), user_aliases(db))
 
 
 def assigned_names(db: Database) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -200,18 +201,29 @@ def _stored_due(measure: dict) -> str | None:
     return None if _recurrence(measure) else measure.get("due")
 
 
-def _wanted_assignments(measure: dict, aliases: dict[str, str]) -> dict[str, tuple]:
+def _wanted_assignments(measure: dict, rename: Callable[[str], str]) -> dict[str, tuple]:
     if measure.get("kind") not in MEASURE_KINDS:
         return {}
     wanted: dict[str, tuple] = {}
     for k, unit in enumerate(measure.get("units") or []):
         agency = (unit.get("agency") or unit.get("name") or unit.get("printed") or "").strip()
-        agency = aliases.get(agency, agency)  # a user alias (policy agencies alias) survives reloads
+        agency = rename(agency)  # a user alias (policy agencies alias) survives reloads
         if agency and agency not in wanted:
             wanted[agency] = (unit.get("printed"), unit.get("role") or "unspecified", unit.get("group") or 1, k, _stored_due(measure))
     if not wanted:
         wanted[""] = (None, "unspecified", 1, 0, _stored_due(measure))  # unassigned: its own progress slot
     return wanted
+
+
+def _user_alias_lookup(conn) -> Callable[[str], str]:
+    """name → the agency a user alias says it is, matched on folded names as the registry does."""
+    rows = conn.execute("SELECT alias, canonical FROM agency_aliases").fetchall()
+    if not rows:
+        return lambda name: name
+    from policycli.agencies import key
+
+    aliases = {key(alias): canonical for alias, canonical in rows}
+    return lambda name: aliases.get(key(name), name)
 
 
 def _load_assignments(conn, doc_id: str, document: dict) -> None:
@@ -224,9 +236,9 @@ def _load_assignments(conn, doc_id: str, document: dict) -> None:
         )
     }
     wanted: dict[tuple[str, str], tuple] = {}
-    aliases = {r[0]: r[1] for r in conn.execute("SELECT alias, canonical FROM agency_aliases")}
+    rename = _user_alias_lookup(conn)
     for measure in document["measures"]:
-        for agency, values in _wanted_assignments(measure, aliases).items():
+        for agency, values in _wanted_assignments(measure, rename).items():
             wanted[(measure["id"], agency)] = (*values, 0)
     inserts = [(*key, *values) for key, values in wanted.items() if key not in current]
     updates = [(*values, *key) for key, values in wanted.items() if key in current and tuple(current[key]) != values]
