@@ -250,7 +250,8 @@ def _status_matches(wanted: str, status: str) -> bool:
     return wanted == "all" or status == wanted
 
 
-def _agency_tasks(db: Database, query: TaskQuery, scope: dict[str, str], where: list[str], params: list, today: date) -> list[dict]:
+def _agency_tasks(db: Database, query: TaskQuery, scope: dict[str, str], where: list[str], params: list, today: date,
+                  fetch_all: bool = False) -> list[dict]:
     names = list(scope)
     own_where = [f"own.agency IN ({', '.join('?' for _ in names)})", *where]
     own_params = [*names, *params]
@@ -265,8 +266,8 @@ def _agency_tasks(db: Database, query: TaskQuery, scope: dict[str, str], where: 
               "FROM assignments own JOIN measures m ON m.id = own.measure_id "
               "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency")
     # Several names in scope (a predecessor, a collective) can list one measure twice: fetch a
-    # little more than asked, keep each measure once.
-    fetch = (query.limit + 50 if len(names) > 1 else query.limit) if query.limit else None
+    # little more than asked, keep each measure once (and fetch everything if that fell short).
+    fetch = None if fetch_all or not query.limit else query.limit + 50 if len(names) > 1 else query.limit
     limit = f" LIMIT {int(fetch)}" if fetch else ""
     horizon = _due_horizon(query, today)
     dated = [*own_where, "m.recurrence IS NULL", "own.due IS NOT NULL"]
@@ -274,6 +275,9 @@ def _agency_tasks(db: Database, query: TaskQuery, scope: dict[str, str], where: 
     if horizon is not None:
         dated.append("own.due <= ?")
         dated_params.append(horizon.isoformat())
+    if query.due_within is not None:  # due within N days: from today on, not the overdue
+        dated.append("own.due >= ?")
+        dated_params.append(today.isoformat())
     records = db.conn.execute(f"{select} WHERE {' AND '.join(dated)} ORDER BY own.due, m.doc_id, m.seq{limit}", dated_params).fetchall()
     if horizon is None and (not fetch or len(records) < fetch):
         undated = [*own_where, "m.recurrence IS NULL", "own.due IS NULL"]
@@ -293,6 +297,8 @@ def _agency_tasks(db: Database, query: TaskQuery, scope: dict[str, str], where: 
         item["deadline"] = deadline_status(own_status, item["due"], today, query.soon_days)
         if _due_matches(query, item, today):
             best[item["id"]] = item
+    if fetch and len(records) >= fetch and len(best) < query.limit:
+        return _agency_tasks(db, query, scope, where, params, today, fetch_all=True)
     rows = sorted(best.values(), key=lambda r: (r["due"] is None, r["due"] or "", r["doc"], r["seq"]))
     for row in rows:
         row.pop("_rank")

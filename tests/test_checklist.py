@@ -371,3 +371,18 @@ def test_a_recurring_measure_is_due_at_its_next_occurrence_even_if_its_file_name
     ok(run_policy("load", str(bundled_variant(tmp_path, "yearly", recurring)), db=db))
     rows = as_json(run_policy("tasks", "--agency", "市商务委", "--doc", "yearly", "--today", "2019-06-01", "--format", "json", db=db))
     assert [(r["id"], r["due"]) for r in rows] == [("yearly/3.1.1", "2019-12-31")]
+
+
+def test_a_short_limit_still_finds_what_is_due_within_the_window(db, tmp_path):
+    """The one-agency listing fetches only as many rows as it shows: the overdue ones, which sort
+    first, must not use up the window of --due-within."""
+    def dated(document):
+        for measure, due in zip(document["measures"][4:7], ("2019-01-01", "2019-02-01", "2020-06-30"), strict=True):
+            measure["units"] = [{"printed": "市商务委", "name": "市商务委", "agency": "市商务委", "role": "unspecified", "group": 1}]
+            measure["due"] = due
+
+    ok(run_policy("load", str(bundled_variant(tmp_path, "dated", dated)), db=db))
+    window = ["tasks", "--agency", "市商务委", "--doc", "dated", "--today", "2020-06-01", "--format", "json"]
+    assert [r["due"] for r in as_json(run_policy(*window, "--overdue", db=db))] == ["2019-01-01", "2019-02-01"]
+    assert [r["due"] for r in as_json(run_policy(*window, "--due-within", "60", db=db))] == ["2020-06-30"]
+    assert [r["due"] for r in as_json(run_policy(*window, "--due-within", "60", "--limit", "1", db=db))] == ["2020-06-30"]
