@@ -53,6 +53,8 @@ def build_app(argv: list[str]) -> typer.Typer:
 DbOption = Annotated[Path | None, typer.Option("--db", help="Database file (default: $POLICY_DB, else the user data directory).")]
 TodayOption = Annotated[str | None, typer.Option("--today", help="Pretend today is YYYY-MM-DD (default: $POLICY_TODAY, else the clock).")]
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, csv, json or md.")]
+DetailFormatOption = Annotated[str, typer.Option("--format", "-f", help="text or json.")]
+DocOption = Annotated[str | None, typer.Option("--doc", "-d", help="Only this document (its id).")]
 AgencyOption = Annotated[str | None, typer.Option("--agency", "-a", help="Responsible unit, e.g. 市商务委.")]
 ByOption = Annotated[str | None, typer.Option("--by", help="Who records this (default: your login name).")]
 NoteOption = Annotated[str | None, typer.Option("--note", "-n", help="A note for the record, e.g. 已报送.")]
@@ -104,7 +106,7 @@ def load(
 @command()
 def tasks(
     agency: AgencyOption = None,
-    doc: Annotated[str | None, typer.Option("--doc", "-d", help="Only this document (its id).")] = None,
+    doc: DocOption = None,
     status: Annotated[str, typer.Option("--status", "-s", help="open (default), all, todo, doing, done, blocked or n/a.")] = "open",
     kind: Annotated[str | None, typer.Option("--kind", "-k", help="task, target, indicator or safeguard.")] = None,
     unassigned: Annotated[bool, typer.Option("--unassigned", help="Only measures with no responsible unit.")] = False,
@@ -126,7 +128,7 @@ def tasks(
 @command()
 def show(
     measure_id: Annotated[str, typer.Argument(help="Measure id, e.g. hfg-2020-24/2.2.5.17")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: DetailFormatOption = "text",
     db: DbOption = None,
     today: TodayOption = None,
 ) -> None:
@@ -225,7 +227,7 @@ def docs(
 @docs_app.command("show")
 def docs_show(
     doc_id: Annotated[str, typer.Argument(help="Document id, e.g. hfg-2020-24")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: DetailFormatOption = "text",
     db: DbOption = None,
     today: TodayOption = None,
 ) -> None:
@@ -274,7 +276,7 @@ def stats(fmt: FormatOption = "table", db: DbOption = None) -> None:
 @command()
 def export(
     agency: AgencyOption = None,
-    doc: Annotated[str | None, typer.Option("--doc", "-d", help="Only this document (its id).")] = None,
+    doc: DocOption = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv (default), json, md, table or ics (calendar).")] = "csv",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --output file.")] = False,
@@ -330,7 +332,7 @@ def agencies(
 @agencies_app.command("show")
 def agencies_show(
     name: Annotated[str, typer.Argument(help="Canonical name, alias, full name or a predecessor's name.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: DetailFormatOption = "text",
     db: DbOption = None,
 ) -> None:
     """Show a unit's names, aliases, successor and documents. Example: policy agencies show 市发改委"""

@@ -28,7 +28,6 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x00-\x08\x0b\x0c\
 class Column:
     key: str
     header: str
-    fold: bool = True  # long Chinese text: fold, never cut
     ratio: int | None = None
     no_wrap: bool = False
     justify: str = "left"
@@ -103,7 +102,7 @@ def rich_table(rows: Sequence[dict], columns: Sequence[Column], title: str | Non
 
     table = Table(title=escape(title) if title else None, box=box.SIMPLE_HEAD, show_lines=False, pad_edge=False, expand=False)
     for c in columns:
-        table.add_column(c.header, overflow="fold" if c.fold else "ellipsis", ratio=c.ratio, no_wrap=c.no_wrap, justify=c.justify)
+        table.add_column(c.header, overflow="fold", ratio=c.ratio, no_wrap=c.no_wrap, justify=c.justify)
     for row in rows:
         table.add_row(*(escape(safe_terminal_text(_value(row, c))) for c in columns))
     return table
@@ -115,7 +114,6 @@ def emit(
     fmt: str,
     *,
     json_rows: Sequence[dict] | None = None,
-    title: str | None = None,
     empty: str | None = None,
     output: Path | None = None,
 ) -> None:
@@ -147,7 +145,7 @@ def emit(
         if empty:
             console(stderr=True).print(empty)
         return
-    out.print(rich_table(rows, columns, title))
+    out.print(rich_table(rows, columns))
 
 
 def csv_line_sql(expressions: Sequence[str]) -> str:

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
+from clitools import run_policy
 from conftest import FIXTURES, ROOT, SOURCES
 
 from policycli.ingest.run import to_json
 
 
-def policy(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "100"}
-    return subprocess.run(
-        [sys.executable, "-m", "policycli", *args], capture_output=True, text=True, encoding="utf-8", env=env, cwd=cwd, timeout=60
-    )
-
-
 def test_ingest_writes_one_file_per_document_and_a_summary(tmp_path):
-    result = policy("ingest", str(FIXTURES / "lead_co.txt"), str(FIXTURES / "markdown.md"), "--out", str(tmp_path))
+    result = run_policy("ingest", str(FIXTURES / "lead_co.txt"), str(FIXTURES / "markdown.md"), "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     written = sorted(p.name for p in tmp_path.iterdir())
@@ -32,7 +22,7 @@ def test_ingest_writes_one_file_per_document_and_a_summary(tmp_path):
 
 
 def test_check_writes_nothing(tmp_path):
-    result = policy("ingest", "--check", str(FIXTURES / "lead_co.txt"), "--out", str(tmp_path / "out"))
+    result = run_policy("ingest", "--check", str(FIXTURES / "lead_co.txt"), "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "out").exists()
     assert "hsg-2022-3" in result.stderr
@@ -42,7 +32,7 @@ def test_bad_input_among_good_writes_nothing(tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
     out = tmp_path / "out"
-    result = policy("ingest", str(FIXTURES / "lead_co.txt"), str(empty), "--out", str(out))
+    result = run_policy("ingest", str(FIXTURES / "lead_co.txt"), str(empty), "--out", str(out))
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "empty" in result.stderr
     assert "Traceback" not in result.stderr
@@ -51,23 +41,17 @@ def test_bad_input_among_good_writes_nothing(tmp_path):
 
 def test_missing_file_and_directory_are_one_line_exit_2(tmp_path):
     for target in (tmp_path / "nope.txt", tmp_path):
-        result = policy("ingest", str(target), "--out", str(tmp_path / "out"))
+        result = run_policy("ingest", str(target), "--out", str(tmp_path / "out"))
         assert result.returncode == 2
         assert len(result.stderr.strip().splitlines()) == 1
         assert "Traceback" not in result.stderr
 
 
 def test_encoding_option_and_id_option(tmp_path):
-    result = policy("ingest", str(FIXTURES / "district_gb18030.txt"), "--encoding", "gb18030", "--id", "cn-2022", "--out", str(tmp_path))
+    result = run_policy("ingest", str(FIXTURES / "district_gb18030.txt"), "--encoding", "gb18030", "--id", "cn-2022", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     document = json.loads((tmp_path / "cn-2022.json").read_text(encoding="utf-8"))
     assert document["measures"][0]["id"].startswith("cn-2022/")
-
-
-def test_every_command_has_help():
-    result = policy("--help")
-    assert result.returncode == 0 and "ingest" in result.stdout
-    assert policy("ingest", "--help").returncode == 0
 
 
 def test_bundled_structured_files_are_what_ingest_produces_now():
