@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from policycli.ingest.metadata import SHANGHAI_DISTRICTS, Metadata, district_sho
 from policycli.ingest.patterns import first_sentence
 from policycli.ingest.reconcile import bigrams, reconcile
 from policycli.ingest.structure import Node, build_outline
-from policycli.ingest.units import find_annotations
+from policycli.ingest.units import Unit, find_annotations
 from policycli.kinds import FORMAT, MEASURE_KINDS
 from policycli.text import SourceText, fold
 
@@ -50,10 +51,13 @@ def build_document(source: SourceText, doc_id: str | None = None) -> dict:
     meta = extract(preamble, paras, outline.tail)
 
     body = [n for n in root.walk() if n.marker not in ("root", "attachment") and not _in_attachment(n)]
+    carried: dict[int, list] = {}
     for node in root.walk():
         if node.marker in ("root", "attachment", "indicator"):
             continue
-        _take_annotations(node)
+        carried[id(node)] = _take_annotations(node)
+    _lift_trailing_annotations(root)
+    _carry_forward(body, carried)
     resolve = _resolver(meta)
     for owner, table in outline.tables:
         warnings.extend(table.warnings)
@@ -128,16 +132,48 @@ def _in_attachment(node: Node) -> bool:
     return any(a.marker == "attachment" for a in node.ancestors())
 
 
-def _take_annotations(node: Node) -> None:
+def _take_annotations(node: Node) -> list[Unit]:
+    """Move the node's annotations out of its text into its units; return the units it carries on."""
     annotations = find_annotations(node.text)
     if not annotations:
-        return
+        return []
     node.units = [u for a in annotations for u in a.units]
     node.units_raw = " ".join(a.raw for a in annotations)
     node.open_list = any(a.open_list for a in annotations)
+    parts = len(node.parts)
     for annotation in annotations:
-        node.parts = [p.replace(annotation.raw, "").rstrip() for p in node.parts]
-    node.parts = [p for p in node.parts if p]
+        node.parts = [p.replace(annotation.raw, "", 1).rstrip() if annotation.raw in p else p for p in node.parts]
+    # An annotation printed as a paragraph of its own ("（责任单位：…）" after the sub-items).
+    node.standalone_annotation = parts > 1 and not fold(node.parts[-1]).strip(" \u3000。.")
+    node.parts = [p for p in node.parts if fold(p).strip(" \u3000。.")]
+    return [u for a in annotations for u in a.carry]
+
+
+def _lift_trailing_annotations(root: Node) -> None:
+    """An annotation on a paragraph of its own after sub-items （1）…（3） belongs to the item that
+    holds them, not to the last sub-item: "3.加强人才培养。" / "（1）…" / "（2）…" / "（责任单位：市教委）"."""
+    for node in list(root.walk()):
+        parent = node.parent
+        if not node.standalone_annotation or parent is None or parent.marker in ("root", "attachment"):
+            continue
+        siblings = [c for c in parent.children if c.marker == node.marker]
+        if len(siblings) < 2 or siblings[-1] is not node or parent.units or any(c.units for c in siblings[:-1]):
+            continue
+        parent.units, parent.units_raw, parent.open_list = node.units, node.units_raw, node.open_list
+        node.units, node.units_raw, node.open_list = [], None, False
+
+
+def _carry_forward(body: list[Node], carried: dict[int, list[Unit]]) -> None:
+    """Units an annotation hands on ("…为实施单位，下同", "以下均需区市场监管局落实") join every
+    later annotated measure of the body, until another annotation hands on others."""
+    handed: list[Unit] = []
+    for node in body:
+        own = carried.get(id(node)) or []
+        if handed and node.units and not own:
+            names = {u.name for u in node.units}
+            node.units = node.units + [replace(u, carried=True) for u in handed if u.name not in names]
+        if own:
+            handed = own
 
 
 def _restates_body(attachment: Node, body: list[Node]) -> bool:

@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from policycli.ingest.patterns import SENTENCE_END, starts_heading
+from policycli.ingest.units import looks_like_unit_list
 from policycli.text import fold
 
 # "—７—", "- 12 -", "第3页", "3/20" alone on a line.
@@ -111,7 +112,7 @@ def _looks_hard_wrapped(content: list[RawLine]) -> bool:
     width, _ = Counter(lengths).most_common(1)[0]
     near_width = sum(1 for n in lengths if abs(n - width) <= 2)
     unfinished = sum(1 for ln in content if not fold(_body(ln.text)).endswith(_TERMINAL))
-    return width <= 60 and near_width >= 0.4 * len(content) and unfinished >= 0.5 * len(content)
+    return 15 <= width <= 60 and near_width >= 0.4 * len(content) and unfinished >= 0.5 * len(content)
 
 
 def _joins_wrapped(line: str, nxt: str, length: int, local_width: int) -> bool:
@@ -144,6 +145,8 @@ def _joins_plain(line: str, nxt: str) -> bool:
         return False
     if starts_heading(fold(_body(nxt)).lstrip("\u3000 ")):
         return False
+    if looks_like_unit_list(folded):
+        return False  # a cell of a flattened table: "区数据局、区水务局和属地街镇" / "加强…管理。"
     if folded.endswith(_OPEN_ENDING):
         return True
     # A title or heading is short and has no sentence stop inside; a cut paragraph is long or

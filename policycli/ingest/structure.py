@@ -26,11 +26,13 @@ from policycli.ingest.patterns import (
 from policycli.ingest.tables import (
     Table,
     TableRow,
+    flat_header_length,
     indicator_fields,
     indicator_header,
     indicator_row,
     is_tab_row,
     parse_tab_table,
+    read_flat_table,
 )
 from policycli.ingest.units import Unit
 from policycli.text import fold
@@ -89,6 +91,7 @@ class Node:
     indicator: dict | None = None
     deadline: str | None = None
     kind: str = "section"
+    standalone_annotation: bool = False  # its annotation was a paragraph of its own
 
     def add(self, child: Node) -> Node:
         child.parent = self
@@ -169,7 +172,14 @@ def build_outline(paragraphs: list[Paragraph], wrapped: bool) -> Outline:
             tables.append((top(), parse_tab_table(list(pending_rows))))
             pending_rows.clear()
 
-    for para in paragraphs:
+    def table_ends(paragraph: Paragraph) -> bool:
+        folded = paragraph.folded.strip(" \u3000")
+        return bool(_TAIL_START.match(folded) or ATTACHMENT_START.match(folded) or is_date_line(folded))
+
+    k = 0
+    while k < len(paragraphs):
+        para = paragraphs[k]
+        k += 1
         folded = para.folded.strip(" \u3000")
         if in_tail:
             tail.append(para)
@@ -199,6 +209,12 @@ def build_outline(paragraphs: list[Paragraph], wrapped: bool) -> Outline:
             pending_rows.append(para)
             continue
         flush_rows()
+        header = flat_header_length(paragraphs, k - 1)
+        if header:
+            table, k = read_flat_table(paragraphs, k - 1, header, table_ends)
+            tables.append((top(), table))
+            box = None
+            continue
 
         if indicator is not None:
             owner, header, table = indicator

@@ -78,6 +78,9 @@ def _fragments(cell: str) -> list[str]:
 
 
 def parse_tab_table(paragraphs: list[Paragraph]) -> Table:
+    by_header = _parse_by_header(paragraphs)
+    if by_header is not None:
+        return by_header
     rows: list[TableRow] = []
     warnings: list[str] = []
     for para in paragraphs:
@@ -182,3 +185,262 @@ def indicator_fields(header: list[str], cells: list[str]) -> dict:
         elif "目标" in name:
             result["target"] = folded_value
     return result
+
+
+# --- tables read by their header: flattened web tables and tables with role columns ------------
+#
+# A 任务分工表 saved from a government site often arrives flattened, one cell per line:
+#     序号 / 工作任务 / 主要工作内容 / 牵头单位 / 配合单位          the header, a word per line
+#     （四） / 落实码头规划 / 根据…建设转运码头。 / 区建设管理委 / ——
+#     开展码头规划、备案工作。 / 区绿化市容局 / ——                 a merged 序号/任务 cell printed once
+#     区土方工作 / 专班                                           a cell wrapped over two lines
+# The header says what each column holds; the lines are dealt into the columns in order.
+
+# What a header word says about its column, first match wins.
+COLUMN_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("seq", re.compile(r"^(?:序号|编号|号)$")),
+    ("lead", re.compile(r"牵头|主责|主办")),
+    ("co", re.compile(r"配合|协办|协同|参与|协助|支撑")),
+    ("units", re.compile(r"(?:责任|负责|实施)?(?:单位|部门|处室|主体)$")),
+    ("deadline", re.compile(r"时限|时间|节点|进度|期限")),
+    ("content", re.compile(r"内容|举措|措施|工作要点|具体任务|任务内容|事项")),
+    ("label", re.compile(r"任务|类型|类别|领域|方面|板块")),
+    ("other", re.compile(r"文件|依据|备注|成果|形式|说明|目标|指标")),
+]
+_HEADER_NOUN = re.compile(
+    r"^[\u4e00-\u9fa5]{0,6}(?:序号|编号|任务|内容|举措|措施|单位|部门|处室|时限|时间|节点|文件|备注|类型|类别|领域|"
+    r"成果|形式|事项|依据|主体)$"
+)
+_SEQ_CELL = re.compile(r"^(?:[0-9]{1,3}[.、]?|\(?[一二三四五六七八九十]{1,3}\)?[、.]?|[—–－-])$")
+_NAME_START = re.compile(r"^(?:区|市|县|镇|各|属地|上海|公安|相关|有关)")
+_EMPTY_CELL = re.compile(r"^(?:[—–－-]{2,}|/|无|／)$")
+
+
+def column_kind(word: str) -> str | None:
+    squeezed = _squeezed(word)
+    for kind, pattern in COLUMN_RULES:
+        if pattern.search(squeezed):
+            return kind
+    return None
+
+
+def header_columns(words: list[str]) -> list[str] | None:
+    """The column kinds of a header, if the words are a 分工表's header (units and some text)."""
+    if len(words) < 3 or not all(_HEADER_NOUN.match(_squeezed(w)) for w in words if w.strip()):
+        return None
+    kinds = [column_kind(w) or "other" for w in words]
+    if "content" not in kinds and "label" in kinds:
+        kinds[kinds.index("label")] = "content"  # "序号 / 重点任务 / 责任单位": the task is the text
+    has_units = any(k in ("lead", "co", "units") for k in kinds)
+    has_text = any(k in ("content", "label") for k in kinds)
+    return kinds if has_units and has_text else None
+
+
+def flat_header_length(paragraphs: list[Paragraph], start: int) -> int:
+    """How many paragraphs from `start` form a flattened header (0 if none)."""
+    end = start
+    while end < len(paragraphs) and end - start < 12:
+        text = _squeezed(paragraphs[end].text)
+        if "\t" in paragraphs[end].text or not _HEADER_NOUN.match(text):
+            break
+        end += 1
+    words = [p.text for p in paragraphs[start:end]]
+    return end - start if header_columns(words) else 0
+
+
+def _is_units_cell(text: str) -> bool:
+    folded = _squeezed(text).rstrip("、，,;；")
+    return bool(folded) and looks_like_unit_list(folded)
+
+
+def _is_date_cell(text: str) -> bool:
+    folded = _squeezed(text)
+    return len(folded) <= 24 and bool(_DEADLINE.search(folded)) and not folded.endswith("。")
+
+
+def _accepts(kind: str, text: str, filled: bool, joined: str | None) -> bool:
+    folded = _squeezed(text)
+    if kind in ("lead", "co", "units"):
+        return bool(_EMPTY_CELL.match(folded)) or _is_units_cell(text) or (joined is not None and _is_units_cell(joined))
+    if kind == "deadline":
+        return bool(_EMPTY_CELL.match(folded)) or _is_date_cell(text)
+    if kind == "label":
+        return len(folded) <= 24 and not folded.endswith("。") and not _is_units_cell(text)
+    if kind == "content":
+        return not _EMPTY_CELL.match(folded)
+    return kind == "other"
+
+
+def read_flat_table(paragraphs: list[Paragraph], start: int, header: int, stop) -> tuple[Table, int]:
+    """Read a flattened table whose header is paragraphs[start:start+header]; return it and the
+    index of the first paragraph after it. `stop(paragraph)` says where the document goes on."""
+    words = [p.text.strip() for p in paragraphs[start : start + header]]
+    kinds = header_columns(words) or []
+    paragraphs, ends = _cell_paragraphs(paragraphs, start, header, stop)
+    start = 0
+    grid: list[tuple[list[list[str]], int, int]] = []  # rows of cells (lines per column), lines
+    row: list[list[str]] = [[] for _ in kinds]
+    first = last = 0
+    cursor = 0
+    inherited: dict[int, list[str]] = {}
+
+    def commit() -> None:
+        nonlocal row
+        if any(row):
+            grid.append((row, first, last))
+        row = [[] for _ in kinds]
+
+    k = start + header
+    while k < len(paragraphs):
+        para = paragraphs[k]
+        if stop(para):
+            break
+        text = para.text.strip()
+        folded = _squeezed(text)
+        if k + header <= len(paragraphs) and [_squeezed(p.text) for p in paragraphs[k : k + header]] == [
+            _squeezed(w) for w in words
+        ]:
+            k += header  # the header again, after a page break
+            continue
+        nxt = paragraphs[k + 1].text.strip() if k + 1 < len(paragraphs) else ""
+        # A unit's name cut over two cells' worth of lines ("区土方工作" / "专班"): no punctuation in it.
+        fragment = (
+            len(folded) <= 12 and bool(_NAME_START.match(folded)) and not re.search(r"[。.,，;；:：、()]", folded)
+            and not _is_units_cell(text)
+        )
+        joined = text + nxt if fragment and nxt else None
+        if "seq" in kinds and _SEQ_CELL.match(folded) and not _EMPTY_CELL.match(folded):
+            commit()
+            seq = kinds.index("seq")
+            row[seq].append(text)
+            inherited = {}
+            cursor, first, last = seq + 1, para.first_line, para.last_line
+            k += 1
+            continue
+        placed = False
+        for attempt in range(2):
+            for j in range(cursor, len(kinds)):
+                kind = kinds[j]
+                filled = bool(row[j])
+                if filled and j == cursor and kind in ("lead", "co", "units"):
+                    # a unit cell goes on only while its last line ends in a separator
+                    if not fold(row[j][-1]).rstrip().endswith(("、", "，", ",")) or not _accepts(kind, text, True, None):
+                        continue
+                elif filled and kind not in ("content", "label", "other"):
+                    continue
+                elif filled and kind == "label" and not _accepts(kind, text, True, None):
+                    continue
+                if kind == "content" and (_is_units_cell(text) or (joined and _is_units_cell(joined))):
+                    continue  # a unit cell, maybe wrapped ("区土方工作" / "专班"): not the measure's text
+                alone = _accepts(kind, text, filled, None)
+                if not alone and not _accepts(kind, text, filled, joined):
+                    continue
+                if not alone and joined:
+                    row[j].append(joined)
+                    k += 1
+                    last = paragraphs[k].last_line
+                else:
+                    row[j].append(text)
+                cursor = j
+                placed = True
+                break
+            if placed or attempt:
+                break
+            # Nothing after the cursor takes it: a new row under the same merged 序号 / 任务 cells.
+            inherited = inherited or {j: list(row[j]) for j, kind in enumerate(kinds) if kind in ("seq", "label")}
+            commit()
+            for j, cells in inherited.items():
+                row[j] = list(cells)
+            cursor = next((j for j, kind in enumerate(kinds) if kind == "content"), 0)
+            first = para.first_line
+        if not placed:
+            break  # the table has ended
+        last = max(last, para.last_line)
+        if not first:
+            first = para.first_line
+        k += 1
+    commit()
+    k = ends[min(k, len(ends)) - 1] if k else ends[0]
+    table = Table(paragraphs[start].first_line, last or paragraphs[start + header - 1].last_line, [])
+    table.rows = rows_from_grid(words, kinds, [(["".join(c) if kinds[j] not in ("lead", "co", "units") else "".join(c)
+                                                for j, c in enumerate(cells)], a, b) for cells, a, b in grid])
+    return table, k
+
+
+def _cell_paragraphs(paragraphs: list[Paragraph], start: int, header: int, stop) -> tuple[list[Paragraph], list[int]]:
+    """The table's paragraphs from its header on, with a cell wrapped over lines made one.
+
+    Where the header's words are separated by blank lines, so is every cell, and lines that
+    follow each other without one are a single cell ("海绵城市" / "建设管理")."""
+    heads = paragraphs[start : start + header]
+    blank_separated = all(b.first_line - a.last_line >= 2 for a, b in zip(heads, heads[1:], strict=False))
+    merged: list[Paragraph] = []
+    ends: list[int] = []  # for each merged cell, the index in `paragraphs` just after it
+    k = start
+    while k < len(paragraphs) and not stop(paragraphs[k]):
+        para = paragraphs[k]
+        k += 1
+        if k - 1 >= start + header and blank_separated and merged and para.first_line == merged[-1].last_line + 1:
+            prev = merged[-1]
+            text = prev.text.rstrip() + para.text.strip()
+            merged[-1] = Paragraph(prev.first_line, para.last_line, text, fold(text), max(prev.width, para.width))
+            ends[-1] = k
+            continue
+        merged.append(para)
+        ends.append(k)
+    return merged, ends or [start + header]
+
+
+def rows_from_grid(words: list[str], kinds: list[str], grid: list[tuple[list[str], int, int]]) -> list[TableRow]:
+    """Rows of cells under a known header → table rows with their units labelled by column."""
+    rows: list[TableRow] = []
+    for cells, first, last in grid:
+        value = {kind: "" for kind in kinds}
+        labelled: list[str] = []
+        for word, kind, cell in zip(words, kinds, cells, strict=False):
+            cell = cell.strip()
+            if _EMPTY_CELL.match(_squeezed(cell)):
+                cell = ""
+            if kind in ("lead", "co", "units") and cell:
+                labelled.append(f"{_squeezed(word)}：{cell.rstrip('、，,;；')}")
+            elif cell and not value.get(kind):
+                value[kind] = cell
+        text = value.get("content") or value.get("label") or ""
+        if not text or not labelled:
+            continue  # a group label row ("二 / 构建全链条…体系") or an empty one
+        seq_printed = _squeezed(value.get("seq", ""))
+        seq = int(seq_printed) if seq_printed.isdigit() else None
+        row = TableRow(first, last, seq, seq_printed, text, "；".join(labelled), [], value.get("deadline") or None)
+        rows.append(row)
+    return rows
+
+
+def _parse_by_header(paragraphs: list[Paragraph]) -> Table | None:
+    """A tab table whose header names role or deadline columns (牵头单位 / 配合单位 / 完成时限) is
+    read by its header, so the roles and dates are kept. A row short of cells lost them to cells
+    merged from the rows above (HTML rowspan): the missing ones are the leftmost, inherited."""
+    header = next((p for p in paragraphs if _is_header(_cells(p.text))), None)
+    if header is None:
+        return None
+    words = [c for c in _cells(header.text)]
+    while words and not words[-1]:
+        words.pop()
+    kinds = header_columns(words)
+    if kinds is None or not any(k in ("lead", "co", "deadline") for k in kinds):
+        return None
+    grid: list[tuple[list[str], int, int]] = []
+    previous: list[str] = [""] * len(kinds)
+    for para in paragraphs:
+        cells = _cells(para.text)
+        while len(cells) > len(kinds) and not cells[-1]:
+            cells.pop()
+        if _is_header(cells) or len(cells) > len(kinds) or not any(cells):
+            continue
+        cells = [""] * (len(kinds) - len(cells)) + [_TAG.sub(" ", c).strip() for c in cells]
+        for j, kind in enumerate(kinds):
+            if kind in ("seq", "label") and not cells[j]:
+                cells[j] = previous[j]  # merged 序号 / 任务 cells
+        previous = cells
+        grid.append((cells, para.first_line, para.last_line))
+    rows = rows_from_grid(words, kinds, grid)
+    return Table(paragraphs[0].first_line, paragraphs[-1].last_line, rows)

@@ -1,68 +1,123 @@
 """Responsible-unit annotations: find them in a measure's text and split them as printed.
 
-Shapes seen in Shanghai documents (matched on folded text, so full- and half-width alike):
+Which brackets are annotations is decided by `ANNOTATION_RULES`, tried in this order on every
+bracket of a measure's text (matched on folded text, so full- and half-width alike):
 
-    （责任单位：区发改委、市场监管局、建管委）      one list; 区 applies to the whole list
-    （责任部门：区临空办、商务委、科委等）           trailing 等: an open list
-    （牵头单位：市商务委；配合单位：市财政局）       lead and co-operating roles
-    市交通委（市道运局）                           nested brackets: one unit
-    区地区办、规划资源局、各街道、镇                 "各街道、镇" is one collective unit
+    labelled     （责任单位：区发改委、市场监管局）          a role label and a colon
+                 （牵头单位：A、B，支撑单位：C）              the second label starts a new role group
+    role verbs   （市局X处牵头，Y处、Z处按职责分工负责）     units followed by 牵头 / 负责 / 配合 …
+                 （X牵头负责，Y组织落实）  （X负责）
+    bare list    （各街镇、区规划资源局、区土储中心）         only unit names, closing the paragraph
+
+A bracket that is none of these (contact details, 以下简称, a citation, a date range) gives no unit.
+Inside an annotation the clauses are read by `CLAUSE_RULES`:
+
+    label        责任单位：A、B                              the units after it take the label's role
+    carried      …为实施单位，下同                           the clause's units go on to later measures
+    carry-over   以下均需区市场监管局落实                     a unit for every later measure
+    verb         A、B按职责分工负责  /  A牵头                 the verb gives the units before it a role
+    for role     A、B为实施单位                              a role named after the units
+    unit         A                                         a unit; its role comes from its group
+
+Roles: 牵头… is lead; 配合/协办/支撑/组织落实 … is co; 责任/负责/实施 is unspecified, except that
+beside a lead group it is co ("牵头指导处室：A，B为实施单位") and beside a co group it is lead
+("责任单位：A，配合单位：B").
 
 Turning the printed names into canonical agencies is the agency registry's job; here each unit
-keeps its printed form, plus `name` with a shared level prefix distributed over the list
-("区发改委、市场监管局" → 区发改委, 区市场监管局).
+keeps its printed form, plus `name` with what the list shares distributed over it:
+
+    区发改委、市场监管局             → 区市场监管局            the level prefix
+    市交通委科技信息处、港务监管处    → 市交通委港务监管处       the office a division belongs to
+    浦东新区、徐汇区、嘉定区政府      → 浦东新区政府, 徐汇区政府  the suffix of the last place name
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from policycli.text import fold
 
+# Labels, matched at the start of a clause before a colon: any short run of characters ending
+# in one of these nouns ("牵头指导处室", "支撑单位", "责任主体"). The role is read from its words.
+_LABEL = re.compile(r"([\u4e00-\u9fa5]{0,6}?(?:单位|部门|处室|科室|主体|机构))\s*[:：]\s*")
+_LEAD_WORDS = re.compile(r"牵头|主责|主办")
+_CO_WORDS = re.compile(r"配合|协办|协同|参与|协助|支撑|支持|协作")
 LEAD_LABELS = ("牵头单位", "牵头部门", "主责单位", "主责部门", "牵头")
-CO_LABELS = ("配合单位", "配合部门", "协办单位", "协同单位", "参与单位", "协助单位")
+CO_LABELS = ("配合单位", "配合部门", "协办单位", "协同单位", "参与单位", "协助单位", "支撑单位")
 PLAIN_LABELS = ("责任单位", "责任部门", "负责单位", "负责部门", "实施单位", "实施部门", "责任主体", "实施主体")
-_ALL_LABELS = LEAD_LABELS[:-1] + CO_LABELS + PLAIN_LABELS
-_LABEL_RE = "|".join(sorted(_ALL_LABELS, key=len, reverse=True))
-# "(责任单位:" opening an annotation, or a bare "牵头单位:" at the start of a clause.
-_BRACKETED = re.compile(rf"\(\s*({_LABEL_RE})\s*[:：]")
-_BARE = re.compile(rf"(?:^|(?<=[\s。.;；]))({_LABEL_RE})\s*[:：]")
-_ROLE_SWITCH = re.compile(rf"({_LABEL_RE})\s*[:：]\s*")
-_SEPARATORS = "、，,;；/ \u3000"
+# A bare label opening a clause outside brackets: "牵头单位：市经济信息化委 配合单位：…".
+_BARE = re.compile(r"(?:^|(?<=[\s。.;；]))((?:牵头|主责|配合|协办|协同|参与|协助|支撑|责任|负责|实施)(?:单位|部门))\s*[:：]")
+
+# Verbs that close a run of units and give them a role: "A、B按职责分工负责", "X牵头负责".
+_VERBS: list[tuple[str, str]] = [
+    ("牵头负责", "lead"), ("牵头落实", "lead"), ("牵头", "lead"), ("主责", "lead"),
+    ("按职责分工负责", "plain"), ("按职责分工落实", "co"), ("按职责负责", "plain"), ("分工负责", "plain"),
+    ("共同负责", "plain"), ("组织落实", "co"), ("配合", "co"), ("协助", "co"), ("参与", "co"), ("协同", "co"),
+    ("负责", "plain"), ("落实", "co"),
+]
+_VERB = re.compile("(" + "|".join(v for v, _ in _VERBS) + ")")
+_VERB_ROLE = dict(_VERBS)
+# "以下均需区市场监管局落实" / "以下各项由X负责": a unit for every later measure.
+_CARRY_OVER = re.compile(r"^以下(?:均|各项|任务)?(?:需|由|要|均由)?(.+?)(?:落实|负责|组织实施|实施)")
+_DOWN_SAME = re.compile(r"^(?:下同|以下同|以下相同)$")
+# "A、B为实施单位": the role is named after the units.
+_FOR_ROLE = re.compile(r"^(.+?)为([\u4e00-\u9fa5]{0,6}?(?:单位|部门|处室|主体))$")
+
+# Separators between units and clauses. "、" separates units only; "，；。" end a clause too.
+_UNIT_SEPARATORS = "、，,;；/ \u3000"
+_CLAUSE_ENDS = "，,;；。."
 # A fragment that cannot stand alone continues the collective before it: "各街道、镇".
 _DANGLING = {"镇", "乡", "街道", "街镇", "村", "居委会"}
 # Units printed without a level prefix take the list's prefix; these already name their level
 # or their place ("市场监管局" starts with 市 but is 市场, a market, so it does take a prefix).
 _HAS_OWN_LEVEL = re.compile(
-    r"^(?:区|市(?!场)|县|镇|乡|省|各|国家|国务院|中国|中央|全国|上海|人民银行|民航|海关|长三角|"
-    r"[\u4e00-\u9fa5]{1,4}(?:新区|区|县|市(?!场)))"
+    r"^(?:区|市(?!场)|县|镇|乡|省|各|国家|国务院|中国|中央|全国|上海|人民银行|民航|海关|长三角|公安|"
+    r"[\u4e00-\u9fa5]{1,4}(?:新区|区|县|市(?!场))|[\u4e00-\u9fa5]{1,8}(?:街道|镇|乡)$)"
 )
-
 _NATIONAL = re.compile(r"(?:总局|总署|总会|总站|总队|^国家|^中国)")
 
 UNIT_SUFFIXES = (
     "委", "办", "局", "部", "院", "会", "组", "站", "署", "厅", "所", "司", "中心", "政府", "集团", "公司",
-    "单位", "部门", "街道", "镇", "总部", "分局", "管委会", "小组", "海关", "联", "处", "科", "队", "馆", "行",
-    "校", "协会", "商会", "办公室", "分公司", "交易所",
+    "单位", "部门", "街道", "镇", "乡", "总部", "分局", "管委会", "小组", "海关", "联", "处", "科", "队", "馆", "行",
+    "校", "协会", "商会", "办公室", "分公司", "交易所", "专班", "处室", "科室", "机构", "企业", "国企", "街镇",
+    "区", "县", "大学", "学院", "医院", "平台", "园区",
 )
+# What a unit's name cannot start with: prose, scope notes and citations ("含装修垃圾", "以下简称").
+_NOT_A_NAME_START = re.compile(
+    r"^(?:含|包括|如|即|指|详见|见|其中|以下|简称|由|在|对|按|经|为|和|与|及|或|等|注|系|督促|推动|加强|支持|鼓励|引导|"
+    r"组织|开展|推进|建立|完善|落实|做好|强化|提升|加快|实施|确保|依托|结合|通过|发挥|严格|积极|进一步|全面|重点|针对|"
+    r"要求|明确|不再|不得|负责|牵头|配合|协助|参与|共同|统筹|指导|会同|联合)"
+)
+_NOT_A_NAME = re.compile(r"[的是了把被将从向于以《》“”\"0-9]|简称|联系|电话|地址|邮箱|^(?:试行|暂行|修订|草案)$")
+# Division endings: "市交通委科技信息处、港务监管处" distributes 市交通委 over the divisions.
+_DIVISION = re.compile(r"(?:处|科|室|处室|科室|办公室|大队|中队|支队|分队)$")
+_OFFICE = re.compile(r"^(.{1,12}?(?:局|委|厅|办|部|院|中心|政府))(.+)$")
+# A place name that can take the suffix of the last one in its list: 浦东新区 … 嘉定区政府.
+_PLACE = re.compile(r"^[\u4e00-\u9fa5]{1,6}?(?:新区|区|县|镇|街道|乡)$")
+_PLACE_WITH_SUFFIX = re.compile(r"^([\u4e00-\u9fa5]{1,6}?(?:新区|区|县|镇|街道|乡))((?:人民)?政府|管委会|办事处)$")
 
 
 @dataclass
 class Unit:
     printed: str  # exactly as printed (original characters)
-    name: str  # printed, with the list's level prefix distributed (区发改委、市场监管局 → 区市场监管局)
+    name: str  # printed, with what the list shares distributed (区发改委、市场监管局 → 区市场监管局)
     role: str  # lead | co | unspecified
     group: int  # 1-based ；-separated group the unit was printed in
     agency: str | None = None  # canonical name from the agency registry (set by the pipeline)
     resolution: str | None = None  # exact | alias | typo | unresolved
     collective: bool = False
+    carried: bool = False  # printed on an earlier measure and carried here (下同, 以下均需…)
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "printed": self.printed, "name": self.name, "agency": self.agency or self.name, "resolution": self.resolution,
             "collective": self.collective, "role": self.role, "group": self.group,
         }
+        if self.carried:
+            out["carried"] = True
+        return out
 
 
 @dataclass
@@ -70,24 +125,89 @@ class Annotation:
     raw: str  # the whole annotation as printed, e.g. "（责任单位：区府办等）"
     units: list[Unit] = field(default_factory=list)
     open_list: bool = False
+    rule: str = ""  # the ANNOTATION_RULES entry that read it
+    carry: list[Unit] = field(default_factory=list)  # units the annotation hands on to later measures
+    start: int = 0  # offsets in the text it was found in
+    end: int = 0
+
+
+def looks_like_unit(name: str) -> bool:
+    """Does a short piece of text read as one unit's name ("区规划资源局", "各街镇", "杨浦区")?"""
+    folded = re.sub(r"\s+", "", fold(name)).removesuffix("等")
+    folded = re.sub(r"\([^()]*\)$", "", folded)  # 市水务局(海洋局)
+    if not 2 <= len(folded) <= 30 or _NOT_A_NAME_START.match(folded) or _NOT_A_NAME.search(folded):
+        return False
+    return folded in _DANGLING or folded.endswith(UNIT_SUFFIXES)
+
+
+# --- annotation rules: which brackets are annotations ---------------------------------------------
+
+
+def _rule_labelled(inner: str, at_end: bool) -> bool:
+    return bool(_LABEL.match(inner)) and _has_role_label(inner)
+
+
+def _has_role_label(inner: str) -> bool:
+    label = _LABEL.match(inner)
+    return bool(label) and bool(re.search(r"牵头|主责|配合|协办|协同|参与|协助|支撑|责任|负责|实施|指导", label.group(1)))
+
+
+def _rule_role_verbs(inner: str, at_end: bool) -> bool:
+    """The bracket opens with units and a role verb: "市局X处牵头，…", "（市局Y处负责）"."""
+    first = re.split(r"[，,;；。]", inner, maxsplit=1)[0]
+    m = _VERB.search(first)
+    if not m or first[m.end() :].strip():
+        return False
+    units = [u for u in re.split(r"[、]", first[: m.start()]) if u]
+    return bool(units) and all(looks_like_unit(u) for u in units)
+
+
+def _rule_bare_list(inner: str, at_end: bool) -> bool:
+    """Only unit names, and the bracket closes its paragraph: "…予以支持。（各街镇、区财政局）"."""
+    if not at_end:
+        return False
+    parts = [p for p in re.split(r"[、，,;；]", inner) if p.strip()]
+    if len(parts) == 1 and _PLACE.match(parts[0].strip()):
+        return False  # "（浦东新区）" names a place, not who is responsible
+    return bool(parts) and all(looks_like_unit(p) for p in parts)
+
+
+# (name, example, test on the bracket's folded inner text and whether it closes its paragraph)
+ANNOTATION_RULES: list[tuple[str, str, Callable[[str, bool], bool]]] = [
+    ("labelled", "（牵头单位：市商务委；配合单位：市财政局）", _rule_labelled),
+    ("role verbs", "（市局特种设备安全监察处牵头，执法稽查处按职责分工负责）", _rule_role_verbs),
+    ("bare list", "（各街镇、区规划资源局、区土储中心）", _rule_bare_list),
+]
 
 
 def find_annotations(text: str) -> list[Annotation]:
-    """Every responsible-unit annotation in a measure's (original) text."""
+    """Every responsible-unit annotation in a measure's (original) text, in order."""
     folded = fold(text)
     found: list[Annotation] = []
-    taken_until = -1
-    for m in _BRACKETED.finditer(folded):
-        if m.start() < taken_until:
+    pos = 0
+    while True:
+        start = folded.find("(", pos)
+        if start < 0:
+            break
+        end = _closing_bracket(folded, start)
+        inner_end = end - 1 if folded[end - 1] == ")" else end
+        inner = folded[start + 1 : inner_end].strip()
+        at_end = not folded[end:].lstrip(" \u3000").lstrip("。.;；").strip(" \u3000") or folded[end:].lstrip(
+            " \u3000。.;；"
+        ).startswith("\n")
+        rule = next((name for name, _, test in ANNOTATION_RULES if test(inner, at_end)), None)
+        if rule is None:
+            pos = start + 1
             continue
-        end = _closing_bracket(folded, m.start())
-        annotation = parse_units_text(text[m.start() + 1 : end - 1 if folded[end - 1] == ")" else end])
-        annotation.raw = text[m.start() : end]
-        found.append(annotation)
-        taken_until = end
+        annotation = parse_units_text(text[start + 1 : inner_end])
+        if annotation.units or annotation.carry:
+            annotation.raw, annotation.rule, annotation.start, annotation.end = text[start:end], rule, start, end
+            found.append(annotation)
+        pos = end
     if found:
         return found
-    for m in _BARE.finditer(folded):
+    m = _BARE.search(folded)
+    if m:
         # Bare "牵头单位：X 配合单位：Y" runs to the end of the clause.
         stop = len(folded)
         for k in range(m.end(), len(folded)):
@@ -95,77 +215,212 @@ def find_annotations(text: str) -> list[Annotation]:
                 stop = k + 1
                 break
         annotation = parse_units_text(text[m.start() : stop])
-        annotation.raw = text[m.start() : stop]
-        found.append(annotation)
-        break
+        annotation.raw, annotation.rule, annotation.start, annotation.end = text[m.start() : stop], "bare label", m.start(), stop
+        if annotation.units:
+            found.append(annotation)
     return found
 
 
 def _closing_bracket(folded: str, start: int) -> int:
     depth = 0
-    for k in range(start, len(folded)):
+    for k in range(start, min(len(folded), start + 600)):
         if folded[k] == "(":
             depth += 1
         elif folded[k] == ")":
             depth -= 1
             if depth == 0:
                 return k + 1
-    return len(folded)  # unclosed: the annotation runs to the end
+        elif folded[k] == "\n":
+            return k  # unclosed: the annotation runs to the end of its paragraph
+    return min(len(folded), start + 600)
 
 
-def parse_units_text(text: str) -> Annotation:
-    """Split "责任单位：A、B；配合单位：C等" (label optional) into units as printed."""
-    folded = fold(text)
-    role = "unspecified"
-    units: list[Unit] = []
-    open_list = False
-    group = 1
-    pos = 0
-    # Walk the text splitting on separators outside brackets, switching role at labels.
-    depth = 0
-    token_start = 0
+# --- clause rules: reading one annotation ---------------------------------------------------------
 
-    def flush(end: int) -> None:
-        nonlocal open_list
-        raw = text[token_start:end].strip(_SEPARATORS + ":：。．.")
-        raw_folded = fold(raw)
+
+@dataclass
+class _Reader:
+    """The state of reading one annotation left to right."""
+
+    text: str  # original characters of the annotation's inside
+    units: list[Unit] = field(default_factory=list)
+    carry: list[Unit] = field(default_factory=list)
+    open_list: bool = False
+    group: int = 1
+    label_role: str | None = None  # the role of the label in force, if any
+    pending: list[tuple[str, int]] = field(default_factory=list)  # units waiting for a verb: (printed, group)
+    roles: list[str] = field(default_factory=list)  # per unit: lead | co | plain
+    last_clause: list[int] = field(default_factory=list)  # indexes of the last clause's units
+
+    def add(self, printed: str, role: str) -> None:
+        raw = printed.strip(_UNIT_SEPARATORS + ":：。．.")
         if not raw:
             return
-        if raw_folded.endswith("等") and len(raw_folded) > 1:
-            raw = raw[:-1].rstrip()
-            open_list = True
-        elif raw_folded == "等":
-            open_list = True
+        if fold(raw).endswith("等") and len(raw) > 1:
+            raw, self.open_list = raw[:-1].rstrip(), True
+        raw = re.sub(r"等相关(?:部门|单位)$", "", raw)
+        if raw in _DANGLING and self.units and self.units[-1].printed.startswith("各"):
+            self.units[-1].printed += "、" + raw
+            self.units[-1].name = self.units[-1].printed
             return
-        if raw in _DANGLING and units and units[-1].printed.startswith("各"):
-            units[-1].printed += "、" + raw
-            units[-1].name = units[-1].printed
-            return
-        units.append(Unit(printed=raw, name=raw, role=role, group=group))
+        self.units.append(Unit(printed=raw, name=raw, role=role, group=self.group))
+        self.roles.append(role)
+        self.last_clause.append(len(self.units) - 1)
 
-    while pos < len(folded):
-        char = folded[pos]
-        if depth == 0:
-            m = _ROLE_SWITCH.match(folded, pos)
-            if m:
-                flush(pos)
-                label = m.group(1)
-                role = "lead" if label in LEAD_LABELS else "co" if label in CO_LABELS else "unspecified"
-                pos = token_start = m.end()
-                continue
+    def flush(self, role: str | None) -> None:
+        if self.pending:
+            self.last_clause = []
+        for printed, group in self.pending:
+            saved, self.group = self.group, group
+            self.add(printed, role or self.label_role or "plain")
+            self.group = saved
+        self.pending.clear()
+
+
+def _role_of_label(label: str) -> str:
+    if _LEAD_WORDS.search(label):
+        return "lead"
+    if _CO_WORDS.search(label):
+        return "co"
+    return "plain"
+
+
+def _clause_label(reader: _Reader, token: str) -> str | None:
+    m = _LABEL.match(token)
+    if not m or not _has_role_label(token):
+        return None
+    reader.flush(None)
+    reader.label_role = _role_of_label(m.group(1))
+    reader.last_clause = []
+    return token[m.end() :]
+
+
+def _clause_down_same(reader: _Reader, token: str, folded: str) -> bool:
+    if not _DOWN_SAME.match(folded):
+        return False
+    reader.flush(None)
+    reader.carry = [reader.units[k] for k in reader.last_clause]
+    return True
+
+
+def _clause_carry_over(reader: _Reader, token: str, folded: str) -> bool:
+    m = _CARRY_OVER.match(folded)
+    if not m or not looks_like_unit(m.group(1)):
+        return False
+    reader.flush(None)
+    printed = token[m.start(1) : m.end(1)]
+    unit = Unit(printed=printed, name=printed, role="co", group=reader.group)
+    reader.carry.append(unit)
+    if not any(u.printed == unit.printed for u in reader.units):
+        reader.units.append(unit)
+        reader.roles.append("co")
+    return True
+
+
+def _clause_for_role(reader: _Reader, token: str, folded: str) -> bool:
+    m = _FOR_ROLE.match(folded)
+    if not m or not looks_like_unit(m.group(1)):
+        return False
+    reader.pending.append((token[: m.end(1)], reader.group))
+    reader.flush(_role_of_label(m.group(2)))
+    return True
+
+
+def _clause_verb(reader: _Reader, token: str, folded: str) -> bool:
+    m = _VERB.search(folded)
+    if not m or not looks_like_unit(folded[: m.start()]):
+        return False
+    reader.pending.append((token[: m.start()], reader.group))
+    reader.flush(_VERB_ROLE[m.group(1)])
+    return True
+
+
+def _clause_unit(reader: _Reader, token: str, folded: str) -> bool:
+    # Under a label a name is taken unless it reads as prose (universities and firms have
+    # endings of their own); without one it must look like a unit ("不再单独列出" is not).
+    if folded in _DANGLING and reader.pending and reader.pending[-1][0].startswith("各"):
+        printed, group = reader.pending[-1]
+        reader.pending[-1] = (printed + "、" + token, group)  # 各街道、镇: one collective
+        return True
+    pair = re.fullmatch(r"(.+?)(?:和|及|以及)(.+)", folded)
+    # "各相关部门和单位" stays one: a bare noun after 和 is not a second unit.
+    if pair and looks_like_unit(pair.group(1)) and looks_like_unit(pair.group(2)) and len(pair.group(2)) > 2:
+        # "区城管执法局和属地街镇": two units joined by 和
+        reader.pending += [(token[: pair.end(1)], reader.group), (token[pair.start(2) :], reader.group)]
+        return True
+    labelled = reader.label_role is not None and len(folded) <= 30 and not re.search(r"[的。]", folded)
+    if labelled or looks_like_unit(folded):
+        reader.pending.append((token, reader.group))
+    return True
+
+
+# (name, example, reader) tried in order on every clause token after any label is taken off.
+CLAUSE_RULES: list[tuple[str, str, Callable[[_Reader, str, str], bool]]] = [
+    ("carried", "下同", _clause_down_same),
+    ("carry-over", "以下均需区市场监管局落实", _clause_carry_over),
+    ("for role", "临港新片区市场监管局为实施单位", _clause_for_role),
+    ("verb", "执法稽查处按职责分工负责", _clause_verb),
+    ("unit", "区土储中心", _clause_unit),
+]
+
+
+def _tokens(folded: str) -> list[tuple[int, int, str]]:
+    """(start, end, separator after) of each piece between separators outside brackets."""
+    out: list[tuple[int, int, str]] = []
+    depth = 0
+    start = 0
+    for k, char in enumerate(folded):
         if char == "(":
             depth += 1
         elif char == ")":
             depth = max(0, depth - 1)
-        elif depth == 0 and char in _SEPARATORS:
-            flush(pos)
-            if char in ";；":
-                group += 1
-            token_start = pos + 1
-        pos += 1
-    flush(len(folded))
+        elif depth == 0 and (char in _UNIT_SEPARATORS or (char in "。." and not folded[k + 1 : k + 2].isdigit())):
+            out.append((start, k, char))
+            start = k + 1
+    out.append((start, len(folded), ""))
+    return out
+
+
+def parse_units_text(text: str) -> Annotation:
+    """Split "责任单位：A、B；配合单位：C等" (label optional) into units as printed, with roles."""
+    folded = fold(text)
+    reader = _Reader(text)
+    for start, end, separator in _tokens(folded):
+        token = text[start:end].strip()
+        token_folded = fold(token)
+        if token:
+            rest = _clause_label(reader, token_folded)
+            if rest is not None:
+                token = token[len(token) - len(rest) :]
+                token_folded = rest
+            if token:
+                for _, _, rule in CLAUSE_RULES:
+                    if rule(reader, token, token_folded):
+                        break
+        if separator and separator in "，,;；。.":
+            # A clause ends: units that no verb or 为…单位 claimed take the label's role.
+            reader.flush(None)
+            if separator in ";；":
+                reader.group += 1
+    reader.flush(None)
+    _settle_roles(reader)
+    units = reader.units
     _distribute_prefix(units)
-    return Annotation(raw=text, units=units, open_list=open_list)
+    _distribute_office(units)
+    _distribute_suffix(units)
+    seen: set[str] = set()
+    units = [u for u in units if not (u.name in seen or seen.add(u.name))]  # printed in two role columns: once
+    return Annotation(raw=text, units=units, open_list=reader.open_list, carry=reader.carry)
+
+
+def _settle_roles(reader: _Reader) -> None:
+    """Plain roles read against the others in the same annotation (see the module docstring)."""
+    roles = reader.roles
+    has_lead, has_co = "lead" in roles, "co" in roles
+    for unit, role in zip(reader.units, roles, strict=True):
+        if role == "plain":
+            role = "co" if has_lead else "lead" if has_co else "unspecified"
+        unit.role = role
 
 
 def _distribute_prefix(units: list[Unit]) -> None:
@@ -179,8 +434,39 @@ def _distribute_prefix(units: list[Unit]) -> None:
     for unit in units[1:]:
         folded = fold(unit.printed)
         # 市场监管总局, 海关总署: national bodies printed inside a city list keep their own level.
-        if not (_HAS_OWN_LEVEL.match(folded) or _NATIONAL.search(folded)):
+        if _DIVISION.search(folded) and not folded.startswith(("区", "市")):
+            continue  # a division takes its office's name, not only the level (_distribute_office)
+        if not (_HAS_OWN_LEVEL.match(folded) or _NATIONAL.search(folded)) and unit.name == unit.printed:
             unit.name = prefix + unit.printed
+
+
+def _distribute_office(units: list[Unit]) -> None:
+    """市交通委科技信息处、港务监管处: a bare division belongs to the office of the division before it."""
+    office = ""
+    for unit in units:
+        folded = fold(unit.name)
+        m = _OFFICE.match(folded)
+        if m and _DIVISION.search(m.group(2)) and _HAS_OWN_LEVEL.match(folded):
+            office = unit.name[: len(m.group(1))]
+            continue
+        if office and _DIVISION.search(folded) and not _HAS_OWN_LEVEL.match(folded):
+            unit.name = office + unit.printed
+        elif not _DIVISION.search(folded):
+            office = ""
+
+
+def _distribute_suffix(units: list[Unit]) -> None:
+    """浦东新区、徐汇区、嘉定区政府: bare place names before "X区政府" are each district's 政府."""
+    k = 0
+    while k < len(units):
+        m = _PLACE_WITH_SUFFIX.match(fold(units[k].name))
+        if m:
+            j = k
+            while j > 0 and _PLACE.match(fold(units[j - 1].name)) and units[j - 1].role == units[k].role:
+                j -= 1
+            for unit in units[j:k]:
+                unit.name = unit.name + units[k].name[len(m.group(1)) :]
+        k += 1
 
 
 def looks_like_unit_list(text: str) -> bool:
@@ -193,7 +479,7 @@ def looks_like_unit_list(text: str) -> bool:
         return False
     good = 0
     for part in parts:
-        part = re.sub(r"\([^)]*\)$", "", part.removesuffix("等")).strip()
-        if part.endswith(UNIT_SUFFIXES) or part in _DANGLING or part.startswith("各"):
+        part = re.sub(r"\([^)]*\)$", "", re.sub(r"等(?:相关)?(?:部门|单位)?$", "", part)).strip()
+        if part.endswith(UNIT_SUFFIXES) or part in _DANGLING or part.startswith(("各", "属地", "相关", "有关")):
             good += 1
     return good >= max(1, 0.75 * len(parts)) and all(len(p) <= 40 for p in parts)
