@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from policycli.ingest.layout import Paragraph
@@ -149,156 +150,247 @@ def _title_of(rest: str) -> str:
     return first_sentence(rest).strip(" \u3000")
 
 
-def build_outline(paragraphs: list[Paragraph], wrapped: bool) -> Outline:
-    root = Node("root", None, "")
-    stack: list[Node] = [root]
-    attachments: list[Node] = []
-    listing: list[str] = []
-    tail: list[Paragraph] = []
-    tables: list[tuple[Node, Table]] = []
-    body_width = Counter(p.width for p in paragraphs).most_common(1)[0][0] if paragraphs else 0
-    box: Node | None = None
-    pending_rows: list[Paragraph] = []
-    indicator: tuple[Node, list[str], Table] | None = None
-    in_listing = False
-    in_tail = False
-    last_plain: Paragraph | None = None  # the last paragraph added as plain text (a table's caption?)
+class _Outliner:
+    """The state of reading paragraphs into the outline; each rule below reads one paragraph."""
 
-    def top() -> Node:
-        return stack[-1]
+    def __init__(self, paragraphs: list[Paragraph], wrapped: bool) -> None:
+        self.paragraphs = paragraphs
+        self.wrapped = wrapped
+        self.root = Node("root", None, "")
+        self.stack: list[Node] = [self.root]
+        self.attachments: list[Node] = []
+        self.listing: list[str] = []
+        self.tail: list[Paragraph] = []
+        self.tables: list[tuple[Node, Table]] = []
+        self.body_width = Counter(p.width for p in paragraphs).most_common(1)[0][0] if paragraphs else 0
+        self.box: Node | None = None  # the 专栏 being read, if any
+        self.pending_rows: list[Paragraph] = []  # tab-separated rows of a table being read
+        self.indicator: tuple[Node, list[str], Table] | None = None  # an indicator table being read
+        self.in_listing = False  # inside the body's list of attachments
+        self.in_tail = False  # past 抄送 / 联系人: the distribution list
+        self.last_plain: Paragraph | None = None  # the last paragraph added as plain text (a caption?)
+        self.next = 0  # index of the paragraph after the one being read
+        self.marker: Marker | None = None  # the current paragraph's numbering marker
 
-    def flush_rows() -> None:
-        if pending_rows:
-            tables.append((top(), parse_tab_table(list(pending_rows))))
-            pending_rows.clear()
+    def top(self) -> Node:
+        return self.stack[-1]
 
-    def table_ends(paragraph: Paragraph) -> bool:
+    def flush_rows(self) -> None:
+        if self.pending_rows:
+            self.tables.append((self.top(), parse_tab_table(list(self.pending_rows))))
+            self.pending_rows.clear()
+
+    def table_ends(self, paragraph: Paragraph) -> bool:
         folded = paragraph.folded.strip(" \u3000")
         return bool(_TAIL_START.match(folded) or ATTACHMENT_START.match(folded) or is_date_line(folded))
 
-    k = 0
-    while k < len(paragraphs):
-        para = paragraphs[k]
-        k += 1
+
+def _rule_tail(o: _Outliner, para: Paragraph, folded: str) -> bool:
+    if not (o.in_tail or _TAIL_START.match(folded)):
+        return False
+    o.flush_rows()
+    o.in_tail = True
+    o.tail.append(para)
+    return True
+
+
+def _rule_web_noise(o: _Outliner, para: Paragraph, folded: str) -> bool:
+    return bool(_WEB_NOISE.match(folded))
+
+
+def _rule_date_line(o: _Outliner, para: Paragraph, folded: str) -> bool:
+    # A date alone on a line closes the document ("2023年5月8日"), usually under the issuer's
+    # name on the line above it: both go to the document's own text.
+    if not (is_date_line(folded) and o.stack[0] is o.root and o.root.children):
+        return False
+    holder = o.box or o.top()
+    if holder.parts and _SIGNATURE.match(fold(holder.parts[-1]).strip()):
+        o.root.parts.append(holder.parts.pop())
+    o.root.add_text(para.text, para.first_line, para.last_line)
+    o.box = None
+    return True
+
+
+def _rule_closing(o: _Outliner, para: Paragraph, folded: str) -> bool:
+    if not ((_CLOSING.match(folded) or _SIGN_OFF.match(folded)) and o.stack[0] is o.root):
+        return False
+    o.flush_rows()
+    o.root.add_text(para.text, para.first_line, para.last_line)
+    o.box = None
+    return True
+
+
+def _rule_tab_row(o: _Outliner, para: Paragraph, folded: str) -> bool:
+    if is_tab_row(para):
+        o.pending_rows.append(para)
+        return True
+    o.flush_rows()  # any other paragraph ends the table being collected
+    return False
+
+
+def _rule_flat_table(o: _Outliner, para: Paragraph, folded: str) -> bool:
+    header = flat_header_length(o.paragraphs, o.next - 1)
+    if not header:
+        return False
+    table, o.next = read_flat_table(o.paragraphs, o.next - 1, header, o.table_ends)
+    o.tables.append((o.top(), table))
+    o.box = None
+    return True
+
+
+def _rule_indicator_row(o: _Outliner, para: Paragraph, folded: str) -> bool:
+    if o.indicator is None:
+        return False
+    owner, header, table = o.indicator
+    cells = indicator_row(para, header)
+    if cells is None:
+        o.indicator = None
+        return False
+    fields = indicator_fields(header, cells)
+    table.rows.append(TableRow(para.first_line, para.last_line, fields["seq"], cells[0], fields["name"] or "", None))
+    table.last_line = para.last_line
+    node = owner.add(Node("indicator", fields["seq"], cells[0], title=fields["name"] or ""))
+    node.indicator = {k: fields[k] for k in ("unit", "attribute", "target", "year")}
+    node.add_text(" ".join(cells[1:]), para.first_line, para.last_line)
+    return True
+
+
+def _rule_indicator_header(o: _Outliner, para: Paragraph, folded: str) -> bool:
+    header = indicator_header(para)
+    if header is None:
+        return False
+    top = o.top()
+    owner = next((n for n in reversed(o.stack) if n.klass), top)
+    # The line above the header is the table's caption ("上海“十四五”服务业发展主要指标"):
+    # it moves from the item it follows to the section that holds the table.
+    previous = top.parts[-1] if top.parts else ""
+    title = previous if previous and len(previous) <= 40 and not re.search(r"[。.,，]", fold(previous)) else None
+    if title:
+        top.parts.pop()
+        caption = o.last_plain if o.last_plain is not None and o.last_plain.text.strip() == title else None
+        last = caption.last_line if caption else top.last_line
+        owner.add_text(title, caption.first_line if caption else last, last)
+    table = Table(para.first_line, para.last_line, [])
+    owner.tables.append(table)
+    o.indicator = (owner, header, table)
+    o.box = None
+    return True
+
+
+def _rule_attachment_listing(o: _Outliner, para: Paragraph, folded: str) -> bool:
+    listed = ATTACHMENT_LIST.match(folded)
+    if listed and not o.attachments:
+        o.listing.append(para.text.split(":", 1)[-1].split("：", 1)[-1].strip())
+        o.in_listing = True
+        return True
+    marker = o.marker
+    if o.in_listing and marker is not None and marker.kind == "num" and not o.attachments:
+        o.listing.append(para.text.strip())
+        return True
+    o.in_listing = False
+    return False
+
+
+def _rule_attachment_start(o: _Outliner, para: Paragraph, folded: str) -> bool:
+    start = ATTACHMENT_START.match(folded)
+    listed = ATTACHMENT_LIST.match(folded)
+    if not (start or (listed and o.attachments)):
+        return False
+    number = int(start.group(1)) if start and start.group(1) else len(o.attachments) + 1
+    node = o.root.add(Node("attachment", number, para.text.strip()))
+    node.first_line = node.last_line = para.first_line
+    if listed:
+        node.title = para.text.split("：", 1)[-1].split(":", 1)[-1].strip()
+    o.attachments.append(node)
+    o.stack[:] = [node]
+    o.box = None
+    return True
+
+
+def _rule_attachment_title(o: _Outliner, para: Paragraph, folded: str) -> bool:
+    head = o.stack[0]
+    if not (head.marker == "attachment" and not head.title and o.marker is None and len(o.stack) == 1):
+        return False
+    head.title = para.text.strip()
+    head.last_line = para.last_line
+    return True
+
+
+def _rule_bullet(o: _Outliner, para: Paragraph, folded: str) -> bool:
+    marker = o.marker
+    if marker is None or marker.kind != "bullet":
+        return False
+    owner = o.box or o.top()
+    if owner.section_class() == "target" and owner.marker != "box":
+        _new_item(owner, marker, para, bullet_number=sum(1 for c in owner.children if c.marker == "bullet") + 1)
+        return True
+    o.marker = None  # a bullet inside a task or background section is part of its text
+    return False
+
+
+def _rule_box(o: _Outliner, para: Paragraph, folded: str) -> bool:
+    if o.marker is None or o.marker.kind != "box":
+        return False
+    o.box = _new_item(o.top(), o.marker, para)
+    return True
+
+
+def _rule_numbered(o: _Outliner, para: Paragraph, folded: str) -> bool:
+    marker = o.marker
+    if marker is None:
+        return False
+    o.box = None
+    while len(o.stack) > 1 and any(n.marker == marker.kind for n in o.stack[1:]):
+        if o.stack.pop().marker == marker.kind:
+            break
+    o.stack.append(_new_item(o.top(), marker, para))
+    return True
+
+
+def _rule_plain(o: _Outliner, para: Paragraph, folded: str) -> bool:
+    if o.box is not None and o.wrapped and para.width <= o.body_width + 3 and o.box.width:
+        o.box = None  # back to body-width lines: the box has ended
+    target = o.box or o.top()
+    target.add_text(para.text, para.first_line, para.last_line)
+    o.last_plain = para
+    if o.box is not None:
+        o.box.width = max(o.box.width, para.width)
+    return True
+
+
+# What the outline understands, tried in this order on every paragraph; the first rule that
+# takes a paragraph ends its reading. (name, example, rule)
+BLOCK_RULES: list[tuple[str, str, Callable[[_Outliner, Paragraph, str], bool]]] = [
+    ("tail", "抄送：市委办公厅", _rule_tail),
+    ("web noise", "【打印】", _rule_web_noise),
+    ("date line", "2023年5月8日", _rule_date_line),
+    ("closing", "本方案自2022年3月1日起施行。", _rule_closing),
+    ("tab row", "序号⇥具体举措⇥责任单位", _rule_tab_row),
+    ("flattened table", "序号 / 工作任务 / 主要工作内容 / 牵头单位 / 配合单位, a cell a line", _rule_flat_table),
+    ("indicator row", "１ 服务业增加值占全市生产总值比重 ％ 预期性 ７５左右", _rule_indicator_row),
+    ("indicator header", "序号 指标名称 单位 指标属性 ２０２５年", _rule_indicator_header),
+    ("attachment listing", "附件：1.上海市…任务分工表", _rule_attachment_listing),
+    ("attachment", "附件2", _rule_attachment_start),
+    ("attachment title", "（the line after 附件2）", _rule_attachment_title),
+    ("target bullet", "——现代服务业核心功能更加凸显。", _rule_bullet),
+    ("box", "专栏1 重点项目", _rule_box),
+    ("numbered", "一、 （一） 1. （1） ① 第一章 第一条", _rule_numbered),
+    ("plain", "any other paragraph: text of the item above", _rule_plain),
+]
+
+
+def build_outline(paragraphs: list[Paragraph], wrapped: bool) -> Outline:
+    outliner = _Outliner(paragraphs, wrapped)
+    while outliner.next < len(paragraphs):
+        para = paragraphs[outliner.next]
+        outliner.next += 1
         folded = para.folded.strip(" \u3000")
-        if in_tail:
-            tail.append(para)
-            continue
-        if _TAIL_START.match(folded):
-            flush_rows()
-            in_tail = True
-            tail.append(para)
-            continue
-        if _WEB_NOISE.match(folded):
-            continue
-        if is_date_line(folded) and stack[0] is root and root.children:
-            # A date alone on a line closes the document ("2023年5月8日"), usually under the
-            # issuer's name on the line above it: both go to the document's own text.
-            holder = box or top()
-            if holder.parts and _SIGNATURE.match(fold(holder.parts[-1]).strip()):
-                root.parts.append(holder.parts.pop())
-            root.add_text(para.text, para.first_line, para.last_line)
-            box = None
-            continue
-        if (_CLOSING.match(folded) or _SIGN_OFF.match(folded)) and stack[0] is root:
-            flush_rows()
-            root.add_text(para.text, para.first_line, para.last_line)
-            box = None
-            continue
-        if is_tab_row(para):
-            pending_rows.append(para)
-            continue
-        flush_rows()
-        header = flat_header_length(paragraphs, k - 1)
-        if header:
-            table, k = read_flat_table(paragraphs, k - 1, header, table_ends)
-            tables.append((top(), table))
-            box = None
-            continue
-
-        if indicator is not None:
-            owner, header, table = indicator
-            cells = indicator_row(para, header)
-            if cells is not None:
-                fields = indicator_fields(header, cells)
-                table.rows.append(TableRow(para.first_line, para.last_line, fields["seq"], cells[0], fields["name"] or "", None))
-                table.last_line = para.last_line
-                node = owner.add(Node("indicator", fields["seq"], cells[0], title=fields["name"] or ""))
-                node.indicator = {k: fields[k] for k in ("unit", "attribute", "target", "year")}
-                node.add_text(" ".join(cells[1:]), para.first_line, para.last_line)
-                continue
-            indicator = None
-        header = indicator_header(para)
-        if header is not None:
-            owner = next((n for n in reversed(stack) if n.klass), top())
-            # The line above the header is the table's caption ("上海“十四五”服务业发展主要指标"):
-            # it moves from the item it follows to the section that holds the table.
-            previous = top().parts[-1] if top().parts else ""
-            title = previous if previous and len(previous) <= 40 and not re.search(r"[。.,，]", fold(previous)) else None
-            if title:
-                top().parts.pop()
-                caption = last_plain if last_plain is not None and last_plain.text.strip() == title else None
-                last = caption.last_line if caption else top().last_line
-                owner.add_text(title, caption.first_line if caption else last, last)
-            table = Table(para.first_line, para.last_line, [])
-            owner.tables.append(table)
-            indicator = (owner, header, table)
-            box = None
-            continue
-
-        listed = ATTACHMENT_LIST.match(folded)
-        if listed and not attachments:
-            listing.append(para.text.split(":", 1)[-1].split("：", 1)[-1].strip())
-            in_listing = True
-            continue
-        marker = match_marker(folded)
-        if in_listing and marker is not None and marker.kind == "num" and not attachments:
-            listing.append(para.text.strip())
-            continue
-        in_listing = False
-
-        start = ATTACHMENT_START.match(folded)
-        if start or (listed and attachments):
-            number = int(start.group(1)) if start and start.group(1) else len(attachments) + 1
-            node = root.add(Node("attachment", number, para.text.strip()))
-            node.first_line = node.last_line = para.first_line
-            if listed:
-                node.title = para.text.split("：", 1)[-1].split(":", 1)[-1].strip()
-            attachments.append(node)
-            stack[:] = [node]
-            box = None
-            continue
-        if stack[0].marker == "attachment" and not stack[0].title and marker is None and len(stack) == 1:
-            stack[0].title = para.text.strip()
-            stack[0].last_line = para.last_line
-            continue
-
-        if marker is not None and marker.kind == "bullet":
-            owner = box or top()
-            if owner.section_class() == "target" and owner.marker != "box":
-                _new_item(owner, marker, para, bullet_number=sum(1 for c in owner.children if c.marker == "bullet") + 1)
-                continue
-            marker = None  # a bullet inside a task or background section is part of its text
-        if marker is not None and marker.kind == "box":
-            box = _new_item(top(), marker, para)
-            continue
-        if marker is not None:
-            box = None
-            while len(stack) > 1 and any(n.marker == marker.kind for n in stack[1:]):
-                if stack.pop().marker == marker.kind:
-                    break
-            stack.append(_new_item(top(), marker, para))
-            continue
-        # plain paragraph
-        if box is not None and wrapped and para.width <= body_width + 3 and box.width:
-            box = None  # back to body-width lines: the box has ended
-        target = box or top()
-        target.add_text(para.text, para.first_line, para.last_line)
-        last_plain = para
-        if box is not None:
-            box.width = max(box.width, para.width)
-    flush_rows()
-    return Outline(root, attachments, listing, tail, tables)
+        outliner.marker = match_marker(folded)
+        for _, _, rule in BLOCK_RULES:
+            if rule(outliner, para, folded):
+                break
+    outliner.flush_rows()
+    return Outline(outliner.root, outliner.attachments, outliner.listing, outliner.tail, outliner.tables)
 
 
 def _new_item(parent: Node, marker: Marker, para: Paragraph, bullet_number: int = 0) -> Node:

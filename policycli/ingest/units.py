@@ -192,9 +192,8 @@ def find_annotations(text: str) -> list[Annotation]:
         end = _closing_bracket(folded, start)
         inner_end = end - 1 if folded[end - 1] == ")" else end
         inner = folded[start + 1 : inner_end].strip()
-        at_end = not folded[end:].lstrip(" \u3000").lstrip("。.;；").strip(" \u3000") or folded[end:].lstrip(
-            " \u3000。.;；"
-        ).startswith("\n")
+        after = folded[end : end + 8].lstrip(" \u3000。.;；")  # a bounded look: texts can be long
+        at_end = not after.strip(" \u3000") or after.startswith("\n")
         rule = next((name for name, _, test in ANNOTATION_RULES if test(inner, at_end)), None)
         if rule is None:
             pos = start + 1
