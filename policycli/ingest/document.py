@@ -25,6 +25,10 @@ _UNIT_IN_TEXT = re.compile(
     rf"|(?:{'|'.join(d.removesuffix('区') for d in SHANGHAI_DISTRICTS)})区"
     r"(?:人民政府|政府|(?=要|应|负责|牵头|会同))"
 )
+# A sentence that opens with a unit and a duty verb: "区规划资源局牵头开展…", "各街镇负责…".
+_PROSE_DUTY = re.compile(
+    r"(?:^|[。；;\n])\s*((?:区|市|各)[\u4e00-\u9fa5]{1,14}?(?:局|委|办|中心|政府|街镇|分局|支队))(?:牵头|负责|会同)"
+)
 # "统筹全区产业布局", "开展统一的企业开办": a suffix that ends a word, or a phrase, not a name.
 _NOT_A_UNIT = re.compile(
     r"(?:布局|格局|大局|全局|变局|结局|开办|举办|承办|创办|主办|协办|督办|代办|帮办|兴办|筹办|经办|申办)$|[的和与及并对将在为把向从]"
@@ -90,9 +94,18 @@ def build_document(source: SourceText, doc_id: str | None = None) -> dict:
         node.token = path
         measures.append(_measure_dict(doc_id, node, root))
     assigned_any = any(m["units"] for m in measures if m["kind"] in MEASURE_KINDS)
-    unassigned = [m for m in measures if m["kind"] == "task" and not m["units"]]
-    if assigned_any:
-        for m in unassigned:
+    for m in measures:
+        if m["kind"] not in ("task", "safeguard") or m["units"]:
+            continue
+        named = _PROSE_DUTY.search(fold(m["text"]))
+        if named:
+            # "区规划资源局牵头开展…": prose, not an annotation; a reviewer decides, the parser does not guess.
+            quote = m["text"][named.start(1) : named.end()]
+            warnings.append(
+                f"line {m['lines'][0]}: measure {m['path']} ({m['number']}) names a unit only in its prose "
+                f"({quote}…); not taken as responsible, kept unassigned"
+            )
+        elif assigned_any and m["kind"] == "task":
             warnings.append(f"line {m['lines'][0]}: measure {m['path']} ({m['number']}) has no responsible unit; kept unassigned")
     document = {
         "format": FORMAT,
