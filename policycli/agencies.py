@@ -4,7 +4,12 @@ Documents name one office many ways (市发展改革委 / 市发改委 / 上海�
 different offices almost the same way (市商务委 is the city's commission; a 长宁区 document's
 "商务委" after a leading 区 is 长宁区商务委). The registry (data/agencies.csv, reviewable, one row
 per unit) lists canonical names, full names, aliases, known misprints, collectives and
-successors; users add their own aliases in the database (`policy agencies alias`).
+successors; every district's departments, 街道, 镇 and zones come from two compact tables
+(data/district_units.csv, data/subdistricts.csv; see policycli/districts.py), read only when a
+name is not among agencies.csv's. Users add their own aliases in the database (`policy agencies alias`).
+
+Only exact names resolve (after folding): a name the registry does not know is kept as printed and
+reported with the nearest names as suggestions, never given to the nearest unit (市水务局 is not 市税务局).
 
 Two jobs:
 * `resolve_printed`: a unit as printed in a document, in that document's context (its district),
@@ -17,12 +22,17 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from policycli.errors import BadInput, NotFound
 from policycli.text import fold
+
+TYPE_CHECKING = False  # (typing.TYPE_CHECKING without importing typing, ~3 ms)
+if TYPE_CHECKING:  # policycli.districts is imported when a name is not among data/agencies.csv's
+    from policycli.districts import Generated, Kind
 
 LEVELS = ("central", "municipal", "district", "subdistrict", "other")
 TYPES = ("government", "party", "people_org", "enterprise", "judicial", "coordinating", "collective")
@@ -62,39 +72,182 @@ def key(name: str) -> str:
 
 
 class Registry:
-    def __init__(self, agencies: list[Agency], user_aliases: dict[str, str] | None = None) -> None:
-        self.agencies = {a.canonical: a for a in agencies}
-        self.names: dict[str, tuple[str, str]] = {}  # key → (canonical, how)
+    """Explicit rows (data/agencies.csv) and user aliases, looked up first; then the generated units
+    (policycli/districts.py), loaded on the first name the explicit rows do not know. A generated
+    unit whose names include an explicit row's (长宁区发改委) is that row, with the generated names added."""
+
+    def __init__(self, agencies: list[Agency], user_aliases: dict[str, str] | None = None,
+                 generated: Callable[[], Generated] | None = None) -> None:
+        self._explicit = {a.canonical: a for a in agencies}
+        # key → (canonical, how): the explicit rows, then the user aliases
+        self._names: dict[str, tuple[str, str]] = {}
         for agency in agencies:
             for name, how in ((agency.canonical, "exact"), (agency.full_name, "alias"), *((a, "alias") for a in agency.aliases)):
                 if name:
-                    self.names.setdefault(key(name), (agency.canonical, how))
+                    self._names.setdefault(key(name), (agency.canonical, how))
             for typo in agency.typos:
-                self.names.setdefault(key(typo), (agency.canonical, "typo"))
+                self._names.setdefault(key(typo), (agency.canonical, "typo"))
+        self._bundled = dict(self._names)  # without user aliases: what a generated unit merges into
         for alias, canonical in (user_aliases or {}).items():
-            self.names[key(alias)] = (canonical, "user-alias")
+            self._names[key(alias)] = (canonical, "user-alias")
         self.predecessors: dict[str, list[str]] = {}
         for agency in agencies:
             if agency.successor:
                 self.predecessors.setdefault(agency.successor, []).append(agency.canonical)
-        self.members: dict[str, list[str]] = {}
-        for agency in agencies:
-            for collective in agency.member_of:
-                self.members.setdefault(collective, []).append(agency.canonical)
+        self._load_generated = generated
+        self._generated: Generated | None = None
+        self._targets: dict[tuple[int, str], str] = {}
+        self._agencies: dict[str, Agency | None] = {}
+        self._everything: tuple[dict, dict, dict] | None = None
+
+    # --- lookups ----------------------------------------------------------------------------
+
+    def _gen(self) -> Generated | None:
+        if self._generated is None and self._load_generated is not None:
+            self._generated = self._load_generated()
+        return self._generated
+
+    def lookup(self, name_key: str) -> tuple[str, str] | None:
+        """A folded name (see `key`) → (canonical, how), or None: an exact name only, never a near one."""
+        hit = self._names.get(name_key)
+        if hit or self._load_generated is None:
+            return hit
+        found = self._gen().find(name_key)
+        if found is None:
+            return None
+        kind, district, how = found
+        canonical = self._target(kind, district)
+        if canonical != _fill(kind.canonical, district):
+            how = "exact" if key(canonical) == name_key else ("typo" if how == "typo" else "alias")
+        return canonical, how
+
+    def _target(self, kind: Kind, district: str) -> str:
+        """A generated unit's canonical name: an explicit row's that shares one of its names, else its own."""
+        slot = (id(kind), district)
+        if slot not in self._targets:
+            target = _fill(kind.canonical, district)
+            for pattern, _ in kind.names():
+                hit = self._bundled.get(key(_fill(pattern, district)))
+                if hit:
+                    target = hit[0]
+                    break
+            self._targets[slot] = target
+        return self._targets[slot]
+
+    def agency(self, canonical: str) -> Agency | None:
+        """The unit with this canonical name (an explicit row with any generated names merged in)."""
+        if canonical not in self._agencies:
+            self._agencies[canonical] = self._agency(canonical)
+        return self._agencies[canonical]
+
+    def _agency(self, canonical: str) -> Agency | None:
+        explicit = self._explicit.get(canonical)
+        if explicit is not None and not explicit.district and explicit.type != "collective":
+            return explicit  # a city or central unit: the generated tables add nothing (and stay unread)
+        generated = self._gen()
+        found = generated.find(key(canonical)) if generated else None
+        if found is None or self._target(found[0], found[1]) != canonical:
+            return explicit
+        kind, district = found[0], found[1]
+        full_name = _fill(kind.full_name or kind.formal, district)
+        names = [_fill(n, district) for n, how in kind.names() if how != "typo"]
+        made = Agency(
+            canonical=canonical, full_name=full_name, level=kind.level, district=district, type=kind.type,
+            aliases=[n for n in names if n != canonical and n != full_name],
+            typos=[_fill(n, district) for n in kind.typos],
+            member_of=[_fill(m, district) for m in kind.member_of], flag=kind.flag, note=kind.note,
+        )
+        if explicit is None:
+            return made
+        a = explicit
+        known = {key(n) for n in (a.canonical, a.full_name, *a.aliases, *a.typos) if n}
+        return Agency(
+            canonical=canonical, full_name=a.full_name or made.full_name, level=a.level, district=a.district,
+            type=a.type,
+            aliases=a.aliases + [n for n in (made.full_name, *made.aliases) if n and key(n) not in known],
+            typos=a.typos + [n for n in made.typos if key(n) not in known],
+            member_of=a.member_of + [m for m in made.member_of if m not in a.member_of],
+            successor=a.successor, successor_date=a.successor_date, flag=a.flag, note=a.note,
+        )
+
+    def listed(self) -> list[str]:
+        """The explicit rows' canonical names (data/agencies.csv)."""
+        return list(self._explicit)
+
+    def _expand(self) -> tuple[dict, dict, dict]:
+        """Every unit, every name, every collective's members (for listings and the rare slow paths)."""
+        if self._everything is None:
+            agencies = {name: self.agency(name) for name in self._explicit}
+            generated = self._gen()
+            for kind, district in generated.units() if generated else ():
+                target = self._target(kind, district)
+                if target not in agencies:
+                    agencies[target] = self.agency(target)
+            names: dict[str, tuple[str, str]] = dict(self._names)
+            members: dict[str, list[str]] = {}
+            for agency in agencies.values():
+                spelled = [(agency.canonical, "exact"), (agency.full_name, "alias")]
+                spelled += [(a, "alias") for a in agency.aliases] + [(t, "typo") for t in agency.typos]
+                for name, how in spelled:
+                    if name:
+                        names.setdefault(key(name), (agency.canonical, how))
+                for collective in agency.member_of:
+                    members.setdefault(collective, []).append(agency.canonical)
+            self._everything = (agencies, names, members)
+        return self._everything
+
+    @property
+    def agencies(self) -> dict[str, Agency]:
+        """canonical → unit, every one (generated units expanded: use `agency` for one)."""
+        return self._expand()[0]
+
+    @property
+    def names(self) -> dict[str, tuple[str, str]]:
+        """key → (canonical, how), every name (use `lookup` for one)."""
+        return self._expand()[1]
+
+    @property
+    def members(self) -> dict[str, list[str]]:
+        """collective → its members, every collective (use `members_of` for one)."""
+        return self._expand()[2]
+
+    def members_of(self, collective: str) -> list[str]:
+        """The units that belong to one collective, without expanding every unit."""
+        out = [a.canonical for a in self._explicit.values() if collective in a.member_of]
+        agency = self.agency(collective)
+        generated = self._gen() if agency is not None and agency.type == "collective" else None
+        if generated is None:
+            return out  # only collectives have generated members
+        from policycli.districts import DISTRICTS, SHORT
+
+        places = tuple(d for d in DISTRICTS if SHORT[d] in collective) or DISTRICTS
+        for kind in generated.kinds:
+            for pattern in kind.member_of:
+                # a literal collective (各区水务局) gathers every district's unit; {区}… only its district's
+                districts = [d for d in kind.districts if "{" not in pattern or d in places]
+                for district in districts:
+                    if _fill(pattern, district) == collective:
+                        target = self._target(kind, district)
+                        if target not in out:
+                            out.append(target)
+        return out
 
     # --- documents --------------------------------------------------------------------------
 
-    def resolve_printed(self, name: str, district: str | None = None) -> Resolution:
-        """A unit as printed (with any shared 区 prefix already distributed) in a document's context."""
+    def resolve_printed(self, name: str, district: str | None = None, suggest: bool = True) -> Resolution:
+        """A unit as printed (with any shared 区 prefix already distributed) in a document's context.
+
+        Only exact names resolve (canonical, full name, alias, known misprint, user alias); anything
+        else is kept as printed, with suggestions — never silently given to a unit with a similar name."""
         for candidate in self._candidates(name, district):
-            hit = self.names.get(key(candidate))
+            hit = self.lookup(key(candidate))
             if hit:
                 canonical, how = hit
-                agency = self.agencies.get(canonical)
+                agency = self.agency(canonical)
                 return Resolution(canonical, how, collective=bool(agency and agency.type == "collective"))
         printed = key(name)
         qualified = (district + printed[1:]) if district and printed.startswith("区") and not printed.startswith("区域") else printed
-        return Resolution(qualified, "unresolved", suggestions=self.nearest(qualified))
+        return Resolution(qualified, "unresolved", suggestions=self.nearest(qualified) if suggest else [])
 
     def _candidates(self, name: str, district: str | None) -> list[str]:
         folded = key(name)
@@ -104,24 +257,33 @@ class Registry:
         if district and folded.startswith("各"):
             out.append(district + folded)  # 各街道、镇 in a 长宁区 document → 长宁区各街道、镇
         out.append(folded)
+        if not district and folded.startswith("区") and not folded.startswith("区域"):
+            out.append("各" + folded)  # 区市场监管局 in a city document: every district's, 各区市场监管局
         bare = re.sub(r"\([^()]*\)$", "", folded)  # 市交通委(市道运局) → 市交通委
         if bare != folded:
             out += [district + bare[1:]] if district and bare.startswith("区") else []
             out.append(bare)
         if folded.startswith("上海市"):
             out.append("市" + folded[3:])
+        if district and not folded.startswith(("区", "各", "市", "上海")) and not _names_a_district(folded):
+            out.append(district + folded)  # 属地街镇, 经开区 in a 松江区 document → 松江区属地街镇, 松江区经开区
         return out
 
     def nearest(self, name: str, n: int = 3) -> list[str]:
+        """Suggestions for an unknown name (shown to people; never used to resolve a name)."""
         import difflib  # only when a name is unknown
 
-        keys = list(self.names)
-        found = difflib.get_close_matches(key(name), keys, n=n * 3, cutoff=0.5)
+        typed = key(name)
+        pool = list(self._names)
+        generated = self._gen()
+        if generated is not None:
+            pool += [key(k) for k in generated.names_near(typed)]
+        found = difflib.get_close_matches(typed, list(dict.fromkeys(pool)), n=n * 3, cutoff=0.5)
         out: list[str] = []
         for k in found:
-            canonical = self.names[k][0]
-            if canonical not in out:
-                out.append(canonical)
+            hit = self.lookup(k)
+            if hit and hit[0] not in out:
+                out.append(hit[0])
         return out[:n]
 
     # --- user input -------------------------------------------------------------------------
@@ -135,16 +297,23 @@ class Registry:
         typed = key(text)
         if not typed:
             raise BadInput("--agency needs a name, e.g. 市商务委")
-        hit = self.names.get(typed)
+        hit = self.lookup(typed)
         if hit:
             return hit[0]
-        known = known() if callable(known) else known
-        pool = set(self.agencies) | set(known or [])
-        if typed in {key(k) for k in pool}:
-            return next(k for k in pool if key(k) == typed)
-        # A bare name ("商务委") that several levels share: 市商务委, 长宁区商务委 …
+        known = list((known() if callable(known) else known) or [])
+        same = [k for k in known if key(k) == typed]
+        if same:
+            return same[0]
+        # A bare name ("商务委") that several levels share: 市商务委, 长宁区商务委 … A name that gives
+        # its level (市水务局, 上海市…) only matches that level's units.
         bare = _LEVEL_PREFIX.sub("", typed)
-        matches = sorted({c for k, (c, _) in self.names.items() if _strip_place(k) == bare} | {k for k in pool if _strip_place(key(k)) == bare})
+        city = typed.startswith(("市", "上海市"))
+        matches = {c for k, (c, _) in self.names.items() if _strip_place(k) == bare}
+        matches |= {k for k in known if _strip_place(key(k)) == bare and (not city or key(k).startswith("市"))}
+        if city:  # 市水务局 is neither a district's 水务局 (上海市嘉定区水务局 strips to 水务局 too) nor 各区水务局
+            matches = {c for c in matches if not c.startswith("各")}
+            matches = {c for c in matches if not getattr(self.agency(c), "district", "")}
+        matches = sorted(matches)
         if len(matches) == 1:
             return matches[0]
         if matches:
@@ -152,7 +321,8 @@ class Registry:
         near = self.nearest(text)
         import difflib
 
-        near += [k for k in difflib.get_close_matches(typed, [key(k) for k in known or []], n=3, cutoff=0.5) if k not in near]
+        near += [k for k in difflib.get_close_matches(typed, [key(k) for k in known], n=3, cutoff=0.5)
+                 if k not in near]
         hint = f"; did you mean {' or '.join(near[:3])}?" if near else "; `policy agencies` lists them"
         raise NotFound(f"unknown agency {text!r}{hint}")
 
@@ -165,10 +335,22 @@ class Registry:
                 if older not in out:
                     out[older] = "predecessor"
                     stack.append(older)
-        agency = self.agencies.get(canonical)
+        agency = self.agency(canonical)
         for collective in agency.member_of if agency else []:
             out.setdefault(collective, "collective")
         return out
+
+
+def _fill(pattern: str, district: str) -> str:
+    from policycli.districts import fill
+
+    return fill(pattern, district)
+
+
+def _names_a_district(name: str) -> bool:
+    from policycli.districts import SHORT
+
+    return any(short in name for short in SHORT.values())
 
 
 class Ambiguous(NotFound):
@@ -216,5 +398,13 @@ def bundled_agencies() -> tuple[Agency, ...]:
 
 
 @cache
+def bundled_generated() -> Generated:
+    """data/district_units.csv and data/subdistricts.csv, read once per process (when first needed)."""
+    from policycli.districts import load_generated
+
+    return load_generated()
+
+
+@cache
 def bundled_registry() -> Registry:
-    return Registry(list(bundled_agencies()))
+    return Registry(list(bundled_agencies()), generated=bundled_generated)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policycli.agencies import Agency, Registry, bundled_agencies, bundled_registry, key
+from policycli.agencies import Agency, Registry, bundled_agencies, bundled_generated, bundled_registry, key
 from policycli.errors import BadInput, NotFound
 from policycli.kinds import FINISHED_SQL, KINDS_SQL
 from policycli.store import Database, write_transaction
@@ -14,7 +14,7 @@ def user_aliases(db: Database) -> dict[str, str]:
 
 def registry_for(db: Database) -> Registry:
     """The bundled registry with this database's user aliases on top."""
-    return Registry(list(bundled_agencies()), user_aliases(db))
+    return Registry(list(bundled_agencies()), user_aliases(db), generated=bundled_generated)
 
 
 def assigned_names(db: Database) -> list[str]:
@@ -43,11 +43,9 @@ def add_alias(db: Database, alias: str, target: str, by: str, at: str) -> dict:
     if not alias_key:
         raise BadInput("the alias is empty")
     canonical = registry.resolve_input(target, lambda: assigned_names(db))
-    existing = registry.names.get(alias_key)
+    existing = registry.lookup(alias_key)
     if existing and existing[0] != canonical:
         raise BadInput(f"{alias} already means {existing[0]}; choose another alias")
-    if alias_key in {key(a) for a in registry.agencies} and alias_key != key(canonical):
-        raise BadInput(f"{alias} is an agency of its own in the registry")
     moved = 0
     with write_transaction(db):
         db.conn.execute(
@@ -67,8 +65,12 @@ def add_alias(db: Database, alias: str, target: str, by: str, at: str) -> dict:
     return {"alias": alias.strip(), "canonical": canonical, "moved": moved}
 
 
-def agency_rows(db: Database, level: str | None = None, district: str | None = None) -> list[dict]:
-    """Every unit of the registry and every name assignments use, with measure counts."""
+def agency_rows(
+    db: Database, level: str | None = None, district: str | None = None, everything: bool = False
+) -> list[dict]:
+    """The registry's units and every name assignments use, with measure counts. The units generated
+    for every district (data/district_units.csv, data/subdistricts.csv) are listed when they have
+    measures, or when `level`, `district` or `everything` asks for them."""
     registry = registry_for(db)
     counts = {
         r[0]: {"total": r[1], "done": r[2]}
@@ -81,9 +83,10 @@ def agency_rows(db: Database, level: str | None = None, district: str | None = N
         )
     }
     rows = []
-    names = list(registry.agencies) + [n for n in counts if n not in registry.agencies]
+    listed = list(registry.agencies) if (level or district or everything) else registry.listed()
+    names = list(dict.fromkeys(listed + list(counts)))
     for name in names:
-        agency = registry.agencies.get(name) or Agency(canonical=name, level="", type="", flag="not in registry")
+        agency = registry.agency(name) or Agency(canonical=name, level="", type="", flag="not in registry")
         if level and agency.level != level:
             continue
         if district and agency.district != district:
@@ -100,7 +103,7 @@ def agency_rows(db: Database, level: str | None = None, district: str | None = N
 def agency_detail(db: Database, text: str) -> dict:
     registry = registry_for(db)
     canonical = registry.resolve_input(text, lambda: assigned_names(db))
-    agency = registry.agencies.get(canonical)
+    agency = registry.agency(canonical)
     user = sorted(a for a, c in user_aliases(db).items() if c == canonical)
     scope = registry.scope(canonical)
     condition, names = agency_condition(db, canonical, "a.agency")
@@ -120,9 +123,46 @@ def agency_detail(db: Database, text: str) -> dict:
     return base | {
         "user_aliases": user,
         "predecessors": [n for n, how in scope.items() if how == "predecessor"],
-        "members": registry.members.get(canonical, []),
+        "members": registry.members_of(canonical),
         "documents": documents,
     }
 
 
-__all__ = ["bundled_registry", "resolve", "agency_condition", "add_alias", "agency_rows", "agency_detail", "registry_for"]
+def unknown_units(db: Database, doc: str | None = None) -> list[dict]:
+    """Every unit in the loaded documents that neither the registry nor a user alias resolves: its name
+    as stored (as printed, 区 qualified with the document's district), the forms printed, how many
+    measures and which documents name it, and the nearest registry names (suggestions only)."""
+    registry = registry_for(db)
+    where, params = ("AND m.doc_id = ?", [doc]) if doc else ("", [])
+    if doc:
+        from policycli.checklist import require_document
+
+        require_document(db, doc)
+    found: dict[str, dict] = {}
+    known: dict[str, bool] = {}
+    for agency, doc_id, printed, measures in db.conn.execute(
+        f"""SELECT a.agency, m.doc_id, coalesce(a.printed, ''), count(*)
+            FROM assignments a JOIN measures m ON m.id = a.measure_id
+            WHERE a.obsolete = 0 AND m.obsolete = 0 AND m.kind IN ({KINDS_SQL}) AND a.agency != '' {where}
+            GROUP BY a.agency, m.doc_id, a.printed ORDER BY a.agency, m.doc_id""",
+        params,
+    ):
+        if agency not in known:
+            known[agency] = registry.lookup(key(agency)) is not None
+        if known[agency]:
+            continue
+        row = found.setdefault(agency, {"agency": agency, "printed": [], "measures": 0, "documents": []})
+        row["measures"] += measures
+        if printed and printed not in row["printed"]:
+            row["printed"].append(printed)
+        if doc_id not in row["documents"]:
+            row["documents"].append(doc_id)
+    for row in found.values():
+        row["suggestions"] = registry.nearest(row["agency"])
+    return sorted(found.values(), key=lambda r: (-r["measures"], r["agency"]))
+
+
+__all__ = [
+    "bundled_registry", "resolve", "agency_condition", "add_alias", "agency_rows", "agency_detail",
+    "registry_for", "unknown_units",
+]

@@ -317,16 +317,26 @@ def agencies(
     ctx: typer.Context,
     level: Annotated[str | None, typer.Option("--level", help="central, municipal, district, subdistrict or other.")] = None,
     district: Annotated[str | None, typer.Option("--district", help="Only this district's units, e.g. 长宁区.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Also the district units without measures.")] = False,
     fmt: FormatOption = "table",
     db: DbOption = None,
 ) -> None:
-    """List every unit with its measures (total, open, done). Example: policy agencies --district 长宁区"""
+    """List units with their measures (total, open, done). Example: policy agencies --district 长宁区"""
     if ctx.invoked_subcommand is not None:
         return
     from policycli import views
     from policycli.agency_store import agency_rows
 
-    views.agencies(agency_rows(open_database(db), level=level, district=district), fmt)
+    views.agencies(agency_rows(open_database(db), level=level, district=district, everything=all_), fmt)
+
+
+@agencies_app.command("unknown")
+def agencies_unknown(doc: DocOption = None, fmt: FormatOption = "table", db: DbOption = None) -> None:
+    """List the units nothing resolves, with their measures. Example: policy agencies unknown -f csv"""
+    from policycli import views
+    from policycli.agency_store import unknown_units
+
+    views.unknown_agencies(unknown_units(open_database(db), doc=doc), fmt)
 
 
 @agencies_app.command("show")

@@ -201,13 +201,18 @@ def _stored_due(measure: dict) -> str | None:
     return None if _recurrence(measure) else measure.get("due")
 
 
-def _wanted_assignments(measure: dict, rename: Callable[[str], str]) -> dict[str, tuple]:
+def _wanted_assignments(
+    measure: dict, rename: Callable[[str], str], again: Callable[[dict, str], str]
+) -> dict[str, tuple]:
     if measure.get("kind") not in MEASURE_KINDS:
         return {}
     wanted: dict[str, tuple] = {}
     for k, unit in enumerate(measure.get("units") or []):
         agency = (unit.get("agency") or unit.get("name") or unit.get("printed") or "").strip()
-        agency = rename(agency)  # a user alias (policy agencies alias) survives reloads
+        renamed = rename(agency)  # a user alias (policy agencies alias) survives reloads
+        if renamed == agency and unit.get("resolution") == "unresolved":
+            renamed = again(unit, agency)  # the registry may know it now
+        agency = renamed
         if agency and agency not in wanted:
             wanted[agency] = (unit.get("printed"), unit.get("role") or "unspecified", unit.get("group") or 1, k, _stored_due(measure))
     if not wanted:
@@ -226,6 +231,25 @@ def _user_alias_lookup(conn) -> Callable[[str], str]:
     return lambda name: aliases.get(key(name), name)
 
 
+def _registry_again(document: dict) -> Callable[[dict, str], str]:
+    """(unit, name) → the unit's agency in today's registry, for a unit the file says was not in the
+    registry when the document was ingested (the registry may know it now). Exact names only, in the
+    document's district, as ingest resolves them; a name still unknown stays as it is."""
+    district = document.get("district") if document.get("level") == "区" else None
+    seen: dict[tuple[str, str], str] = {}
+
+    def again(unit: dict, name: str) -> str:
+        printed = unit.get("name") or unit.get("printed") or name
+        if (printed, name) not in seen:
+            from policycli.agencies import bundled_registry
+
+            found = bundled_registry().resolve_printed(printed, district, suggest=False)
+            seen[(printed, name)] = found.agency if found.how != "unresolved" else name
+        return seen[(printed, name)]
+
+    return again
+
+
 def _load_assignments(conn, doc_id: str, document: dict) -> None:
     current: dict[tuple[str, str], tuple] = {
         (r[0], r[1]): r[2:]
@@ -236,9 +260,9 @@ def _load_assignments(conn, doc_id: str, document: dict) -> None:
         )
     }
     wanted: dict[tuple[str, str], tuple] = {}
-    rename = _user_alias_lookup(conn)
+    rename, again = _user_alias_lookup(conn), _registry_again(document)
     for measure in document["measures"]:
-        for agency, values in _wanted_assignments(measure, rename).items():
+        for agency, values in _wanted_assignments(measure, rename, again).items():
             wanted[(measure["id"], agency)] = (*values, 0)
     inserts = [(*key, *values) for key, values in wanted.items() if key not in current]
     updates = [(*values, *key) for key, values in wanted.items() if key in current and tuple(current[key]) != values]

@@ -291,6 +291,18 @@ def agencies(rows: list[dict], fmt: str) -> None:
     emit(rows, columns, fmt, json_rows=_fields(rows, AGENCY_FIELDS), empty="no agencies")
 
 
+UNKNOWN_AGENCY_FIELDS = ("agency", "printed", "measures", "documents", "suggestions")
+
+
+def unknown_agencies(rows: list[dict], fmt: str) -> None:
+    columns = [
+        Column("agency", "单位", ratio=2), Column("printed", "原文", ratio=2),
+        Column("measures", "措施", justify="right", no_wrap=True), Column("documents", "文件", ratio=1),
+        Column("suggestions", "相近的登记单位", ratio=2),
+    ]
+    emit(rows, columns, fmt, json_rows=_fields(rows, UNKNOWN_AGENCY_FIELDS), empty="every unit resolves")
+
+
 def agency_detail(info: dict, fmt: str) -> None:
     if _is_json(fmt, "agencies show"):
         _json_out(info)

@@ -76,6 +76,7 @@ _HAS_OWN_LEVEL = re.compile(
     r"^(?:区|市(?!场)|县|镇|乡|省|各|国家|国务院|中国|中央|全国|上海|人民银行|民航|海关|长三角|公安|"
     r"[\u4e00-\u9fa5]{1,4}(?:新区|区|县|市(?!场))|[\u4e00-\u9fa5]{1,8}(?:街道|镇|乡)$)"
 )
+_OWN_NAME = re.compile(r"(?:大学|学院|学校|公司|集团|医院|银行|交易所|研究院|研究所)$|^[\u4e00-\u9fa5]{2,6}部(?!门)")
 _NATIONAL = re.compile(r"(?:总局|总署|总会|总站|总队|^国家|^中国)")
 
 UNIT_SUFFIXES = (
@@ -435,6 +436,8 @@ def _distribute_prefix(units: list[Unit]) -> None:
         # 市场监管总局, 海关总署: national bodies printed inside a city list keep their own level.
         if _DIVISION.search(folded) and not folded.startswith(("区", "市")):
             continue  # a division takes its office's name, not only the level (_distribute_office)
+        if _OWN_NAME.search(folded):
+            continue  # 同济大学, 交通运输部上海海事局: a name of its own, not a 市/区 office's short form
         if not (_HAS_OWN_LEVEL.match(folded) or _NATIONAL.search(folded)) and unit.name == unit.printed:
             unit.name = prefix + unit.printed
 
