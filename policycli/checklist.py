@@ -511,10 +511,12 @@ def history(db: Database, measure_id: str | None = None, agency: str | None = No
 EXPIRING_DAYS = 90
 
 
-def document_status(effective_from: str | None, effective_until: str | None, today: date, expiring_days: int = EXPIRING_DAYS) -> str:
-    """not yet in force | in force | expiring | expired | unknown."""
+def document_status(effective_from: str | None, effective_until: str | None, today: date, expiring_days: int = EXPIRING_DAYS,
+                    issued_on: str | None = None) -> str:
+    """not yet in force | in force | expiring | expired | unknown. Without a stated start, a document is not
+    in force before its issue date either."""
     iso = today.isoformat()
-    if effective_from and iso < effective_from:
+    if (effective_from and iso < effective_from) or (not effective_from and issued_on and iso < issued_on):
         return "not yet in force"
     if effective_until and iso > effective_until:
         return "expired"
@@ -534,7 +536,7 @@ def list_documents(db: Database, today: date | None = None, expiring_days: int =
     out = []
     for row in rows:
         item = dict(zip(columns, row, strict=True))
-        item["status"] = document_status(item["effective_from"], item["effective_until"], today, expiring_days)
+        item["status"] = document_status(item["effective_from"], item["effective_until"], today, expiring_days, item["issued_on"])
         item["days_left"] = days_left(item["effective_until"], today)
         out.append(item)
     return out

@@ -4,8 +4,8 @@ A small regex layer over `dateutil.relativedelta`, on folded text (full-width di
 ASCII). Never dateutil's fuzzy parser: it reads 自2020年11月6日起 as this year's 6 November.
 
     2020年11月6日, 二〇二一年六月十六日      day
-    2021年6月, 6月底前                      month   (end of month for a deadline)
-    2021年第三季度, 第三季度                 quarter
+    2021年6月, 6月底前                      month   (end of month for a deadline; 上旬 10th, 中旬 20th)
+    2021年第三季度, 第三季度, 一季度          quarter
     2021年上半年, 上半年                     half
     2021年底前, 2025年, 到2025年             year    (31 December for a deadline)
     一个月内, 3年, 30个工作日                durations (working days need the holiday calendar)
@@ -57,10 +57,11 @@ def month_end(year: int, month: int) -> date:
 
 # Ordered from the most precise: the first pattern that matches at a position wins.
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("day", re.compile(rf"(?:{_YEAR})?\s*(?P<month>{_N})\s*月\s*(?P<day>{_N})\s*[日号]")),
-    ("quarter", re.compile(rf"(?:{_YEAR})?\s*第\s*(?P<quarter>[一二三四1-4])\s*季度")),
-    ("half", re.compile(rf"(?:{_YEAR})?\s*(?P<half>上|下)半年")),
-    ("month", re.compile(rf"(?:{_YEAR})?\s*(?P<month>{_N})\s*月(?:份)?(?P<edge>底|末|中旬|上旬|下旬)?")),
+    ("day", re.compile(rf"(?:{_YEAR}\s*)?(?P<month>{_N})\s*月\s*(?P<day>{_N})\s*[日号]")),
+    # 第三季度, 2021年一季度, 四季度末 (not 统一季度: the numeral must not end a word)
+    ("quarter", re.compile(rf"(?:{_YEAR}\s*)?(?:第\s*|(?<![\u4e00-\u9fa5])|(?<=年))(?P<quarter>[一二三四1-4])\s*季度(?:末|底)?")),
+    ("half", re.compile(rf"(?:{_YEAR}\s*)?(?P<half>上|下)半年")),
+    ("month", re.compile(rf"(?:{_YEAR}\s*)?(?P<month>{_N})\s*月(?:份)?(?P<edge>底|末|初|中旬|上旬|下旬)?")),
     ("year", re.compile(rf"{_YEAR}(?P<edge>底|末|年底|年末)?")),
     ("year", re.compile(r"(?P<edge>年底|年末)")),
 ]
@@ -69,30 +70,61 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 def find_dates(folded: str, ref_year: int | None = None, edge: str = "end") -> list[DateValue]:
     """Every date expression in a folded text; partial dates resolve to the end (or start) of their period.
 
-    A date without a year (6月底前, 年底前, 第三季度) takes `ref_year`, or is skipped without one.
+    A date without a year (6月底前, 年底前, 第三季度) takes the year of a dated expression earlier in the
+    same sentence (2023年8月至11月 → 2023-11-30), else `ref_year`, or is skipped without either.
     """
-    out: list[DateValue] = []
+    if "年" not in folded and "月" not in folded and "季度" not in folded:
+        return []
+    found: list[tuple[int, str, re.Match[str]]] = []
     taken = [False] * (len(folded) + 1)
     for precision, pattern in _PATTERNS:
         for m in pattern.finditer(folded):
             if any(taken[m.start() : m.end()]):
                 continue
             groups = m.groupdict()
-            year = _year(groups.get("year")) or ref_year
-            rule = "stated" if groups.get("year") else "stated, year from the document"
-            if year is None:
+            if groups.get("year") and _year(groups["year"]) is None:
                 continue
             try:
-                value = _resolve(precision, groups, year, edge)
+                value = _resolve(precision, groups, _year(groups.get("year")) or 2000, edge)
             except (ValueError, TypeError):
                 continue
             if value is None:
                 continue
             for k in range(m.start(), m.end()):
                 taken[k] = True
+            found.append((m.start(), precision, m))
+    found.sort(key=lambda f: f[0])
+    out: list[DateValue] = []
+    carried: tuple[int, int] | None = None  # (year, offset of the sentence end after it)
+    for start, precision, m in found:
+        groups = m.groupdict()
+        year = _year(groups.get("year"))
+        rule = "stated"
+        if year is None:
+            if carried and start < carried[1]:
+                year, rule = carried[0], "stated, year from the date before it"
+            else:
+                year, rule = ref_year, "stated, year from the document"
+        else:
+            stop = _SENTENCE_STOP.search(folded, m.end())
+            carried = (year, stop.start() if stop else len(folded))
+        if year is None:
+            continue
+        try:
+            value = _resolve(precision, groups, year, edge)
+        except (ValueError, TypeError):
+            continue
+        if value is not None:
             out.append(DateValue(value, precision, m.group(0).strip(), rule, m.start(), m.end()))
-    out.sort(key=lambda d: d.start)
     return out
+
+
+_SENTENCE_STOP = re.compile(r"[。;；!！?？]")
+
+
+# 上旬 / 月初 end on the 10th, 中旬 on the 20th; 下旬 and 月底 at the month's end.
+_TEN_DAYS_END = {"上旬": 10, "初": 10, "中旬": 20}
+_TEN_DAYS_START = {"中旬": 11, "下旬": 21}
 
 
 def _resolve(precision: str, groups: dict, year: int, edge: str) -> date | None:
@@ -103,7 +135,10 @@ def _resolve(precision: str, groups: dict, year: int, edge: str) -> date | None:
         month = _num(groups["month"])
         if not month or not 1 <= month <= 12:
             return None
-        return month_end(year, month) if end else date(year, month, 1)
+        part = groups.get("edge")
+        if end:
+            return date(year, month, _TEN_DAYS_END[part]) if part in _TEN_DAYS_END else month_end(year, month)
+        return date(year, month, _TEN_DAYS_START.get(part, 1))
     if precision == "quarter":
         quarter = _num(groups["quarter"])
         return month_end(year, quarter * 3) if end else date(year, quarter * 3 - 2, 1)
@@ -117,9 +152,23 @@ def _resolve(precision: str, groups: dict, year: int, edge: str) -> date | None:
     return None
 
 
+# --- five-year plans -----------------------------------------------------------------------
+
+# The last year of each 五年规划 (十四五: 2021–2025).
+FIVE_YEAR_PLANS = {"十一五": 2010, "十二五": 2015, "十三五": 2020, "十四五": 2025, "十五五": 2030, "十六五": 2035}
+# “十四五”, "十四五", 十四五 (folded text keeps the curly quotes).
+FIVE_YEAR_LABEL = r"[“\"']?(?P<plan>十[一二三四五六]五)[”\"']?"
+
+
+def five_year_plan_end(label: str) -> date | None:
+    """十四五 → 2025-12-31."""
+    year = FIVE_YEAR_PLANS.get(label)
+    return date(year, 12, 31) if year else None
+
+
 # --- durations ------------------------------------------------------------------------------
 
-_DURATION = re.compile(rf"(?P<n>{_N}|半)\s*(?:个)?\s*(?P<unit>年|月|周|星期|工作日|日|天)")
+_DURATION = re.compile(rf"(?P<n>{_N}|半)\s*(?:个\s*)?(?P<unit>年|月|周|星期|工作日|日|天)")
 
 
 @dataclass(frozen=True)

@@ -1,107 +1,81 @@
-"""Validity periods of documents and due dates of measures, each with its quote and rule.
+"""Due dates of measures, each with its quote and rule; the document's validity (ingest/validity.py).
 
-Document validity, first rule that applies (each recorded):
-  1. explicit range        自2018年6月1日起执行，有效期至2020年12月31日
-  2. start plus duration   自2021年3月1日起施行，有效期5年 → 2026-02-28 (start + N years − 1 day)
-  3. start plus pilot      自2020年11月6日起施行 … 通过3年试点 → 2023-11-05 (inferred)
-  4. plan horizon          “十四五”规划, 到2025年 → 2025-12-31
-  5. annual plan           2021年行动方案 / 2022年工作要点 → 2021-12-31
-  6. from the issue date   自印发之日起施行 (with 有效期N年 when stated)
-  an extension (延长…有效期至…) gives the new end; otherwise unknown. Unknown is a fine answer.
+What the parser reads as a deadline is the table DEADLINE_RULES: each rule a name, the context it needs
+around a date of the text (policycli.dates finds the dates), the example it reads. A date is a deadline when
+a rule matches, tried in this order:
 
-A measure's due date: its own deadline when its text states one (…年底前, 到2025年, 6月1日前,
-…印发之日起一个月内, a 完成时限 cell), recurring dates for 每年/每季度/每月 inside the validity
-period, else its parent's, else the document's end (marked inherited).
+  by (…前)            2024年底前完成, 6月底前, 11月中旬前               a date followed by 前 / 之前 / 以前
+  by (到/至…)         到2025年, 至2035年, 于2021年6月, 2023年12月—2024年6月
+                                                                  a date after 到 / 至 / 截至 / 于 / 在, a range's end
+  done by             2021年底基本形成…, 2026年应完成…                  a date followed by the work it sets
+  opening             …。2027年，制定…, …，2021年上半年研究明确…         a date opening a sentence or clause
+  opening the text    2021年底，基本完成…                              a date and a comma opening the text
+  five-year plan      到“十四五”末, “十四五”期间, “十四五”时期          31 December of the plan's last year
+  from the issue date 本方案印发之日起一个月内完成                      issue date + the period
+
+Not deadlines: dates inside 《…》 (titles cite years), dates before the document's start or issue date
+(baselines: 对照2020年…), dates that name a requirement (落实2030年…达标要求), starts (2023年起), “十四五”规划
+(a plan's name), dates in a clause about how long something is valid (有效期至…, 中标有效期限自…起至…止). A yearless date (6月底前, 一季度) takes the year of a date before it in the sentence, else the
+year of the document's period (its start, else its issue date, else its end).
+
+A measure's due, the first that applies:
+  1. its table row's 完成时限 / 时间节点 cell (deadline_raw): 2019年3月 → 2019-03-31; a range → its end
+  2. its own deadline: exactly one date the rules read in its text. Several different dates
+     (2021年底… “十四五”期间…) or a recurrence (每半年, 每年) give no own due: the dates are kept as
+     milestones, the recurrence as occurrences
+  3. an indicator's target year
+  4. a recurrence (每年/每半年/每季度/每月) inside the validity period → one occurrence per period end;
+     the period starts at effective_from, or at the issue date when no start is stated
+  5. its parent's own deadline, else the document's end (both marked inherited)
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from policycli.dates import DateValue, find_dates, find_duration, find_recurrence, occurrences
+from policycli.dates import (
+    FIVE_YEAR_LABEL,
+    DateValue,
+    find_dates,
+    find_duration,
+    find_recurrence,
+    five_year_plan_end,
+    occurrences,
+)
+from policycli.ingest.validity import document_validity
 from policycli.text import fold
 
-_START = re.compile(r"自\s*(.{0,30}?)\s*起\s*(?:施行|执行|实施|生效)")
-_UNTIL = re.compile(r"有效期\s*(?:延长)?\s*至\s*(.{0,25}?)(?:止|[。.;；,，]|$)")
-_DURATION_OF_VALIDITY = re.compile(r"有效期\s*(?:为)?\s*([0-9一二三四五六七八九十两半]+\s*(?:个)?\s*(?:年|月))")
-_PILOT = re.compile(r"(?:通过|开展|为期|试点期(?:限)?为?)\s*([0-9一二三四五六七八九十两]+\s*年)\s*(?:的)?\s*试点|试点期(?:限)?\s*(?:为)?\s*([0-9一二三四五六七八九十两]+\s*年)")
-_FROM_ISSUE = re.compile(r"(?:自|从)\s*(?:印发|发布|公布)\s*之日起\s*(?:施行|执行|实施|生效)")
-_EXTENSION = re.compile(r"(?:延长.{0,40}?有效期|有效期\s*延长)\s*至\s*(.{0,25}?)(?:止|[。.;；,，]|$)")
-_FIVE_YEAR = {"十一五": 2010, "十二五": 2015, "十三五": 2020, "十四五": 2025, "十五五": 2030, "十六五": 2035}
-_ANNUAL = re.compile(r"((?:19|20)[0-9]{2})\s*年(?:度)?.{0,8}(?:行动方案|工作要点|工作计划|实施计划|行动计划|工作方案|任务清单|重点工作)")
-_DEADLINE_BEFORE = re.compile(r"(?:到|至|截至|截止|于|在)\s*$")
-_DEADLINE_AFTER = re.compile(r"^\s*(?:前|之前|以前|内|完成|底前|年底前|实现|达到)")
+_TEXT_START = "\x02"  # marks the start of the text in the characters before a date
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    name: str
+    before: re.Pattern[str] | None  # searched in the few characters before the date (anchored at their end)
+    after: re.Pattern[str] | None  # matched at the start of the characters after the date
+    example: str
+
+
+DEADLINE_RULES: list[DeadlineRule] = [
+    DeadlineRule("by (…前)", None, re.compile(r"^\s*(?:之|以)?前"), "2024年底前，完成系统方案编制"),
+    DeadlineRule("by (到/至…)", re.compile(r"(?:到|至|截至|截止到|截止|于|在|[年月日]\s*[-—–~～])\s*$"), None,
+                 "到2025年，品牌化比例达到50%"),
+    DeadlineRule("done by", None, re.compile(r"^\s*(?:(?:要|应|须|需|必须)\s*)?(?:(?:基本|全面|初步|全部|确保|力争|争取)\s*)?"
+                                             r"(?:完成|实现|建成|达到|形成|出台|落地|到位|确定|制定|明确|启动|开展|组织)"),
+                 "2021年底基本形成可落地、可操作的实施方案"),
+    DeadlineRule("opening", re.compile(r"[,;。；!！?？]\s*$"),
+                 re.compile(r"^\s*(?:,|(?![以起开及和与、的度版同比前后至到中内来间-])[\u4e00-\u9fa5])"), "完善技术体系。2027年，制定…管理办法"),
+    DeadlineRule("opening the text", re.compile(rf"{_TEXT_START}\s*$"), re.compile(r"^\s*,"), "2021年底，基本完成控制性详细规划编制"),
+]
+# 到“十四五”末, “十四五”期间, “十四五”时期 (not “十四五”规划: that names a plan).
+_FIVE_YEAR_DEADLINE = re.compile(rf"{FIVE_YEAR_LABEL}\s*(?:期间|时期|末|期末)")
 _FROM_ISSUE_RELATIVE = re.compile(
     r"(?:印发|发布|出台|实施)(?:之日)?(?:起|后)\s*(?P<n>[0-9一二三四五六七八九十两半]+\s*(?:个)?\s*(?:年|月|周|工作日|日|天))\s*内"
 )
-
-
-def _rule(value: date | None, quote: str, rule: str, lines: list[int] | None, inferred: bool = False) -> dict:
-    return {"date": value.isoformat() if value else None, "quote": quote, "rule": rule, "lines": lines, "inferred": inferred}
-
-
-# A validity that runs for a stated period from its start: (pattern, rule, inferred). The
-# period is the pattern's first group that matched.
-_FROM_START = [
-    (_DURATION_OF_VALIDITY, "start plus duration (有效期N年)", False),
-    (_PILOT, "start plus pilot period (通过N年试点)", True),
-]
-
-
-def document_validity(document: dict) -> dict:
-    """{"from": rule-dict or None, "until": rule-dict or None} for a structured document."""
-    sentences = document.get("validity") or []
-    issued = date.fromisoformat(document["issued_on"]) if document.get("issued_on") else None
-    start = until = None
-    for sentence in sentences:
-        folded = fold(sentence["text"])
-        if start is None:
-            m = _START.search(folded)
-            found = find_dates(m.group(1)) if m else []
-            if found:
-                start = _rule(found[0].date, sentence["text"], "stated start (自…起施行)", sentence["lines"])
-            elif issued and _FROM_ISSUE.search(folded):
-                start = _rule(issued, sentence["text"], "from the issue date (自印发之日起施行)", sentence["lines"])
-        extension = _EXTENSION.search(folded)
-        m = extension or _UNTIL.search(folded)
-        if m:
-            found = find_dates(m.group(1))
-            if found:
-                rule = "extension (延长…有效期至)" if extension else ("explicit range" if start else "stated end (有效期至)")
-                until = _rule(found[-1].date, sentence["text"], rule, sentence["lines"])
-    for pattern, rule, inferred in _FROM_START:
-        if until is not None or start is None:
-            break
-        for sentence in sentences:
-            m = pattern.search(fold(sentence["text"]))
-            duration = find_duration(next(g for g in m.groups() if g)) if m else None
-            if duration:
-                end = duration.add_to(date.fromisoformat(start["date"]))
-                until = _rule(end, sentence["text"], rule, sentence["lines"], inferred=inferred)
-                break
-    if until is None:
-        horizon = _horizon(fold(document.get("title") or ""))
-        if horizon:
-            first, last, rule = horizon
-            until = _rule(last, document.get("title") or "", rule, None)
-            start = start or _rule(issued or first, document.get("issued_on_quote") or document.get("title") or "",
-                                   "issue date" if issued else rule, None)
-    if start is None and issued is not None:
-        start = _rule(issued, document.get("issued_on_quote") or "", "issue date (no start stated)", None, inferred=True)
-    return {"from": start, "until": until}
-
-
-def _horizon(title: str) -> tuple[date, date, str] | None:
-    """(first day, last day, rule) of the period a plan's title names: “十四五”规划, 2021年行动方案."""
-    plan = next((year for word, year in _FIVE_YEAR.items() if word in title), None)
-    if plan:
-        return date(plan - 4, 1, 1), date(plan, 12, 31), "plan horizon (五年规划)"
-    m = _ANNUAL.search(title)
-    if m:
-        year = int(m.group(1))
-        return date(year, 1, 1), date(year, 12, 31), "annual plan (YYYY年行动方案)"
-    return None
+_CITED = re.compile(r"《[^《》]{0,80}》")
+_CLAUSE_START = re.compile(r"[,;。；!！?？]")
 
 
 def _due(value: str | None, precision: str | None, quote: str, rule: str, lines: list[int] | None, inherited: bool = False,
@@ -110,60 +84,97 @@ def _due(value: str | None, precision: str | None, quote: str, rule: str, lines:
             "recurrence": recurrence, "occurrences": dates or [], "lines": lines}
 
 
-def measure_deadline(measure: dict, document: dict, validity: dict, parent_due: dict | None) -> dict | None:
-    """The due-date record for one measure (see the module docstring)."""
+def deadlines_in(folded: str, ref_year: int | None, not_before: date | None = None) -> list[DateValue]:
+    """Every date the text sets as a deadline (DEADLINE_RULES), in text order."""
+    masked = _CITED.sub(lambda m: "《" + "_" * (len(m.group(0)) - 2) + "》", folded)
+    out: list[DateValue] = []
+    for found in find_dates(masked, ref_year):
+        before = (_TEXT_START if found.start <= 4 else "") + masked[max(0, found.start - 4) : found.start]
+        after = masked[found.end : found.end + 12]
+        rule = next((r for r in DEADLINE_RULES
+                     if (r.before is None or r.before.search(before)) and (r.after is None or r.after.match(after))), None)
+        if rule is None or (not_before and found.date < not_before):
+            continue
+        clause = _CLAUSE_START.split(masked[max(0, found.start - 40) : found.start])[-1]
+        if "有效期" in clause:
+            continue  # 有效期至…, 中标有效期限自…起至…止: how long something is valid, not work to finish
+        out.append(DateValue(found.date, found.precision, folded[found.start : found.end].strip(), f"{found.rule}: {rule.name}",
+                             found.start, found.end))
+    for m in _FIVE_YEAR_DEADLINE.finditer(masked):
+        end = five_year_plan_end(m.group("plan"))
+        if end and not (not_before and end < not_before):
+            out.append(DateValue(end, "year", folded[m.start() : m.end()], "five-year plan (“十四五”期间/末)", m.start(), m.end()))
+    return sorted(out, key=lambda d: d.start)
+
+
+def _reference(validity: dict, issued: date | None) -> tuple[int | None, date | None]:
+    """(year for dates printed without one, earliest date a deadline can be)."""
     start = date.fromisoformat(validity["from"]["date"]) if validity.get("from") else None
     end = date.fromisoformat(validity["until"]["date"]) if validity.get("until") else None
-    issued = date.fromisoformat(document["issued_on"]) if document.get("issued_on") else start
-    ref_year = (start or end).year if (start or end) else None
+    anchor = start or issued or end
+    if validity.get("until") and validity["until"]["rule"].startswith("annual plan"):
+        anchor = end
+    return (anchor.year if anchor else None), (start or issued)
+
+
+def measure_deadline(measure: dict, document: dict, validity: dict, parent_due: dict | None) -> dict | None:
+    """The due-date record for one measure (see the module docstring)."""
+    issued = date.fromisoformat(document["issued_on"]) if document.get("issued_on") else None
+    start = date.fromisoformat(validity["from"]["date"]) if validity.get("from") else None
+    end = date.fromisoformat(validity["until"]["date"]) if validity.get("until") else None
+    ref_year, not_before = _reference(validity, issued)
     folded = fold(measure.get("text") or "")
     lines = measure.get("lines")
-    own = _own_deadline(folded, ref_year, start or issued)
-    if measure.get("deadline_raw"):
-        cell = find_dates(fold(measure["deadline_raw"]), ref_year)
-        if cell:
-            own = own or cell[-1]
-    if measure.get("indicator") and measure["indicator"].get("year"):
+
+    if measure.get("deadline_raw"):  # 1. the row's deadline cell
+        cell = fold(measure["deadline_raw"])
+        found = deadlines_in(cell, ref_year) or find_dates(cell, ref_year)
+        if found:
+            last = max(found, key=lambda d: d.date)
+            return _due(last.date.isoformat(), last.precision, measure["deadline_raw"], "deadline cell (完成时限)", lines)
+
+    recurrence = find_recurrence(folded)
+    repeats = recurrence is not None and recurrence[0] != "periodic"
+    own = deadlines_in(folded, ref_year, not_before)  # 2. the text's own deadline
+    distinct = sorted({d.date for d in own})
+    if len(distinct) == 1 and not repeats:
+        first = own[0]
+        return _due(first.date.isoformat(), first.precision, first.quote, first.rule, lines)
+    if len(distinct) > 1 and not repeats:
+        info = _due(None, None, " / ".join(d.quote for d in own), "several deadlines: none is the measure's own", lines)
+        return info | {"milestones": [d.isoformat() for d in distinct]}
+
+    if measure.get("indicator") and measure["indicator"].get("year"):  # 3. an indicator's target year
         year = measure["indicator"]["year"]
-        own = own or DateValue(date(year, 12, 31), "year", f"{year}年", "indicator year")
+        return _due(f"{year}-12-31", "year", f"{year}年", "indicator year", lines)
+
     relative = _FROM_ISSUE_RELATIVE.search(folded)
-    if own is None and relative and issued:
+    if relative and issued and not repeats:
         duration = find_duration(relative.group("n"))
         value = duration.add_to(issued + timedelta(days=1)) if duration else None
         if value:
-            own = DateValue(value, "day", relative.group(0), "from the issue date")
-        elif duration and duration.unit == "workdays":
+            return _due(value.isoformat(), "day", relative.group(0), "from the issue date", lines)
+        if duration and duration.unit == "workdays":
             return _due(None, None, relative.group(0), "working days beyond the holiday calendar: unresolved", lines)
-    if own is not None:
-        return _due(own.date.isoformat(), own.precision, own.quote, own.rule, lines)
-    recurrence = find_recurrence(folded)
-    if recurrence and start and end:
+
+    period_start = start or issued  # 4. a recurrence inside the validity period
+    if repeats and period_start and end:
         kind, quote = recurrence
-        dates = occurrences(kind, start, end)
+        dates = occurrences(kind, period_start, end)
         if dates:
-            return _due(None, "day", quote, f"recurring ({kind}) within the validity period", lines,
-                        recurrence=kind, dates=[d.isoformat() for d in dates])
-    if parent_due and not parent_due.get("inherited") and parent_due.get("date"):
+            rule = f"recurring ({kind}) within the validity period" + ("" if start else ", from the issue date")
+            return _due(None, "day", quote, rule, lines, recurrence=kind, dates=[d.isoformat() for d in dates])
+    if repeats:
+        return _due(None, None, recurrence[1], f"recurring ({recurrence[0]}): no validity period to count in", lines,
+                    recurrence=recurrence[0])
+
+    if parent_due and not parent_due.get("inherited") and parent_due.get("date"):  # 5. inherited
         return parent_due | {"rule": f"parent's: {parent_due['rule']}", "inherited": True}
     if validity.get("until"):
         until = validity["until"]
         return _due(until["date"], "day", until["quote"], f"document end: {until['rule']}", until["lines"],
                     inherited=True, recurrence=recurrence[0] if recurrence else None)
     return None
-
-
-def _own_deadline(folded: str, ref_year: int | None, not_before: date | None) -> DateValue | None:
-    """The earliest date the text sets as a deadline ("…前", "到…", "于…"), not one it merely cites."""
-    best: DateValue | None = None
-    for found in find_dates(folded, ref_year):
-        before, after = folded[max(0, found.start - 3) : found.start], folded[found.end : found.end + 4]
-        if not (_DEADLINE_BEFORE.search(before) or _DEADLINE_AFTER.match(after)):
-            continue
-        if not_before and found.date < not_before:
-            continue  # a past year cited as a baseline ("对照2020年…")
-        if best is None or found.date < best.date:
-            best = found
-    return best
 
 
 def apply(document: dict) -> None:
@@ -180,3 +191,6 @@ def apply(document: dict) -> None:
         measure["due"] = info["date"] if info and not info["occurrences"] else None
         measure["due_info"] = info
         by_id[measure["id"]] = measure
+
+
+__all__ = ["apply", "document_validity", "measure_deadline", "deadlines_in", "DEADLINE_RULES"]

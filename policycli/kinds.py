@@ -1,7 +1,10 @@
 """Names shared by the parser and the checklist (kept in a module of their own so the checklist
 does not import the parser)."""
 
-FORMAT = "policy-document/1"
+# /2 added units' `carried`, the document's `issuers`, and left `effective_from` empty where no start
+# is stated; /1 files load as they are.
+FORMAT = "policy-document/2"
+READABLE_FORMATS = ("policy-document/1", FORMAT)
 # The kinds that appear on checklists; "section" (structure and background) never does.
 MEASURE_KINDS = ("task", "target", "indicator", "safeguard")
 # The same, as a list for SQL: `m.kind IN ({KINDS_SQL})`.

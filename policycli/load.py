@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from policycli.errors import BadInput
-from policycli.kinds import FORMAT, MEASURE_KINDS
+from policycli.kinds import FORMAT, MEASURE_KINDS, READABLE_FORMATS
 from policycli.store import Database, write_transaction
 
 # JSON's escape for NUL, unless its backslash is itself escaped: in the file, \\u0000 is the text \u0000.
@@ -69,7 +69,7 @@ def read_structured(path: Path) -> dict:
         raise BadInput(f"{path}: not valid JSON (line {exc.lineno}); run `policy ingest` on policy texts first") from None
     except OSError as exc:
         raise BadInput(f"{path}: cannot read ({exc.strerror})") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
+    if not isinstance(document, dict) or document.get("format") not in READABLE_FORMATS:
         raise BadInput(f"{path}: not a {FORMAT} file; run `policy ingest` on the policy text first")
     if not isinstance(document.get("id"), str) or not isinstance(document.get("measures"), list):
         raise BadInput(f"{path}: a {FORMAT} file needs an id and a measures list")

@@ -17,7 +17,7 @@ def test_ingest_writes_one_file_per_document_and_a_summary(tmp_path):
     written = sorted(p.name for p in tmp_path.iterdir())
     assert written == ["hfgg-2023-5.json", "hsg-2022-3.json"]
     document = json.loads((tmp_path / "hsg-2022-3.json").read_text(encoding="utf-8"))
-    assert document["format"] == "policy-document/1"
+    assert document["format"] == "policy-document/2"
     assert "hsg-2022-3: 上海市促进跨境电子商务发展实施方案 — 8 tasks, 2 safeguards" in result.stderr
 
 

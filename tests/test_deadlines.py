@@ -21,14 +21,16 @@ def db(tmp_path):
     [
         ("000", "2018-06-01", "2020-12-31", "explicit range", False),
         ("001", "2020-11-06", "2023-11-05", "start plus pilot period (通过N年试点)", True),
-        ("002", "2021-11-05", "2025-12-31", "plan horizon (五年规划)", False),
-        ("003", "2021-06-16", "2025-12-31", "plan horizon (五年规划)", False),
-        ("004", "2021-01-01", "2021-12-31", "annual plan (YYYY年行动方案)", False),
+        # no start is stated in 002-004: effective_from is null, the issue date stays in issued_on
+        ("002", None, "2025-12-31", "plan horizon (五年规划)", False),
+        ("003", None, "2025-12-31", "plan horizon (五年规划)", False),
+        ("004", None, "2021-12-31", "annual plan (YYYY年行动方案)", False),
     ],
 )
 def test_seed_validity_periods(prefix, start, end, rule, inferred):
     document = seed(prefix)
     assert (document["effective_from"], document["effective_until"]) == (start, end)
+    assert (document["validity_rules"]["from"] is None) == (start is None)
     until = document["validity_rules"]["until"]
     assert until["rule"] == rule and until["inferred"] is inferred and until["quote"]
 

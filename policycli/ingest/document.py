@@ -115,6 +115,7 @@ def build_document(source: SourceText, doc_id: str | None = None) -> dict:
         "notice_title": meta.notice_title,
         "doc_number": meta.doc_number,
         "issuer": meta.issuer,
+        "issuers": meta.issuers,
         "issuer_source": meta.issuer_source,
         "level": meta.level,
         "district": meta.district,
