@@ -9,14 +9,14 @@ import time
 from pathlib import Path
 
 from policycli.ingest.document import build_document
-from policycli.text import read_source
+from policycli.ingest.readers import read_blocks
 
 SOURCES = Path(__file__).resolve().parent.parent / "data" / "sources"
 
 
 def measure(rounds: int = 5) -> tuple[float, int]:
     """Best time to parse all seed texts, and their size in bytes."""
-    sources = [read_source(p) for p in sorted(SOURCES.iterdir())]
+    sources = [read_blocks(p) for p in sorted(SOURCES.iterdir())]
     size = sum(s.size for s in sources)
     build_document(sources[0])  # warm imports (pypinyin's dictionary) outside the timing
     best = float("inf")

@@ -358,8 +358,10 @@ def measure_detail(db: Database, measure_id: str, today: date | None = None) -> 
     today = today or date.today()
     measure = resolve_measure(db, measure_id)
     conn = db.conn
-    document = dict(zip(["id", "title", "doc_number", "source_file"], conn.execute(
-        "SELECT id, title, doc_number, source_file FROM documents WHERE id = ?", [measure["doc_id"]]).fetchone(), strict=True))
+    document = dict(zip(["id", "title", "doc_number", "source_file", "source"], conn.execute(
+        "SELECT id, title, doc_number, source_file, json_extract(data, '$.source') FROM documents WHERE id = ?",
+        [measure["doc_id"]]).fetchone(), strict=True))
+    document["source"] = json.loads(document["source"]) if document["source"] else {}  # unit, pages, sheets
     parts = [
         dict(zip(["agency", "printed", "role", "status", "note", "evidence", "by", "at"], r, strict=True))
         for r in conn.execute(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from policycli.errors import BadInput
 from policycli.kinds import ROLE_LABELS, UNASSIGNED_LABEL
+from policycli.provenance import describe
 from policycli.render import Column, console, emit, rich_table, safe_terminal_text, write_stdout
 
 TASK_FIELDS = ("id", "doc", "number", "kind", "title", "text", "agencies", "status", "progress", "due", "deadline", "days_left")
@@ -98,7 +99,8 @@ def detail(info: dict, fmt: str) -> None:
             "title": measure["title"], "text": measure["text"], "due": info["due"], "deadline": info["deadline"],
             "days_left": info["days_left"], "due_info": info["due_info"], "obsolete": bool(measure["obsolete"]),
             "status": info["status"], "progress": info["progress"],
-            "source": {"file": document["source_file"], "lines": [measure["line_first"], measure["line_last"]]},
+            "source": {"file": document["source_file"], "lines": [measure["line_first"], measure["line_last"]],
+                       "where": describe(document.get("source"), measure["line_first"], measure["line_last"])},
             "parents": info["parents"], "units_raw": measure["units_raw"], "flags": json.loads(measure["flags"] or "[]"),
             "agencies": info["parts"], "history": info["history"],
         }
@@ -112,7 +114,7 @@ def detail(info: dict, fmt: str) -> None:
     line("文件", " · ".join(x for x in (document["title"], document["doc_number"]) if x))
     if info["parents"]:
         line("位置", " › ".join(f"{p['number'] or ''}{p['title'] or ''}" for p in info["parents"]))
-    line("来源", f"{document['source_file']} 第{measure['line_first']}–{measure['line_last']}行")
+    line("来源", f"{document['source_file']} {describe(document.get('source'), measure['line_first'], measure['line_last'])}")
     due_info = info["due_info"] or {}
     if info["due"]:
         mark = _DEADLINE_MARK.get(info["deadline"], "")

@@ -62,7 +62,7 @@ def test_measure_done_when_every_unit_is_done(db):
     ok(run_policy("mark", measure, "--agency", "市政府发展研究中心", "--status", "done", db=db))
     detail = as_json(run_policy("show", measure, "--format", "json", db=db))
     assert detail["status"] == "done" and detail["progress"] == "2/2"
-    assert detail["source"] == {"file": "001_ba29fc60ce853ee2.txt", "lines": [117, 117]}
+    assert detail["source"] == {"file": "001_ba29fc60ce853ee2.txt", "lines": [117, 117], "where": "第117–117行"}
 
 
 def test_history_and_undo(db):

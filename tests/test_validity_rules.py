@@ -239,12 +239,11 @@ def test_a_loosely_named_plan_takes_its_own_heading(tmp_path):
 
 
 def _metadata(text: str):
-    from policycli.ingest.document import lines_for
-    from policycli.ingest.layout import paragraphs
+    from policycli.ingest.layout import paragraphs, raw_lines
     from policycli.ingest.metadata import extract
     from policycli.ingest.structure import build_outline
 
-    paras, wrapped = paragraphs(lines_for(text, ".txt"))
+    paras, wrapped = paragraphs(raw_lines(text))
     outline = build_outline(paras, wrapped)
     first = min((c.first_line for c in outline.root.children if c.first_line), default=None)
     return extract([p for p in paras if first is None or p.last_line < first], paras, outline.tail)

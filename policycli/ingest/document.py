@@ -7,15 +7,15 @@ from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
-from policycli.ingest.layout import Paragraph, paragraphs, raw_lines
-from policycli.ingest.markup import html_lines, markdown_lines
+from policycli.ingest.layout import Paragraph, paragraphs
 from policycli.ingest.metadata import SHANGHAI_DISTRICTS, Metadata, district_short_name, extract
 from policycli.ingest.patterns import first_sentence
+from policycli.ingest.readers import Blocks
 from policycli.ingest.reconcile import bigrams, reconcile
 from policycli.ingest.structure import Node, build_outline
 from policycli.ingest.units import Unit, find_annotations
 from policycli.kinds import FORMAT, MEASURE_KINDS
-from policycli.text import SourceText, fold
+from policycli.text import fold
 
 _TOKEN_PREFIX = {"box": "zl", "attachment": "fj", "bullet": "b", "indicator": "zb"}
 # Unit names in running text (保障措施): "市服务业发展改革工作领导小组", "市发展改革委", "静安区".
@@ -35,21 +35,12 @@ _NOT_A_UNIT = re.compile(
 )
 
 
-def lines_for(text: str, suffix: str):
-    suffix = suffix.lower()
-    if suffix in (".md", ".markdown"):
-        return markdown_lines(text)
-    if suffix in (".html", ".htm"):
-        return html_lines(text)
-    return raw_lines(text)
-
-
-def build_document(source: SourceText, doc_id: str | None = None) -> dict:
-    """Parse one decoded source into the structured document described in the README."""
-    paras, wrapped = paragraphs(lines_for(source.text, source.path.suffix))
+def build_document(source: Blocks, doc_id: str | None = None) -> dict:
+    """Parse one file's blocks (any format, see readers/) into the structured document of the README."""
+    paras, wrapped = paragraphs(source.lines)
     outline = build_outline(paras, wrapped)
     root = outline.root
-    warnings: list[str] = []
+    warnings: list[str] = list(source.warnings)
     first_heading = min((c.first_line for c in root.children if c.first_line), default=None)
     preamble = [p for p in paras if first_heading is None or p.last_line < first_heading]
     meta = extract(preamble, paras, outline.tail)
@@ -129,8 +120,9 @@ def build_document(source: SourceText, doc_id: str | None = None) -> dict:
             "sha256": source.sha256,
             "encoding": source.encoding,
             "bytes": source.size,
-            "lines": len(source.text.splitlines()),
+            "lines": source.source_lines,
             "hard_wrapped": wrapped,
+            **source.provenance(),
         },
         "warnings": warnings,
         "text": root.text,

@@ -1,0 +1,12 @@
+"""Word .docx files (python-docx) → Blocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from policycli.errors import BadInput
+from policycli.ingest.readers import Blocks
+
+
+def read(path: Path) -> Blocks:
+    raise BadInput(f"{path}: .docx files are not read yet")

@@ -1,0 +1,12 @@
+"""Old Office and WPS files, converted by LibreOffice; .ofd refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from policycli.errors import BadInput
+from policycli.ingest.readers import Blocks
+
+
+def read(path: Path) -> Blocks:
+    raise BadInput(f"{path}: these files are not read yet")

@@ -1,0 +1,12 @@
+"""PDF files (pdfplumber) → Blocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from policycli.errors import BadInput
+from policycli.ingest.readers import Blocks
+
+
+def read(path: Path) -> Blocks:
+    raise BadInput(f"{path}: .pdf files are not read yet")
