@@ -37,7 +37,7 @@ _NOT_A_UNIT = re.compile(
 
 def build_document(source: Blocks, doc_id: str | None = None) -> dict:
     """Parse one file's blocks (any format, see readers/) into the structured document of the README."""
-    paras, wrapped = paragraphs(source.lines)
+    paras, wrapped = paragraphs(source.lines, whole=source.whole_paragraphs)
     outline = build_outline(paras, wrapped)
     root = outline.root
     warnings: list[str] = list(source.warnings)

@@ -46,11 +46,16 @@ def raw_lines(text: str) -> list[RawLine]:
     return [RawLine(i, line) for i, line in enumerate(text.splitlines(), start=1)]
 
 
-def paragraphs(lines: list[RawLine]) -> tuple[list[Paragraph], bool]:
-    """Join wrapped lines into paragraphs; return them and whether the text was hard-wrapped."""
+def paragraphs(lines: list[RawLine], whole: bool = False) -> tuple[list[Paragraph], bool]:
+    """Join wrapped lines into paragraphs; return them and whether the text was hard-wrapped.
+
+    `whole`: each line already is a whole paragraph (a Word paragraph, a PDF paragraph rebuilt from
+    its layout, a table row): nothing is joined."""
     content = [ln for ln in lines if ln.text.strip() and not _PAGE_NUMBER.match(fold(ln.text))]
     if not content:
         return [], False
+    if whole:
+        return [_make([line]) for line in content], False
     wrapped = _looks_hard_wrapped(content)
     lengths = [len(_body(ln.text)) for ln in content]
     typical = Counter(lengths).most_common(1)[0][0]

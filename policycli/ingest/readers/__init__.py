@@ -45,6 +45,7 @@ class Blocks:
     segments: list[dict] = field(default_factory=list)  # pages / sheets: {"name", "first_line"}, in order
     warnings: list[str] = field(default_factory=list)  # what the reader had to skip or guess
     source_lines: int = 0  # lines of a text file; paragraphs, PDF lines or sheet rows read otherwise
+    whole_paragraphs: bool = False  # each line is a whole paragraph already (Word, PDF, Excel): join none
 
     def provenance(self) -> dict:
         out: dict = {"format": self.format, "unit": self.unit}
