@@ -22,12 +22,12 @@ from policycli.errors import BadInput
 MAX_INPUT_BYTES = 10 * 1024 * 1024
 
 _BINARY_SIGNATURES = {
-    b"%PDF": "a PDF file; extract its text first (e.g. pdftotext -layout)",
+    b"%PDF": "a PDF file",
     b"\x89PNG": "a PNG image",
     b"GIF8": "a GIF image",
     b"\xff\xd8\xff": "a JPEG image",
-    b"PK\x03\x04": "a zip archive (or a .docx/.xlsx file); save it as text first",
-    b"\xd0\xcf\x11\xe0": "an old Office document; save it as text first",
+    b"PK\x03\x04": "a zip archive",
+    b"\xd0\xcf\x11\xe0": "an old Office document",
     b"\x7fELF": "a program",
 }
 
