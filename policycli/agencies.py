@@ -99,6 +99,8 @@ class Registry:
         self._targets: dict[tuple[int, str], str] = {}
         self._agencies: dict[str, Agency | None] = {}
         self._everything: tuple[dict, dict, dict] | None = None
+        self._nearest: dict[str, list[str]] = {}
+        self._pairs: dict[str, list[str]] | None = None
 
     # --- lookups ----------------------------------------------------------------------------
 
@@ -274,17 +276,37 @@ class Registry:
         import difflib  # only when a name is unknown
 
         typed = key(name)
-        pool = list(self._names)
+        if typed in self._nearest:
+            return self._nearest[typed]
         generated = self._gen()
-        if generated is not None:
-            pool += [key(k) for k in generated.names_near(typed)]
+        near = [key(k) for k in generated.names_near(typed)] if generated is not None else []
+        # Only names sharing a character pair with it can reach difflib's 0.5 cutoff; the whole
+        # registry through difflib costs ~7 ms a name, and a document may have dozens.
+        pairs = {typed[k : k + 2] for k in range(len(typed) - 1)}
+        index = self._pair_index()
+        shared: dict[str, int] = {}
+        for pair in pairs:
+            for candidate in index.get(pair, ()):
+                shared[candidate] = shared.get(candidate, 0) + 1
+        ranked = sorted(shared, key=lambda k: -shared[k])[:300]
+        pool = ranked + near
         found = difflib.get_close_matches(typed, list(dict.fromkeys(pool)), n=n * 3, cutoff=0.5)
         out: list[str] = []
         for k in found:
             hit = self.lookup(k)
             if hit and hit[0] not in out:
                 out.append(hit[0])
+        self._nearest[typed] = out[:n]
         return out[:n]
+
+    def _pair_index(self) -> dict[str, list[str]]:
+        """Character pair → the explicit names holding it (built once, on the first unknown name)."""
+        if self._pairs is None:
+            self._pairs = {}
+            for name in self._names:
+                for pair in {name[k : k + 2] for k in range(len(name) - 1)}:
+                    self._pairs.setdefault(pair, []).append(name)
+        return self._pairs
 
     # --- user input -------------------------------------------------------------------------
 

@@ -574,3 +574,97 @@ def test_prose_units_are_never_invented(tmp_path):
     assert len(tasks(document)) == 3
     for m in document["measures"]:
         assert (m["units"], m["open_list"]) == ([], False), m["text"][:12]
+
+
+# --- review cases: what must NOT be read as responsibility, and where units must not go --------------------
+
+_PLAN_HEAD = [
+    "上海市金山区人民政府办公室关于印发《金山区某某整治实施方案》的通知",
+    "金府办发〔2024〕12号",
+    "各街道办事处、镇人民政府，区政府各委、办、局：",
+    "　　现将《金山区某某整治实施方案》印发给你们，请认真按照执行。",
+    "上海市金山区人民政府办公室",
+    "2024年3月1日",
+    "金山区某某整治实施方案",
+    "一、主要任务",
+]
+
+
+def test_brackets_with_unit_like_endings_that_name_no_one(tmp_path):
+    # Lists of examples, places and third parties end like units but say nothing about who is responsible.
+    items = [
+        "1.加强重点场所巡查。对人员密集场所开展巡查（养老院、福利院）。",
+        "2.规范加油设施管理。推动设施改造（加油站、充电站）。",
+        "3.推进跨界协同。深化毗邻地区合作（青浦区、吴江区、嘉善县）。",
+        "4.落实主体责任。督促工程项目落实措施（施工单位负责）。",
+        "5.做好资金保障。按规定安排资金（所需经费由区财政局负责）。",
+        "6.建设数据平台。推动数据互联（区级平台、市级平台）。",
+    ]
+    document = ingest_text(tmp_path, _PLAN_HEAD + ["　　" + i for i in items])
+    for head in ("加强重点场所巡查", "规范加油设施管理", "推进跨界协同", "落实主体责任", "做好资金保障", "建设数据平台"):
+        assert measure(document, head)["units"] == [], head
+
+
+def test_a_deadline_inside_an_annotation_is_the_measures_not_a_unit(tmp_path):
+    document = ingest_text(tmp_path, _PLAN_HEAD + [
+        "　　1.推进源头减量。完成工地排查。（责任单位：区建设管理委；完成时限：2025年底）",
+        "　　2.完善消纳设施。新建一处消纳场。（责任单位：区绿化市容局，2025年6月底前完成）",
+    ])
+    first, second = measure(document, "推进源头减量"), measure(document, "完善消纳设施")
+    assert roles(first) == [("区建设管理委", "unspecified")]
+    assert first["due"] == "2025-12-31"
+    assert roles(second) == [("区绿化市容局", "unspecified")]
+    assert second["due"] == "2025-06-30"
+
+
+def test_a_flattened_table_ends_where_the_body_goes_on(tmp_path):
+    cells = ["序号", "工作任务", "牵头单位", "配合单位", "1", "推进源头减量，开展工地排查。", "区建设管理委", "区规划资源局"]
+    document = ingest_text(tmp_path, _PLAN_HEAD + [x for c in cells for x in (c, "")] + [
+        "二、保障措施",
+        "　　（一）加强组织领导。成立工作专班，统筹推进整治工作。（责任单位：区绿化市容局）",
+        "上海市金山区人民政府办公室",
+        "2024年3月1日",
+    ])
+    assert roles(measure(document, "推进源头减量")) == [("区建设管理委", "lead"), ("区规划资源局", "co")]
+    assert roles(measure(document, "加强组织领导")) == [("区绿化市容局", "unspecified")]
+
+
+def test_form_labels_are_not_a_table(tmp_path):
+    document = ingest_text(tmp_path, _PLAN_HEAD + [
+        "　　1.开展项目申报。各单位按要求填写申报表。（责任单位：区发展改革委）",
+        "申报单位", "申报内容", "申报时间",
+        "　　2.组织专家评审。对申报项目进行评审。（责任单位：区科委）",
+    ])
+    assert roles(measure(document, "组织专家评审")) == [("区科委", "unspecified")]
+
+
+def test_a_dash_inside_a_row_is_an_empty_cell_and_a_short_task_is_not_a_unit(tmp_path):
+    cells = ["序号", "工作任务", "牵头单位", "配合单位", "完成时限",
+             "1", "推进源头减量，开展工地排查。", "区建设管理委", "—", "2024年底前",
+             "2", "市级平台对接", "区大数据中心", "区数据局", "2025年6月"]
+    document = ingest_text(tmp_path, _PLAN_HEAD + [x for c in cells for x in (c, "")])
+    first = measure(document, "推进源头减量")
+    assert roles(first) == [("区建设管理委", "lead")] and first["due"] == "2024-12-31"
+    second = measure(document, "市级平台对接")
+    assert roles(second) == [("区大数据中心", "lead"), ("区数据局", "co")] and second["due"] == "2025-06-30"
+
+
+def test_carried_units_stay_in_the_section_they_were_handed_on_in(tmp_path):
+    document = ingest_text(tmp_path, _PLAN_HEAD + [
+        "　　1.加强产品抽检。（牵头指导处室：市局质量处，各区市场监管局为实施单位，下同）",
+        "　　2.加强执法办案。（牵头指导处室：市局执法处）",
+        "二、保障措施",
+        "　　（一）加强组织领导。明确分工，压实责任。（市局办公室负责）",
+    ])
+    assert roles(measure(document, "加强执法办案")) == [("市局执法处", "lead"), ("各区市场监管局", "co")]
+    assert roles(measure(document, "加强组织领导")) == [("市局办公室", "unspecified")]
+
+
+def test_an_annotation_after_numbered_items_under_a_heading_stays_with_the_last_item(tmp_path):
+    document = ingest_text(tmp_path, _PLAN_HEAD + [
+        "（一）加强源头管控",
+        "　　1.开展工地排查。全面排查在建工地。（责任单位：区建设管理委）",
+        "　　2.推进分类处置。对建筑垃圾分类收运处置。",
+        "（责任单位：区绿化市容局）",
+    ])
+    assert roles(measure(document, "推进分类处置")) == [("区绿化市容局", "unspecified")]

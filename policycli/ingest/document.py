@@ -145,6 +145,10 @@ def _take_annotations(node: Node) -> list[Unit]:
         return []
     node.units = [u for a in annotations for u in a.units]
     node.units_raw = " ".join(a.raw for a in annotations)
+    # "（责任单位：区建设管理委；完成时限：2025年底）": the deadline inside the annotation stays the measure's.
+    dated = [o for a in annotations for o in a.other if re.search(r"[0-9]{4}\s*年|年底|月底|季度", fold(o))]
+    if dated and not node.deadline:
+        node.deadline = "；".join(dated)
     node.open_list = any(a.open_list for a in annotations)
     parts = len(node.parts)
     for annotation in annotations:
@@ -155,6 +159,10 @@ def _take_annotations(node: Node) -> list[Unit]:
     return [u for a in annotations for u in a.carry]
 
 
+# Markers of sub-items under a numbered item ("3.加强人才培养。" / "（1）…" / "（2）…").
+_SUB_ITEMS = ("num_paren", "circled")
+
+
 def _lift_trailing_annotations(root: Node) -> None:
     """An annotation on a paragraph of its own after sub-items （1）…（3） belongs to the item that
     holds them, not to the last sub-item: "3.加强人才培养。" / "（1）…" / "（2）…" / "（责任单位：市教委）"."""
@@ -162,6 +170,8 @@ def _lift_trailing_annotations(root: Node) -> None:
         parent = node.parent
         if not node.standalone_annotation or parent is None or parent.marker in ("root", "attachment"):
             continue
+        if node.marker not in _SUB_ITEMS or parent.marker in _SUB_ITEMS:
+            continue  # "（一）加强管控" / "1." / "2." / "（责任单位：…）": item 2's, not the heading's
         siblings = [c for c in parent.children if c.marker == node.marker]
         if len(siblings) < 2 or siblings[-1] is not node or parent.units or any(c.units for c in siblings[:-1]):
             continue
@@ -173,13 +183,14 @@ def _carry_forward(body: list[Node], carried: dict[int, list[Unit]]) -> None:
     """Units an annotation hands on ("…为实施单位，下同", "以下均需区市场监管局落实") join every
     later annotated measure of the body, until another annotation hands on others."""
     handed: list[Unit] = []
+    section: str | None = None  # the class of section the units were handed on in (task, target …)
     for node in body:
         own = carried.get(id(node)) or []
-        if handed and node.units and not own:
+        if handed and node.units and not own and node.section_class() == section:
             names = {u.name for u in node.units}
             node.units = node.units + [replace(u, carried=True) for u in handed if u.name not in names]
         if own:
-            handed = own
+            handed, section = own, node.section_class()
 
 
 def _restates_body(attachment: Node, body: list[Node]) -> bool:

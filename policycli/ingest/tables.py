@@ -212,8 +212,10 @@ _HEADER_NOUN = re.compile(
     r"成果|形式|事项|依据|主体)$"
 )
 _SEQ_CELL = re.compile(r"^(?:[0-9]{1,3}[.、]?|\(?[一二三四五六七八九十]{1,3}\)?[、.]?|[—–－-])$")
+# A heading of the body with its title ("二、保障措施", "（一）加强组织领导"): the table has ended.
+_BODY_HEADING = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\)|第[一二三四五六七八九十]+[章条])\S")
 _NAME_START = re.compile(r"^(?:区|市|县|镇|各|属地|上海|公安|相关|有关)")
-_EMPTY_CELL = re.compile(r"^(?:[—–－-]{2,}|/|无|／)$")
+_EMPTY_CELL = re.compile(r"^(?:[—–－-]{1,}|/|无|／)$")
 
 
 def column_kind(word: str) -> str | None:
@@ -245,7 +247,10 @@ def flat_header_length(paragraphs: list[Paragraph], start: int) -> int:
             break
         end += 1
     words = [p.text for p in paragraphs[start:end]]
-    return end - start if header_columns(words) else 0
+    kinds = header_columns(words)
+    # A flattened table is only taken with a 序号 column: three short lines such as 申报单位 /
+    # 申报内容 / 申报时间 are a form's labels, not a table that would swallow the text after them.
+    return end - start if kinds and "seq" in kinds else 0
 
 
 def _is_units_cell(text: str) -> bool:
@@ -308,8 +313,14 @@ def read_flat_table(paragraphs: list[Paragraph], start: int, header: int, stop) 
             len(folded) <= 12 and bool(_NAME_START.match(folded)) and not re.search(r"[。.,，;；:：、()]", folded)
             and not _is_units_cell(text)
         )
-        joined = text + nxt if fragment and nxt else None
-        if "seq" in kinds and _SEQ_CELL.match(folded) and not _EMPTY_CELL.match(folded):
+        # …and only onto a bare ending ("专班"), never onto a name of its own ("区大数据中心").
+        joined = text + nxt if fragment and nxt and (len(_squeezed(nxt)) <= 2 or not _is_units_cell(nxt)) else None
+        # A lone dash is a 序号 only where a row starts (06's first group row); elsewhere an empty cell.
+        at_row_start = not any(row) or cursor == len(kinds) - 1
+        lone_dash = bool(re.fullmatch(r"[—–－-]", folded))
+        if _BODY_HEADING.match(folded):
+            break  # "二、保障措施": the body goes on after the table
+        if "seq" in kinds and _SEQ_CELL.match(folded) and (not _EMPTY_CELL.match(folded) or (lone_dash and at_row_start)):
             commit()
             seq = kinds.index("seq")
             row[seq].append(text)
@@ -374,21 +385,26 @@ def _cell_paragraphs(paragraphs: list[Paragraph], start: int, header: int, stop)
     follow each other without one are a single cell ("海绵城市" / "建设管理")."""
     heads = paragraphs[start : start + header]
     blank_separated = all(b.first_line - a.last_line >= 2 for a, b in zip(heads, heads[1:], strict=False))
-    merged: list[Paragraph] = []
+    merged: list[list[Paragraph]] = []
     ends: list[int] = []  # for each merged cell, the index in `paragraphs` just after it
     k = start
     while k < len(paragraphs) and not stop(paragraphs[k]):
         para = paragraphs[k]
         k += 1
-        if k - 1 >= start + header and blank_separated and merged and para.first_line == merged[-1].last_line + 1:
-            prev = merged[-1]
-            text = prev.text.rstrip() + para.text.strip()
-            merged[-1] = Paragraph(prev.first_line, para.last_line, text, fold(text), max(prev.width, para.width))
+        if k - 1 >= start + header and blank_separated and merged and para.first_line == merged[-1][-1].last_line + 1:
+            merged[-1].append(para)
             ends[-1] = k
             continue
-        merged.append(para)
+        merged.append([para])
         ends.append(k)
-    return merged, ends or [start + header]
+    return [_joined(parts) for parts in merged], ends or [start + header]
+
+
+def _joined(parts: list[Paragraph]) -> Paragraph:
+    if len(parts) == 1:
+        return parts[0]
+    text = "".join(p.text.strip() for p in parts)
+    return Paragraph(parts[0].first_line, parts[-1].last_line, text, fold(text), max(p.width for p in parts))
 
 
 def rows_from_grid(words: list[str], kinds: list[str], grid: list[tuple[list[str], int, int]]) -> list[TableRow]:

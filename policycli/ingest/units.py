@@ -59,6 +59,7 @@ _VERBS: list[tuple[str, str]] = [
 ]
 _VERB = re.compile("(" + "|".join(v for v, _ in _VERBS) + ")")
 _VERB_ROLE = dict(_VERBS)
+_BY = re.compile(r"^(?:具体|并|均|统一)?由")
 # "以下均需区市场监管局落实" / "以下各项由X负责": a unit for every later measure.
 _CARRY_OVER = re.compile(r"^以下(?:均|各项|任务)?(?:需|由|要|均由)?(.+?)(?:落实|负责|组织实施|实施)")
 _DOWN_SAME = re.compile(r"^(?:下同|以下同|以下相同)$")
@@ -76,6 +77,8 @@ _HAS_OWN_LEVEL = re.compile(
     r"^(?:区|市(?!场)|县|镇|乡|省|各|国家|国务院|中国|中央|全国|上海|人民银行|民航|海关|长三角|公安|"
     r"[\u4e00-\u9fa5]{1,4}(?:新区|区|县|市(?!场))|[\u4e00-\u9fa5]{1,8}(?:街道|镇|乡)$)"
 )
+# The endings of a 市/区 office's short form, the names a shared level prefix belongs to.
+_OFFICE_ABBREVIATION = re.compile(r"(?<!居)(?<!村)(?:委|办|局|中心|分局|支队|大队|所|站|处|科|室|办公室|署|厅|队|组)$")
 _OWN_NAME = re.compile(r"(?:大学|学院|学校|公司|集团|医院|银行|交易所|研究院|研究所)$|^[\u4e00-\u9fa5]{2,6}部(?!门)")
 _NATIONAL = re.compile(r"(?:总局|总署|总会|总站|总队|^国家|^中国)")
 
@@ -89,15 +92,22 @@ UNIT_SUFFIXES = (
 _NOT_A_NAME_START = re.compile(
     r"^(?:含|包括|如|即|指|详见|见|其中|以下|简称|由|在|对|按|经|为|和|与|及|或|等|注|系|督促|推动|加强|支持|鼓励|引导|"
     r"组织|开展|推进|建立|完善|落实|做好|强化|提升|加快|实施|确保|依托|结合|通过|发挥|严格|积极|进一步|全面|重点|针对|"
-    r"要求|明确|不再|不得|负责|牵头|配合|协助|参与|共同|统筹|指导|会同|联合)"
+    r"要求|明确|不再|不得|负责|牵头|配合|协助|参与|共同|统筹|指导|会同|联合|具体|所需)"
 )
 _NOT_A_NAME = re.compile(r"[的是了把被将从向于以《》“”\"0-9]|简称|联系|电话|地址|邮箱|^(?:试行|暂行|修订|草案)$")
 # Division endings: "市交通委科技信息处、港务监管处" distributes 市交通委 over the divisions.
-_DIVISION = re.compile(r"(?:处|科|室|处室|科室|办公室|大队|中队|支队|分队)$")
+# How a government body's name starts in an unlabelled annotation: its level, a collective, or a
+# district's own name (松江区规划资源局); "区级平台", "市级财政" are adjectives, not bodies.
+_OFFICIAL_START = re.compile(
+    r"^(?:区|市|县|镇|乡|各|属地|相关|有关|上海|公安|(?:浦东|黄浦|徐汇|长宁|静安|普陀|虹口|杨浦|闵行|宝山|嘉定|金山|"
+    r"松江|青浦|奉贤|崇明|临港)[\u4e00-\u9fa5]*?(?:局|委|办|中心|政府|分局|支队|管委会))"
+)
+_NOT_OFFICIAL = re.compile(r"^[区市县]级|^(?:区|市|县|镇|乡)$|[区县]$|(?:^(?:各|相关|有关)(?:企业|单位|学校|医院|机构))")
+_DIVISION = re.compile(r"(?:处|科|室|处室|科室|办公室|总队|大队|中队|支队|分队)$")
 _OFFICE = re.compile(r"^(.{1,12}?(?:局|委|厅|办|部|院|中心|政府))(.+)$")
 # A place name that can take the suffix of the last one in its list: 浦东新区 … 嘉定区政府.
 _PLACE = re.compile(r"^[\u4e00-\u9fa5]{1,6}?(?:新区|区|县|镇|街道|乡)$")
-_PLACE_WITH_SUFFIX = re.compile(r"^([\u4e00-\u9fa5]{1,6}?(?:新区|区|县|镇|街道|乡))((?:人民)?政府|管委会|办事处)$")
+_PLACE_WITH_SUFFIX = re.compile(r"^([\u4e00-\u9fa5]{1,6}?(?:新区|区|县|镇|乡))((?:人民)?政府)$")
 
 
 @dataclass
@@ -128,6 +138,7 @@ class Annotation:
     open_list: bool = False
     rule: str = ""  # the ANNOTATION_RULES entry that read it
     carry: list[Unit] = field(default_factory=list)  # units the annotation hands on to later measures
+    other: list[str] = field(default_factory=list)  # its clauses that name no unit ("完成时限：2025年底")
     start: int = 0  # offsets in the text it was found in
     end: int = 0
 
@@ -153,6 +164,17 @@ def _has_role_label(inner: str) -> bool:
     return bool(label) and bool(re.search(r"牵头|主责|配合|协办|协同|参与|协助|支撑|责任|负责|实施|指导", label.group(1)))
 
 
+def official(name: str) -> bool:
+    """Does a name read as a government body of this document's world, not a third party or a place?
+    "区规划资源局", "各街镇", "市局特种设备安全监察处", "属地街镇" are; "施工单位", "医院", "老城区",
+    "区级平台" are not. Only the unlabelled forms ask this: without a label nothing else says a
+    bracket is about responsibility."""
+    folded = re.sub(r"\s+", "", fold(name)).removesuffix("等")
+    return (
+        looks_like_unit(folded) and bool(_OFFICIAL_START.match(folded)) and not _NOT_OFFICIAL.search(folded)
+    )
+
+
 def _rule_role_verbs(inner: str, at_end: bool) -> bool:
     """The bracket opens with units and a role verb: "市局X处牵头，…", "（市局Y处负责）"."""
     first = re.split(r"[，,;；。]", inner, maxsplit=1)[0]
@@ -160,7 +182,18 @@ def _rule_role_verbs(inner: str, at_end: bool) -> bool:
     if not m or first[m.end() :].strip():
         return False
     units = [u for u in re.split(r"[、]", first[: m.start()]) if u]
-    return bool(units) and all(looks_like_unit(u) for u in units)
+    # after an official first unit, bare divisions share its office: "市局X处、Y处按职责分工负责"
+    return bool(units) and official(units[0]) and all(official(u) or _division(u) for u in units[1:])
+
+
+def _division(name: str) -> bool:
+    return looks_like_unit(name) and bool(_DIVISION.search(fold(name)))
+
+
+def _rule_carry_over(inner: str, at_end: bool) -> bool:
+    """"（以下均需区市场监管局落实，不再单独列出）": a unit for this and every later measure."""
+    m = _CARRY_OVER.match(re.split(r"[，,;；。]", inner, maxsplit=1)[0])
+    return bool(m) and official(m.group(1))
 
 
 def _rule_bare_list(inner: str, at_end: bool) -> bool:
@@ -168,9 +201,7 @@ def _rule_bare_list(inner: str, at_end: bool) -> bool:
     if not at_end:
         return False
     parts = [p for p in re.split(r"[、，,;；]", inner) if p.strip()]
-    if len(parts) == 1 and _PLACE.match(parts[0].strip()):
-        return False  # "（浦东新区）" names a place, not who is responsible
-    return bool(parts) and all(looks_like_unit(p) for p in parts)
+    return bool(parts) and all(official(p) for p in parts)
 
 
 # (name, example, test on the bracket's folded inner text and whether it closes its paragraph)
@@ -178,6 +209,7 @@ ANNOTATION_RULES: list[tuple[str, str, Callable[[str, bool], bool]]] = [
     ("labelled", "（牵头单位：市商务委；配合单位：市财政局）", _rule_labelled),
     ("role verbs", "（市局特种设备安全监察处牵头，执法稽查处按职责分工负责）", _rule_role_verbs),
     ("bare list", "（各街镇、区规划资源局、区土储中心）", _rule_bare_list),
+    ("carry-over", "（以下均需区市场监管局落实，不再单独列出）", _rule_carry_over),
 ]
 
 
@@ -251,6 +283,7 @@ class _Reader:
     pending: list[tuple[str, int]] = field(default_factory=list)  # units waiting for a verb: (printed, group)
     roles: list[str] = field(default_factory=list)  # per unit: lead | co | plain
     last_clause: list[int] = field(default_factory=list)  # indexes of the last clause's units
+    other: list[str] = field(default_factory=list)  # clauses that are not units (a deadline, a phone number)
 
     def add(self, printed: str, role: str) -> None:
         raw = printed.strip(_UNIT_SEPARATORS + ":：。．.")
@@ -328,9 +361,11 @@ def _clause_for_role(reader: _Reader, token: str, folded: str) -> bool:
 
 def _clause_verb(reader: _Reader, token: str, folded: str) -> bool:
     m = _VERB.search(folded)
-    if not m or not looks_like_unit(folded[: m.start()]):
+    lead = _BY.match(folded)  # "具体由区发改委牵头": the unit is after 由
+    start = lead.end() if lead and lead.end() < (m.start() if m else 0) else 0
+    if not m or not looks_like_unit(folded[start : m.start()]):
         return False
-    reader.pending.append((token[: m.start()], reader.group))
+    reader.pending.append((token[start : m.start()], reader.group))
     reader.flush(_VERB_ROLE[m.group(1)])
     return True
 
@@ -348,10 +383,21 @@ def _clause_unit(reader: _Reader, token: str, folded: str) -> bool:
         # "区城管执法局和属地街镇": two units joined by 和
         reader.pending += [(token[: pair.end(1)], reader.group), (token[pair.start(2) :], reader.group)]
         return True
+    if _NOT_A_UNIT_CLAUSE.search(folded):
+        reader.other.append(token)  # "完成时限：2025年底", "2025年6月底前完成", "持续推进": not a unit
+        return True
     labelled = reader.label_role is not None and len(folded) <= 30 and not re.search(r"[的。]", folded)
     if labelled or looks_like_unit(folded):
         reader.pending.append((token, reader.group))
+    else:
+        reader.other.append(token)
     return True
+
+
+# A clause inside an annotation that is not a unit's name: another label, a date, a number, work.
+_NOT_A_UNIT_CLAUSE = re.compile(
+    r"[:：0-9]|[年月日]底?前?$|(?:完成|推进|落实|实施|开展|启动|持续|长期|常态|年底|月底|季度)$|^(?:完成|持续|长期|于|在)"
+)
 
 
 # (name, example, reader) tried in order on every clause token after any label is taken off.
@@ -410,7 +456,7 @@ def parse_units_text(text: str) -> Annotation:
     _distribute_suffix(units)
     seen: set[str] = set()
     units = [u for u in units if not (u.name in seen or seen.add(u.name))]  # printed in two role columns: once
-    return Annotation(raw=text, units=units, open_list=reader.open_list, carry=reader.carry)
+    return Annotation(raw=text, units=units, open_list=reader.open_list, carry=reader.carry, other=reader.other)
 
 
 def _settle_roles(reader: _Reader) -> None:
@@ -436,8 +482,8 @@ def _distribute_prefix(units: list[Unit]) -> None:
         # 市场监管总局, 海关总署: national bodies printed inside a city list keep their own level.
         if _DIVISION.search(folded) and not folded.startswith(("区", "市")):
             continue  # a division takes its office's name, not only the level (_distribute_office)
-        if _OWN_NAME.search(folded):
-            continue  # 同济大学, 交通运输部上海海事局: a name of its own, not a 市/区 office's short form
+        if _OWN_NAME.search(folded) or not _OFFICE_ABBREVIATION.search(folded):
+            continue  # 同济大学, 嘉定海关, 安亭汽车城, 居委会: a name of its own, not a 市/区 office's short form
         if not (_HAS_OWN_LEVEL.match(folded) or _NATIONAL.search(folded)) and unit.name == unit.printed:
             unit.name = prefix + unit.printed
 
@@ -464,7 +510,10 @@ def _distribute_suffix(units: list[Unit]) -> None:
         m = _PLACE_WITH_SUFFIX.match(fold(units[k].name))
         if m:
             j = k
-            while j > 0 and _PLACE.match(fold(units[j - 1].name)) and units[j - 1].role == units[k].role:
+            while (
+                j > 0 and _PLACE.match(fold(units[j - 1].name)) and units[j - 1].role == units[k].role
+                and not fold(units[j - 1].name).startswith(("各", "相关", "有关", "属地"))
+            ):
                 j -= 1
             for unit in units[j:k]:
                 unit.name = unit.name + units[k].name[len(m.group(1)) :]
