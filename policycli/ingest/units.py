@@ -77,8 +77,12 @@ _HAS_OWN_LEVEL = re.compile(
     r"^(?:区|市(?!场)|县|镇|乡|省|各|国家|国务院|中国|中央|全国|上海|人民银行|民航|海关|长三角|公安|"
     r"[\u4e00-\u9fa5]{1,4}(?:新区|区|县|市(?!场))|[\u4e00-\u9fa5]{1,8}(?:街道|镇|乡)$)"
 )
-# The endings of a 市/区 office's short form, the names a shared level prefix belongs to.
-_OFFICE_ABBREVIATION = re.compile(r"(?<!居)(?<!村)(?:委|办|局|中心|分局|支队|大队|所|站|处|科|室|办公室|署|厅|队|组)$")
+# Names a shared 市/区 prefix does not belong to: a district's or town's own body (嘉定海关, 嘉定一中),
+# schools, firms, residents' committees.
+_NOT_PREFIXED = re.compile(
+    r"^(?:浦东|黄浦|徐汇|长宁|静安|普陀|虹口|杨浦|闵行|宝山|嘉定|金山|松江|青浦|奉贤|崇明|临港)|"
+    r"(?:海关|中学|小学|一中|二中|幼儿园|航空|汽车城|居委会|村委会)$"
+)
 _OWN_NAME = re.compile(r"(?:大学|学院|学校|公司|集团|医院|银行|交易所|研究院|研究所)$|^[\u4e00-\u9fa5]{2,6}部(?!门)")
 _NATIONAL = re.compile(r"(?:总局|总署|总会|总站|总队|^国家|^中国)")
 
@@ -482,7 +486,7 @@ def _distribute_prefix(units: list[Unit]) -> None:
         # 市场监管总局, 海关总署: national bodies printed inside a city list keep their own level.
         if _DIVISION.search(folded) and not folded.startswith(("区", "市")):
             continue  # a division takes its office's name, not only the level (_distribute_office)
-        if _OWN_NAME.search(folded) or not _OFFICE_ABBREVIATION.search(folded):
+        if _OWN_NAME.search(folded) or _NOT_PREFIXED.search(folded):
             continue  # 同济大学, 嘉定海关, 安亭汽车城, 居委会: a name of its own, not a 市/区 office's short form
         if not (_HAS_OWN_LEVEL.match(folded) or _NATIONAL.search(folded)) and unit.name == unit.printed:
             unit.name = prefix + unit.printed
