@@ -75,6 +75,9 @@ _FROM_ISSUE_RELATIVE = re.compile(
     r"(?:印发|发布|出台|实施)(?:之日)?(?:起|后)\s*(?P<n>[0-9一二三四五六七八九十两半]+\s*(?:个)?\s*(?:年|月|周|工作日|日|天))\s*内"
 )
 _CITED = re.compile(r"《[^《》]{0,80}》")
+# A date that qualifies a noun, not work to be done by it: "2025年6月30日前已取得许可的企业",
+# "2025年12月31日前的标准", "在2024年的基础上", "于2025年世博会期间".
+_NOT_A_DEADLINE_AFTER = re.compile(r"^\s*(?:(?:之|以)?前(?:已|的|未)|的(?:基础|水平|标准|基数|数据|情况)|[^,，。;；]{0,8}期间)")
 _CLAUSE_START = re.compile(r"[,;。；!！?？]")
 
 
@@ -93,7 +96,7 @@ def deadlines_in(folded: str, ref_year: int | None, not_before: date | None = No
         after = masked[found.end : found.end + 12]
         rule = next((r for r in DEADLINE_RULES
                      if (r.before is None or r.before.search(before)) and (r.after is None or r.after.match(after))), None)
-        if rule is None or (not_before and found.date < not_before):
+        if rule is None or (not_before and found.date < not_before) or _NOT_A_DEADLINE_AFTER.match(after):
             continue
         clause = _CLAUSE_START.split(masked[max(0, found.start - 40) : found.start])[-1]
         if "有效期" in clause:

@@ -38,6 +38,10 @@ PHRASES = [
     ("past years reported are not deadlines", "2024年及2025年我区已累计完成约4180亩整治任务量。", None, []),
     ("a validity window is not a deadline", "中标有效期限自2024年1月1日起至2027年12月31日止。", None, []),
     ("the document's 有效期至 is not a measure's deadline", "本办法自2024年3月1日起施行，有效期至2026年12月31日。", None, []),
+    ("a date qualifying a noun (…前已取得…的企业)", "对2025年6月30日前已取得许可的企业给予过渡期。", None, []),
+    ("a date qualifying a standard (…前的标准)", "按照2025年12月31日前的标准执行。", None, []),
+    ("a baseline (在…的基础上)", "在2024年的基础上，进一步提升覆盖率。", None, []),
+    ("an event's period (于…期间)", "于2025年世博会期间做好安全保障。", None, []),
 ]
 
 

@@ -215,8 +215,11 @@ def _pilot_length(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 CLAUSE_RULES: list[Rule] = [
-    Rule("range", re.compile(rf"有效期(?:为)?自\s*(?P<from>{_DATE_TEXT})\s*起?\s*至\s*(?P<until>{_DATE_TEXT})\s*(?:止|为止|{_STOP}|$)"),
+    Rule("range", re.compile(rf"有效期(?:为)?自?\s*(?P<from>{_DATE_TEXT})\s*起?\s*至\s*(?P<until>{_DATE_TEXT})\s*(?:止|为止|{_STOP}|$)"),
          "本办法有效期自2026年1月1日起至2027年12月31日止。", _range),
+    Rule("start to end", re.compile(
+        rf"(?:自|从)\s*(?P<from>{_DATE_TEXT})\s*起\s*{_VERB}\s*,\s*(?:至|到)\s*(?P<until>{_DATE_TEXT})\s*(?:止|为止)"),
+         "本办法自2024年4月1日起施行，至2029年3月31日止。", _range),
     Rule("from issue, later", re.compile(rf"(?:自|从)(?:本[\u4e00-\u9fa5]{{0,5}}?)?(?:印发|发布|公布)之日起\s*(?P<n>{_NUMBER})\s*(?:日|天)后\s*{_VERB}"),
          "本意见自发布之日起30日后施行。", _from_issue_later),
     Rule("from issue", re.compile(rf"(?:自|从)\s*(?:本[\u4e00-\u9fa5]{{0,5}}?)?(?:印发|发布|公布|下发|即日)(?:之日)?\s*起\s*{_VERB}"),
