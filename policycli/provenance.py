@@ -8,6 +8,10 @@ without gaps, so a page's or sheet's own line is the number minus its first line
     paragraph   a Word document's paragraph        第12–14段
     page-line   a PDF's page and line on the page  第3页第5–7行, 第3页第40行–第4页第2行
     sheet-row   a workbook's sheet and row         工作表“任务分工”第3–4行
+
+Lines of a file attached to the document (`ingest --attach-to`, `attachments_files`: {"file", "unit",
+"first_line", "segments"}, segments numbered as in that file) are said in that file's own terms:
+附件“分工表.xlsx”工作表“任务分工”第3行.
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ def describe(source: dict | None, first: int | None, last: int | None) -> str:
         return ""
     last = last if last is not None else first
     source = source or {}
+    for attached in reversed(source.get("attachments_files") or []):
+        start = int(attached.get("first_line", 0) or 0)
+        if start and first >= start:
+            own = {"unit": attached.get("unit"), "segments": attached.get("segments") or []}
+            return f"附件“{attached.get('file', '')}”" + describe(own, first - start + 1, last - start + 1)
     unit = source.get("unit") or "line"
     if unit == "paragraph":
         return f"第{first}–{last}段"
@@ -42,3 +51,17 @@ def describe(source: dict | None, first: int | None, last: int | None) -> str:
 
 def _place(unit: str, name: str) -> str:
     return f"第{name}页" if unit == "page-line" else f"工作表“{name}”"
+
+
+def in_words(source: dict | None, line: int) -> str:
+    """A warning's location in English, as `describe` says it in Chinese: "line 12", "paragraph 12",
+    "page 3 line 5", "sheet 任务分工 row 4"."""
+    source = source or {}
+    unit = source.get("unit") or "line"
+    if unit == "paragraph":
+        return f"paragraph {line}"
+    segments = source.get("segments") or []
+    if unit in ("page-line", "sheet-row") and segments:
+        name, k = _segment(segments, line)
+        return f"page {name} line {k}" if unit == "page-line" else f"sheet {name} row {k}"
+    return f"line {line}"

@@ -128,6 +128,14 @@ def build_document(source: Blocks, doc_id: str | None = None) -> dict:
         "text": root.text,
         "measures": measures,
     }
+    if source.unit != "line":
+        # "line 18: …" in a Word file is its 18th paragraph, in a PDF page 3 line 5 (provenance.py)
+        from policycli.provenance import in_words
+
+        located = document["source"]
+        document["warnings"] = [
+            re.sub(r"^line ([0-9]+)", lambda m: in_words(located, int(m.group(1))), w) for w in warnings
+        ]
     from policycli import deadlines
 
     deadlines.apply(document)

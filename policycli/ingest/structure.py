@@ -56,6 +56,7 @@ _CLOSING = re.compile(
 )
 # The signer above it: an office, or a 中心 / 领导小组 (not an issuer, but they sign too).
 _SIGNATURE = re.compile(rf"^[\u4e00-\u9fa5（）()]{{2,30}}(?:{OFFICE_ENDING}|中心|小组)$")
+_FOOTNOTE = re.compile(r"^注\s*(?:[0-9]{1,3}|[\u2460-\u2473])\s*[:：]")
 _SIGN_OFF = re.compile(r"^(?:特此通知|特此公告|特此通告|此复)[。.]?$")
 # Web-page furniture left in copies of government pages.
 _WEB_NOISE = re.compile(r"^(?:我要留言|留言选登|打印本页|关闭窗口|【?打印】?|【?关闭】?|分享到.*|扫一扫.*|\(此件公开发布\)|（此件公开发布）)$")
@@ -220,6 +221,14 @@ def _rule_closing(o: _Outliner, para: Paragraph, folded: str) -> bool:
     return True
 
 
+def _rule_footnote(o: _Outliner, para: Paragraph, folded: str) -> bool:
+    # "注1：…" / "注①：…": a footnote (Word's, read out at the end) is the document's, not an item's text.
+    if not _FOOTNOTE.match(folded):
+        return False
+    o.root.add_text(para.text, para.first_line, para.last_line)
+    return True
+
+
 def _rule_tab_row(o: _Outliner, para: Paragraph, folded: str) -> bool:
     if is_tab_row(para):
         o.pending_rows.append(para)
@@ -365,6 +374,7 @@ BLOCK_RULES: list[tuple[str, str, Callable[[_Outliner, Paragraph, str], bool]]] 
     ("web noise", "【打印】", _rule_web_noise),
     ("date line", "2023年5月8日", _rule_date_line),
     ("closing", "本方案自2022年3月1日起施行。", _rule_closing),
+    ("footnote", "注1：本方案所称重点区域…", _rule_footnote),
     ("tab row", "序号⇥具体举措⇥责任单位", _rule_tab_row),
     ("flattened table", "序号 / 工作任务 / 主要工作内容 / 牵头单位 / 配合单位, a cell a line", _rule_flat_table),
     ("indicator row", "１ 服务业增加值占全市生产总值比重 ％ 预期性 ７５左右", _rule_indicator_row),
