@@ -31,6 +31,7 @@ _OPEN_ENDING = tuple("，,、(（“《")
 class RawLine:
     number: int  # 1-based line number in the source file
     text: str  # original text, without the line break
+    last: int | None = None  # the last source line, when a reader gives a whole paragraph as one line
 
 
 @dataclass
@@ -88,13 +89,13 @@ def _make(lines: list[RawLine]) -> Paragraph:
     if len(lines) == 1 and "\t" in lines[0].text:
         # A table row: empty leading and trailing cells are part of its shape.
         text = lines[0].text.rstrip("\r\n")
-        return Paragraph(lines[0].number, lines[0].number, text, fold(text), len(text.strip()))
+        return Paragraph(lines[0].number, lines[0].last or lines[0].number, text, fold(text), len(text.strip()))
     first = lines[0].text.lstrip(" \t")
     parts = [_body(ln.text).strip("\u3000 ") if k else first.rstrip().strip("\u3000 ") for k, ln in enumerate(lines)]
     text = "".join(_glue(parts))
     return Paragraph(
         first_line=lines[0].number,
-        last_line=lines[-1].number,
+        last_line=lines[-1].last or lines[-1].number,
         text=text,
         folded=fold(text),
         width=max(len(_body(ln.text)) for ln in lines),

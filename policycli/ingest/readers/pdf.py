@@ -705,7 +705,7 @@ def _assemble(pages: list[_Page]) -> list[RawLine]:
     def flush() -> None:
         nonlocal paragraph
         if paragraph:
-            out.append(RawLine(paragraph[0].number, _join([ln.joinable for ln in paragraph])))
+            out.append(RawLine(paragraph[0].number, _join([ln.joinable for ln in paragraph]), paragraph[-1].number))
         paragraph = []
 
     for page in pages:
