@@ -67,16 +67,18 @@ def _root() -> None:
 
 @command()
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="Policy documents: .txt, .md or .html (UTF-8, UTF-16, GB18030).")],
+    files: Annotated[list[Path], typer.Argument(help="Policy documents: .txt .md .html .docx .pdf .xlsx (.doc .wps .xls .et with LibreOffice).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory for the structured files.")] = Path("."),
     check: Annotated[bool, typer.Option("--check", help="Report what would be extracted; write nothing.")] = False,
     encoding: Annotated[str | None, typer.Option("--encoding", help="Override encoding detection, e.g. gb18030.")] = None,
     doc_id: Annotated[str | None, typer.Option("--id", help="Document id to use (one file only).")] = None,
+    attach_to: Annotated[str | None, typer.Option(
+        "--attach-to", help="Attach the other files (a 分工表) to this document: one in this run or already in --out.")] = None,
 ) -> None:
-    """Turn policy texts into structured documents (JSON). Example: policy ingest 通知.txt --out data/measures"""
+    """Turn policy texts into structured documents (JSON). Example: policy ingest 通知.docx --out data/measures"""
     from policycli.ingest.run import ingest_files
 
-    ingest_files(files, out_dir=out, check=check, encoding=encoding, doc_id=doc_id)
+    ingest_files(files, out_dir=out, check=check, encoding=encoding, doc_id=doc_id, attach_to=attach_to)
 
 
 @command()

@@ -57,6 +57,11 @@ def in_words(source: dict | None, line: int) -> str:
     """A warning's location in English, as `describe` says it in Chinese: "line 12", "paragraph 12",
     "page 3 line 5", "sheet 任务分工 row 4"."""
     source = source or {}
+    for attached in reversed(source.get("attachments_files") or []):
+        start = int(attached.get("first_line", 0) or 0)
+        if start and line >= start:
+            own = {"unit": attached.get("unit"), "segments": attached.get("segments") or []}
+            return f"attached {attached.get('file', '')} " + in_words(own, line - start + 1)
     unit = source.get("unit") or "line"
     if unit == "paragraph":
         return f"paragraph {line}"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from policycli.errors import BadInput
 from policycli.files import write_atomically
-from policycli.ingest import MEASURE_KINDS, ingest_path
+from policycli.ingest import MEASURE_KINDS
 
 
 def to_json(document: dict) -> str:
@@ -30,12 +30,32 @@ def summary(document: dict) -> str:
     )
 
 
-def ingest_files(files: list[Path], out_dir: Path, check: bool, encoding: str | None, doc_id: str | None) -> list[dict]:
+def ingest_files(files: list[Path], out_dir: Path, check: bool, encoding: str | None, doc_id: str | None,
+                 attach_to: str | None = None) -> list[dict]:
+    """Parse every file, then (unless `check`) write each document's JSON into `out_dir`.
+
+    `attach_to`: the id of a document in this run or already in `out_dir`; every other file of the run
+    is attached to it (a separately delivered 分工表, see attach.py) and only that document is written."""
     if doc_id and len(files) != 1:
         raise BadInput("--id names one document; pass exactly one file with it")
+    if doc_id and attach_to:
+        raise BadInput("--id and --attach-to do not go together: the attached document keeps its id")
+    from policycli.ingest import attach
+    from policycli.ingest.document import build_document
+    from policycli.ingest.readers import read_blocks
     from policycli.progress import track
 
-    documents = [ingest_path(f, encoding=encoding, doc_id=doc_id) for f in track(files, len(files), "ingesting")]
+    notes: list[str] = []
+    if attach_to:
+        document, notes = attach.ingest_attached(files, out_dir, attach_to, encoding)
+        documents = [document]
+    else:
+        documents = []
+        for f in track(files, len(files), "ingesting"):
+            blocks = read_blocks(f, encoding)
+            document, again = attach.reattach(blocks, build_document(blocks, doc_id), out_dir)
+            documents.append(document)
+            notes.extend(again)
     ids = Counter(d["id"] for d in documents)
     clashes = [i for i, n in ids.items() if n > 1]
     if clashes:
@@ -44,6 +64,8 @@ def ingest_files(files: list[Path], out_dir: Path, check: bool, encoding: str | 
         print(summary(document), file=sys.stderr)
         for warning in document["warnings"]:
             print(f"  warning: {warning}", file=sys.stderr)
+    for note in notes:
+        print(f"  note: {note}", file=sys.stderr)
     if check:
         return documents
     if out_dir.exists() and not out_dir.is_dir():
