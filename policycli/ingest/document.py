@@ -128,7 +128,7 @@ def build_document(source: Blocks, doc_id: str | None = None) -> dict:
         "text": root.text,
         "measures": measures,
     }
-    if source.unit != "line":
+    if source.unit != "line" or document["source"].get("attachments_files"):
         # "line 18: …" in a Word file is its 18th paragraph, in a PDF page 3 line 5 (provenance.py)
         from policycli.provenance import in_words
 

@@ -406,7 +406,7 @@ def _own_title(preamble: list[Paragraph]) -> tuple[str | None, str | None]:
         if 6 <= len(line) <= 60 and not re.search(r"[。,，:：;；]", fold(line)) and not line.endswith("文件"):
             if DOC_NUMBER.search(fold(line)) or is_date_line(para.folded) or line.startswith(("各", "附件")):
                 continue
-            if re.search(r"(方案|规划|意见|办法|规定|细则|通知|要点|计划|措施|决定|纲要|公告|通告)", line):
+            if re.search(r"(方案|规划|意见|办法|规定|细则|通知|要点|计划|措施|决定|纲要|公告|通告|分工表|任务表|清单|台账)", line):
                 return line, "heading"
     return None, None
 

@@ -87,6 +87,9 @@ def reconcile(table: Table, body: list[Node], fallback: Node, warnings: list[str
     per_node: dict[int, list[TableRow]] = {}
     for row, node in zip(rows, nodes, strict=True):
         if node is None:
+            if not body:  # a table on its own (a 分工表 delivered as a workbook): its rows are the measures
+                _row_child(fallback, row, len(fallback.children) + 1)
+                continue
             warnings.append(
                 f"line {row.first_line}: table row {row.seq_printed or '?'} matches no item of the body text; kept as its own measure"
             )
