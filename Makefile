@@ -25,6 +25,7 @@ lint: $(VENV)/.installed
 
 bench-ingest: $(VENV)/.installed
 	$(BIN)/python bench/ingest_speed.py
+	$(BIN)/python bench/ingest_pdf.py
 
 # Corpora of 10k, 100k and 1M measures (built once into bench/.work), ratios against floors,
 # Taskwarrior if installed (apt-get install taskwarrior); writes docs/benchmarks.md.
