@@ -66,3 +66,15 @@ def test_bundled_structured_files_are_what_ingest_produces_now():
     assert sorted(committed) == sorted(produced)
     for name, text in produced.items():
         assert committed[name] == text, f"data/measures/{name} is stale: run make data"
+
+
+def test_an_id_is_a_plain_name_that_cannot_leave_out(tmp_path):
+    out = tmp_path / "deep" / "out"
+    for bad in ("../../escaped", str(tmp_path / "absolute"), "a/b", ".hidden", ""):
+        result = run_policy("ingest", str(FIXTURES / "lead_co.txt"), "--out", str(out), "--id", bad, cwd=tmp_path)
+        assert result.returncode == 2, bad
+        assert "plain name" in result.stderr and result.stderr.count("\n") == 1, bad
+    assert not out.exists() and not (tmp_path / "escaped.json").exists() and not (tmp_path / "absolute.json").exists()
+    result = run_policy("ingest", str(FIXTURES / "lead_co.txt"), "--out", str(out), "--id", "cross-border_2022.3")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["cross-border_2022.3.json"]

@@ -30,6 +30,9 @@ def summary(document: dict) -> str:
     )
 
 
+PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(?<!\.)")
+
+
 def ingest_files(files: list[Path], out_dir: Path, check: bool, encoding: str | None, doc_id: str | None,
                  attach_to: str | None = None) -> list[dict]:
     """Parse every file, then (unless `check`) write each document's JSON into `out_dir`.
@@ -38,6 +41,10 @@ def ingest_files(files: list[Path], out_dir: Path, check: bool, encoding: str | 
     is attached to it (a separately delivered 分工表, see attach.py) and only that document is written."""
     if doc_id and len(files) != 1:
         raise BadInput("--id names one document; pass exactly one file with it")
+    for name, value in (("--id", doc_id), ("--attach-to", attach_to)):
+        # An id becomes a file name in --out: a plain name only ("../../e", "/tmp/x" would escape it).
+        if value is not None and not PLAIN_ID.fullmatch(value):
+            raise BadInput(f"{name} {value!r}: an id is a plain name of letters, digits, - and _ (e.g. hfg-2020-24)")
     if doc_id and attach_to:
         raise BadInput("--id and --attach-to do not go together: the attached document keeps its id")
     from policycli.ingest import attach
