@@ -65,3 +65,19 @@ def test_ids_read_district_names_as_place_names():
     assert doc_id(title="长宁区2022年工作要点") == "cnqngzyd-2022"
     assert doc_id(title="闵行区2022年工作要点") == "mhqngzyd-2022"
     assert doc_id(title="浦东新区2022年工作要点") == "pdxqngzy-2022"
+
+
+def test_any_count_of_numbered_items_is_read(tmp_path):
+    # issue 12, item 10: items from 1000 on were merged into item 999.
+    source = tmp_path / "long.txt"
+    source.write_text(
+        "关于印发《某某任务清单》的通知\n一、主要任务\n"
+        + "".join(f"{k}.推进第{k}项工作。（责任单位：市商务委）\n" for k in range(1, 2501)),
+        encoding="utf-8",
+    )
+    from policycli.ingest import ingest_path
+
+    tasks = [m for m in ingest_path(source)["measures"] if m["kind"] == "task"]
+    assert len(tasks) == 2500
+    assert tasks[-1]["number"] == "2500." and tasks[-1]["text"] == "推进第2500项工作。"
+    assert all(len(m["units"]) == 1 for m in tasks)

@@ -51,8 +51,8 @@ MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("box", re.compile(r"^专栏\s*([0-9]+|[一二三四五六七八九十]+)\s*[:：]?\s*")),
     ("cn", re.compile(rf"^({_CN_NUMERAL})\s*[、.]\s*")),
     ("cn_paren", re.compile(rf"^\(\s*({_CN_NUMERAL})\s*\)\s*")),
-    ("num", re.compile(r"^([0-9]{1,3})\s*(?:[、]|\.(?![0-9]))\s*")),
-    ("num_paren", re.compile(r"^\(\s*([0-9]{1,3})\s*\)\s*")),
+    ("num", re.compile(r"^([0-9]{1,5})\s*(?:[、]|\.(?![0-9]))\s*")),  # 1. … 8000.: any count of items
+    ("num_paren", re.compile(r"^\(\s*([0-9]{1,5})\s*\)\s*")),
     ("circled", re.compile(r"^([\u2460-\u2473])\s*")),
     # "——现代服务业核心功能更加凸显。" (two em dashes; some pages use one long dash)
     ("bullet", re.compile(r"^(?:——|－－|--|—)(?=[^—\s0-9-])\s*")),
