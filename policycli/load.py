@@ -85,7 +85,21 @@ def read_structured(path: Path) -> dict:
     for measure in document["measures"]:
         if not str(measure.get("id", "")).startswith(document["id"] + "/"):
             raise BadInput(f"{path}: measure id {measure.get('id')!r} does not start with the document id {document['id']}/")
+    _check_parents(path, document["measures"])
     return document
+
+
+def _check_parents(path: Path, measures: list[dict]) -> None:
+    """Every parent is a measure of the same file that comes before its child: no dangling parent,
+    and so no cycle (a cycle would make `show` walk up its parents forever)."""
+    earlier: set[str] = set()
+    for measure in measures:
+        parent = measure.get("parent")
+        if parent is not None and (not isinstance(parent, str) or parent not in earlier):
+            ids = {str(m.get("id")) for m in measures}
+            problem = "comes after it (a parent chain must not loop)" if str(parent) in ids else "is not a measure of the file"
+            raise BadInput(f"{path}: measure {measure.get('id')!r} has parent {parent!r}, which {problem}")
+        earlier.add(str(measure.get("id")))
 
 
 def load_files(db: Database, paths: list[Path]) -> list[LoadResult]:

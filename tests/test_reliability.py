@@ -350,3 +350,23 @@ def test_the_one_agency_listing_uses_the_index(db):
         assert not tables_scanned, steps
     assert uses_the_index >= 2  # the dated rows and the recurring ones; the rest fetch by measure id
     database.conn.close()
+
+
+def test_load_refuses_a_parent_cycle_and_a_dangling_parent(tmp_path):
+    # issue 12, item 11: a cycle in the parent chain made `show` loop forever.
+    db = tmp_path / "p.db"
+    base = json.loads((ROOT / "data" / "measures" / "hfg-2020-24.json").read_text(encoding="utf-8"))
+    for case, edit in (("cycle", "cycle"), ("dangling", "dangling")):
+        document = json.loads(json.dumps(base))
+        first, second = document["measures"][0], document["measures"][1]
+        if edit == "cycle":
+            first["parent"], second["parent"] = second["id"], first["id"]
+        else:
+            second["parent"] = "hfg-2020-24/no.such.measure"
+        path = tmp_path / case / "hfg-2020-24.json"
+        path.parent.mkdir()
+        path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        result = run_policy("load", str(path), db=db)
+        assert result.returncode == 2, result.stderr
+        assert "parent" in result.stderr and result.stderr.count("\n") == 1
+        assert "Traceback" not in result.stderr
