@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 
 from conftest import ROOT, SOURCES
 
@@ -81,3 +82,37 @@ def test_any_count_of_numbered_items_is_read(tmp_path):
     assert len(tasks) == 2500
     assert tasks[-1]["number"] == "2500." and tasks[-1]["text"] == "推进第2500项工作。"
     assert all(len(m["units"]) == 1 for m in tasks)
+
+
+def test_a_long_table_beside_a_long_body_aligns_in_linear_time(tmp_path):
+    # issue 12, item 9: the table↔body alignment filled rows × items cells (1.35 MiB → 120 s, 8.4 GB).
+    # A growth check, not a timing target: doubling the input must not quadruple the time.
+    import random
+    import time
+
+    from policycli.ingest import ingest_path
+
+    words = "推进建设完善机制加强管理提升服务优化环境深化改革创新发展统筹协调落实责任强化监督保障安全"
+
+    def document(n: int) -> Path:
+        rng = random.Random(n)
+
+        def sentence(k: int) -> str:
+            return "".join(rng.choice(words) for _ in range(30)) + f"第{k}项。"
+
+        path = tmp_path / f"t{n}.txt"
+        path.write_text(
+            "关于印发《测试方案》的通知\n一、主要任务\n" + "".join(f"{k}.{sentence(k)}\n" for k in range(1, n + 1))
+            + "附件\n分工表\n序号\t具体举措\t责任单位\n" + "".join(f"{k}\t{sentence(k)}\t市商务委\n" for k in range(1, n + 1)),
+            encoding="utf-8",
+        )
+        return path
+
+    def seconds(path: Path) -> float:
+        start = time.perf_counter()
+        ingest_path(path)
+        return time.perf_counter() - start
+
+    small, large = document(1500), document(3000)
+    seconds(small)  # warm imports
+    assert seconds(large) / seconds(small) < 3.2

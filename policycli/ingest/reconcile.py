@@ -16,6 +16,7 @@ Two ways a table relates to its body, told apart by its number column:
 
 from __future__ import annotations
 
+import heapq
 import re
 
 from policycli.ingest.structure import Node
@@ -37,32 +38,84 @@ def _score(row: set[str], node: set[str]) -> float:
 
 
 def align(rows: list[TableRow], candidates: list[Node]) -> list[int | None]:
-    """For each row, the index of the candidate it restates (None if none fits), keeping order."""
-    cand_sets = [bigrams(n.text) for n in candidates]
-    row_sets = [bigrams(r.text) for r in rows]
-    scores = [[_score(r, c) for c in cand_sets] for r in row_sets]
+    """For each row, the index of the candidate it restates (None if none fits), keeping order.
+
+    The best order-keeping assignment (rows in table order onto candidates in body order, a total
+    of scores as large as possible). Only candidates sharing a character pair with the row can
+    score, so each row is tried against those found through a pair index (at most `_WIDTH`, the
+    best first), and the best total so far is kept in a prefix-maximum tree over candidate
+    positions: time and memory grow with rows × `_WIDTH`, not rows × candidates (a table of 5,000
+    rows beside 5,000 items would otherwise fill 25 million cells)."""
     n_rows, n_cand = len(rows), len(candidates)
     if not n_rows or not n_cand:
         return [None] * n_rows
-    # best[i][j]: best total for rows[:i+1] with row i on candidate j (monotone non-decreasing).
-    best = [[0.0] * n_cand for _ in range(n_rows)]
-    back = [[0] * n_cand for _ in range(n_rows)]
-    for j in range(n_cand):
-        best[0][j] = scores[0][j]
-    for i in range(1, n_rows):
-        run_max, run_arg = -1.0, 0
-        for j in range(n_cand):
-            if best[i - 1][j] > run_max:
-                run_max, run_arg = best[i - 1][j], j
-            # a row that fits nowhere must not drag the path: let it contribute 0 anywhere
-            best[i][j] = run_max + scores[i][j]
-            back[i][j] = run_arg
-    j = max(range(n_cand), key=lambda k: (best[-1][k], -k))
-    path = [0] * n_rows
-    for i in range(n_rows - 1, -1, -1):
-        path[i] = j
-        j = back[i][j]
-    return [p if scores[i][p] >= MIN_SCORE else None for i, p in enumerate(path)]
+    cand_sets = [bigrams(n.text) for n in candidates]
+    index: dict[str, list[int]] = {}
+    for j, pairs in enumerate(cand_sets):
+        for pair in pairs:
+            index.setdefault(pair, []).append(j)
+    tree = _PrefixMax(n_cand)
+    chosen: list[list[tuple[int, float, tuple | None]]] = []  # per row: (candidate, score, back link)
+    for row in rows:
+        pairs = bigrams(row.text)
+        hits: dict[int, int] = {}
+        # Pairs found in most candidates ("推进", "建设") tell nothing and would make this quadratic:
+        # candidates are found through the rarer pairs, then scored on all of them.
+        for pair in pairs:
+            posting = index.get(pair, ())
+            if len(posting) <= _COMMON:
+                for j in posting:
+                    hits[j] = hits.get(j, 0) + 1
+        best = heapq.nsmallest(_WIDTH, hits, key=lambda j: (-hits[j], j))
+        options = []
+        for j in best:
+            score = _score(pairs, cand_sets[j])
+            total, link = tree.query(j)
+            options.append((j, score, total + score, link))
+        entries = []
+        for j, score, total, link in options:
+            node = (j, score, link)
+            entries.append(node)
+            tree.update(j, total, node)
+        chosen.append(entries)
+    _, link = tree.query(n_cand - 1)
+    path: dict[int, tuple[int, float]] = {}
+    # Walk the links back: each link is (candidate, score, previous link); rows are found by identity.
+    owner = {id(node): i for i, entries in enumerate(chosen) for node in entries}
+    while link is not None:
+        j, score, previous = link
+        path[owner[id(link)]] = (j, score)
+        link = previous
+    return [path[i][0] if i in path and path[i][1] >= MIN_SCORE else None for i in range(n_rows)]
+
+
+_WIDTH = 40  # candidates tried per row
+_COMMON = 64  # a character pair in more candidates than this finds none (bounds the work per row)
+
+
+class _PrefixMax:
+    """Maximum (total, link) over positions 0..j, with point updates (a Fenwick tree)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.totals = [0.0] * (size + 1)
+        self.links: list[tuple | None] = [None] * (size + 1)
+
+    def query(self, j: int) -> tuple[float, tuple | None]:
+        total, link = 0.0, None
+        k = j + 1
+        while k > 0:
+            if self.totals[k] > total:
+                total, link = self.totals[k], self.links[k]
+            k -= k & -k
+        return total, link
+
+    def update(self, j: int, total: float, link: tuple) -> None:
+        k = j + 1
+        while k <= self.size:
+            if total > self.totals[k]:
+                self.totals[k], self.links[k] = total, link
+            k += k & -k
 
 
 def _mirrors_body(rows: list[TableRow], nodes: list[Node | None]) -> bool:
