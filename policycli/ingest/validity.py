@@ -185,6 +185,8 @@ def _end_by(m: re.Match[str], ctx: Context) -> list[Found]:
 
 def _extended_by(m: re.Match[str], ctx: Context) -> list[Found]:
     years, months = _length(m.group("n") + m.group("unit"))
+    if m.group("half") and years:
+        years += 0.5  # 有效期三年半
     return [Found("extended", "extension by a length (有效期延长N年)", years=years, months=months)] if years or months else []
 
 
@@ -195,6 +197,8 @@ def _old_end(m: re.Match[str], ctx: Context) -> list[Found]:
 
 def _duration(m: re.Match[str], ctx: Context) -> list[Found]:
     years, months = _length(m.group("n") + m.group("unit"))
+    if m.group("half") and years:
+        years += 0.5  # 有效期三年半
     rule = "start plus trial period (试行N年)" if m.group(0).startswith("试行") else "start plus duration (有效期N年)"
     return [Found("length", rule, years=years, months=months)] if years or months else []
 
@@ -233,7 +237,7 @@ CLAUSE_RULES: list[Rule] = [
          "有效期延长两年。", _extended_by),
     Rule("old end", re.compile(rf"有效期\s*(?:将\s*)?(?:于|至)\s*(?P<date>{_DATE_TEXT})\s*(?:届满|到期|截止)"),
          "有效期将于2026年9月19日届满", _old_end),
-    Rule("length", re.compile(rf"(?:有效期|试行期?)\s*(?:为\s*)?(?P<n>{_NUMBER})\s*(?:个\s*)?(?P<unit>年|月)"),
+    Rule("length", re.compile(rf"(?:有效期|试行期?)\s*(?:为\s*)?(?P<n>{_NUMBER})\s*(?:个\s*)?(?P<unit>年|月)(?P<half>半)?"),
          "本办法自2022年1月1日起施行，有效期五年。", _duration),
     Rule("pilot period", re.compile(
         rf"(?:从|自|于)\s*(?P<from>{_DATE_TEXT})\s*(?:起)?\s*(?:启动|开始|实施)\s*,?\s*(?:至|到)\s*(?P<until>{_DATE_TEXT})\s*(?:结束|止)"),
