@@ -185,7 +185,7 @@ def _end_by(m: re.Match[str], ctx: Context) -> list[Found]:
 
 def _extended_by(m: re.Match[str], ctx: Context) -> list[Found]:
     years, months = _length(m.group("n") + m.group("unit"))
-    if m.group("half") and years:
+    if m.groupdict().get("half") and years:
         years += 0.5  # 有效期三年半
     return [Found("extended", "extension by a length (有效期延长N年)", years=years, months=months)] if years or months else []
 
@@ -197,7 +197,7 @@ def _old_end(m: re.Match[str], ctx: Context) -> list[Found]:
 
 def _duration(m: re.Match[str], ctx: Context) -> list[Found]:
     years, months = _length(m.group("n") + m.group("unit"))
-    if m.group("half") and years:
+    if m.groupdict().get("half") and years:
         years += 0.5  # 有效期三年半
     rule = "start plus trial period (试行N年)" if m.group(0).startswith("试行") else "start plus duration (有效期N年)"
     return [Found("length", rule, years=years, months=months)] if years or months else []
