@@ -423,3 +423,63 @@ def test_rows_of_a_table_without_rules_are_lines_of_their_own(tmp_path):
         "1 服务业增加值占全市生产总值比重（%） 预期性 75",
         "2 数字贸易进出口额（亿美元） 预期性 400",
     ]
+
+
+# --- review cases: work bounded whatever the file says ---------------------------------------------------
+
+
+def _bomb_pdf(path: Path, filter_entry: bytes, padding: bytes = b"") -> Path:
+    import zlib
+
+    bomb = zlib.compress(b" " * (80 * 1024 * 1024), 9)  # 80 MiB inflated, past the 64 MiB stream limit
+    path.write_bytes(
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+        b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+        b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >> endobj\n"
+        b"5 0 obj /FlateDecode endobj\n"
+        b"4 0 obj << /Length " + str(len(bomb)).encode() + b" " + filter_entry + b" " + padding + b" >>\nstream\n"
+        + bomb + b"\nendstream\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    )
+    return path
+
+
+@pytest.mark.parametrize("case", ["indirect filter", "padded dictionary"])
+def test_a_compression_bomb_is_refused_however_its_filter_is_written(tmp_path, case):
+    if case == "indirect filter":
+        path = _bomb_pdf(tmp_path / "bomb.pdf", b"/Filter 5 0 R")
+    else:
+        path = _bomb_pdf(tmp_path / "bomb.pdf", b"/Filter /FlateDecode", b"/Pad (" + b"x" * 2000 + b")")
+    result = run_policy("ingest", str(path), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2 and "compression bomb" in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_dense_ruled_grid_is_read_as_lines_not_searched_for_cells(tmp_path):
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "grid.pdf"
+    page = canvas.Canvas(str(path), pagesize=(2000, 2000))
+    page.setFont("Helvetica", 8)
+    page.drawString(10, 1990, "hello world")
+    for k in range(200):  # 200 × 200 rules: pdfplumber's cell finding took 37 s, a 400 grid never ended
+        at = 10 + k * 9.5
+        page.line(10, at, 1910, at)
+        page.line(at, 10, at, 1910)
+    page.save()
+    blocks = pdf_reader.read(path)
+    assert any("tables on it are not looked for" in w for w in blocks.warnings)
+    assert any("hello world" in line.text for line in blocks.lines)
+
+
+def test_page_numbers_alone_are_no_text(tmp_path):
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "numbers.pdf"
+    page = canvas.Canvas(str(path))
+    for k in range(1, 6):
+        page.setFont("Helvetica", 10)
+        page.drawString(280, 30, f"- {k} -")
+        page.showPage()
+    page.save()
+    with pytest.raises(BadInput, match="no text"):
+        pdf_reader.read(path)

@@ -378,6 +378,15 @@ def test_attach_to_errors_are_one_line_and_write_nothing(tmp_path):
     assert (out / f"{NOTICE_ID}.json").read_bytes() == before
     both = run_policy("ingest", str(NOTICE), "--id", "x", "--attach-to", NOTICE_ID, "--out", str(out))
     assert both.returncode == 2 and "do not go together" in both.stderr
+    twice = run_policy("ingest", str(NOTICE), str(TABLE), str(TABLE), "--attach-to", NOTICE_ID, "--out", str(out))
+    assert twice.returncode == 2 and "given twice" in twice.stderr and len(twice.stderr.strip().splitlines()) == 1
+    # An id is a plain name: "../planted" would read and overwrite a file outside --out.
+    planted = tmp_path / "planted.json"
+    planted.write_text("{}", encoding="utf-8")
+    escape = run_policy("ingest", str(NOTICE), str(TABLE), "--attach-to", "../planted", "--out", str(out))
+    assert escape.returncode == 2 and "plain name" in escape.stderr
+    assert planted.read_text(encoding="utf-8") == "{}"
+    assert (out / f"{NOTICE_ID}.json").read_bytes() == before
 
 
 def test_a_dropped_attachment_is_said(tmp_path):

@@ -135,6 +135,9 @@ def search_places(files: list[Path], out_dir: Path) -> list[Path]:
 def ingest_attached(files: list[Path], out_dir: Path, target: str, encoding: str | None) -> tuple[dict, list[str]]:
     """The document `target` with every other file of the run attached; and notes for the user."""
     blocks = [read_blocks(f, encoding) for f in files]
+    twice = [b for k, b in enumerate(blocks) if any(b.sha256 == a.sha256 for a in blocks[:k])]
+    if twice:  # its rows would become the document's measures twice
+        raise BadInput(f"--attach-to {target}: {twice[0].path.name} is given twice (the same content); pass it once")
     mains = [b for b in blocks if build_document(b)["id"] == target]
     if len(mains) > 1:
         raise BadInput(f"--attach-to {target}: {mains[0].path.name} and {mains[1].path.name} both give that id; pass one")

@@ -86,6 +86,9 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+MAX_ANY_BYTES = 50 * 1024 * 1024  # the largest any reader takes (PDF); each reader has its own limit
+
+
 def sniff(path: Path) -> str | None:
     """The format a file's first bytes show, whatever its name says: pdf, docx, xlsx, ole (old Office), zip."""
     try:
@@ -120,6 +123,8 @@ def read_blocks(path: str | os.PathLike[str], encoding: str | None = None) -> Bl
     without its extension), else from its name."""
     p = Path(path)
     suffix = p.suffix.lower()
+    if p.is_file():
+        stat_regular(p, MAX_ANY_BYTES, "document")  # before sniffing: a huge zip's directory alone costs
     kind = sniff(p) if p.is_file() else None
     if kind == "docx" or (kind is None and suffix == ".docx"):
         from policycli.ingest.readers import docx

@@ -46,6 +46,7 @@ MAX_FILE_BYTES = 20 * MiB
 MAX_UNPACKED_BYTES = 100 * MiB
 MAX_PART_BYTES = 50 * MiB
 MAX_PARTS = 5000
+MAX_COLUMNS = 64  # table columns read (a grid of 100,000 columns would pad every row with tabs)
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -776,7 +777,8 @@ class _Reader:
         rows: list[list[str]] = []
         frames: list[list[list[str]]] = []  # per row, per cell: its lines (for a one-column frame)
         merged: dict[int, str] = {}
-        grid = [_int(c.get(W + "w")) for c in tbl.findall(f"{W}tblGrid/{W}gridCol")]
+        grid = [_int(c.get(W + "w")) for c in tbl.findall(f"{W}tblGrid/{W}gridCol")][:MAX_COLUMNS]
+        width = len(grid) or MAX_COLUMNS  # a span reaching past the grid is cut at its edge
         for tr in _rows(tbl):
             trpr = tr.find(W + "trPr")
             before = min(_int(_val(trpr, "gridBefore"), 0) or 0, 64)
@@ -785,8 +787,10 @@ class _Reader:
             cell_lines: list[list[str]] = []
             column = before
             for tc in _cells(tr):
+                if column >= width:
+                    break  # cells beyond the table's grid (or the 64-column limit) are not read
                 tcpr = tc.find(W + "tcPr")
-                span = max(1, min(_int(_val(tcpr, "gridSpan"), 1) or 1, 64))
+                span = max(1, min(_int(_val(tcpr, "gridSpan"), 1) or 1, width - column))
                 vmerge = tcpr.find(W + "vMerge") if tcpr is not None else None
                 hmerge = tcpr.find(W + "hMerge") if tcpr is not None else None
                 lines = self.cell_lines(tc)
@@ -805,6 +809,7 @@ class _Reader:
                 cell_lines.append(lines)
                 column += span
             cells.extend([""] * after)
+            cells = cells[:width]
             if len(cells) < len(grid):
                 cells.extend([""] * (len(grid) - len(cells)))
             rows.append(cells)

@@ -161,7 +161,7 @@ def _load(data: bytes, name: str) -> tuple[list[Sheet], list[str], list[str]]:
                     if sheet.sheet_state != "visible":
                         hidden.append(sheet.title)
                         continue
-                    rows = _rows(sheet)
+                    rows = _rows(sheet, MAX_ROWS - total)
                     total += len(rows)
                     if total > MAX_ROWS:
                         raise BadInput(
@@ -187,8 +187,9 @@ def _load(data: bytes, name: str) -> tuple[list[Sheet], list[str], list[str]]:
     return sheets, hidden, warnings
 
 
-def _rows(sheet) -> dict[int, Row]:
-    """The sheet's cells with text, streamed (read-only mode: memory for the text only)."""
+def _rows(sheet, room: int = MAX_ROWS) -> dict[int, Row]:
+    """The sheet's cells with text, streamed (read-only mode: memory for the text only); at most
+    `room` + 1 rows with text are read, so a sheet of millions of rows stops early."""
     from openpyxl.cell.read_only import EMPTY_CELL
 
     sheet.reset_dimensions()  # a stated dimension of A1:XFD1048576 must not pad every row to 16,384 cells
@@ -207,6 +208,8 @@ def _rows(sheet) -> dict[int, Row]:
                 row[c] = text
         if row:
             rows[r] = row
+            if len(rows) > room:
+                break  # over the limit: the caller refuses without reading the rest
     return rows
 
 
