@@ -435,3 +435,20 @@ def test_a_table_grid_of_100000_columns_is_cut_at_64(tmp_path):
     blocks = reader.read(path)
     rows = [line.text for line in blocks.lines if "\t" in line.text]
     assert rows and all(line.count("\t") <= 63 for line in rows)
+
+
+def test_a_box_framed_by_a_one_cell_table_ends_with_its_frame(tmp_path):
+    # Word draws a 专栏 as a one-column table; the paragraphs after it are the body's again.
+    document = docx.Document()
+    for text in ("上海市某某发展规划", "二、主要任务", "（一）发展现代服务业", "推进服务业提质增效，打造一批服务业集聚区。"):
+        document.add_paragraph(text)
+    frame = document.add_table(rows=1, cols=1)
+    frame.rows[0].cells[0].text = "专栏1 重点服务业领域"
+    frame.rows[0].cells[0].add_paragraph("数字服务：发展云计算和大数据服务。")
+    document.add_paragraph("节能环保服务要加快发展，培育一批龙头企业。")
+    path = tmp_path / "box.docx"
+    document.save(str(path))
+    measures = ingest_path(path)["measures"]
+    box = next(m for m in measures if m["number"].startswith("专栏"))
+    assert "节能环保服务" not in box["text"]
+    assert any("节能环保服务" in m["text"] for m in measures if not m["number"].startswith("专栏"))

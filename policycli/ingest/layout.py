@@ -32,6 +32,7 @@ class RawLine:
     number: int  # 1-based line number in the source file
     text: str  # original text, without the line break
     last: int | None = None  # the last source line, when a reader gives a whole paragraph as one line
+    after_frame: bool = False  # the first line after a framed box (a Word 专栏 drawn as a one-cell table)
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Paragraph:
     text: str  # original characters, wrapped lines joined
     folded: str  # fold(text): same length, parse on this
     width: int  # longest source line in the paragraph (PDF text: tells a box from the body)
+    after_frame: bool = False  # a reader saw the box above end here (see RawLine)
 
 
 def raw_lines(text: str) -> list[RawLine]:
@@ -89,7 +91,8 @@ def _make(lines: list[RawLine]) -> Paragraph:
     if len(lines) == 1 and "\t" in lines[0].text:
         # A table row: empty leading and trailing cells are part of its shape.
         text = lines[0].text.rstrip("\r\n")
-        return Paragraph(lines[0].number, lines[0].last or lines[0].number, text, fold(text), len(text.strip()))
+        return Paragraph(lines[0].number, lines[0].last or lines[0].number, text, fold(text), len(text.strip()),
+                         lines[0].after_frame)
     first = lines[0].text.lstrip(" \t")
     parts = [_body(ln.text).strip("\u3000 ") if k else first.rstrip().strip("\u3000 ") for k, ln in enumerate(lines)]
     text = "".join(_glue(parts))
@@ -99,6 +102,7 @@ def _make(lines: list[RawLine]) -> Paragraph:
         text=text,
         folded=fold(text),
         width=max(len(_body(ln.text)) for ln in lines),
+        after_frame=lines[0].after_frame,
     )
 
 

@@ -357,8 +357,8 @@ def _rule_numbered(o: _Outliner, para: Paragraph, folded: str) -> bool:
 
 
 def _rule_plain(o: _Outliner, para: Paragraph, folded: str) -> bool:
-    if o.box is not None and o.wrapped and para.width <= o.body_width + 3 and o.box.width:
-        o.box = None  # back to body-width lines: the box has ended
+    if o.box is not None and (para.after_frame or (o.wrapped and para.width <= o.body_width + 3 and o.box.width)):
+        o.box = None  # the frame closed (Word), or back to body-width lines (PDF text): the box has ended
     target = o.box or o.top()
     target.add_text(para.text, para.first_line, para.last_line)
     o.last_plain = para

@@ -46,6 +46,7 @@ MAX_FILE_BYTES = 20 * MiB
 MAX_UNPACKED_BYTES = 100 * MiB
 MAX_PART_BYTES = 50 * MiB
 MAX_PARTS = 5000
+FRAME_END = "\x1d"  # between the reader's passes: a framed box closed here (never document text)
 MAX_COLUMNS = 64  # table columns read (a grid of 100,000 columns would pad every row with tabs)
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -79,7 +80,14 @@ def read(path: Path) -> Blocks:
         texts = reader.read()
     except RecursionError:
         raise BadInput(f"{path}: the Word file nests too deeply to read; refused") from None
-    lines = [RawLine(k, text) for k, text in enumerate(texts, start=1)]
+    lines: list[RawLine] = []
+    after_frame = False
+    for text in texts:
+        if text == FRAME_END:
+            after_frame = True
+            continue
+        lines.append(RawLine(len(lines) + 1, text, after_frame=after_frame))
+        after_frame = False
     if not lines:
         raise BadInput(f"{path}: the file has no text (an empty Word document, or only images)")
     return Blocks(path, lines, "docx", "docx", sha256(data), size, unit="paragraph", warnings=reader.warnings,
@@ -825,6 +833,8 @@ class _Reader:
                 for lines in cell_lines:
                     for line in lines:
                         self.emit(line)
+            if not self.cell_depth:
+                self.emit(FRAME_END)  # the box (专栏) ends with its frame: the next paragraph is the body's
             return
         for cells in rows:
             if any(cell.strip() for cell in cells):
