@@ -109,6 +109,9 @@ def test_cell_values_read_as_printed():
     assert text(0.85, "0%") == "85%" and text(0.125, "0.0%") == "12.5%"
     assert text(dt.datetime(2024, 6, 30)) == "2024年6月30日" and text(dt.date(2025, 1, 5)) == "2025年1月5日"
     assert text(dt.datetime(2024, 6, 30, 17, 30)) == "2024年6月30日17:30"
+    # a date shown as a month (yyyy"年"m"月") is that month, due at its end — not its first day
+    assert text(dt.datetime(2024, 6, 1), 'yyyy"年"m"月"') == "2024年6月"
+    assert text(dt.datetime(2024, 6, 1), "yyyy-mm-dd") == "2024年6月1日"
     assert text("区发改委\n区财政局") == "区发改委 区财政局"  # a line break in a cell, as <br> in HTML
     assert text("a\tb") == "a b"  # a tab in a cell must not make a column
     assert text(None) == "" and text("  ") == "" and text(True) == "是"

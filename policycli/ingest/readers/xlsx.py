@@ -262,12 +262,19 @@ _PERCENT = re.compile(r"(?<!\\)%")
 _DECIMALS = re.compile(r"0\.(0+)")
 
 
+_MONTH_ONLY = re.compile(r"[yY].*[mM]")  # a date format with a year and a month…
+_DAY = re.compile(r"[dD]")  # …and no day
+
+
 def cell_text(value: object, number_format: str | None = "General") -> str:
     """A cell's value as a person reads it in the sheet (see the module docstring)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, dt.date) and _MONTH_ONLY.search(number_format or "") and not _DAY.search(number_format or ""):
+        # shown as 2024年6月 (format yyyy"年"m"月"): a month, due at its end, not on its first day
+        return f"{value.year}年{value.month}月"
     if isinstance(value, dt.datetime):
         if (value.hour, value.minute, value.second) == (0, 0, 0):
             return f"{value.year}年{value.month}月{value.day}日"
