@@ -10,7 +10,6 @@ store the original.
 from __future__ import annotations
 
 import os
-import stat
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,30 +56,11 @@ class SourceText:
 
 def read_source(path: str | os.PathLike[str], encoding: str | None = None) -> SourceText:
     """Read and decode one input file, or raise BadInput with a one-line reason."""
+    from policycli.ingest.readers import read_bytes, stat_regular  # the one place files are checked
+
     p = Path(path)
-    try:
-        st = p.stat()
-    except FileNotFoundError:
-        raise BadInput(f"{p}: no such file") from None
-    except PermissionError:
-        raise BadInput(f"{p}: permission denied") from None
-    except OSError as exc:
-        raise BadInput(f"{p}: cannot read ({exc.strerror or exc})") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise BadInput(f"{p}: is a directory; name the files inside it")
-    if not stat.S_ISREG(st.st_mode):
-        # FIFOs, sockets and devices would block or never end.
-        raise BadInput(f"{p}: not a regular file")
-    if st.st_size > MAX_INPUT_BYTES:
-        raise BadInput(
-            f"{p}: {st.st_size:,} bytes is over the {MAX_INPUT_BYTES // (1024 * 1024)} MiB limit for one document"
-        )
-    try:
-        data = p.read_bytes()
-    except PermissionError:
-        raise BadInput(f"{p}: permission denied") from None
-    except OSError as exc:
-        raise BadInput(f"{p}: cannot read ({exc.strerror or exc})") from None
+    stat_regular(p, MAX_INPUT_BYTES, "document")
+    data = read_bytes(p)
     text, used = decode_bytes(data, encoding, name=str(p))
     import hashlib  # here, not at the top: agencies (and so `policy done`) import this module for fold()
 
