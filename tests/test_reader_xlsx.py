@@ -416,3 +416,15 @@ def test_attach_to_a_document_ingested_under_its_own_id(tmp_path):
     assert sum(1 for m in document["measures"] if m["units"]) == len(EXPECTED_ROWS)
     alone = run_policy("ingest", str(NOTICE), "--attach-to", "yhyshj", "--out", str(out))
     assert alone.returncode == 2 and "nothing to attach; pass the 分工表 file too" in alone.stderr
+
+
+def test_an_attached_word_file_keeps_its_paragraphs_beside_a_hard_wrapped_text():
+    # A PDF-extracted .txt joins its wrapped lines; the Word file's paragraphs must not be joined with them.
+    from policycli.ingest.attach import combine
+    from policycli.ingest.layout import paragraphs
+    from policycli.ingest.readers import read_blocks
+
+    word = read_blocks(FORMATS / "docx_fengong_table.docx")
+    combined = combine(read_blocks(FORMATS.parent.parent / "data" / "sources" / "003_176c92806e5df7f3.txt"), [word])
+    texts = [p.text for p in paragraphs(combined.lines, whole=combined.whole_paragraphs)[0]]
+    assert all(line.text in texts for line in word.lines)

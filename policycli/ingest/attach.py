@@ -26,7 +26,7 @@ from pathlib import Path
 
 from policycli.errors import BadInput
 from policycli.ingest.document import build_document
-from policycli.ingest.layout import RawLine
+from policycli.ingest.layout import RawLine, paragraphs
 from policycli.ingest.readers import Blocks, read_blocks
 
 MARKER = "附件"
@@ -48,15 +48,20 @@ def combine(main: Blocks, extras: list[Blocks]) -> Blocks:
     """The main document's lines, then for each attached file an "附件" line and its lines, renumbered."""
     if not extras:
         return main
-    lines = list(main.lines)
+    # Each file's lines are made paragraphs by its own rules first (a hard-wrapped .txt joins its
+    # lines, a Word file's are whole already), so one file's joining never glues another's paragraphs.
+    lines = _whole(main)
     warnings = list(main.warnings)
     records: list[dict] = []
     last = max((ln.number for ln in lines), default=0)
     for extra in extras:
         lines.append(RawLine(last + 1, MARKER))
         offset = last + 1
-        own_last = max((ln.number for ln in extra.lines), default=0)
-        lines.extend(RawLine(ln.number + offset, ln.text) for ln in extra.lines)
+        own_last = max((ln.last or ln.number for ln in extra.lines), default=0)
+        lines.extend(
+            RawLine(ln.number + offset, ln.text, (ln.last + offset) if ln.last else None, ln.after_frame)
+            for ln in _whole(extra)
+        )
         warnings.extend(extra.warnings)
         record = {
             "file": extra.path.name,
@@ -73,8 +78,16 @@ def combine(main: Blocks, extras: list[Blocks]) -> Blocks:
     return AttachedBlocks(
         main.path, lines, main.format, main.encoding, main.sha256, main.size, unit=main.unit,
         segments=main.segments, warnings=warnings, source_lines=main.source_lines,
-        whole_paragraphs=main.whole_paragraphs, attachments=records,
+        whole_paragraphs=True, attachments=records,
     )
+
+
+def _whole(blocks: Blocks) -> list[RawLine]:
+    """The file's lines as whole paragraphs (see `paragraphs`), a line each, keeping their line range."""
+    if blocks.whole_paragraphs:
+        return list(blocks.lines)
+    paras, _ = paragraphs(blocks.lines)
+    return [RawLine(p.first_line, p.text, p.last_line, p.after_frame) for p in paras]
 
 
 def _file_sha256(path: Path) -> str | None:
