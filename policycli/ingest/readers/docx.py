@@ -39,7 +39,7 @@ from pathlib import Path
 
 from policycli.errors import BadInput
 from policycli.ingest.layout import RawLine
-from policycli.ingest.readers import Blocks, read_bytes, sha256, stat_regular
+from policycli.ingest.readers import Blocks, package, read_bytes, sha256, stat_regular
 
 MiB = 1024 * 1024
 MAX_FILE_BYTES = 20 * MiB
@@ -54,7 +54,6 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 MATH = "{http://schemas.openxmlformats.org/officeDocument/2006/math}"
-_CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 
 # Fields whose result is furniture of the printed page, not document text.
 _PAGE_FIELDS = {"PAGE", "NUMPAGES", "SECTIONPAGES", "SECTION", "PAGEREF", "TOC"}
@@ -112,91 +111,14 @@ def ole_message(path: Path, data: bytes) -> str:
 
 
 def check_package(path: Path, data: bytes) -> None:
-    """Refuse a zip bomb by its declared sizes and any XML part declaring a DOCTYPE (see module docstring)."""
+    """Refuse a zip bomb by its declared sizes and any part declaring a DOCTYPE (readers/package.py)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise BadInput(f"{path}: not a readable Word file ({_one_line(exc)}); open it in Word or WPS and save it again") from None
     with archive:
-        infos = archive.infolist()
-        if len(infos) > MAX_PARTS:
-            raise BadInput(f"{path}: {len(infos):,} parts in the package, over the limit of {MAX_PARTS:,}; refused")
-        total = sum(info.file_size for info in infos)
-        if total > MAX_UNPACKED_BYTES:
-            raise BadInput(f"{path}: unpacks to {total:,} bytes, over the {MAX_UNPACKED_BYTES // MiB} MiB limit "
-                           "for a Word file (a zip bomb?); refused")
-        if any(info.flag_bits & 0x1 for info in infos):
-            raise BadInput(f"{path}: the file is password-protected (encrypted zip entries); remove the password and save it again")
-        names = {info.filename for info in infos}
-        if "[Content_Types].xml" not in names:
-            raise BadInput(f"{path}: not a readable Word file (no [Content_Types].xml); open it in Word or WPS and save it again")
-        _refuse_doctype(path, archive, "[Content_Types].xml")
-        types = _content_types(path, archive)
-        for info in infos:
-            if info.is_dir() or info.filename == "[Content_Types].xml":
-                continue
-            if not _is_xml_part(info.filename, types):
-                continue
-            if info.file_size > MAX_PART_BYTES:
-                raise BadInput(f"{path}: part {info.filename} unpacks to {info.file_size:,} bytes, over the "
-                               f"{MAX_PART_BYTES // MiB} MiB limit for one XML part; refused")
-            _refuse_doctype(path, archive, info.filename)
-
-
-def _is_xml_part(name: str, types: tuple[dict[str, str], dict[str, str]]) -> bool:
-    """Parts python-docx (or this reader) may parse as XML: relationships and every XML content type but images."""
-    overrides, defaults = types
-    content_type = overrides.get("/" + name.lstrip("/").lower()) or defaults.get(name.rsplit(".", 1)[-1].lower(), "")
-    if name.lower().endswith(".rels") or name.lower().endswith(".xml"):
-        return True
-    return "xml" in content_type and not content_type.startswith("image/")
-
-
-def _content_types(path: Path, archive: zipfile.ZipFile) -> tuple[dict[str, str], dict[str, str]]:
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    try:
-        root = etree.fromstring(_unpack(path, archive, "[Content_Types].xml"), parser)
-    except etree.XMLSyntaxError as exc:
-        raise BadInput(f"{path}: not a readable Word file ([Content_Types].xml: {_one_line(exc)})") from None
-    overrides = {(e.get("PartName") or "").lower(): e.get("ContentType") or "" for e in root.iter(_CT + "Override")}
-    defaults = {(e.get("Extension") or "").lower(): e.get("ContentType") or "" for e in root.iter(_CT + "Default")}
-    return overrides, defaults
-
-
-def _unpack(path: Path, archive: zipfile.ZipFile, name: str) -> bytes:
-    try:
-        return archive.read(name)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, RuntimeError, NotImplementedError) as exc:
-        raise BadInput(f"{path}: not a readable Word file ({name}: {_one_line(exc)}); open it in Word or WPS and save it again") from None
-    except Exception as exc:  # zlib.error and the like from a damaged stream
-        raise BadInput(f"{path}: not a readable Word file ({name}: {_one_line(exc)})") from None
-
-
-_DOCTYPES = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
-
-
-def _refuse_doctype(path: Path, archive: zipfile.ZipFile, name: str) -> None:
-    """Stream the part (bounded by its declared size) looking for a DOCTYPE declaration."""
-    tail = b""
-    try:
-        with archive.open(name) as handle:
-            while True:
-                chunk = handle.read(1 << 20)
-                if not chunk:
-                    break
-                window = tail + chunk
-                if any(marker in window for marker in _DOCTYPES):
-                    raise BadInput(f"{path}: part {name} declares a DOCTYPE (external entities and entity "
-                                   "definitions are not allowed in a Word file); refused")
-                tail = window[-32:]
-    except BadInput:
-        raise
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, RuntimeError, NotImplementedError) as exc:
-        raise BadInput(f"{path}: not a readable Word file ({name}: {_one_line(exc)}); open it in Word or WPS and save it again") from None
-    except Exception as exc:  # zlib.error from a damaged deflate stream
-        raise BadInput(f"{path}: not a readable Word file ({name}: {_one_line(exc)})") from None
+        package.check_package(archive, str(path), "Word file", required="[Content_Types].xml", max_members=MAX_PARTS,
+                              max_unpacked=MAX_UNPACKED_BYTES, max_part=MAX_PART_BYTES)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -49,7 +49,7 @@ from pathlib import Path
 
 from policycli.errors import BadInput
 from policycli.ingest.layout import RawLine
-from policycli.ingest.readers import Blocks, read_bytes, sha256, stat_regular
+from policycli.ingest.readers import Blocks, package, read_bytes, sha256, stat_regular
 
 MAX_FILE = 20 * 1024 * 1024
 MAX_UNCOMPRESSED = 100 * 1024 * 1024
@@ -58,11 +58,6 @@ MAX_FILLED = 200_000  # cells a sheet's merged ranges may fill in
 MAX_ROWS = 50_000
 MAX_COLUMNS = 64
 _CHUNK = 1024 * 1024
-# Parts openpyxl does not parse as XML (pictures, embedded files): an SVG may well carry a DOCTYPE.
-_OPAQUE = ("xl/media/", "xl/embeddings/", "xl/printerSettings/", "docProps/thumbnail")
-# What no workbook Excel or WPS writes holds: a document type declaration or an entity declaration,
-# in UTF-8 and in either UTF-16.
-_FORBIDDEN = [word.encode(enc) for word in ("<!DOCTYPE", "<!ENTITY") for enc in ("utf-8", "utf-16-le", "utf-16-be")]
 
 
 def read(path: Path) -> Blocks:
@@ -71,7 +66,8 @@ def read(path: Path) -> Blocks:
     name = path.name
     archive = _open_zip(data, name)
     with archive:
-        _check_archive(archive, name)
+        package.check_package(archive, name, "Excel workbook", required="xl/workbook.xml", max_members=MAX_MEMBERS,
+                              max_unpacked=MAX_UNCOMPRESSED, max_part=MAX_UNCOMPRESSED)
     sheets, skipped, warnings = _load(data, name)
     lines: list[RawLine] = []
     segments: list[dict] = []
@@ -96,47 +92,6 @@ def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
         return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise BadInput(f"{name}: a damaged .xlsx file (not a readable zip archive); open it in Excel or WPS and save it again") from None
-
-
-def _check_archive(archive: zipfile.ZipFile, name: str) -> None:
-    """Refuse a zip bomb, too many members, an encrypted member or an XML part with a DOCTYPE,
-    before any XML parser sees the file."""
-    members = archive.infolist()
-    if len(members) > MAX_MEMBERS:
-        raise BadInput(f"{name}: {len(members):,} parts in the zip; an Excel workbook has far fewer — refused")
-    total = sum(m.file_size for m in members)
-    if total > MAX_UNCOMPRESSED:
-        raise BadInput(
-            f"{name}: {total:,} bytes uncompressed is over the {MAX_UNCOMPRESSED // 1024 // 1024} MiB limit for one "
-            "workbook (a zip bomb, or a sheet far larger than a 分工表) — refused"
-        )
-    if "xl/workbook.xml" not in archive.namelist():
-        raise BadInput(f"{name}: a zip archive, not an Excel workbook (no xl/workbook.xml)")
-    for member in members:
-        if member.flag_bits & 0x1:
-            raise BadInput(f"{name}: password-protected; remove the password and save again")
-        if not member.filename.startswith(_OPAQUE) and _declares_entities(archive, member, name):
-            raise BadInput(
-                f"{name}: {member.filename} declares a DOCTYPE or entities, which Excel never writes "
-                "(an XML external entity or entity-bomb attack?) — refused"
-            )
-
-
-def _declares_entities(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str) -> bool:
-    overlap = max(len(word) for word in _FORBIDDEN)
-    tail = b""
-    try:
-        with archive.open(member) as handle:
-            while chunk := handle.read(_CHUNK):
-                window = tail + chunk
-                if any(word in window for word in _FORBIDDEN):
-                    return True
-                tail = window[-overlap:]
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as exc:
-        raise BadInput(f"{name}: a damaged .xlsx file ({member.filename}: {exc}); open it in Excel or WPS and save it again") from None
-    except Exception as exc:  # zlib.error and friends: a corrupt member
-        raise BadInput(f"{name}: a damaged .xlsx file ({member.filename}: {exc}); open it in Excel or WPS and save it again") from None
-    return False
 
 
 Row = dict[int, str]  # column → the cell's text, only cells with text
