@@ -183,10 +183,16 @@ def _end_by(m: re.Match[str], ctx: Context) -> list[Found]:
     return [Found("until", "stated end (于…截止)", end)] if end else []
 
 
-def _extended_by(m: re.Match[str], ctx: Context) -> list[Found]:
+def _length_of(m: re.Match[str]) -> tuple[float | None, int | None]:
+    """The period a rule's n and unit groups print ("两年", "6个月"), with a trailing 半 (有效期三年半)."""
     years, months = _length(m.group("n") + m.group("unit"))
     if m.groupdict().get("half") and years:
-        years += 0.5  # 有效期三年半
+        years += 0.5
+    return years, months
+
+
+def _extended_by(m: re.Match[str], ctx: Context) -> list[Found]:
+    years, months = _length_of(m)
     return [Found("extended", "extension by a length (有效期延长N年)", years=years, months=months)] if years or months else []
 
 
@@ -196,9 +202,7 @@ def _old_end(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 def _duration(m: re.Match[str], ctx: Context) -> list[Found]:
-    years, months = _length(m.group("n") + m.group("unit"))
-    if m.groupdict().get("half") and years:
-        years += 0.5  # 有效期三年半
+    years, months = _length_of(m)
     rule = "start plus trial period (试行N年)" if m.group(0).startswith("试行") else "start plus duration (有效期N年)"
     return [Found("length", rule, years=years, months=months)] if years or months else []
 
