@@ -668,3 +668,12 @@ def test_an_annotation_after_numbered_items_under_a_heading_stays_with_the_last_
         "（责任单位：区绿化市容局）",
     ])
     assert roles(measure(document, "推进分类处置")) == [("区绿化市容局", "unspecified")]
+
+
+def test_a_unit_named_only_in_prose_gives_a_warning_not_a_unit(tmp_path):
+    document = ingest_text(tmp_path, _PLAN_HEAD + [
+        "　　1.开展中期考核。对整治进度进行通报。区规划资源局牵头开展中期通报和年终考核。",
+    ])
+    assert measure(document, "开展中期考核")["units"] == []
+    assert any(w.startswith("line 9:") and "names a unit only in its prose (区规划资源局牵头…)" in w
+               for w in document["warnings"]), document["warnings"]

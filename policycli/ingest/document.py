@@ -25,10 +25,8 @@ _UNIT_IN_TEXT = re.compile(
     rf"|(?:{'|'.join(d.removesuffix('区') for d in SHANGHAI_DISTRICTS)})区"
     r"(?:人民政府|政府|(?=要|应|负责|牵头|会同))"
 )
-# A sentence that opens with a unit and a duty verb: "区规划资源局牵头开展…", "各街镇负责…".
-_PROSE_DUTY = re.compile(
-    r"(?:^|[。；;\n])\s*((?:区|市|各)[\u4e00-\u9fa5]{1,14}?(?:局|委|办|中心|政府|街镇|分局|支队))(?:牵头|负责|会同)"
-)
+# A sentence that opens with a unit and a duty verb: "区规划资源局牵头开展…", "市绿化市容局负责…".
+_PROSE_DUTY = re.compile(rf"(?:^|[。；;\n])[ \t]*({_UNIT_IN_TEXT.pattern})(?:牵头|负责|会同)")
 # "统筹全区产业布局", "开展统一的企业开办": a suffix that ends a word, or a phrase, not a name.
 _NOT_A_UNIT = re.compile(
     r"(?:布局|格局|大局|全局|变局|结局|开办|举办|承办|创办|主办|协办|督办|代办|帮办|兴办|筹办|经办|申办)$|[的和与及并对将在为把向从]"
