@@ -108,8 +108,11 @@ def test_a_stream_name_in_the_text_is_not_a_stream(tmp_path, no_libreoffice):
 def test_a_word_file_named_xls_is_converted_as_word(tmp_path, fake_soffice):
     env, log = fake_soffice
     path = ole_file(tmp_path / "通知.xls", "WordDocument")
-    run_policy("ingest", str(path), "--check", env=env)
+    result = run_policy("ingest", str(path), "--check", env=env)
     assert "--convert-to docx" in log.read_text(encoding="utf-8")
+    assert "Traceback" not in result.stderr
+    # the stand-in converter hands back a workbook: read as the Word file it was asked for, it is refused
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
 def test_other_zips_are_refused(tmp_path):
