@@ -558,8 +558,8 @@ def encrypted_document() -> bytes:
     return header + struct.pack(f"<{len(fat)}I", *fat) + directory + info + package
 
 
-def main() -> None:
-    OUT.mkdir(exist_ok=True)
+def fixtures() -> dict[str, bytes]:
+    """Every committed .docx fixture by name, as this script makes it."""
     files = {
         "docx_cn004_typed.docx": seed_document("004", autonum=False, header="长宁区人民政府 网络发布稿"),
         "docx_cn004_autonum.docx": seed_document("004", autonum=True, header="长宁区人民政府 网络发布稿"),
@@ -572,7 +572,12 @@ def main() -> None:
         "docx_empty.docx": small_document(""),
     }
     files["docx_truncated.docx"] = files["docx_fengong_table.docx"][: len(files["docx_fengong_table.docx"]) // 2]
-    for name, data in files.items():
+    return files
+
+
+def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    for name, data in fixtures().items():
         (OUT / name).write_bytes(data)
         print(f"{name}: {len(data):,} bytes")
 
