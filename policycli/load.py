@@ -59,34 +59,58 @@ def structured_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def read_structured(path: Path) -> dict:
+def read_structured(path: Path, checked_sha: str | None = None) -> tuple[dict, str]:
+    """(the document, the sha256 of the file), once the file is checked completely: JSON any reader can
+    take (policycli/schema.py: the schema, nesting, lone surrogates, numbers), no NUL, measure ids
+    unique and under the document's, parents before their children. Anything else is BadInput, one line.
+
+    `checked_sha`: what an earlier read returned; the file is then only parsed (it was checked), and
+    refused if it has changed since."""
+    import hashlib
+
+    from policycli import schema
+
     try:
-        raw = path.read_text(encoding="utf-8")
-        document = json.loads(raw)
+        data = path.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        if checked_sha is not None and sha != checked_sha:
+            raise BadInput(f"{path}: changed while it was being loaded; nothing was loaded, run `policy load` again")
+        raw = data.decode("utf-8")
+        document = schema.loads(path, raw)  # json.loads, refusing NaN, Infinity and numbers beyond a float's range
     except UnicodeDecodeError:
         raise BadInput(f"{path}: not a structured document (not UTF-8 JSON); run `policy ingest` on policy texts first") from None
     except json.JSONDecodeError as exc:
         raise BadInput(f"{path}: not valid JSON (line {exc.lineno}); run `policy ingest` on policy texts first") from None
+    except RecursionError:
+        raise BadInput(f"{path}: nested too deeply to read (lists or objects about 1,000 levels deep); no policy document is") from None
+    except ValueError as exc:  # Python reads no integer of more than 4,300 digits
+        raise BadInput(f"{path}: not valid JSON for policy ({'a number of more than 4,300 digits' if 'digits' in str(exc) else exc})") from None
     except OSError as exc:
         raise BadInput(f"{path}: cannot read ({exc.strerror})") from None
+    if checked_sha is not None:
+        return document, sha
     if not isinstance(document, dict) or document.get("format") not in READABLE_FORMATS:
+        stated = document.get("format") if isinstance(document, dict) else None
+        if isinstance(stated, str) and stated.startswith("policy-document/"):  # a later format: written by a newer policy
+            raise BadInput(f"{path}: format {stated!r} is not one this policy reads ({', '.join(READABLE_FORMATS)}); "
+                           "update policy, or ingest the policy text again with this one")
         raise BadInput(f"{path}: not a {FORMAT} file; run `policy ingest` on the policy text first")
-    if not isinstance(document.get("id"), str) or not isinstance(document.get("measures"), list):
-        raise BadInput(f"{path}: a {FORMAT} file needs an id and a measures list")
     if "\\u0000" in raw and _NUL_ESCAPE.search(raw):  # the substring test first: the regex alone costs 40 ms a MB
         # Ingest refuses a text with a NUL, so no policy document has one; SQLite's text functions
         # (the CSV export's printf) would stop at it. A structured file with "\u0000" is damaged.
         raise BadInput(f"{path}: contains a NUL character (\\u0000); no policy text has one, so the file is damaged")
-    counts = Counter(str(m.get("id")) for m in document["measures"])
+    schema.check_values(path, raw, document)
+    schema.validate_document(path, document)  # from here on, every field has its type
+    counts = Counter(m["id"] for m in document["measures"])
     duplicates = sorted(i for i, n in counts.items() if n > 1)
     if duplicates:
-        shown = ", ".join(map(str, duplicates[:10])) + (" …" if len(duplicates) > 10 else "")
+        shown = ", ".join(duplicates[:10]) + (" …" if len(duplicates) > 10 else "")
         raise BadInput(f"{path}: duplicate measure ids: {shown}")
     for measure in document["measures"]:
-        if not str(measure.get("id", "")).startswith(document["id"] + "/"):
-            raise BadInput(f"{path}: measure id {measure.get('id')!r} does not start with the document id {document['id']}/")
+        if not measure["id"].startswith(document["id"] + "/"):
+            raise BadInput(f"{path}: measure id {measure['id']!r} does not start with the document id {document['id']}/")
     _check_parents(path, document["measures"])
-    return document
+    return document, sha
 
 
 def _check_parents(path: Path, measures: list[dict]) -> None:
@@ -102,25 +126,62 @@ def _check_parents(path: Path, measures: list[dict]) -> None:
         earlier.add(str(measure.get("id")))
 
 
+def _check_measure_owners(db: Database, documents: dict[str, Path], shas: dict[Path, str]) -> None:
+    """A measure id is one document's: refuse a file with a measure id another document of this load,
+    or of the database, has already (SQLite would refuse it mid-load, as a "database error"). A measure
+    id starts with its document's id and "/", so two documents can share one only when one document's
+    id starts with the other's and "/" (a and a/b): only those are read again and compared."""
+
+    def ids(path: Path, prefix: str) -> set[str]:
+        return {m["id"] for m in read_structured(path, shas[path])[0]["measures"] if m["id"].startswith(prefix)}
+
+    ordered = sorted(documents)  # the ids that start with an id come right after it
+    for k, outer in enumerate(ordered):
+        for inner in ordered[k + 1 :]:
+            if not inner.startswith(outer):
+                break
+            if inner.startswith(outer + "/"):
+                shared = ids(documents[outer], inner + "/") & ids(documents[inner], inner + "/")
+                if shared:
+                    raise BadInput(f"{documents[inner]}: measure id {min(shared)} is also a measure of document {outer} "
+                                   f"({documents[outer]}); a measure id belongs to one document")
+    for doc_id, path in documents.items():
+        # "/" < "0": [id/, id0) holds exactly the ids that start with "id/", read through the primary key.
+        others = db.conn.execute(
+            "SELECT id, doc_id FROM measures WHERE id >= ? AND id < ? AND doc_id != ? ORDER BY id", [doc_id + "/", doc_id + "0", doc_id]
+        ).fetchall()
+        if others:
+            mine = ids(path, doc_id + "/")
+            for measure_id, owner in others:
+                if measure_id in mine:
+                    raise BadInput(f"{path}: measure id {measure_id} already belongs to document {owner}; "
+                                   "a measure id belongs to one document")
+
+
 def load_files(db: Database, paths: list[Path]) -> list[LoadResult]:
     """Check every file first, then load them all in one transaction: all or nothing.
 
     The files are read twice (checked, then loaded) so that only one document is in memory at a
-    time, whatever the number of files.
+    time, whatever the number of files; the second read only parses, and refuses a file that
+    changed in between (the transaction then writes nothing).
     """
     from policycli.progress import track
 
     files = structured_files(paths)
     seen: dict[str, Path] = {}
+    shas: dict[Path, str] = {}
     for path in track(files, len(files), "checking"):
-        doc_id = read_structured(path)["id"]
+        document, shas[path] = read_structured(path)
+        doc_id = document["id"]
+        del document  # before the next file is parsed: one document in memory at a time
         if doc_id in seen:
             raise BadInput(f"{path} and {seen[doc_id]} are both document {doc_id}; load one of them")
         seen[doc_id] = path
     results = []
     with write_transaction(db):
+        _check_measure_owners(db, seen, shas)  # before the first write
         for path in track(files, len(files), "loading"):
-            results.append(_load_document(db, path, read_structured(path)))
+            results.append(_load_document(db, path, read_structured(path, shas[path])[0]))
     return results
 
 
@@ -284,9 +345,11 @@ def _load_assignments(conn, doc_id: str, document: dict) -> None:
     # An updated document that names a unit's successor (上海银保监局 → 金融监管总局上海监管局) keeps
     # the recorded progress: the assignment is renamed, not dropped and re-added.
     renamed = _renames(gone, inserts)
+    # The part's history moves with it (as `policy agencies alias` moves it): `undo` and `history`
+    # then find the changes on the part where its progress now is.
     for (measure_id, old), new in renamed.items():
-        conn.execute("UPDATE progress SET agency = ? WHERE measure_id = ? AND agency = ?", [new, measure_id, old])
-        conn.execute("UPDATE assignments SET agency = ? WHERE measure_id = ? AND agency = ?", [new, measure_id, old])
+        for table in ("progress", "assignments", "events"):
+            conn.execute(f"UPDATE {table} SET agency = ? WHERE measure_id = ? AND agency = ?", [new, measure_id, old])
     if renamed:
         moved = {(m, new) for (m, _), new in renamed.items()}
         gone = [key for key in gone if key not in renamed]
@@ -304,20 +367,19 @@ def _load_assignments(conn, doc_id: str, document: dict) -> None:
 
 def open_checklist(path: Path) -> Database:
     """Open the database; on first use (no documents yet) load the bundled documents into it."""
-    import sys
-
+    from policycli.commands import say
     from policycli.paths import bundled_measures_dir
     from policycli.store import connect, is_read_only
 
     db = connect(path)
     if not is_read_only(path) and not db.conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone():
         results = load_files(db, [bundled_measures_dir()])
-        print(f"first use: loaded {len(results)} bundled documents into {path}", file=sys.stderr)
+        say(f"first use: loaded {len(results)} bundled documents into {path}")
     return db
 
 
 def _renames(gone: list[tuple[str, str]], inserts: list[tuple]) -> dict[tuple[str, str], str]:
-    """(measure, old agency) → new agency, where the new one succeeds or is the same as the old."""
+    """(measure, old agency) → new agency, where one succeeds the other or both are the same unit."""
     if not gone or not inserts:
         return {}
     from policycli.agencies import bundled_registry
@@ -329,7 +391,10 @@ def _renames(gone: list[tuple[str, str]], inserts: list[tuple]) -> dict[tuple[st
     out: dict[tuple[str, str], str] = {}
     for measure_id, old in gone:
         for new in new_by_measure.get(measure_id, []):
-            if old and new and (registry.scope(new).get(old) == "predecessor" or registry.resolve_printed(old).agency == new):
+            # Either way round: a document re-loaded in its earlier version names the predecessor
+            # again, and the part (with its progress) is still the same unit's.
+            if old and new and (registry.scope(new).get(old) == "predecessor" or registry.scope(old).get(new) == "predecessor"
+                                or registry.resolve_printed(old).agency == new):
                 out[(measure_id, old)] = new
                 new_by_measure[measure_id].remove(new)
                 break
