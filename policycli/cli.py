@@ -291,7 +291,11 @@ def export(
 
     if fmt not in ("csv", "json", "md", "table", "ics"):
         raise BadInput(f"unknown format {fmt!r}; use one of csv, json, md, table, ics")
-    views.check_output(output, force)
+    if output is not None:
+        from policycli.files import check_output, database_files
+        from policycli.paths import database_path
+
+        check_output(output, force, in_use=database_files(database_path(db)))
     if fmt == "ics":
         from datetime import datetime
 
@@ -299,13 +303,13 @@ def export(
 
         if all_:
             raise BadInput("--all (obsolete measures) is not for a calendar; leave it out with --format ics")
-        views.write_bytes(ics_bytes(calendar_events(open_database(db), agency, doc), datetime.now(UTC)), output)
+        views.write_bytes(ics_bytes(calendar_events(open_database(db), agency, doc), datetime.now(UTC)), output, replace=force)
     elif fmt == "csv":
         from policycli.checklist import ledger_rows
 
-        views.ledger_csv(ledger_rows(open_database(db), agency=agency, doc=doc, include_obsolete=all_, for_csv=True), output)
+        views.ledger_csv(ledger_rows(open_database(db), agency=agency, doc=doc, include_obsolete=all_, for_csv=True), output, replace=force)
     else:
-        views.ledger(ledger(open_database(db), agency=agency, doc=doc, include_obsolete=all_), fmt, output)
+        views.ledger(ledger(open_database(db), agency=agency, doc=doc, include_obsolete=all_), fmt, output, replace=force)
     if output is not None:
         say(f"wrote {output}")
 
@@ -377,15 +381,16 @@ def backup(
     db: DbOption = None,
 ) -> None:
     """Copy the database safely while it is in use (SQLite's backup API). Example: policy backup policy-2021-07-01.db"""
-    from policycli import views
+    from policycli.files import check_output, database_files
     from policycli.paths import database_path
     from policycli.store import backup as copy_database
     from policycli.store import connect
 
-    views.check_output(target, force)
-    database = connect(database_path(db), create=False)
+    path = database_path(db)
+    check_output(target, force, in_use=database_files(path))
+    database = connect(path, create=False)
     remember(database)
-    size = copy_database(database, target)
+    size = copy_database(database, target, replace=force)
     say(f"wrote {target} ({size:,} bytes)")
 
 

@@ -41,6 +41,15 @@ def close_all() -> None:
 
 
 def say(message: str) -> None:
+    """A message for the person at the terminal, on stderr; ids, agencies and notes in it come
+    from documents and users, so it goes through the terminal sanitiser (render.terminal_text).
+    A message with nothing but printable characters (str.isprintable: no control, format or
+    separator character but the space) is already safe and skips importing render (~10 ms of
+    `policy done`)."""
+    if not message.isprintable():
+        from policycli.render import terminal_text
+
+        message = terminal_text(message)
     print(message, file=sys.stderr)
 
 

@@ -23,16 +23,21 @@ def main(argv: list[str] | None = None, quick: bool = True) -> None:
             from policycli.cli import run
 
             run(argv, from_process)
+        sys.stdout.flush()  # a failure of the last write is an error here, not a warning at exit
+    except SystemExit as exit_:
+        _flush_or_fail()
+        raise exit_
     except PolicyError as exc:
         error(str(exc))
+        if type(exc).__name__ == "OutputFailed":
+            _discard_stdout()
         sys.exit(exc.exit_status)
     except KeyboardInterrupt:
         error("interrupted; nothing was half-written")
         sys.exit(ExitStatus.INTERRUPTED)
     except BrokenPipeError:
-        # The reader went away (`policy tasks | head -1`): exit 1 as Typer does for the other commands,
-        # and send what is still buffered nowhere, so Python's last flush does not fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # The reader went away (`policy tasks | head -1`): exit 1 as Typer does for the other commands.
+        _discard_stdout()
         sys.exit(ExitStatus.ERROR)
     except sqlite3.OperationalError as exc:
         if "readonly" in str(exc) or "read-only" in str(exc):
@@ -41,6 +46,9 @@ def main(argv: list[str] | None = None, quick: bool = True) -> None:
         if "locked" in str(exc) or "busy" in str(exc):
             error("database busy: another policy process holds the lock; try again")
             sys.exit(ExitStatus.DATABASE_BUSY)
+        if "full" in str(exc):
+            error("the disk is full: the change was not recorded (nothing was half-written); free some space and try again")
+            sys.exit(ExitStatus.ERROR)
         error(f"database error: {exc}; run `policy doctor`")
         sys.exit(ExitStatus.ERROR)
     except sqlite3.DatabaseError as exc:
@@ -54,7 +62,33 @@ def error(message: str) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(message)}")
+    from policycli.render import terminal_text
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(terminal_text(message))}")
+
+
+def _flush_or_fail() -> None:
+    """Flush what is still buffered for stdout; a short write there is exit 1, never success."""
+    from policycli.files import OutputFailed
+
+    try:
+        sys.stdout.flush()
+    except OutputFailed as exc:
+        error(str(exc))
+        _discard_stdout()
+        sys.exit(exc.exit_status)
+    except BrokenPipeError:
+        _discard_stdout()
+        sys.exit(ExitStatus.ERROR)
+
+
+def _discard_stdout() -> None:
+    """Send what is still buffered for stdout nowhere: the stream failed (a closed pipe, a full
+    disk), and Python's flush at exit would fail again and turn the exit status into 120."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _safe_streams() -> None:
@@ -64,3 +98,6 @@ def _safe_streams() -> None:
         encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
         if encoding not in ("utf8", "utf8sig") and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
+    from policycli.files import guard_stdout
+
+    guard_stdout()

@@ -137,8 +137,16 @@ def _parts_for_calendar(db: Database, agency: str | None, doc: str | None):
 
 
 def ics_bytes(events: list[dict], stamp) -> bytes:
-    """An iCalendar file: all-day events, stable UIDs, Chinese summaries (icalendar folds long lines)."""
+    """An iCalendar file: all-day events, stable UIDs, Chinese summaries (icalendar folds long lines
+    and escapes TEXT's , ; \\ and newlines). Every text value goes through render.ics_text, as
+    icalendar keeps the controls RFC 5545 forbids; the one-line ones (UID, SUMMARY, CATEGORIES)
+    have their newlines turned into spaces."""
     from icalendar import Calendar, Event
+
+    from policycli.render import ics_text
+
+    def one_line(text: str) -> str:
+        return ics_text(text).replace("\n", " ")
 
     cal = Calendar()
     cal.add("prodid", "-//policy//compliance checklist//ZH")
@@ -146,17 +154,17 @@ def ics_bytes(events: list[dict], stamp) -> bytes:
     cal.add("x-wr-calname", "政策任务截止日期")
     for item in events:
         event = Event()
-        event.add("uid", item["uid"])
+        event.add("uid", one_line(item["uid"]))
         event.add("dtstamp", stamp)
         event.add("dtstart", item["date"])
         event.add("dtend", item["date"] + timedelta(days=1))
-        who = item["agency"] or "未指定责任单位"
-        event.add("summary", f"【截止】{item['title']}（{who}）")
+        who = one_line(item["agency"] or "未指定责任单位")
+        event.add("summary", one_line(f"【截止】{item['title']}（{who}）"))
         lines = [item["text"] or "", "", f"文件：{item['doc_title']}", f"编号：{item['id']}", f"来源：{item['source']}"]
         if item.get("quote"):
             lines.append(f"期限依据：{item['quote']}（{item['rule']}）")
         lines.append(f"状态：{item['status']}")
-        event.add("description", "\n".join(lines))
+        event.add("description", ics_text("\n".join(lines)))
         event.add("categories", [who])
         cal.add_component(event)
     return cal.to_ical()

@@ -3,6 +3,10 @@
 Chinese text has no spaces, and rich wraps only at spaces, so every text column folds
 (overflow="fold") instead of cutting with "…"; every value is escaped so a title containing
 "[/]" or "[red]" prints as written.
+
+Text from a document or a user (titles, ids, units, notes …) passes through the one sanitiser of
+the kind of output it is written to, where it is written: terminal_text (tables, text views,
+stderr), markdown_text, neutralise (CSV; csv_line_sql is its SQL twin), ics_text, json_text.
 """
 
 from __future__ import annotations
@@ -21,7 +25,25 @@ from policycli.errors import BadInput
 FORMATS = ("table", "csv", "json", "md")
 # Excel runs a cell starting with one of these as a formula ("=HYPERLINK(…)", "+1", "@SUM").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Bidi controls reorder what the reader sees ("Trojan source"): LRM RLM ALM, the embeddings and
+# overrides LRE RLE PDF LRO RLO, the isolates LRI RLI FSI PDI. No Chinese policy text needs one.
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# Control characters a terminal acts on: C0 but tab and newline, DEL, C1 (U+009B is an 8-bit CSI).
+_CONTROLS = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
+# What a spreadsheet may pass over in front of a formula: the controls but tab, CR and LF (which
+# are formula starts themselves), DEL, C1 and bidi controls. NUL is not here: load refuses it.
+_SKIPPED_IN_FRONT = "".join(map(chr, [*range(1, 9), 11, 12, *range(14, 32), *range(0x7F, 0xA0), 0x61C, 0x200E, 0x200F,
+                                      *range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+# Whole escape sequences, so that no parameter ("[31m") or hidden hyperlink target is left behind:
+# CSI (ESC [ or 8-bit CSI) with its parameters; OSC, DCS, SOS, PM, APC strings up to their BEL or
+# ST (a string that never ends loses only its introducer); the other ESC sequences.
+_SEQUENCES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x90\x98\x9c-\x9f]*(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[ -/]*[0-~]"
+)
+# JSON's bytes: raw DEL, C1 and bidi controls (JSON itself escapes C0) become \u escapes.
+_JSON_RAW = re.compile(f"[\x7f-\x9f{_BIDI}]")
 
 
 @dataclass(frozen=True)
@@ -44,14 +66,63 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def safe_terminal_text(text: str) -> str:
-    """Drop escape sequences and control characters a terminal would act on."""
-    return _ANSI.sub("", text)
+def _plain_lines(text: str) -> str:
+    """Without escape sequences, control characters (but tab and newline) or bidi controls; a
+    carriage return (which lets later text overwrite a line) becomes a newline."""
+    text = _SEQUENCES.sub("", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROLS.sub("", text)
+
+
+def terminal_text(text: str) -> str:
+    """Text for a terminal (tables, text views, stderr messages): guarantees no character a
+    terminal acts on or that reorders what is seen: no escape sequence (7-bit or 8-bit, removed
+    whole, parameters included), no C0 control but newline (a carriage return becomes a newline,
+    a tab a space), no DEL, no C1 control (U+0080–U+009F), no bidi control (U+061C, U+200E/F,
+    U+202A–U+202E, U+2066–U+2069). Every other character, and so every word, is kept. Rich
+    markup is not escaped here: rich_table and the text views escape it as well."""
+    return _plain_lines(text).replace("\t", " ")
+
+
+def markdown_text(text: str) -> str:
+    """A value in Markdown (a table cell, a reminder line): terminal_text's guarantees, and HTML
+    shown as text (& < > escaped: a Markdown viewer renders raw HTML such as <script>), a pipe
+    and a backslash escaped, a newline as <br>: the value stays in its cell or line."""
+    text = terminal_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
 
 
 def neutralise(text: str) -> str:
-    """A CSV cell Excel would run as a formula gets a leading apostrophe."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """A CSV cell's text: guarantees no cell a spreadsheet runs as a formula. A cell whose first
+    character, past any control, DEL, C1 or bidi character (an application that drops those
+    must not find "=" behind them), is = + - @ tab CR or LF gets a leading apostrophe.
+
+    Otherwise the text is kept verbatim, controls included: CSV is data, like JSON (the ledger
+    says what the document and the notes say), and Excel and LibreOffice neither run nor choke
+    on a control in a quoted cell (NUL, the one that truncates, is refused by load). Stripping
+    them would also cost the ledger export a scan of every cell, which SQLite cannot do at the
+    export's speed (see csv_line_sql). Output meant for a person goes through terminal_text or
+    markdown_text instead."""
+    return "'" + text if text.lstrip(_SKIPPED_IN_FRONT).startswith(_FORMULA_START) else text
+
+
+def ics_text(text: str) -> str:
+    """An iCalendar TEXT value (SUMMARY, DESCRIPTION, CATEGORIES …), before icalendar escapes
+    it: guarantees no CONTROL character RFC 5545 (3.1, 3.3.11) forbids, i.e. none but HTAB and
+    the newlines icalendar writes as "\\n"; no C1 control and no bidi control either, as a calendar
+    shows the text to people. Escape sequences go whole, as for a terminal."""
+    return _plain_lines(text)
+
+
+def json_text(data: object) -> str:
+    """A JSON document (indented, UTF-8, ending in a newline) that decodes to exactly `data`:
+    JSON is machine data, so nothing is dropped. Its bytes carry nothing a terminal acts on:
+    json.dumps escapes C0 controls, and DEL, C1 and bidi controls, left raw by ensure_ascii=False,
+    are written as \\u escapes too (they occur only inside strings, where the escape means the
+    same character)."""
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def write_stdout(text: str) -> None:
@@ -82,10 +153,7 @@ def _value(row: dict, column: Column) -> str:
 def markdown(rows: Sequence[dict], columns: Sequence[Column]) -> str:
     from tabulate import tabulate
 
-    def md_cell(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
-
-    body = [[md_cell(_value(row, c)) for c in columns] for row in rows]
+    body = [[markdown_text(_value(row, c)) for c in columns] for row in rows]
     return tabulate(body, headers=[c.header for c in columns], tablefmt="github", disable_numparse=True) + "\n"
 
 
@@ -100,11 +168,11 @@ def rich_table(rows: Sequence[dict], columns: Sequence[Column], title: str | Non
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=escape(title) if title else None, box=box.SIMPLE_HEAD, show_lines=False, pad_edge=False, expand=False)
+    table = Table(title=escape(terminal_text(title)) if title else None, box=box.SIMPLE_HEAD, show_lines=False, pad_edge=False, expand=False)
     for c in columns:
         table.add_column(c.header, overflow="fold", ratio=c.ratio, no_wrap=c.no_wrap, justify=c.justify)
     for row in rows:
-        table.add_row(*(escape(safe_terminal_text(_value(row, c))) for c in columns))
+        table.add_row(*(escape(terminal_text(_value(row, c))) for c in columns))
     return table
 
 
@@ -116,6 +184,7 @@ def emit(
     json_rows: Sequence[dict] | None = None,
     empty: str | None = None,
     output: Path | None = None,
+    replace: bool = False,
 ) -> None:
     """Print a listing in one of FORMATS (or write it to `output`)."""
     if fmt not in FORMATS:
@@ -123,7 +192,7 @@ def emit(
     if fmt == "csv":
         data = csv_bytes(rows, columns)
     elif fmt == "json":
-        data = (json.dumps(list(json_rows if json_rows is not None else rows), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        data = json_text(list(json_rows if json_rows is not None else rows)).encode("utf-8")
     elif fmt == "md":
         data = markdown(rows, columns).encode("utf-8")
     else:
@@ -133,7 +202,7 @@ def emit(
 
         if data is None:
             raise BadInput("-o writes csv, json or md; pick one with --format")
-        write_atomically(output, data)
+        write_atomically(output, data, replace)
         return
     if data is not None:
         sys.stdout.flush()
@@ -154,13 +223,19 @@ def csv_line_sql(expressions: Sequence[str]) -> str:
     SQLite renders 100k lines several times faster than Python can turn 2M cells into objects
     and back: printf's %w doubles double quotes, which is CSV's escaping, so every cell is
     quoted and each line is built in one pass (a chain of || copies the growing line once per
-    cell). A cell Excel would run as a formula gets a leading apostrophe; unicode() reads only
-    the first character. printf stops at a NUL character, which is why load refuses documents
-    containing one.
+    cell). Each cell is what neutralise makes of it, the CSV rule in SQL: verbatim, with a
+    leading apostrophe when a spreadsheet would run it as a formula; unicode() reads only the
+    first character, and only a cell starting with a formula character or a control is trimmed
+    (ltrim) to look past the controls. Dropping controls inside cells would need a scan of every
+    cell: a GLOB '*[…]*' test alone made the export ten times slower.
+    printf stops at a NUL character, which is why load refuses documents containing one.
     """
     starts = ", ".join(str(ord(c)) for c in _FORMULA_START)
+    skipped = ", ".join(str(ord(c)) for c in _SKIPPED_IN_FRONT)
     apostrophe = "''''"  # the SQL literal for one '
-    cells = [f"(CASE WHEN unicode({e}) IN ({starts}) THEN {apostrophe} || {e} ELSE coalesce({e}, '') END)" for e in expressions]
+    # one IN test for the common cell (a ltrim on every cell, or two tests, cost the export 10-30%)
+    cells = [f"(CASE WHEN unicode({e}) IN ({starts}, {skipped}) AND unicode(ltrim({e}, char({skipped}))) IN ({starts})"
+             f" THEN {apostrophe} || {e} ELSE coalesce({e}, '') END)" for e in expressions]
     return "CAST(printf('" + ",".join('"%w"' for _ in expressions) + "', " + ", ".join(cells) + ") AS BLOB)"
 
 

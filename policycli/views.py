@@ -12,7 +12,16 @@ from pathlib import Path
 from policycli.errors import BadInput
 from policycli.kinds import ROLE_LABELS, UNASSIGNED_LABEL
 from policycli.provenance import describe
-from policycli.render import Column, console, emit, rich_table, safe_terminal_text, write_stdout
+from policycli.render import (
+    Column,
+    console,
+    emit,
+    json_text,
+    markdown_text,
+    rich_table,
+    terminal_text,
+    write_stdout,
+)
 
 TASK_FIELDS = ("id", "doc", "number", "kind", "title", "text", "agencies", "status", "progress", "due", "deadline", "days_left")
 _DEADLINE_MARK = {"overdue": "逾期", "due soon": "将到期"}
@@ -41,7 +50,7 @@ def _fields(rows: list[dict], names: tuple[str, ...]) -> list[dict]:
 
 
 def _json_out(data: object) -> None:
-    write_stdout(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    write_stdout(json_text(data))
 
 
 def _is_json(fmt: str, command: str) -> bool:
@@ -61,7 +70,7 @@ def _labelled_lines():
     def line(label: str, value: object) -> None:
         text = "、".join(map(str, value)) if isinstance(value, list) else str(value or "")
         if text:
-            out.print(f"[bold]{label}[/bold] {escape(safe_terminal_text(text))}")
+            out.print(f"[bold]{label}[/bold] {escape(terminal_text(text))}")
 
     return out, line
 
@@ -126,7 +135,7 @@ def detail(info: dict, fmt: str) -> None:
         line("标记", "、".join(flags))
     line("状态", f"{info['status']} ({info['progress']})")
     out.print()
-    out.print(escape(safe_terminal_text(measure["text"] or "")))
+    out.print(escape(terminal_text(measure["text"] or "")))
     out.print()
     if measure["units_raw"]:
         line("责任单位（原文）", measure["units_raw"])
@@ -238,18 +247,7 @@ LEDGER_COLUMNS = [
 ]
 
 
-def check_output(output: Path | None, force: bool) -> None:
-    if output is None:
-        return
-    if output.is_dir():
-        raise BadInput(f"{output}: is a directory; name a file")
-    if output.exists() and not force:
-        raise BadInput(f"{output} exists; pass --force to overwrite it")
-    if not output.parent.exists():
-        raise BadInput(f"{output.parent}: no such directory")
-
-
-def ledger_csv(rows, output: Path | None) -> None:
+def ledger_csv(rows, output: Path | None, replace: bool = False) -> None:
     """Stream the ledger as CSV to stdout, or to `output` atomically."""
     from policycli.files import atomic_writer
     from policycli.render import csv_lines
@@ -260,16 +258,16 @@ def ledger_csv(rows, output: Path | None) -> None:
         csv_lines(header, rows, sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return
-    with atomic_writer(output) as handle:
+    with atomic_writer(output, replace) as handle:
         csv_lines(header, rows, handle)
 
 
-def ledger(rows: list[dict], fmt: str, output: Path | None) -> None:
+def ledger(rows: list[dict], fmt: str, output: Path | None, replace: bool = False) -> None:
     if fmt == "table":
         columns = [Column("id", "编号"), Column("title", "措施", ratio=3), Column("agency", "责任单位", show=_agency_cell), Column("status", "状态", no_wrap=True), Column("due", "截止", no_wrap=True)]
         emit(rows, columns, fmt, empty="nothing to export", output=output)  # emit refuses -o with a table
         return
-    emit(rows, LEDGER_COLUMNS, fmt, output=output)
+    emit(rows, LEDGER_COLUMNS, fmt, output=output, replace=replace)
 
 
 AGENCY_FIELDS = ("agency", "full_name", "level", "district", "type", "total", "open", "done", "flag")
@@ -326,11 +324,11 @@ def agency_detail(info: dict, fmt: str) -> None:
         out.print(rich_table(info["documents"], [Column("doc", "文件", no_wrap=True), Column("title", "标题", ratio=3), Column("measures", "措施", justify="right")]))
 
 
-def write_bytes(data: bytes, output: Path | None) -> None:
+def write_bytes(data: bytes, output: Path | None, replace: bool = False) -> None:
     if output is not None:
         from policycli.files import write_atomically
 
-        write_atomically(output, data)
+        write_atomically(output, data, replace)
         return
     sys.stdout.flush()
     sys.stdout.buffer.write(data)
@@ -349,27 +347,33 @@ def reminders(groups: list[dict], fmt: str, today, within: int) -> None:
     if fmt not in ("text", "md"):
         raise BadInput(f"unknown format {fmt!r} for remind; use text, json or md")
     md = fmt == "md"
+
+    def value(text: object) -> str:
+        """A value from a document or the database, on one line: Markdown-escaped (md), or
+        terminal-safe (text)."""
+        return markdown_text(str(text or "")) if md else terminal_text(str(text or "")).replace("\n", " ")
+
     overdue = sum(g["overdue_count"] for g in groups)
     soon = sum(g["due_soon_count"] for g in groups)
     lines = [f"{'# ' if md else ''}政策任务提醒 {today.isoformat()}：逾期 {overdue} 项，{within} 天内到期 {soon} 项", ""]
     for group in groups:
-        name = group["agency"] or "未指定责任单位 (unassigned)"
+        name = value(group["agency"]) if group["agency"] else "未指定责任单位 (unassigned)"
         lines.append(f"{'## ' if md else ''}{name}（逾期 {group['overdue_count']}，将到期 {group['due_soon_count']}）")
         bullet = "- " if md else "  "
         for key, label in (("overdue", "逾期"), ("due_soon", "将到期")):
             for item in group[key]:
                 days = item["days_left"]
                 when = f"逾期{-days}天" if days < 0 else ("今天到期" if days == 0 else f"剩{days}天")
-                lines.append(f"{bullet}[{label}] {item['due']}（{when}） {item['id']}  {item['title']}")
+                lines.append(f"{bullet}[{label}] {item['due']}（{when}） {value(item['id'])}  {value(item['title'])}")
             hidden = group[f"{key}_count"] - len(group[key])
             if hidden > 0:
-                lines.append(f"{bullet}……另有{label} {hidden} 项（policy tasks --agency {group['agency'] or '…'} 查看全部）"
+                lines.append(f"{bullet}……另有{label} {hidden} 项（policy tasks --agency {name} 查看全部）"
                              if group["agency"] else f"{bullet}……另有{label} {hidden} 项（policy tasks --unassigned 查看全部）")
         lines.append("")
-    write_stdout(safe_terminal_text("\n".join(lines).rstrip() + "\n"))
+    write_stdout("\n".join(lines).rstrip() + "\n")
 
 
 def doctor(path: Path, findings: list[tuple[str, str, str]]) -> None:
     marks = {"ok": "ok     ", "note": "note   ", "problem": "PROBLEM"}
     lines = [f"database: {path}"] + [f"  {marks[state]} {check}: {text}" for check, state, text in findings]
-    write_stdout(safe_terminal_text("\n".join(lines)) + "\n")
+    write_stdout(terminal_text("\n".join(lines)) + "\n")

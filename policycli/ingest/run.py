@@ -1,16 +1,17 @@
-"""`policy ingest`: parse every file first, then write them all, each atomically."""
+"""`policy ingest`: parse every file first, then write them all or none."""
 
 from __future__ import annotations
 
 import json
 import re
-import sys
 from collections import Counter
 from pathlib import Path
 
+from policycli.commands import say
 from policycli.errors import BadInput
-from policycli.files import write_atomically
+from policycli.files import check_output, database_files, write_all_or_none
 from policycli.ingest import MEASURE_KINDS
+from policycli.paths import database_path
 
 
 def to_json(document: dict) -> str:
@@ -68,17 +69,22 @@ def ingest_files(files: list[Path], out_dir: Path, check: bool, encoding: str | 
     if clashes:
         raise BadInput(f"two inputs give the same document id {clashes[0]}; ingest them separately with --id")
     for document in documents:
-        print(summary(document), file=sys.stderr)
+        say(summary(document))
         for warning in document["warnings"]:
-            print(f"  warning: {warning}", file=sys.stderr)
+            say(f"  warning: {warning}")
     for note in notes:
-        print(f"  note: {note}", file=sys.stderr)
+        say(f"  note: {note}")
     if check:
         return documents
     if out_dir.exists() and not out_dir.is_dir():
         raise BadInput(f"{out_dir}: not a directory")
     out_dir.mkdir(parents=True, exist_ok=True)
-    for document in documents:
-        write_atomically(out_dir / f"{document['id']}.json", to_json(document))
-    print(f"wrote {len(documents)} file{'s' if len(documents) != 1 else ''} to {out_dir}", file=sys.stderr)
+    # All files or none (a full disk on the third leaves the first two unwritten), never over the
+    # database the checklist uses.
+    outputs = [(out_dir / f"{document['id']}.json", to_json(document).encode("utf-8")) for document in documents]
+    in_use = database_files(database_path())
+    for path, _ in outputs:
+        check_output(path, force=True, in_use=in_use)
+    write_all_or_none(outputs)
+    say(f"wrote {len(documents)} file{'s' if len(documents) != 1 else ''} to {out_dir}")
     return documents
