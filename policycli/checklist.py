@@ -410,17 +410,22 @@ def mark(
     evidence: str | None = None,
     by: str | None = None,
 ) -> dict:
-    """Record `agency`'s status on a measure; returns the event."""
+    """Record `agency`'s status on a measure; returns the event.
+
+    Everything the write depends on (the measure, its parts, which part is the agency's) is read
+    inside the write transaction: a `load` committing in between may rename the part to a
+    successor (上海银保监局 → 金融监管总局上海监管局), and a part chosen before the lock would be
+    written under a name nobody sees any more."""
     if status not in STATUSES:
         raise BadInput(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
-    measure = resolve_measure(db, measure_id)
-    if measure["kind"] not in MEASURE_KINDS:
-        raise BadInput(f"{measure['id']} is a heading ({measure['title']}), not a measure; `policy tasks --doc {measure['doc_id']}` lists its measures")
-    assigned = [r[0] for r in db.conn.execute("SELECT agency FROM assignments WHERE measure_id = ? AND obsolete = 0 ORDER BY seq", [measure["id"]])]
-    key = _assignment_key(db, measure, assigned, agency)
     by = by or current_user()
     at = now_iso()
     with write_transaction(db):
+        measure = resolve_measure(db, measure_id)
+        if measure["kind"] not in MEASURE_KINDS:
+            raise BadInput(f"{measure['id']} is a heading ({measure['title']}), not a measure; `policy tasks --doc {measure['doc_id']}` lists its measures")
+        assigned = [r[0] for r in db.conn.execute("SELECT agency FROM assignments WHERE measure_id = ? AND obsolete = 0 ORDER BY seq", [measure["id"]])]
+        key = _assignment_key(db, measure, assigned, agency)
         before = db.conn.execute("SELECT status, note, evidence FROM progress WHERE measure_id = ? AND agency = ?", [measure["id"], key]).fetchone()
         db.conn.execute(
             "INSERT INTO progress (measure_id, agency, status, note, evidence, by, at) VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -473,6 +478,13 @@ def undo(db: Database, agency: str | None = None, by: str | None = None) -> dict
             raise BadInput("nothing to undo")
         event_id, measure_id, key, before_status, after_status, before_note, before_evidence = last
         at = now_iso()
+        current = db.conn.execute("SELECT status FROM progress WHERE measure_id = ? AND agency = ?", [measure_id, key]).fetchone()
+        if current is None or current[0] != after_status:
+            # The part's state is no longer what the change left (its progress moved with a rename
+            # the log does not show, say): reverting blindly would report a change that did not happen.
+            now = current[0] if current else "no recorded status"
+            raise BadInput(f"cannot undo change {event_id}: {measure_id} [{key or 'unassigned'}] is now {now}, not {after_status}; "
+                           f"record the status you want with `policy mark {measure_id} --status …`")
         if before_status is None:
             db.conn.execute("DELETE FROM progress WHERE measure_id = ? AND agency = ?", [measure_id, key])
         else:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from policycli.errors import BadInput, DatabaseBusy
+from policycli.errors import BadInput, DatabaseBusy, PolicyError
 
 BUSY_TIMEOUT_MS = 5000
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -27,8 +28,10 @@ class Database:
     """An open database: its sqlite3 connection. (sqlite-utils, which costs ~60 ms to import, is
     loaded only when a schema migration has to run.)"""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path | None = None) -> None:
         self.conn = conn
+        self.path = path
+        self.newer: str | None = None  # why writes are refused: a newer policy's schema
 
 
 def m001_initial(db) -> None:
@@ -149,14 +152,64 @@ def m004_due_index(db) -> None:
 MIGRATIONS = [m001_initial, m002_agency_aliases, m003_deadlines, m004_due_index]
 
 
+# Who made a database file: policy stamps its own with this application_id (the bytes "PLCY") and
+# the number of schema migrations it has applied as user_version, so a foreign SQLite file is
+# recognised before anything is changed in it, and a file from a newer policy is not written.
+APPLICATION_ID = 0x504C4359
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Identity:
+    """What an SQLite file is, read without writing to it: new (no tables), policy's own (stamped,
+    or an earlier policy's with its migration records), or foreign."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        self.user_version = conn.execute("PRAGMA user_version").fetchone()[0]
+        self.tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        self.applied: list[str] = []
+        if "_sqlite_migrations" in self.tables:
+            columns = {r[1] for r in conn.execute("PRAGMA table_info(_sqlite_migrations)")}
+            if {"migration_set", "name"} <= columns:
+                self.applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET])]
+
+    @property
+    def is_new(self) -> bool:
+        return not self.tables and self.application_id == 0
+
+    @property
+    def is_policy(self) -> bool:
+        # An earlier policy (before the stamp) is known by its migration records.
+        return self.application_id == APPLICATION_ID or (self.application_id == 0 and "m001_initial" in self.applied)
+
+    @property
+    def pending(self) -> list[str]:
+        applied = set(self.applied)
+        return [m.__name__ for m in MIGRATIONS if m.__name__ not in applied]
+
+    @property
+    def newer(self) -> str | None:
+        """Why a newer policy made this file (migrations this version does not know), or None."""
+        known = {m.__name__ for m in MIGRATIONS}
+        unknown = [name for name in self.applied if name not in known]
+        if self.user_version > SCHEMA_VERSION or unknown:
+            version = max(self.user_version, len(self.applied))
+            return f"schema version {version}, made by a newer policy (this one knows version {SCHEMA_VERSION})"
+        return None
+
+    def refusal(self, path: Path) -> str | None:
+        """The one-line reason not to use the file, or None."""
+        if self.is_new or self.is_policy:
+            return None
+        if self.application_id not in (0, APPLICATION_ID):
+            return f"{path}: not a policy database (another program's SQLite file, application id {self.application_id:#x}); pass another --db"
+        shown = ", ".join(self.tables[:5]) + (" …" if len(self.tables) > 5 else "")
+        return f"{path}: not a policy database (it holds other tables: {shown}); pass another --db or move the file away"
+
+
 def pending_migrations(conn: sqlite3.Connection) -> list[str]:
     """Names not yet applied, read with plain SQL (no sqlite-utils import on the common path)."""
-    names = [m.__name__ for m in MIGRATIONS]
-    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'").fetchone()
-    if not exists:
-        return names
-    applied = {r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET])}
-    return [n for n in names if n not in applied]
+    return Identity(conn).pending
 
 
 def apply_migrations(conn: sqlite3.Connection) -> None:
@@ -167,12 +220,16 @@ def apply_migrations(conn: sqlite3.Connection) -> None:
     for function in MIGRATIONS:
         migrations(name=function.__name__)(function)
     migrations.apply(sqlite_utils.Database(conn))
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def _check_file(path: Path) -> None:
     """Refuse a file at the database path that is not an SQLite database, without touching it."""
     if path.is_dir():
         raise BadInput(f"{path}: is a directory, not a database file")
+    if path.exists() and not path.is_file():
+        raise BadInput(f"{path}: not a regular file; pass a database file with --db")
     if path.exists() and path.stat().st_size > 0:
         with path.open("rb") as handle:
             if handle.read(16) != SQLITE_MAGIC:
@@ -181,34 +238,88 @@ def _check_file(path: Path) -> None:
 
 def is_read_only(path: Path) -> bool:
     """A database file we may not write (or POLICY_READONLY=1): open it read-only."""
-    return os.environ.get("POLICY_READONLY") == "1" or (path.exists() and not os.access(path, os.W_OK))
+    if os.environ.get("POLICY_READONLY") == "1":
+        return True
+    if path.exists() and not os.access(path, os.W_OK):
+        return True
+    return _on_read_only_mount(path)
+
+
+def _on_read_only_mount(path: Path) -> bool:
+    """A file on a read-only file system (root's os.access says writable there)."""
+    probe = path if path.exists() else path.parent
+    try:
+        return bool(os.statvfs(probe).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """Open for reading. A WAL database needs its -shm file: where it cannot be created (a read-only
+    mount, a directory we may not write), SQLite refuses mode=ro, and the file is read as immutable
+    instead: nothing can change it through this mount. Changes still in a -wal file are then not
+    seen, and the user is told."""
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as exc:
+        conn.close()
+        if "unable to open" not in str(exc) and "readonly" not in str(exc) and "read-only" not in str(exc):
+            raise
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size:
+        print(f"warning: {path} is read-only and cannot be opened as a live database; reading it without the "
+              f"{wal.stat().st_size:,} bytes of recent changes still in {wal.name}", file=sys.stderr)
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
 
 
 def connect(path: Path, *, create: bool = True) -> Database:
-    """Open (and migrate) the database at `path`; a read-only file is opened read-only."""
+    """Open (and migrate) the database at `path`; a read-only file is opened read-only.
+
+    The file is identified before anything is written to it (not even the journal mode): a foreign
+    SQLite file is refused untouched, a new one gets the schema, an earlier policy's is upgraded,
+    and a newer policy's is opened for reading only (writes are refused, naming its version)."""
     _check_file(path)
     read_only = is_read_only(path)
     if not path.exists() and (not create or read_only):
         raise BadInput(f"{path}: no such database")
     try:
         if read_only:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            conn = _open_read_only(path)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        identity = Identity(conn)
+        refusal = identity.refusal(path)
+        if refusal:
+            conn.close()
+            raise BadInput(refusal)
+        db = Database(conn)
+        db.path = path
+        db.newer = identity.newer
         conn.execute("PRAGMA foreign_keys = ON")
-        mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if mode != "wal" and not read_only:
+        if db.newer:
+            conn.execute("PRAGMA query_only = ON")  # read what we understand; write_transaction refuses
+            return db
+        if not read_only and conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
-        db = Database(conn)
-        if pending_migrations(conn):
+        if identity.pending:
             if read_only:
                 raise BadInput(f"{path}: the database needs an upgrade, and it is read-only; open it once with write access")
             with write_transaction(db):
-                if pending_migrations(conn):  # another process may have migrated while we waited
+                again = Identity(conn)  # another process may have migrated while we waited
+                if again.refusal(path):
+                    raise BadInput(again.refusal(path))
+                if again.pending:
                     apply_migrations(conn)
+        elif not read_only and identity.application_id != APPLICATION_ID:
+            with write_transaction(db):  # an earlier policy's current database: stamp it
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     except sqlite3.DatabaseError as exc:
         raise _database_error(exc, path) from None
     except OSError as exc:
@@ -224,6 +335,8 @@ def _database_error(exc: sqlite3.Error, path: Path) -> Exception:
         return BadInput(f"{path}: the database is damaged ({message}); run `policy doctor`")
     if "readonly" in message or "read-only" in message:
         return BadInput(f"{path}: the database is read-only; this command needs to write")
+    if "full" in message:
+        return PolicyError(f"{path}: the disk is full; free some space and try again (nothing was changed)")
     return BadInput(f"{path}: database error: {message}")
 
 
@@ -231,10 +344,12 @@ def _database_error(exc: sqlite3.Error, path: Path) -> Exception:
 def write_transaction(db: Database) -> Iterator[Database]:
     """BEGIN IMMEDIATE … COMMIT; rolled back on any error (Ctrl-C included)."""
     conn = db.conn
+    if db.newer:
+        raise BadInput(f"{db.path}: {db.newer}; this command writes, so it is refused: upgrade policy")
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
-        raise _database_error(exc, Path(db.conn.execute("PRAGMA database_list").fetchone()[2])) from None
+        raise _database_error(exc, db.path or Path(db.conn.execute("PRAGMA database_list").fetchone()[2])) from None
     try:
         yield db
     except BaseException:
@@ -245,10 +360,13 @@ def write_transaction(db: Database) -> Iterator[Database]:
         conn.execute("COMMIT")
 
 
-def backup(db: Database, target: Path) -> int:
+def backup(db: Database, target: Path, replace: bool = False) -> int:
     """Copy the live database with SQLite's backup API (a file copy of a WAL database loses the
-    pages still in the -wal file); written beside the target and renamed, so never half-written."""
+    pages still in the -wal file); written beside the target and moved into place, so never
+    half-written, and (without `replace`) never over a file that exists by then."""
     import tempfile
+
+    from policycli.files import publish
 
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(fd)
@@ -259,25 +377,53 @@ def backup(db: Database, target: Path) -> int:
             destination.execute("PRAGMA journal_mode = DELETE")
         finally:
             destination.close()
-        os.replace(tmp, target)
+        publish(tmp, target, replace)
+    except sqlite3.OperationalError as exc:
+        _remove_with_journal(tmp)
+        if "full" in str(exc) or "disk I/O" in str(exc):
+            raise PolicyError(f"cannot write {target}: the disk is full or the file size limit was reached; nothing was written") from None
+        raise
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        _remove_with_journal(tmp)
         raise
     return target.stat().st_size
 
 
+def _remove_with_journal(path: str) -> None:
+    """A failed copy leaves SQLite's rollback journal beside it too."""
+    for leftover in (path, f"{path}-journal", f"{path}-wal", f"{path}-shm"):
+        Path(leftover).unlink(missing_ok=True)
+
+
 def doctor(path: Path) -> list[tuple[str, str, str]]:
-    """(check, ok|problem|note, explanation) for `policy doctor`; never modifies the file."""
+    """(check, ok|problem|note, explanation) for `policy doctor`; never modifies the file.
+
+    The advice follows the cause: only a damaged file calls for a backup (restoring one throws
+    away the progress recorded since); a lock, a full disk or a read-only mount leave the file
+    whole, and the advice says so."""
     findings: list[tuple[str, str, str]] = []
     if not path.exists():
         return [("file", "problem", f"{path} does not exist; any policy command creates it")]
-    with path.open("rb") as handle:
-        header = handle.read(16)
+    if not path.is_file():
+        return [("file", "problem", f"{path} is not a regular file; pass a database file with --db")]
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+    except OSError as exc:
+        return [("file", "problem", f"{path} cannot be read ({exc.strerror}); check its permissions; the file itself may be fine")]
     if header != SQLITE_MAGIC and path.stat().st_size:
         return [("file", "problem", f"{path} is not an SQLite database (it starts with {header[:8]!r}); move it away or pass another --db")]
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    findings += _environment_findings(path)
+    try:
+        conn = _open_read_only(path)
+    except sqlite3.DatabaseError as exc:
+        return findings + [_cause(exc, path)]
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        identity = Identity(conn)
+        refusal = identity.refusal(path)
+        if refusal:
+            return findings + [("file", "problem", refusal.split(": ", 1)[1] + "; policy will not touch it")]
         rows = [r[0] for r in conn.execute("PRAGMA integrity_check")]
         if rows == ["ok"]:
             findings.append(("integrity", "ok", "SQLite's integrity check found nothing wrong"))
@@ -291,14 +437,53 @@ def doctor(path: Path) -> list[tuple[str, str, str]]:
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
         findings.append(("journal", "ok" if mode == "wal" else "note",
                          "WAL: readers never wait for writers" if mode == "wal" else f"journal mode {mode}; policy switches it to WAL on next write"))
-        missing = pending_migrations(conn)
-        findings.append(("schema", "ok" if not missing else "note",
-                         "schema is current" if not missing else f"{len(missing)} schema upgrade(s) pending; the next command applies them"))
-        if not missing:
+        if identity.newer:
+            findings.append(("schema", "problem", f"{identity.newer}; this policy only reads it: upgrade policy to write to it"))
+        elif identity.pending:
+            findings.append(("schema", "note", f"{len(identity.pending)} schema upgrade(s) pending; the next command applies them"))
+        else:
+            findings.append(("schema", "ok", f"schema is current (version {SCHEMA_VERSION})"))
+        if not identity.pending and not identity.newer:
             counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("documents", "measures", "progress", "events")}
             findings.append(("contents", "ok", ", ".join(f"{n} {t}" for t, n in counts.items())))
     except sqlite3.DatabaseError as exc:
-        findings.append(("integrity", "problem", f"SQLite cannot read the file ({exc}); restore your latest `policy backup`"))
+        findings.append(_cause(exc, path))
     finally:
         conn.close()
     return findings
+
+
+def _environment_findings(path: Path) -> list[tuple[str, str, str]]:
+    """Notes on what stops writes without harming the file: a read-only mount, no write permission,
+    a nearly full disk."""
+    out: list[tuple[str, str, str]] = []
+    if _on_read_only_mount(path):
+        out.append(("access", "note", "the file is on a read-only file system: reading works, recording progress needs "
+                    "a writable copy or mount; the file itself is fine"))
+    elif not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        out.append(("access", "note", "you may not write the file or its directory: reading works, recording progress needs "
+                    "write permission; the file itself is fine"))
+    try:
+        stats = os.statvfs(path.parent)
+        free = stats.f_bavail * stats.f_frsize
+    except OSError:
+        return out
+    if free < 16 * 1024 * 1024:
+        out.append(("disk", "problem", f"only {free:,} bytes free on the disk: writes will fail; free some space "
+                    "(the file is fine; do not restore a backup, it would lose progress)"))
+    return out
+
+
+def _cause(exc: sqlite3.Error, path: Path) -> tuple[str, str, str]:
+    """A finding for an error reading the file, with the advice its cause needs."""
+    message = str(exc)
+    if "locked" in message or "busy" in message:
+        return ("lock", "problem", f"another process holds a lock on the file ({message}); wait for it to finish "
+                "or stop it, then try again; the file is not damaged, do not restore a backup")
+    if "unable to open" in message or "readonly" in message or "read-only" in message:
+        return ("access", "problem", f"SQLite cannot open the file ({message}); check permissions and that the disk is "
+                "mounted writable; the file itself may be fine, do not restore a backup")
+    if "full" in message or "disk I/O" in message:
+        return ("disk", "problem", f"SQLite cannot read or write the disk ({message}); free space or check the disk; "
+                "the file itself may be fine, do not restore a backup")
+    return ("integrity", "problem", f"SQLite cannot read the file ({message}); it is damaged: restore your latest `policy backup`")
