@@ -90,8 +90,11 @@ def guard_stdout() -> None:
 
 
 def database_files(database: Path) -> list[Path]:
-    """The files SQLite keeps for a database: no output may be written over any of them."""
-    return [database, *(Path(f"{database}{suffix}") for suffix in ("-wal", "-shm", "-journal"))]
+    """The files SQLite keeps for a database: no output may be written over any of them. SQLite
+    follows a symlinked database and keeps its -wal and -shm beside the real file, so both sets count."""
+    real = Path(os.path.realpath(database))
+    return [database, *(Path(f"{base}{suffix}") for base in dict.fromkeys([database, real])
+                        for suffix in ("-wal", "-shm", "-journal"))]
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -372,7 +372,7 @@ def open_checklist(path: Path) -> Database:
     from policycli.store import connect, is_read_only
 
     db = connect(path)
-    if not is_read_only(path) and not db.conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone():
+    if not is_read_only(path) and not db.newer and not db.conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone():
         results = load_files(db, [bundled_measures_dir()])
         say(f"first use: loaded {len(results)} bundled documents into {path}")
     return db

@@ -166,6 +166,7 @@ class Identity:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.application_id = conn.execute("PRAGMA application_id").fetchone()[0]
         self.user_version = conn.execute("PRAGMA user_version").fetchone()[0]
+        self.objects = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]  # tables, views, indexes, triggers
         self.tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
         self.applied: list[str] = []
         if "_sqlite_migrations" in self.tables:
@@ -175,7 +176,8 @@ class Identity:
 
     @property
     def is_new(self) -> bool:
-        return not self.tables and self.application_id == 0
+        """Nothing in it at all: no table, view or index, and no other program's stamp."""
+        return not self.objects and self.application_id == 0 and self.user_version == 0
 
     @property
     def is_policy(self) -> bool:
@@ -190,6 +192,8 @@ class Identity:
     @property
     def newer(self) -> str | None:
         """Why a newer policy made this file (migrations this version does not know), or None."""
+        if not self.is_policy:
+            return None
         known = {m.__name__ for m in MIGRATIONS}
         unknown = [name for name in self.applied if name not in known]
         if self.user_version > SCHEMA_VERSION or unknown:
@@ -203,8 +207,36 @@ class Identity:
             return None
         if self.application_id not in (0, APPLICATION_ID):
             return f"{path}: not a policy database (another program's SQLite file, application id {self.application_id:#x}); pass another --db"
+        if not self.tables:
+            return f"{path}: not a policy database (it holds views, indexes or a version stamp but no policy tables); pass another --db"
         shown = ", ".join(self.tables[:5]) + (" …" if len(self.tables) > 5 else "")
         return f"{path}: not a policy database (it holds other tables: {shown}); pass another --db or move the file away"
+
+
+def peek(path: Path) -> Identity | None:
+    """What the file at `path` is, found without opening it for writing (SQLite would switch its
+    journal, checkpoint its -wal or create files beside it): None for no file, an empty file, or
+    policy's own current database (its header says so); else the Identity read through a look-only
+    connection (immutable, or plain read-only where a -wal file holds changes the main file lacks)."""
+    try:
+        if not path.is_file() or path.stat().st_size < 100:
+            return None
+        with path.open("rb") as handle:
+            header = handle.read(100)
+    except OSError:
+        return None
+    # The database header: user_version at offset 60, application_id at 68 (big-endian).
+    user_version, application_id = int.from_bytes(header[60:64], "big"), int.from_bytes(header[68:72], "big")
+    if application_id == APPLICATION_ID and user_version == SCHEMA_VERSION:
+        return None
+    wal = Path(f"{path}-wal")
+    live = wal.exists() and wal.stat().st_size > 0
+    uri = f"{path.resolve().as_uri()}?mode=ro" + ("" if live else "&immutable=1")
+    look = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    try:
+        return Identity(look)
+    finally:
+        look.close()
 
 
 def pending_migrations(conn: sqlite3.Connection) -> list[str]:
@@ -270,9 +302,35 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
             raise
     wal = Path(f"{path}-wal")
     if wal.exists() and wal.stat().st_size:
+        copy = _private_copy(path, wal)
+        if copy is not None:
+            return copy
         print(f"warning: {path} is read-only and cannot be opened as a live database; reading it without the "
               f"{wal.stat().st_size:,} bytes of recent changes still in {wal.name}", file=sys.stderr)
     return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+
+
+def _private_copy(path: Path, wal: Path) -> sqlite3.Connection | None:
+    """The database and its -wal copied to a temporary directory and opened there, read-only (its
+    changes still in the -wal are committed progress: they must be seen), removed at exit; None
+    where the copy cannot be made (no space)."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="policy-read-only-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    try:
+        copy = Path(folder) / path.name
+        shutil.copyfile(path, copy)
+        shutil.copyfile(wal, f"{copy}-wal")
+        conn = sqlite3.connect(str(copy), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except (OSError, sqlite3.DatabaseError):
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
 
 
 def connect(path: Path, *, create: bool = True) -> Database:
@@ -286,6 +344,9 @@ def connect(path: Path, *, create: bool = True) -> Database:
     if not path.exists() and (not create or read_only):
         raise BadInput(f"{path}: no such database")
     try:
+        peeked = peek(path)
+        if peeked is not None and peeked.refusal(path):
+            raise BadInput(peeked.refusal(path))
         if read_only:
             conn = _open_read_only(path)
         else:
@@ -302,6 +363,9 @@ def connect(path: Path, *, create: bool = True) -> Database:
         db.newer = identity.newer
         conn.execute("PRAGMA foreign_keys = ON")
         if db.newer:
+            if "documents" not in identity.tables:
+                conn.close()
+                raise BadInput(f"{path}: {db.newer}, with no checklist this version can read; upgrade policy")
             conn.execute("PRAGMA query_only = ON")  # read what we understand; write_transaction refuses
             return db
         if not read_only and conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -335,8 +399,10 @@ def _database_error(exc: sqlite3.Error, path: Path) -> Exception:
         return BadInput(f"{path}: the database is damaged ({message}); run `policy doctor`")
     if "readonly" in message or "read-only" in message:
         return BadInput(f"{path}: the database is read-only; this command needs to write")
-    if "full" in message:
-        return PolicyError(f"{path}: the disk is full; free some space and try again (nothing was changed)")
+    if "full" in message or "disk I/O" in message:
+        # SQLite says "disk I/O error" when a write meets ENOSPC or a file-size limit (ulimit -f).
+        return PolicyError(f"{path}: cannot write the database ({message}): the disk is full or a file-size limit was "
+                           "reached; free some space and try again (nothing was changed)")
     return BadInput(f"{path}: database error: {message}")
 
 
@@ -403,7 +469,7 @@ def doctor(path: Path) -> list[tuple[str, str, str]]:
     whole, and the advice says so."""
     findings: list[tuple[str, str, str]] = []
     if not path.exists():
-        return [("file", "problem", f"{path} does not exist; any policy command creates it")]
+        return [("file", "problem", f"{path} does not exist; any policy command creates it where the directory is writable")]
     if not path.is_file():
         return [("file", "problem", f"{path} is not a regular file; pass a database file with --db")]
     try:
@@ -414,6 +480,12 @@ def doctor(path: Path) -> list[tuple[str, str, str]]:
     if header != SQLITE_MAGIC and path.stat().st_size:
         return [("file", "problem", f"{path} is not an SQLite database (it starts with {header[:8]!r}); move it away or pass another --db")]
     findings += _environment_findings(path)
+    try:
+        peeked = peek(path)
+    except sqlite3.DatabaseError as exc:
+        return findings + [_cause(exc, path)]
+    if peeked is not None and peeked.refusal(path):
+        return findings + [("file", "problem", peeked.refusal(path).split(": ", 1)[1] + "; policy will not touch it")]
     try:
         conn = _open_read_only(path)
     except sqlite3.DatabaseError as exc:

@@ -447,3 +447,90 @@ def test_a_wal_database_on_a_read_only_mount_can_be_read(tmp_path, readonly_env)
     doctor = _read_only_mount(folder, f"POLICY_DB={path} {policy} doctor")
     assert "read-only file system" in doctor.stdout and "restore your latest" not in doctor.stdout
     assert "integrity" in doctor.stdout and "nothing wrong" in doctor.stdout
+
+
+# --- found in review: the same holes by other routes -----------------------------------------
+
+
+def test_outputs_never_land_on_the_real_files_of_a_symlinked_database(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    ok(run_policy("docs", db=real / "a.db"))
+    link = tmp_path / "link.db"
+    link.symlink_to(real / "a.db")
+    for args in (("export", "-o", str(real / "a.db-wal"), "--force"), ("backup", str(real / "a.db-shm"), "--force")):
+        result = run_policy(*args, db=link)
+        assert result.returncode == 2 and "database" in result.stderr, (args, result.stderr)
+
+
+@pytest.mark.parametrize("script", [
+    "CREATE VIEW v AS SELECT 1;",
+    "PRAGMA user_version = 7;",
+    f"PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 99;",
+], ids=["only-a-view", "only-a-version", "stamped-newer-but-empty"])
+def test_files_with_nothing_of_policy_in_them_are_refused_untouched(tmp_path, script):
+    path = tmp_path / "x.db"
+    _foreign(path, script)
+    before = sha(path)
+    for command in (("docs",), ("tasks",), ("done", BANKING)):
+        result = run_policy(*command, db=path)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, (command, result.stderr)
+        assert "not a policy database" in result.stderr or "newer policy" in result.stderr, result.stderr
+    assert sha(path) == before
+
+
+def test_a_foreign_wal_database_is_identified_without_opening_it_for_writing(tmp_path):
+    live = tmp_path / "live"
+    live.mkdir()
+    holder = sqlite3.connect(live / "theirs.db", isolation_level=None)
+    holder.execute("PRAGMA journal_mode = WAL")
+    holder.execute("PRAGMA wal_autocheckpoint = 0")
+    holder.execute("CREATE TABLE notes (body TEXT)")
+    holder.execute("INSERT INTO notes VALUES ('still only in the -wal')")
+    copied = tmp_path / "copied"
+    copied.mkdir()
+    for suffix in ("", "-wal", "-shm"):
+        shutil.copy(live / f"theirs.db{suffix}", copied / f"theirs.db{suffix}")
+    holder.close()
+    path = copied / "theirs.db"
+    data = ("theirs.db", "theirs.db-wal")  # the -shm is only an index every reader writes its read marks to
+    before = {name: sha(copied / name) for name in data}
+    assert run_policy("tasks", db=path).returncode == 2
+    doctor = run_policy("doctor", db=path)
+    assert "not a policy database" in doctor.stdout
+    assert {name: sha(copied / name) for name in data} == before  # nothing checkpointed into the file
+    assert sorted(p.name for p in copied.iterdir()) == ["theirs.db", "theirs.db-shm", "theirs.db-wal"]
+
+
+def test_a_database_that_cannot_be_written_for_lack_of_space_says_so(db, tmp_path):
+    Path(f"{db}-shm").unlink(missing_ok=True)  # SQLite must create it again: 32 KiB, over the limit
+    Path(f"{db}-wal").unlink(missing_ok=True)
+    result = run_limited(["done", BANKING, "--agency", OLD], db, tmp_path / "out", limit=1024)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "disk is full or a file-size limit" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_read_only_mount_shows_the_changes_still_in_the_wal(tmp_path):
+    live = tmp_path / "live"
+    live.mkdir()
+    path = live / "policy.db"
+    ok(run_policy("docs", db=path))
+    holder = sqlite3.connect(path, isolation_level=None)  # keeps the -wal from being checkpointed
+    holder.execute("SELECT count(*) FROM documents").fetchone()  # the -wal open: the last to close is not `done`
+    ok(run_policy("done", BANKING, "--agency", OLD, "--note", "只在wal里", db=path, real=True))
+    mounted = tmp_path / "mounted"
+    mounted.mkdir()
+    shutil.copy(path, mounted / "policy.db")
+    shutil.copy(f"{path}-wal", mounted / "policy.db-wal")  # and no -shm: it cannot be created on the mount
+    holder.close()
+    assert (mounted / "policy.db-wal").stat().st_size > 0
+    result = _read_only_mount(mounted, f"POLICY_DB={mounted / 'policy.db'} {sys.executable} -m policycli show {BANKING} --format json")
+    if result is None:
+        pytest.skip("this kernel allows no unprivileged read-only bind mount (unshare)")
+    assert result.returncode == 0, result.stderr
+    assert {p["agency"]: p["note"] for p in json.loads(result.stdout)["agencies"]}[OLD] == "只在wal里"
+
+
+def test_an_error_message_cannot_forge_a_second_line(db):
+    result = run_policy("done", BANKING, "--agency", "X\rerror: forged\nline", db=db)
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
