@@ -1,43 +1,37 @@
-"""The bodies of the commands run most often (`tasks`, `done` and the other marks), shared by the
-Typer app (cli.py) and the Typer-free fast path (quick.py), and the databases commands open.
+"""Every `policy` command, declared once: a Typer-free function whose parameters carry their option
+names and help (declare.py), and the table that lists them (COMMANDS). The Typer app (cli.py) and
+the fast path (quick.py) are both built from this table.
 
-Nothing here imports Typer: building the command line with it costs about 45 ms before a command
-does anything, twice what a whole `policy done` needs otherwise.
+A command parses nothing and prints only through views.py; it opens the database with `database()`
+and returns an exit status when it has one of its own (remind --exit-status, doctor). Heavy modules
+(sqlite-utils, rich tables, the parser) are imported inside the commands that use them, so every
+command starts fast.
 """
 
-from __future__ import annotations
-
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
+from typing import Annotated
 
-from policycli.errors import BadInput
+from policycli.declare import Argument, Option
+from policycli.errors import BadInput, ExitStatus
 
 TABLE_LIMIT = 100
 
-_OPENED: list = []
-
-
-def open_database(db: Path | None):
-    """The checklist database (--db, $POLICY_DB or the user data dir), loaded on first use."""
-    from policycli.load import open_checklist
-    from policycli.paths import database_path
-
-    database = open_checklist(database_path(db))
-    _OPENED.append(database)
-    return database
-
-
-def remember(database) -> None:
-    """Close this database when the command ends (opened some other way than open_database)."""
-    _OPENED.append(database)
-
-
-def close_all() -> None:
-    while _OPENED:
-        try:
-            _OPENED.pop().conn.close()
-        except Exception:  # closing after an error must not hide the error
-            pass
+# Options several commands share.
+Db = Annotated[Path | None, Option("--db", help="Database file (default: $POLICY_DB, else the user data directory).")]
+Today = Annotated[str | None, Option("--today", help="Pretend today is YYYY-MM-DD (default: $POLICY_TODAY, else the clock).")]
+Format = Annotated[str, Option("--format", "-f", help="table, csv, json or md.")]
+DetailFormat = Annotated[str, Option("--format", "-f", help="text or json.")]
+Doc = Annotated[str | None, Option("--doc", "-d", help="Only this document (its id).")]
+Agency = Annotated[str | None, Option("--agency", "-a", help="Responsible unit, e.g. 市商务委.")]
+By = Annotated[str | None, Option("--by", help="Who records this (default: your login name).")]
+Note = Annotated[str | None, Option("--note", "-n", help="A note for the record, e.g. 已报送.")]
+Evidence = Annotated[str | None, Option("--evidence", "-e", help="A URL or file path that shows the work.")]
+MeasureId = Annotated[str, Argument(help="Measure id, e.g. hfg-2020-24/2.1.1.2")]
+Force = Annotated[bool, Option("--force", help="Overwrite an existing file (regular files only).")]
 
 
 def say(message: str) -> None:
@@ -49,31 +43,105 @@ def say(message: str) -> None:
     if not message.isprintable():
         from policycli.render import terminal_text
 
-        message = terminal_text(message)
+        # one line: a CR or newline in a name must not forge a second line ("…\rerror: …")
+        message = terminal_text(message).replace("\n", " ")
     print(message, file=sys.stderr)
 
 
-def tasks(
-    agency: str | None = None,
-    doc: str | None = None,
-    status: str = "open",
-    kind: str | None = None,
-    unassigned: bool = False,
-    search: str | None = None,
-    all_: bool = False,
-    due_within: int | None = None,
-    overdue: bool = False,
-    due_before: str | None = None,
-    limit: int | None = None,
-    fmt: str = "table",
-    db: Path | None = None,
-    today: str | None = None,
+@contextmanager
+def database(db: Path | None, *, bundled: bool = True, create: bool = True) -> Iterator:
+    """The database a command works on (--db, $POLICY_DB or the user data dir), closed when the
+    command ends. `bundled`: on first use (no documents yet) load the bundled documents into it."""
+    from policycli.paths import database_path
+    from policycli.store import connect
+
+    path = database_path(db)
+    if bundled:
+        from policycli.load import open_checklist
+
+        opened = open_checklist(path)
+    else:
+        opened = connect(path, create=create)
+    try:
+        yield opened
+    finally:
+        try:
+            opened.conn.close()
+        except Exception:  # closing after an error must not hide the error
+            pass
+
+
+def _today(value: str | None):
+    from policycli.paths import today
+
+    return today(value)
+
+
+# --- documents in ----------------------------------------------------------------------------
+
+
+def ingest(
+    files: Annotated[list[Path], Argument(help="Policy documents: .txt .md .html .docx .pdf .xlsx (.doc .wps .xls .et with LibreOffice).")],
+    out: Annotated[Path, Option("--out", "-o", help="Directory for the structured files.")] = Path("."),
+    check: Annotated[bool, Option("--check", help="Report what would be extracted; write nothing.")] = False,
+    encoding: Annotated[str | None, Option("--encoding", help="Override encoding detection, e.g. gb18030.")] = None,
+    doc_id: Annotated[str | None, Option("--id", help="Document id to use (one file only).")] = None,
+    attach_to: Annotated[str | None, Option(
+        "--attach-to", help="Attach the other files (a 分工表) to this document: one in this run or already in --out.")] = None,
 ) -> None:
-    """`policy tasks`: the measures that match, most urgent first."""
+    """Turn policy texts into structured documents (JSON). Example: policy ingest 通知.docx --out data/measures"""
+    from policycli.ingest.run import ingest_files
+
+    ingest_files(files, out_dir=out, check=check, encoding=encoding, doc_id=doc_id, attach_to=attach_to)
+
+
+def load(
+    paths: Annotated[list[Path] | None, Argument(help="Structured files or directories (default: the bundled documents).")] = None,
+    db: Db = None,
+) -> None:
+    """Load or refresh structured documents; recorded progress is kept. Example: policy load data/measures"""
+    from policycli.load import load_files
+    from policycli.paths import bundled_measures_dir
+
+    with database(db, bundled=False) as opened:
+        results = load_files(opened, list(paths) if paths else [bundled_measures_dir()])
+    changed = [r for r in results if not r.unchanged]
+    if len(results) <= 20:
+        for result in results:
+            say(f"{result.doc_id}: unchanged" if result.unchanged else
+                f"{result.doc_id}: {result.added} added, {result.updated} updated, {result.obsoleted} obsolete")
+    else:
+        say(f"{len(results)} documents: {len(results) - len(changed)} unchanged, {len(changed)} changed "
+            f"({sum(r.added for r in changed)} measures added, {sum(r.updated for r in changed)} updated, "
+            f"{sum(r.obsoleted for r in changed)} obsolete)")
+
+
+# --- the checklist ---------------------------------------------------------------------------
+
+
+def tasks(
+    agency: Agency = None,
+    doc: Doc = None,
+    status: Annotated[str, Option("--status", "-s", help=(
+        "open/未完成 (default), all/全部, todo/未开始, doing/推进中, done/已完成, blocked/受阻 or n/a/不适用."))] = "open",
+    kind: Annotated[str | None, Option("--kind", "-k", help="task/任务, target/目标, indicator/指标 or safeguard/保障措施.")] = None,
+    unassigned: Annotated[bool, Option("--unassigned", help="Only measures with no responsible unit.")] = False,
+    search: Annotated[str | None, Option("--search", "-q", help="Words that must appear (Chinese full text).")] = None,
+    all_: Annotated[bool, Option("--all", help="Include measures removed from their document (obsolete).")] = False,
+    due_within: Annotated[int | None, Option("--due-within", help="Only measures due within this many days.")] = None,
+    overdue: Annotated[bool, Option("--overdue", help="Only measures past their due date.")] = False,
+    due_before: Annotated[str | None, Option("--due-before", help="Only measures due before YYYY-MM-DD.")] = None,
+    limit: Annotated[int | None, Option("--limit", help="At most this many, most urgent first (table default 100; 0: all).")] = None,
+    fmt: Format = "table",
+    db: Db = None,
+    today: Today = None,
+) -> None:
+    """List measures (an agency's open ones, say). Example: policy tasks --agency 市商务委 --due-within 30"""
+    from dataclasses import replace
+
     from policycli import views
-    from policycli.checklist import TaskQuery, list_tasks
+    from policycli.checklist import TaskQuery, agency_summary, count_tasks, list_tasks
     from policycli.paths import parse_date_option
-    from policycli.paths import today as resolve_today
 
     # A table is for reading: the 100 most urgent unless asked otherwise. Machine formats get all.
     shown = (TABLE_LIMIT if fmt == "table" else 0) if limit is None else limit
@@ -81,28 +149,316 @@ def tasks(
         raise BadInput("--limit takes 0 (all) or a positive number")
     query = TaskQuery(
         agency=agency, doc=doc, status=status, kind=kind, unassigned=unassigned, search=search, include_obsolete=all_,
-        today=resolve_today(today), due_within=due_within, overdue=overdue, due_before=parse_date_option("--due-before", due_before),
+        today=_today(today), due_within=due_within, overdue=overdue, due_before=parse_date_option("--due-before", due_before),
         limit=shown + 1 if shown else None,
     )
-    rows = list_tasks(open_database(db), query)
-    if shown and len(rows) > shown:
+    with database(db) as opened:
+        rows = list_tasks(opened, query)
+        cut = bool(shown and len(rows) > shown)
+        # The total of a scoped listing is one indexed COUNT; of everything, a scan (seconds at 1M
+        # measures), so the unscoped note says no total.
+        total = count_tasks(opened, replace(query, limit=None)) if cut and (agency or unassigned or doc) else None
+        summary = agency_summary(opened, agency, query.today) if agency and fmt == "table" else None
+    if cut:
         rows = rows[:shown]
-        say(f"showing the {shown} most urgent; --limit 0 shows all, --format csv exports them")
-    views.tasks(rows, fmt, agency=agency)
+        of = f" of {total}" if total is not None else ""
+        say(f"showing the {shown} most urgent{of}; --limit 0 shows all, --format csv exports them")
+    views.tasks(rows, fmt, agency=agency, summary=summary)
+
+
+def show(measure_id: MeasureId, fmt: DetailFormat = "text", db: Db = None, today: Today = None) -> None:
+    """Show a measure: full text, source lines, due date and its source, every agency's status, history. Example: policy show hfg-2020-24/2.2.5.17"""
+    from policycli import views
+    from policycli.checklist import measure_detail
+
+    with database(db) as opened:
+        views.detail(measure_detail(opened, measure_id, _today(today)), fmt)
 
 
 def mark(
-    measure_id: str,
-    status: str,
-    agency: str | None = None,
-    note: str | None = None,
-    evidence: str | None = None,
-    by: str | None = None,
-    db: Path | None = None,
+    measure_id: MeasureId,
+    status: Annotated[str, Option("--status", "-s", help="todo/未开始, doing/推进中, done/已完成, blocked/受阻 or n/a/不适用.")],
+    agency: Agency = None,
+    note: Note = None,
+    evidence: Evidence = None,
+    by: By = None,
+    db: Db = None,
 ) -> None:
-    """`policy done/start/block/reopen/mark`: record the agency's status on a measure."""
+    """Set your part of a measure to any status. Example: policy mark hfg-2020-24/2.1.1.2 --agency 市商务委 --status n/a"""
     from policycli.checklist import mark as record
 
-    event = record(open_database(db), measure_id, status, agency=agency, note=note, evidence=evidence, by=by)
-    who = event["agency"] or "unassigned"
-    say(f"{event['measure_id']} [{who}]: {event['before']} → {event['after']}")
+    with database(db) as opened:
+        event = record(opened, measure_id, status, agency=agency, note=note, evidence=evidence, by=by)
+    say(f"{event['measure_id']} [{_part(event['agency'])}]: {event['before']} → {event['after']}")
+
+
+def _part(agency: str) -> str:
+    from policycli.kinds import UNASSIGNED_LABEL
+
+    return agency or UNASSIGNED_LABEL
+
+
+def undo(agency: Agency = None, by: By = None, db: Db = None) -> None:
+    """Revert the last recorded change (or the agency's own last one). Example: policy undo"""
+    from policycli.checklist import undo as revert
+
+    with database(db) as opened:
+        result = revert(opened, agency=agency, by=by)
+    say(f"undid change {result['undone']}: {result['measure_id']} [{_part(result['agency'])}] {result['was']} → {result['status']}")
+
+
+def history(
+    measure_id: Annotated[str | None, Argument(help="Only this measure.")] = None,
+    agency: Agency = None,
+    limit: Annotated[int, Option("--limit", help="At most this many changes, newest first.")] = 50,
+    fmt: Format = "table",
+    db: Db = None,
+) -> None:
+    """List recorded changes, newest first. Example: policy history hfg-2020-24/2.1.1.2"""
+    from policycli import views
+    from policycli.checklist import history as changes
+
+    with database(db) as opened:
+        views.history(changes(opened, measure_id, agency=agency, limit=limit), fmt)
+
+
+def remind(
+    within: Annotated[int, Option("--within", help="Days ahead to look.")] = 30,
+    agency: Agency = None,
+    fmt: Annotated[str, Option("--format", "-f", help="text, json or md.")] = "text",
+    include_expired: Annotated[bool, Option("--include-expired", help="Also remind of measures of expired documents.")] = False,
+    exit_status: Annotated[bool, Option("--exit-status", help="Exit with status 4 when anything is due (for scripts).")] = False,
+    per_agency: Annotated[int, Option("--max", help="At most this many items per agency and list (0: all); counts are always given.")] = 20,
+    db: Db = None,
+    today: Today = None,
+) -> int:
+    """Overdue and soon-due measures per agency; prints nothing when nothing is due (cron). Example: policy remind --within 30"""
+    from policycli import views
+    from policycli.reminders import reminders
+
+    day = _today(today)
+    if per_agency < 0:
+        raise BadInput("--max takes 0 (all) or a positive number")
+    with database(db) as opened:
+        groups = reminders(opened, day, within, agency, include_expired, per_agency)
+    views.reminders(groups, fmt, day, within)
+    return ExitStatus.DUE if groups and exit_status else ExitStatus.OK
+
+
+def stats(
+    doc: Doc = None,
+    agency: Agency = None,
+    level: Annotated[str | None, Option("--level", help="Units of one level: central, municipal, district, subdistrict or other.")] = None,
+    district: Annotated[str | None, Option("--district", help="Units of one district, e.g. 长宁区.")] = None,
+    fmt: Format = "table",
+    db: Db = None,
+    today: Today = None,
+) -> None:
+    """Progress per agency and per document: parts 已完成 / 推进中 / 受阻 / 逾期 and a bar. Example: policy stats --district 长宁区"""
+    from policycli import views
+    from policycli.statistics import statistics
+
+    with database(db) as opened:
+        views.statistics(statistics(opened, _today(today), doc=doc, agency=agency, level=level, district=district), fmt)
+
+
+def export(
+    agency: Agency = None,
+    doc: Doc = None,
+    fmt: Annotated[str, Option("--format", "-f", help="csv (default), json, md, table or ics (calendar).")] = "csv",
+    output: Annotated[Path | None, Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    force: Force = False,
+    all_: Annotated[bool, Option("--all", help="Include obsolete measures.")] = False,
+    db: Db = None,
+) -> None:
+    """Export the ledger, one row per measure and unit. Example: policy export --agency 市商务委 -o 台账.csv"""
+    from policycli import views
+    from policycli.checklist import ledger, ledger_rows
+
+    if fmt not in ("csv", "json", "md", "table", "ics"):
+        raise BadInput(f"unknown format {fmt!r}; use one of csv, json, md, table, ics")
+    if fmt == "ics" and all_:
+        raise BadInput("--all (obsolete measures) is not for a calendar; leave it out with --format ics")
+    if output is not None:
+        from policycli.files import check_output, database_files
+        from policycli.paths import database_path
+
+        check_output(output, force, in_use=database_files(database_path(db)))
+    with database(db) as opened:
+        if fmt == "ics":
+            from datetime import UTC, datetime
+
+            from policycli.reminders import calendar_events, ics_bytes
+
+            views.write_bytes(ics_bytes(calendar_events(opened, agency, doc), datetime.now(UTC)), output, replace=force)
+        elif fmt == "csv":
+            views.ledger_csv(ledger_rows(opened, agency=agency, doc=doc, include_obsolete=all_, for_csv=True), output, replace=force)
+        else:
+            views.ledger(ledger(opened, agency=agency, doc=doc, include_obsolete=all_), fmt, output, replace=force)
+    if output is not None:
+        say(f"wrote {output}")
+
+
+# --- documents and agencies ------------------------------------------------------------------
+
+
+def docs_list(
+    expiring: Annotated[int, Option("--expiring-within", help="Days before its end a document counts as expiring.")] = 90,
+    fmt: Format = "table",
+    db: Db = None,
+    today: Today = None,
+) -> None:
+    """List the loaded documents: validity period, status, days left. Example: policy docs --format json"""
+    from policycli import views
+    from policycli.checklist import list_documents
+
+    with database(db) as opened:
+        views.documents(list_documents(opened, _today(today), expiring), fmt)
+
+
+def docs_show(
+    doc_id: Annotated[str, Argument(help="Document id, e.g. hfg-2020-24")],
+    fmt: DetailFormat = "text",
+    db: Db = None,
+    today: Today = None,
+) -> None:
+    """Show a document: its validity period with the quotes and rules behind it. Example: policy docs show hfg-2020-24"""
+    from policycli import views
+    from policycli.checklist import document_detail
+
+    with database(db) as opened:
+        views.document_detail(document_detail(opened, doc_id, _today(today)), fmt)
+
+
+def agencies_list(
+    level: Annotated[str | None, Option("--level", help="central, municipal, district, subdistrict or other.")] = None,
+    district: Annotated[str | None, Option("--district", help="Only this district's units, e.g. 长宁区.")] = None,
+    all_: Annotated[bool, Option("--all", help="Also the district units without measures.")] = False,
+    fmt: Format = "table",
+    db: Db = None,
+) -> None:
+    """List units with their measures (total, open, done). Example: policy agencies --district 长宁区"""
+    from policycli import views
+    from policycli.agency_store import agency_rows
+
+    with database(db) as opened:
+        views.agencies(agency_rows(opened, level=level, district=district, everything=all_), fmt)
+
+
+def agencies_unknown(doc: Doc = None, fmt: Format = "table", db: Db = None) -> None:
+    """List the units nothing resolves, with their measures. Example: policy agencies unknown -f csv"""
+    from policycli import views
+    from policycli.agency_store import unknown_units
+
+    with database(db) as opened:
+        views.unknown_agencies(unknown_units(opened, doc=doc), fmt)
+
+
+def agencies_show(
+    name: Annotated[str, Argument(help="Canonical name, alias, full name or a predecessor's name.")],
+    fmt: DetailFormat = "text",
+    db: Db = None,
+) -> None:
+    """Show a unit's names, aliases, successor and documents. Example: policy agencies show 市发改委"""
+    from policycli import views
+    from policycli.agency_store import agency_detail
+
+    with database(db) as opened:
+        views.agency_detail(agency_detail(opened, name), fmt)
+
+
+def agencies_alias(
+    alias: Annotated[str, Argument(help="The other name, e.g. 市商委.")],
+    canonical: Annotated[str, Argument(help="The agency it means, e.g. 市商务委.")],
+    by: By = None,
+    db: Db = None,
+) -> None:
+    """Teach policy another name for a unit; kept across reloads. Example: policy agencies alias 市商委 市商务委"""
+    from policycli.agency_store import add_alias
+    from policycli.checklist import current_user, now_iso
+
+    with database(db) as opened:
+        result = add_alias(opened, alias, canonical, by or current_user(), now_iso())
+    moved = f"; {result['moved']} assignment(s) moved to it" if result["moved"] else ""
+    say(f"{result['alias']} now means {result['canonical']}{moved}")
+
+
+# --- the file ---------------------------------------------------------------------------------
+
+
+def backup(
+    target: Annotated[Path, Argument(help="The backup file to write.")],
+    force: Force = False,
+    db: Db = None,
+) -> None:
+    """Copy the database safely while it is in use (SQLite's backup API). Example: policy backup policy-2021-07-01.db"""
+    from policycli.files import check_output, database_files
+    from policycli.paths import database_path
+    from policycli.store import backup as copy_database
+
+    check_output(target, force, in_use=database_files(database_path(db)))
+    with database(db, bundled=False, create=False) as opened:
+        size = copy_database(opened, target, replace=force)
+    say(f"wrote {target} ({size:,} bytes)")
+
+
+def doctor(db: Db = None) -> int:
+    """Check the database file and explain what is wrong, if anything. Example: policy doctor"""
+    from policycli import views
+    from policycli.paths import database_path
+    from policycli.store import doctor as check
+
+    path = database_path(db)
+    findings = check(path)
+    views.doctor(path, findings)
+    return ExitStatus.ERROR if any(state == "problem" for _, state, _ in findings) else ExitStatus.OK
+
+
+# --- the table --------------------------------------------------------------------------------
+
+
+class Command:
+    """A command of the table: its words (`docs show` is ("docs", "show")), its function, and its help
+    when it is not the function's docstring (the marks share one function)."""
+
+    __slots__ = ("words", "function", "help")
+
+    def __init__(self, words: str, function: Callable, help: str | None = None) -> None:
+        self.words, self.function, self.help = tuple(words.split()), function, help
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.words)
+
+
+def _mark_as(status: str, help: str) -> Command:
+    verb = {"done": "done", "doing": "start", "blocked": "block", "todo": "reopen"}[status]
+    return Command(verb, partial(mark, status=status), help)
+
+
+# In the order `policy --help` lists them. A group's default command (`policy docs`) has the group's
+# words alone; its subcommands follow it.
+COMMANDS: list[Command] = [
+    Command("ingest", ingest),
+    Command("load", load),
+    Command("tasks", tasks),
+    Command("show", show),
+    _mark_as("done", "Mark your part of a measure done. Example: policy done hfg-2020-24/2.1.1.2 --agency 市商务委 --note 已报送"),
+    _mark_as("doing", "Mark your part of a measure in progress. Example: policy start hfg-2020-24/2.1.1.2 --agency 市商务委"),
+    _mark_as("blocked", "Mark your part of a measure blocked. Example: policy block hfg-2020-24/2.1.1.2 --agency 市商务委 --note 待国家部委批复"),
+    _mark_as("todo", "Set your part of a measure back to todo. Example: policy reopen hfg-2020-24/2.1.1.2 --agency 市商务委"),
+    Command("mark", mark),
+    Command("undo", undo),
+    Command("history", history),
+    Command("docs", docs_list),
+    Command("docs show", docs_show),
+    Command("remind", remind),
+    Command("stats", stats),
+    Command("export", export),
+    Command("agencies", agencies_list),
+    Command("agencies unknown", agencies_unknown),
+    Command("agencies show", agencies_show),
+    Command("agencies alias", agencies_alias),
+    Command("backup", backup),
+    Command("doctor", doctor),
+]

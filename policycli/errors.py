@@ -1,7 +1,7 @@
-"""User-facing errors: one line each, with a named exit code.
+"""User-facing errors: one line each, with a named exit code, and how they are reported.
 
-The library raises these; `main.main` turns them into a red one-line message on stderr and
-the exit code below, in one place.
+The library raises these; `main.main` (and cli.run for usage errors) turn them into a red one-line
+message on stderr with `report` and the exit code below.
 """
 
 from __future__ import annotations
@@ -38,3 +38,14 @@ class DatabaseBusy(PolicyError):
 
 class NotFound(BadInput):
     """A measure, document or agency that does not exist (the message suggests the nearest)."""
+
+
+def report(message: str) -> None:
+    """One red line on stderr: "error: …", made safe for a terminal (a file name or an option as
+    typed can carry escape sequences or bidi controls) and with rich markup in it shown as written."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from policycli.render import terminal_text
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(terminal_text(message).replace(chr(10), ' '))}")

@@ -6,24 +6,26 @@ import sqlite3
 import sys
 
 from policycli.errors import ExitStatus, PolicyError
+from policycli.errors import report as error
 
 
 def main(argv: list[str] | None = None, quick: bool = True) -> None:
     """Run `policy` with argv (default: the process's). quick=False always goes through Typer
     (the tests compare both paths)."""
-    from policycli.commands import close_all
-
     from_process = argv is None
     argv = sys.argv[1:] if argv is None else argv
     _safe_streams()
     try:
         from policycli import quick as fast_path
 
-        if not (quick and fast_path.run(argv)):
+        status = fast_path.run(argv) if quick else None
+        if status is None:
             from policycli.cli import run
 
             run(argv, from_process)
         sys.stdout.flush()  # a failure of the last write is an error here, not a warning at exit
+        if status:
+            sys.exit(status)
     except SystemExit as exit_:
         _flush_or_fail()
         raise exit_
@@ -54,17 +56,6 @@ def main(argv: list[str] | None = None, quick: bool = True) -> None:
     except sqlite3.DatabaseError as exc:
         error(f"database error: {exc}; run `policy doctor`")
         sys.exit(ExitStatus.ERROR)
-    finally:
-        close_all()
-
-
-def error(message: str) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-
-    from policycli.render import terminal_text
-
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(terminal_text(message))}")
 
 
 def _flush_or_fail() -> None:

@@ -1,23 +1,66 @@
-"""Run the real `policy` command in a subprocess against a temporary database."""
+"""Run the `policy` command against a temporary database: in this process (fast: no interpreter
+start-up, no imports), or as a real subprocess where the process is the subject (exit codes of a
+signal, stdin, a working directory, file descriptors) — `real=True`, or POLICY_TEST_SUBPROCESS=1
+to run every call for real."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
+ENVIRONMENT = {"PYTHONIOENCODING": "utf-8", "COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb"}
 
-def run_policy(*args: str, db: Path | None = None, env: dict | None = None, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb"}
+
+def run_policy(*args: str, db: Path | None = None, env: dict | None = None, cwd: Path | None = None, input: str | None = None,
+               real: bool = False) -> subprocess.CompletedProcess[str]:
+    environment = dict(ENVIRONMENT)
     if db is not None:
         environment["POLICY_DB"] = str(db)
     environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "policycli", *args], capture_output=True, text=True, encoding="utf-8",
-        env=environment, cwd=cwd, timeout=120, input=input,
-    )
+    if real or cwd is not None or input is not None or os.environ.get("POLICY_TEST_SUBPROCESS") == "1":
+        return subprocess.run(
+            [sys.executable, "-m", "policycli", *args], capture_output=True, text=True, encoding="utf-8",
+            env={**os.environ, **environment}, cwd=cwd, timeout=120, input=input,
+        )
+    return _in_process(list(args), environment)
+
+
+def _in_process(argv: list[str], environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """main(argv) with this environment and captured UTF-8 stdout/stderr; what a process would give."""
+    from policycli.main import main
+
+    saved_environ, saved_streams = dict(os.environ), (sys.stdout, sys.stderr)
+    out, err = io.BytesIO(), io.BytesIO()
+    # kept referenced until read: a TextIOWrapper closes its buffer when it is collected
+    streams = io.TextIOWrapper(out, encoding="utf-8", write_through=True), io.TextIOWrapper(err, encoding="utf-8", write_through=True)
+    sys.stdout, sys.stderr = streams
+    os.environ.update(environment)
+    code = 0
+    try:
+        main(argv)
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    except BaseException:  # what the interpreter would print for an uncaught error
+        sys.stderr.write(traceback.format_exc())
+        code = 1
+    finally:
+        for stream in streams:
+            stream.flush()
+        stdout, stderr = _as_text(out.getvalue()), _as_text(err.getvalue())
+        sys.stdout, sys.stderr = saved_streams
+        os.environ.clear()
+        os.environ.update(saved_environ)
+    return subprocess.CompletedProcess(["policy", *argv], code, stdout, stderr)
+
+
+def _as_text(data: bytes) -> str:
+    """Bytes read the way subprocess's text mode reads them (universal newlines: \\r\\n → \\n)."""
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="replace").read()
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:

@@ -1,10 +1,11 @@
-"""The Typer-free fast path (policycli/quick.py) must read exactly what the Typer app reads, and
-every invocation must come out the same through both paths."""
+"""Every command is declared once (commands.COMMANDS); the Typer app and the Typer-free fast path
+(policycli/quick.py) are both built from the declarations, and every invocation must come out the
+same through both paths."""
 
 from __future__ import annotations
 
-import inspect
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -13,58 +14,92 @@ from pathlib import Path
 
 import pytest
 from clitools import ok, run_policy
+from conftest import ROOT
 
-from policycli import commands
 from policycli.cli import build_app
-from policycli.quick import SPECS, parse
+from policycli.commands import COMMANDS
+from policycli.declare import parameters
+from policycli.quick import FAST, parse
 
 TRADE = "hfg-2020-24"
-BODIES = {"tasks": commands.tasks, **{name: commands.mark for name in ("done", "start", "block", "reopen", "mark")}}
 
 
-def typer_command(name: str):
-    """The click command Typer builds for `name` (Typer vendors its own click: compare by name)."""
+def click_command(command):
+    """The click command Typer builds for a command of the table (Typer vendors its own click)."""
     import typer.main
 
-    return typer.main.get_command(build_app([name])).commands[name]
+    group = typer.main.get_command(build_app([command.words[0]]))
+    found = group.commands[command.words[0]] if len(command.words) == 1 or command.words[0] in group.commands else group
+    if len(command.words) == 2:
+        found = found.commands[command.words[1]]
+    return found
 
 
-@pytest.mark.parametrize("name", sorted(SPECS))
-def test_the_fast_path_reads_the_options_the_typer_command_declares(name):
-    spec = SPECS[name]
-    command = typer_command(name)
-    options = [p for p in command.params if p.param_type_name == "option"]
-    arguments = [p.name for p in command.params if p.param_type_name == "argument"]
-    assert tuple(arguments) == spec.arguments
-    declared: dict[str, str] = {}
-    for option in options:
-        assert option.envvar is None and not option.multiple and not option.secondary_opts, option.name
-        names = {o: option.name for o in option.opts}
-        if option.is_flag:
-            assert {spec.flags.get(o) for o in option.opts} == {option.name}
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.name)
+def test_the_typer_app_has_exactly_the_declared_parameters(command):
+    clicked = click_command(command)
+    built = {p.name: p for p in clicked.params if p.name != "ctx"}
+    declared = {p.name: p for p in parameters(command.function)}
+    assert built.keys() == declared.keys()
+    for name, parameter in declared.items():
+        option = built[name]
+        assert option.param_type_name == ("argument" if parameter.kind == "argument" else "option"), name
+        if parameter.kind != "argument":
+            assert set(option.opts) == set(parameter.names), name
+            assert option.is_flag == (parameter.kind == "flag"), name
+        assert option.required == parameter.required, name
+        if not parameter.required and not parameter.many:
+            assert option.default == parameter.default, name
+
+
+def test_every_option_string_is_written_once():
+    """Option names live in commands.py only: cli.py and quick.py hold none of their own."""
+    for module in ("cli.py", "quick.py"):
+        code = (ROOT / "policycli" / module).read_text(encoding="utf-8")
+        written = set(re.findall(r'"(--[a-z][a-z-]+|-[a-z])"', code))
+        assert written <= {"--version"}, (module, written)
+    # and one function for the five marks, the status bound
+    marks = [c for c in COMMANDS if c.name in ("done", "start", "block", "reopen", "mark")]
+    assert len({getattr(c.function, "func", c.function) for c in marks}) == 1
+
+
+def test_no_import_cycle():
+    """The library and the command table never import the entry point or the Typer app."""
+    code = ("import sys, importlib\n"
+            "for name in ('policycli.errors', 'policycli.commands', 'policycli.quick', 'policycli.checklist', 'policycli.store'):\n"
+            "    importlib.import_module(name)\n"
+            "print(sorted(m for m in ('policycli.main', 'policycli.cli', 'typer') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr
+
+
+@pytest.mark.parametrize("name", FAST)
+def test_the_fast_path_reads_what_typer_reads(name, tmp_path):
+    """Parsed by the fast path and by Typer's click command, the same argv gives the same values."""
+    command = next(c for c in COMMANDS if c.name == name)
+    declared = parameters(command.function)
+    argv: list[str] = []
+    for parameter in declared:
+        if parameter.kind == "argument":
+            argv.append("x/1")
+        elif parameter.kind == "flag":
+            argv.append(parameter.names[-1])
         else:
-            assert {spec.options.get(o) for o in option.opts} == {option.name}
-            kind = type(option.type).__name__
-            assert kind in ("StringParamType", "IntParamType", "TyperPath"), (option.name, kind)
-            assert (option.name in spec.ints) == (kind == "IntParamType"), option.name
-            assert (option.name in spec.paths) == (kind == "TyperPath"), option.name
-            if kind == "TyperPath":  # the checks the fast path makes: existing files readable, nothing more
-                assert option.type.readable and option.type.file_okay and option.type.dir_okay, option.name
-                assert not (option.type.exists or option.type.writable or option.type.resolve_path or option.type.allow_dash), option.name
-        assert (option.name in spec.required) == option.required, option.name
-        declared.update(names)
-    # nothing the fast path accepts is unknown to Typer
-    assert {**spec.options, **spec.flags} == declared
-    # the defaults the fast path leaves to the body are Typer's defaults
-    body = inspect.signature(BODIES[name]).parameters
-    for option in options:
-        if not option.required and option.name not in spec.fixed:
-            assert body[option.name].default == option.default, option.name
+            value = {int: "7", Path: str(tmp_path / "p.db")}.get(parameter.type, "值")
+            argv += [parameter.names[0], value]
+    fast = parse([name, *argv])
+    assert fast is not None and fast[0] == name
+    context = click_command(command).make_context(name, list(argv))
+    # click leaves a path as a string; Typer's wrapper makes it a Path before calling the command
+    kinds = {p.name: p.type for p in declared}
+    typed = {k: Path(v) if kinds[k] is Path else v for k, v in context.params.items() if k in fast[1]}
+    assert typed == fast[1]
+    assert {p.name for p in declared} == set(fast[1])
 
 
 def test_plain_invocations_parse_and_anything_else_goes_to_typer():
     assert parse(["done", f"{TRADE}/2.1.1.2", "--agency", "市商务委", "--note=已报送"]) == (
-        "done", {"measure_id": f"{TRADE}/2.1.1.2", "status": "done", "agency": "市商务委", "note": "已报送"})
+        "done", {"measure_id": f"{TRADE}/2.1.1.2", "agency": "市商务委", "note": "已报送"})
     assert parse(["tasks", "-a", "市商务委", "--limit", "5", "--overdue", "--db", "x.db"]) == (
         "tasks", {"agency": "市商务委", "limit": 5, "overdue": True, "db": Path("x.db")})
     assert parse(["start", "x/1", "--note", "-减少10%"])[1]["note"] == "-减少10%"  # click takes it as the value too

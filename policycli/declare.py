@@ -1,0 +1,71 @@
+"""Declaring a command's parameters once, without Typer.
+
+A command is a plain function in commands.py; each parameter is typed `Annotated[T, Option(...)]` or
+`Annotated[T, Argument(...)]` with its names and help. The Typer app (cli.py) and the fast path
+(quick.py) both read these declarations through `parameters()`, so there is nothing to keep in step.
+"""
+
+import inspect
+import types
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Annotated, get_args, get_origin
+
+
+class Option:
+    """An option: its names (long first, then short) and help text."""
+
+    __slots__ = ("names", "help")
+
+    def __init__(self, *names: str, help: str) -> None:
+        self.names, self.help = names, help
+
+
+class Argument:
+    """A positional argument and its help text."""
+
+    __slots__ = ("help",)
+
+    def __init__(self, help: str) -> None:
+        self.help = help
+
+
+class Parameter:
+    """One parameter of a command as both front ends need it."""
+
+    __slots__ = ("name", "kind", "names", "type", "many", "default", "required", "help", "annotation")
+
+    def __init__(self, name: str, declared: object, default: object) -> None:
+        base, marker = get_args(declared)[0], declared.__metadata__[0]  # type: ignore[attr-defined]
+        self.name, self.annotation, self.help = name, base, marker.help
+        optional = isinstance(base, types.UnionType) and type(None) in get_args(base)
+        value_type = next(a for a in get_args(base) if a is not type(None)) if optional else base
+        self.many = get_origin(value_type) is list
+        self.type = get_args(value_type)[0] if self.many else value_type
+        self.required = default is inspect.Parameter.empty
+        self.default = None if self.required else default
+        if isinstance(marker, Argument):
+            self.kind, self.names = "argument", ()
+        else:
+            self.kind = "flag" if self.type is bool else "option"
+            self.names = marker.names
+
+
+def parameters(function: Callable) -> list[Parameter]:
+    """The declared parameters of a command, without those a `partial` binds (a mark's status)."""
+    bound = function.keywords if isinstance(function, partial) else {}
+    target = function.func if isinstance(function, partial) else function
+    return [Parameter(p.name, p.annotation, p.default) for p in inspect.signature(target).parameters.values()
+            if p.name not in bound]
+
+
+def summary(function: Callable) -> str:
+    """A command's help: the docstring of its function (or of the partial's function)."""
+    target = function.func if isinstance(function, partial) else function
+    return inspect.cleandoc(target.__doc__ or "")
+
+
+# The value types a declaration may use; the fast path converts to each, Typer knows them all.
+VALUE_TYPES = (str, int, bool, Path)
+__all__ = ["Annotated", "Argument", "Option", "Parameter", "VALUE_TYPES", "parameters", "summary"]
