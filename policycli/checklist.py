@@ -3,7 +3,10 @@
 A measure is co-owned by its responsible units; each marks its own part (an assignment). The
 measure's overall status follows from its parts: done when every part is done (or n/a),
 blocked when any is blocked, doing once any has started. A measure with no responsible unit has
-one part of its own, under the agency "" (shown as "unassigned").
+one part of its own, under the agency "" (shown as kinds.UNASSIGNED_LABEL).
+
+Times are recorded in UTC with the offset ("2026-11-29T15:00:00+00:00") and shown in the user's
+zone (timezone.py).
 """
 
 from __future__ import annotations
@@ -14,7 +17,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from policycli.errors import BadInput, NotFound
-from policycli.kinds import FINISHED, FINISHED_SQL, KINDS_SQL, MEASURE_KINDS, ROLE_LABELS, UNASSIGNED_LABEL
+from policycli.kinds import (
+    FINISHED,
+    FINISHED_SQL,
+    KIND_LABELS,
+    KINDS_SQL,
+    MEASURE_KINDS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    UNASSIGNED_LABEL,
+    kind_from_input,
+    status_from_input,
+)
 from policycli.store import Database, write_transaction
 
 STATUSES = ("todo", "doing", "done", "blocked", "n/a")
@@ -23,7 +37,8 @@ UNASSIGNED = ""
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+    """The time a change is recorded: the real clock, in UTC with its offset."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def current_user() -> str:
@@ -169,10 +184,7 @@ def list_tasks(db: Database, query: TaskQuery) -> list[dict]:
     reading the other agencies' measures; recurring measures, whose due date moves with today,
     are merged in from a second small query.
     """
-    if query.status not in STATUS_FILTERS:
-        raise BadInput(f"unknown status {query.status!r}; use one of {', '.join(STATUS_FILTERS)}")
-    if query.kind and query.kind not in MEASURE_KINDS:
-        raise BadInput(f"unknown kind {query.kind!r}; use one of {', '.join(MEASURE_KINDS)}")
+    query = _normalised(query)
     today = query.today or date.today()
     where, params = _measure_filters(db, query)
     scope: dict[str, str] | None = None
@@ -204,6 +216,97 @@ def list_tasks(db: Database, query: TaskQuery) -> list[dict]:
     take([*where, "m.recurrence IS NOT NULL"], params, "", False)
     rows.sort(key=lambda r: (r["due"] is None, r["due"] or "", r["doc"], r["seq"]))
     return rows[: query.limit] if query.limit else rows
+
+
+# A measure's due date as effective_due() computes it, in SQL (binds today once): the next
+# occurrence of a recurring measure, else its last, else its own due date.
+_EFFECTIVE_DUE_SQL = """(CASE WHEN m.recurrence IS NOT NULL THEN coalesce(
+    (SELECT o.value FROM json_each(m.due_info, '$.occurrences') o WHERE o.value >= ? ORDER BY o.key LIMIT 1),
+    json_extract(m.due_info, '$.occurrences[#-1]'), m.due) ELSE m.due END)"""
+
+
+def count_tasks(db: Database, query: TaskQuery) -> int:
+    """How many measures list_tasks(db, query) returns without its limit, counted in SQL (for "showing
+    the 100 most urgent of 271"). With an agency or --unassigned: one COUNT through the agency's
+    index (milliseconds at 1M measures). Without: every matching measure's parts are read to know
+    its overall status, a scan of the measures the other filters leave (seconds at 1M unfiltered),
+    so call it only when the listing was cut."""
+    query = _normalised(query)
+    today = (query.today or date.today()).isoformat()
+    where, params = _measure_filters(db, query)
+    horizon = _due_horizon(query, today=date.fromisoformat(today))
+    if horizon is not None:
+        where.append(f"{_EFFECTIVE_DUE_SQL} <= ?")
+        params += [today, horizon.isoformat()]
+        if query.due_within is not None:
+            where.append(f"{_EFFECTIVE_DUE_SQL} >= ?")
+            params += [today, today]
+    scope: dict[str, str] | None = None
+    if query.agency:
+        _, scope = agency_scope(db, query.agency)
+    if query.unassigned:
+        scope = {UNASSIGNED: "own"}
+    if scope is not None:
+        own = [f"own.agency IN ({', '.join('?' for _ in scope)})", *where]
+        values = [*scope, *params]
+        if not query.include_obsolete:
+            own.append("own.obsolete = 0")
+        if query.status == "open":
+            own.append(f"coalesce(op.status, 'todo') NOT IN ({FINISHED_SQL})")
+        elif query.status != "all":
+            own.append("coalesce(op.status, 'todo') = ?")
+            values.append(query.status)
+        sql = ("SELECT count(DISTINCT m.id) FROM assignments own JOIN measures m ON m.id = own.measure_id "
+               "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency WHERE " + " AND ".join(own))
+        return db.conn.execute(sql, values).fetchone()[0]
+    # overall_status() in SQL, from each measure's counts of parts
+    overall = ("CASE WHEN n = 0 THEN 'todo' WHEN fin = n THEN (CASE WHEN na = n THEN 'n/a' ELSE 'done' END) "
+               "WHEN blk > 0 THEN 'blocked' WHEN st > 0 THEN 'doing' ELSE 'todo' END")
+    status = "coalesce(p.status, 'todo')"
+    per_measure = (f"SELECT count(a.agency) AS n, sum({status} IN ({FINISHED_SQL})) AS fin, sum({status} = 'n/a') AS na, "
+                   f"sum({status} = 'blocked') AS blk, sum({status} IN ('doing', 'done', 'n/a')) AS st "
+                   "FROM measures m LEFT JOIN assignments a ON a.measure_id = m.id AND a.obsolete = 0 "
+                   "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency "
+                   f"WHERE {' AND '.join(where)} GROUP BY m.id")
+    if query.status == "open":
+        condition = f"({overall}) NOT IN ({FINISHED_SQL})"
+    elif query.status == "all":
+        condition = "1"
+    else:
+        condition = f"({overall}) = ?"
+        params.append(query.status)
+    return db.conn.execute(f"SELECT count(*) FROM ({per_measure}) WHERE {condition}", params).fetchone()[0]
+
+
+def agency_summary(db: Database, agency: str, today: date, soon_days: int = DUE_SOON_DAYS) -> dict:
+    """{agency (canonical), open, overdue}: the title of `policy tasks --agency` ("市商务委 · 34 项未完成，
+    其中逾期 34"), the agency's open measures (its own part, a predecessor's or a collective's) and how
+    many of them are overdue."""
+    canonical, _ = agency_scope(db, agency)
+    base = TaskQuery(agency=agency, status="open", today=today, soon_days=soon_days)
+    from dataclasses import replace
+
+    return {"agency": canonical, "open": count_tasks(db, base), "overdue": count_tasks(db, replace(base, overdue=True))}
+
+
+def _normalised(query: TaskQuery) -> TaskQuery:
+    """The query with its status filter and kind as stored: --status 已完成 / 完成 / 未完成 / 全部 …,
+    --kind 任务 / 指标 … are read as done, open, all, task, indicator …"""
+    from dataclasses import replace
+
+    try:
+        status = status_from_input(query.status, filters=True)
+    except ValueError:
+        words = [*STATUS_FILTERS, "未完成", "全部", *STATUS_LABELS.values()]
+        raise BadInput(f"unknown status {query.status!r}; use one of {', '.join(words)}") from None
+    kind = query.kind
+    if kind:
+        try:
+            kind = kind_from_input(kind)
+        except ValueError:
+            words = [*MEASURE_KINDS, *(KIND_LABELS[k] for k in MEASURE_KINDS)]
+            raise BadInput(f"unknown kind {query.kind!r}; use one of {', '.join(words)}") from None
+    return query if (status, kind) == (query.status, query.kind) else replace(query, status=status, kind=kind)
 
 
 def _measure_filters(db: Database, query: TaskQuery) -> tuple[list[str], list]:
@@ -416,8 +519,11 @@ def mark(
     inside the write transaction: a `load` committing in between may rename the part to a
     successor (上海银保监局 → 金融监管总局上海监管局), and a part chosen before the lock would be
     written under a name nobody sees any more."""
-    if status not in STATUSES:
-        raise BadInput(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+    try:
+        status = status_from_input(status)
+    except ValueError:
+        raise BadInput(f"unknown status {status!r}; use one of {', '.join(STATUSES)} "
+                       f"({'、'.join(STATUS_LABELS.values())})") from None
     by = by or current_user()
     at = now_iso()
     with write_transaction(db):
@@ -444,6 +550,8 @@ def mark(
 
 
 def _assignment_key(db: Database, measure: dict, assigned: list[str], agency: str | None) -> str:
+    if not assigned:  # every part obsolete: the measure left its document's units behind
+        raise BadInput(f"{measure['id']} has no current responsible unit to mark; `policy show {measure['id']}` shows its history")
     if assigned == [UNASSIGNED]:
         if agency:
             raise BadInput(f"{measure['id']} has no responsible unit; mark it without --agency")
@@ -572,34 +680,8 @@ def document_detail(db: Database, doc_id: str, today: date | None = None) -> dic
     }
 
 
-def statistics(db: Database) -> dict:
-    """Progress per agency (its parts) and per document (whole measures)."""
-    per_agency = [
-        {"agency": r[0] or "(unassigned)", "total": r[1], "done": r[2]}
-        for r in db.conn.execute(
-            f"""SELECT a.agency, count(*), sum(coalesce(p.status, 'todo') IN ({FINISHED_SQL}))
-                FROM assignments a JOIN measures m ON m.id = a.measure_id
-                LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
-                WHERE a.obsolete = 0 AND m.obsolete = 0 AND m.kind IN ({KINDS_SQL})
-                GROUP BY a.agency ORDER BY count(*) DESC, a.agency"""
-        )
-    ]
-    # One pass in SQL: a measure counts as done when all its parts are finished (overall_status).
-    per_document = [
-        {"doc": r[0], "title": r[1], "total": r[2] or 0, "done": r[3] or 0}
-        for r in db.conn.execute(
-            f"""SELECT d.id, d.title, count(x.id), sum(x.parts = x.finished)
-                FROM documents d LEFT JOIN (
-                    SELECT m.id, m.doc_id, count(*) AS parts, sum(coalesce(p.status, 'todo') IN ({FINISHED_SQL})) AS finished
-                    FROM measures m JOIN assignments a ON a.measure_id = m.id AND a.obsolete = 0
-                    LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
-                    WHERE m.obsolete = 0 AND m.kind IN ({KINDS_SQL}) GROUP BY m.id
-                ) x ON x.doc_id = d.id
-                WHERE d.obsolete = 0 GROUP BY d.id ORDER BY d.issued_on IS NULL, d.issued_on, d.id"""
-        )
-    ]
-    return {"agencies": per_agency, "documents": per_document}
-
+# `policy stats` lives in statistics.py; imported here too, where earlier versions had it.
+from policycli.statistics import statistics as statistics  # noqa: E402  (re-exported)
 
 LEDGER_FIELDS = ("doc", "doc_title", "doc_number", "id", "number", "kind", "title", "text", "agency", "role",
                  "status", "note", "evidence", "by", "at", "due", "source_file", "line_first", "line_last")
@@ -614,7 +696,8 @@ def ledger_rows(db: Database, agency: str | None = None, doc: str | None = None,
     """The ledger as a cursor of tuples in LEDGER_FIELDS order (streamed: 100k rows need no memory).
 
     `for_csv`: one column instead, the whole CSV line as UTF-8 bytes, its cells as the spreadsheet
-    shows them (未指定 for no unit, 牵头/配合 roles); see render.csv_line_sql.
+    shows them (Chinese kinds, roles and statuses, 未指定责任单位 for no unit, times in the user's zone);
+    see render.csv_line_sql.
     """
     where = [f"m.kind IN ({KINDS_SQL})"]
     params: list = []
@@ -632,10 +715,18 @@ def ledger_rows(db: Database, agency: str | None = None, doc: str | None = None,
                "coalesce(p.status, 'todo')", "p.note", "p.evidence", "p.by", "p.at", "m.due", "d.source_file", "m.line_first", "m.line_last"]
     if for_csv:
         from policycli.render import csv_line_sql
+        from policycli.timezone import sql_local_time
 
-        roles = " ".join(f"WHEN '{role}' THEN '{label}'" for role, label in ROLE_LABELS.items())
+        def labels(mapping: dict[str, str]) -> str:
+            return " ".join(f"WHEN '{key}' THEN '{label}'" for key, label in mapping.items())
+
+        # as views shows them: Chinese kinds, roles and statuses, the one label for no unit, and the
+        # time in the user's zone as "YYYY-MM-DD HH:MM:SS" (Excel reads it as a date and time)
+        columns[5] = f"(CASE m.kind {labels(KIND_LABELS)} ELSE m.kind END)"
         columns[8] = f"(CASE WHEN a.agency = '' THEN '{UNASSIGNED_LABEL}' ELSE a.agency END)"
-        columns[9] = f"(CASE a.role {roles} ELSE a.role END)"  # as views._role_cell shows them
+        columns[9] = f"(CASE a.role {labels(ROLE_LABELS)} ELSE a.role END)"
+        columns[10] = f"(CASE coalesce(p.status, 'todo') {labels(STATUS_LABELS)} ELSE p.status END)"
+        columns[14] = sql_local_time(db.conn, "p.at")
         columns = [csv_line_sql(columns)]
     # One agency's ledger starts from its index on assignments. The whole ledger walks measures in
     # due order (CROSS JOIN fixes the order of the loops): left to itself, SQLite's planner drives it

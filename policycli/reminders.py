@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from policycli.checklist import agency_condition, days_left, effective_due, require_document
 from policycli.errors import BadInput
-from policycli.kinds import FINISHED_SQL, KINDS_SQL
+from policycli.kinds import FINISHED_SQL, KINDS_SQL, UNASSIGNED_LABEL, rule_label, status_label
 from policycli.store import Database
 
 
@@ -158,12 +158,12 @@ def ics_bytes(events: list[dict], stamp) -> bytes:
         event.add("dtstamp", stamp)
         event.add("dtstart", item["date"])
         event.add("dtend", item["date"] + timedelta(days=1))
-        who = one_line(item["agency"] or "未指定责任单位")
+        who = one_line(item["agency"] or UNASSIGNED_LABEL)
         event.add("summary", one_line(f"【截止】{item['title']}（{who}）"))
         lines = [item["text"] or "", "", f"文件：{item['doc_title']}", f"编号：{item['id']}", f"来源：{item['source']}"]
         if item.get("quote"):
-            lines.append(f"期限依据：{item['quote']}（{item['rule']}）")
-        lines.append(f"状态：{item['status']}")
+            lines.append(f"期限依据：{item['quote']}（{rule_label(item['rule'])}）")
+        lines.append(f"状态：{status_label(item['status'])}")
         event.add("description", ics_text("\n".join(lines)))
         event.add("categories", [who])
         cal.add_component(event)

@@ -48,12 +48,26 @@ _JSON_RAW = re.compile(f"[\x7f-\x9f{_BIDI}]")
 
 @dataclass(frozen=True)
 class Column:
+    """One column of a listing. `whole` (or `no_wrap`): ids, numbers, dates, statuses — never
+    wrapped nor cut, as wide as its widest line (a cell may hold several lines, each whole). Every
+    other column is text: it folds (with Chinese line breaking, see wrap) down to its minimum width,
+    the larger of its header and MIN_TEXT cells; text columns give way in ascending `give_way`
+    order, first down to their `ratio` share of the width, then down to their minimum. `style`
+    colours a cell from its row (a rich style name, or None)."""
+
     key: str
     header: str
     ratio: int | None = None
     no_wrap: bool = False
     justify: str = "left"
     show: Callable[[object], str] | None = None
+    whole: bool = False
+    give_way: int = 0
+    style: Callable[[dict], str | None] | None = None
+
+    @property
+    def is_whole(self) -> bool:
+        return self.whole or self.no_wrap
 
 
 def cell_text(value: object) -> str:
@@ -158,22 +172,205 @@ def markdown(rows: Sequence[dict], columns: Sequence[Column]) -> str:
 
 
 def console(stderr: bool = False):
+    """A rich console: colour only on a terminal (rich's own test), none at all with NO_COLOR (not
+    even bold: rich alone would keep it), and as wide as the terminal or $COLUMNS."""
+    import os
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, emoji=False, soft_wrap=False)
+    plain = bool(os.environ.get("NO_COLOR"))
+    return Console(stderr=stderr, highlight=False, emoji=False, soft_wrap=False, no_color=plain,
+                   **({"color_system": None} if plain else {}))
 
 
-def rich_table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = None):
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
+# --- tables: widths computed here, Chinese line breaking, a record layout when a table cannot fit --
 
-    table = Table(title=escape(terminal_text(title)) if title else None, box=box.SIMPLE_HEAD, show_lines=False, pad_edge=False, expand=False)
-    for c in columns:
-        table.add_column(c.header, overflow="fold", ratio=c.ratio, no_wrap=c.no_wrap, justify=c.justify)
-    for row in rows:
-        table.add_row(*(escape(terminal_text(_value(row, c))) for c in columns))
-    return table
+GAP = 2  # spaces between columns
+MIN_TEXT = 10  # the narrowest a text column folds to (5 Chinese characters), unless its header is wider
+# Kinsoku: no line starts with a closing mark, none ends with an opening one.
+NO_LINE_START = frozenset("，。、；：？！）」』”’》〉】〕〗｝…‥・·％,.;:?!)]}%")
+NO_LINE_END = frozenset("（「『“‘《〈【〔〖｛([{")
+# Latin words, numbers, dates and ids inside a text stay on one line (folded only when wider than it).
+_TOKENS = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-./_:%@#&+]*|[ \t]+|.", re.S)
+
+
+def _atoms(paragraph: str) -> list[str]:
+    """The paragraph cut where a line may break: between characters, not inside a Latin word or
+    number, never before a closing mark or after an opening one."""
+    atoms: list[str] = []
+    opening = ""
+    for token in _TOKENS.findall(paragraph):
+        if token in NO_LINE_START:
+            if opening:
+                opening += token
+            elif atoms and not atoms[-1].isspace():
+                atoms[-1] += token
+            else:
+                atoms.append(token)
+        elif token in NO_LINE_END:
+            opening += token
+        else:
+            atoms.append(opening + token)
+            opening = ""
+    if opening:
+        atoms.append(opening)
+    return atoms
+
+
+def _fold(text: str, width: int) -> list[str]:
+    """Cut text into pieces of at most `width` cells, between any characters (the last resort)."""
+    from rich.cells import cell_len
+
+    pieces, current = [], ""
+    for char in text:
+        if current and cell_len(current + char) > width:
+            pieces.append(current)
+            current = ""
+        current += char
+    return [*pieces, current]
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Lines of at most `width` cells (width >= 2): Chinese breaks between any two characters but
+    never puts ，。、；：）」” … at the start of a line or （「“ at its end (the character before a
+    closing mark goes down with it); a Latin word or a number (2021-12-31) is not broken unless it
+    is wider than a line; spaces at a break are dropped; newlines are kept."""
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        current, used = "", 0
+        for atom in _atoms(paragraph):
+            size = cell_len(atom)
+            if used + size <= width:
+                current, used = current + atom, used + size
+                continue
+            if current.strip():
+                lines.append(current.rstrip())
+            current, used = "", 0
+            if atom.isspace():
+                continue
+            if size > width:
+                *full, atom = _fold(atom, width)
+                lines += full
+                size = cell_len(atom)
+            current, used = atom, size
+        lines.append(current.rstrip())
+    return lines
+
+
+def _cells(rows: Sequence[dict], columns: Sequence[Column]) -> list[list[str]]:
+    return [[terminal_text(_value(row, c)) for c in columns] for row in rows]
+
+
+def _natural(texts: Sequence[str]) -> int:
+    from rich.cells import cell_len
+
+    return max((cell_len(line) for text in texts for line in text.split("\n")), default=0)
+
+
+def column_widths(cells: Sequence[Sequence[str]], columns: Sequence[Column], width: int) -> list[int] | None:
+    """Each column's width for a table `width` cells wide, or None when it cannot fit (whole columns
+    at their widest and text columns at their minimum are wider than that)."""
+    from rich.cells import cell_len
+
+    natural = [max(cell_len(c.header), _natural([row[i] for row in cells])) for i, c in enumerate(columns)]
+    minimum = [n if c.is_whole else min(n, max(cell_len(c.header), MIN_TEXT)) for c, n in zip(columns, natural, strict=True)]
+    room = width - GAP * (len(columns) - 1)
+    if sum(minimum) > room:
+        return None
+    widths = list(natural)
+    text = [i for i, c in enumerate(columns) if not c.is_whole]
+    over = sum(widths) - room
+    if over <= 0:
+        return widths
+    text_room = room - sum(w for i, w in enumerate(widths) if i not in text)
+    ratios = sum(columns[i].ratio or 1 for i in text)
+    share = {i: max(minimum[i], text_room * (columns[i].ratio or 1) // ratios) for i in text}
+    order = sorted(text, key=lambda i: (columns[i].give_way, -i))
+    for floor in (share, {i: minimum[i] for i in text}):
+        for i in order:
+            if over <= 0:
+                return widths
+            cut = min(over, max(0, widths[i] - floor[i]))
+            widths[i] -= cut
+            over -= cut
+    return widths if over <= 0 else None
+
+
+def _pad(text: str, width: int, justify: str) -> str:
+    from rich.cells import cell_len
+
+    space = " " * max(0, width - cell_len(text))
+    return space + text if justify == "right" else text + space
+
+
+def _styles(row: dict, columns: Sequence[Column], row_style: Callable[[dict], str | None] | None) -> list[str | None]:
+    base = row_style(row) if row_style else None
+    return [(c.style(row) if c.style else None) or base for c in columns]
+
+
+def table_lines(rows: Sequence[dict], columns: Sequence[Column], width: int, title: str | None = None,
+                row_style: Callable[[dict], str | None] | None = None) -> list:
+    """The listing as rich Text lines at most `width` cells wide: a table when it fits, else one
+    block of "header value" lines per row (records). Nothing is cut: ids, numbers and dates stay
+    whole; text folds. Values are plain text (no markup), made safe by terminal_text."""
+    from rich.text import Text
+
+    cells = _cells(rows, columns)
+    widths = column_widths(cells, columns, width)
+    out = [Text(terminal_text(title), style="bold")] if title else []
+    if widths is None:
+        return out + _record_lines(cells, rows, columns, width, row_style)
+    header = Text()
+    for i, (c, w) in enumerate(zip(columns, widths, strict=True)):
+        header.append((" " * GAP if i else "") + _pad(c.header, w, c.justify), style="bold")
+    header.rstrip()
+    out += [header, Text("─" * (sum(widths) + GAP * (len(widths) - 1)))]
+    for row, values in zip(rows, cells, strict=True):
+        styles = _styles(row, columns, row_style)
+        blocks = [value.split("\n") if c.is_whole else wrap(value, w) for c, w, value in zip(columns, widths, values, strict=True)]
+        for k in range(max(len(b) for b in blocks)):
+            line = Text()
+            for i, (c, w, block) in enumerate(zip(columns, widths, blocks, strict=True)):
+                if i:
+                    line.append(" " * GAP)
+                piece = block[k] if k < len(block) else ""
+                line.append(_pad(piece, w, c.justify), style=styles[i] if piece else None)
+            line.rstrip()
+            out.append(line)
+    return out
+
+
+def _record_lines(cells, rows, columns, width, row_style) -> list:
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    label = max(cell_len(c.header) for c in columns)
+    room = max(MIN_TEXT, width - label - GAP)
+    out: list = []
+    for n, (row, values) in enumerate(zip(rows, cells, strict=True)):
+        if n:
+            out.append(Text(""))
+        styles = _styles(row, columns, row_style)
+        for c, value, style in zip(columns, values, styles, strict=True):
+            if value == "":
+                continue
+            lines = value.split("\n") if c.is_whole else wrap(value, room)
+            for k, piece in enumerate(lines):
+                line = Text(_pad(c.header if k == 0 else "", label, "left") + " " * GAP, style="bold")
+                line.append(piece, style=style)
+                line.rstrip()
+                out.append(line)
+    return out
+
+
+def print_table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = None, out=None,
+                row_style: Callable[[dict], str | None] | None = None) -> None:
+    """Print a listing for a person at the console's width (see table_lines)."""
+    out = out or console()
+    for line in table_lines(rows, columns, out.width, title, row_style):
+        out.print(line, soft_wrap=True)
 
 
 def emit(
@@ -185,6 +382,8 @@ def emit(
     empty: str | None = None,
     output: Path | None = None,
     replace: bool = False,
+    title: str | None = None,
+    row_style: Callable[[dict], str | None] | None = None,
 ) -> None:
     """Print a listing in one of FORMATS (or write it to `output`)."""
     if fmt not in FORMATS:
@@ -209,12 +408,11 @@ def emit(
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    out = console()
     if not rows:
         if empty:
-            console(stderr=True).print(empty)
+            console(stderr=True).print(empty, markup=False)
         return
-    out.print(rich_table(rows, columns))
+    print_table(rows, columns, title, row_style=row_style)
 
 
 def csv_line_sql(expressions: Sequence[str]) -> str:

@@ -10,7 +10,16 @@ import sys
 from pathlib import Path
 
 from policycli.errors import BadInput
-from policycli.kinds import ROLE_LABELS, UNASSIGNED_LABEL
+from policycli.kinds import (
+    DOC_STATUS_LABELS,
+    KIND_LABELS,
+    LEVEL_LABELS,
+    ROLE_LABELS,
+    TYPE_LABELS,
+    UNASSIGNED_LABEL,
+    rule_label,
+    status_label,
+)
 from policycli.provenance import describe
 from policycli.render import (
     Column,
@@ -18,18 +27,31 @@ from policycli.render import (
     emit,
     json_text,
     markdown_text,
-    rich_table,
+    print_table,
     terminal_text,
     write_stdout,
 )
+from policycli.timezone import local_time
 
 TASK_FIELDS = ("id", "doc", "number", "kind", "title", "text", "agencies", "status", "progress", "due", "deadline", "days_left")
 _DEADLINE_MARK = {"overdue": "逾期", "due soon": "将到期"}
+# Colour where it helps: the date of what is overdue red, of what falls due soon yellow, what is done dim.
+_DEADLINE_STYLE = {"overdue": "red", "due soon": "yellow"}
 
 
-def _due_cell(row: dict) -> str:
+def _due_cell(row: dict, table: bool = True) -> str:
+    """The due date and 逾期 / 将到期, in a table on a line of its own (the column stays as narrow
+    as a date)."""
     mark = _DEADLINE_MARK.get(row.get("deadline") or "")
-    return f"{row['due'] or ''}{' ' + mark if mark else ''}"
+    return f"{row['due'] or ''}{(chr(10) if table else ' ') + mark if mark else ''}"
+
+
+def _due_style(row: dict) -> str | None:
+    return _DEADLINE_STYLE.get(row.get("deadline") or "")
+
+
+def _done_dim(row: dict) -> str | None:
+    return "dim" if row.get("deadline") == "done" else None
 
 
 def _unassigned(agencies: object) -> str:
@@ -42,6 +64,14 @@ def _agency_cell(agency: object) -> str:
 
 def _role_cell(role: object) -> str:
     return ROLE_LABELS.get(str(role), str(role))
+
+
+def _kind_cell(kind: object) -> str:
+    return KIND_LABELS.get(str(kind), str(kind or ""))
+
+
+def _status_cell(status: object) -> str:
+    return status_label(status)
 
 
 def _fields(rows: list[dict], names: tuple[str, ...]) -> list[dict]:
@@ -61,43 +91,73 @@ def _is_json(fmt: str, command: str) -> bool:
 
 
 def _labelled_lines():
-    """(console, line): line(label, value) prints "label value", escaped; empty values are skipped;
-    a list is joined with 、."""
-    from rich.markup import escape
+    """(console, line): line(label, value) prints "label value" with the value folded (Chinese line
+    breaking, render.wrap) under itself, so ids and dates at the start stay beside their label;
+    empty values are skipped; a list is joined with 、. Values are plain text, never markup."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    from policycli.render import wrap
 
     out = console()
 
     def line(label: str, value: object) -> None:
         text = "、".join(map(str, value)) if isinstance(value, list) else str(value or "")
-        if text:
-            out.print(f"[bold]{label}[/bold] {escape(terminal_text(text))}")
+        if not text:
+            return
+        indent = cell_len(label) + 1
+        for k, piece in enumerate(wrap(terminal_text(text), max(20, out.width - indent))):
+            row = Text(label if k == 0 else " " * (indent - 1), style="bold" if k == 0 else "")
+            row.append(" " + piece)
+            out.print(row, soft_wrap=True)
 
     return out, line
 
 
-def tasks(rows: list[dict], fmt: str, agency: str | None) -> None:
-    rows = [r | {"due_cell": _due_cell(r)} for r in rows]
+def _paragraph(out, text: str) -> None:
+    """A measure's text, folded to the console's width with Chinese line breaking."""
+    from rich.text import Text
+
+    from policycli.render import wrap
+
+    for piece in wrap(terminal_text(text), max(20, out.width)):
+        out.print(Text(piece), soft_wrap=True)
+
+
+def task_title(summary: dict | None) -> str | None:
+    """"市商务委 · 34 项未完成，其中逾期 34" from checklist.agency_summary."""
+    if not summary:
+        return None
+    return f"{summary['agency'] or UNASSIGNED_LABEL} · {summary['open']} 项未完成，其中逾期 {summary['overdue']}"
+
+
+def tasks(rows: list[dict], fmt: str, agency: str | None, summary: dict | None = None) -> None:
+    """`summary` (checklist.agency_summary): the title line above a table of one agency's measures."""
+    json_rows = _fields(rows, TASK_FIELDS + (("agency_status", "via") if agency else ()))
+    table = fmt == "table"
+    rows = [r | {"due_cell": _due_cell(r, table)} for r in rows]
     if agency:
         marks = {"collective": "（集体）", "predecessor": "（原单位）"}
-        rows = [r | {"own": r["agency_status"] + marks.get((r.get("via") or ":").split(":")[0], "")} for r in rows]
+        rows = [r | {"own": status_label(r["agency_status"]) + (chr(10) if table else "") + marks[how] if (
+            how := (r.get("via") or ":").split(":")[0]) in marks else status_label(r["agency_status"])} for r in rows]
         columns = [
-            Column("id", "编号", no_wrap=True),
+            Column("id", "编号", whole=True),
             Column("title", "措施", ratio=3),
-            Column("own", "本单位"),
-            Column("progress", "进度", no_wrap=True, justify="right"),
-            Column("due_cell", "截止"),
+            Column("own", "本单位", whole=True),
+            Column("progress", "进度", whole=True, justify="right"),
+            Column("due_cell", "截止", whole=True, style=_due_style),
         ]
     else:
         columns = [
-            Column("id", "编号", no_wrap=True),
-            Column("title", "措施", ratio=3),
+            Column("id", "编号", whole=True),
+            Column("title", "措施", ratio=3, give_way=1),
             Column("agencies", "责任单位", ratio=2, show=_unassigned),
-            Column("status", "状态", no_wrap=True),
-            Column("progress", "进度", no_wrap=True, justify="right"),
-            Column("due_cell", "截止"),
+            Column("status", "状态", whole=True, show=_status_cell),
+            Column("progress", "进度", whole=True, justify="right"),
+            Column("due_cell", "截止", whole=True, style=_due_style),
         ]
-    fields = TASK_FIELDS + (("agency_status", "via") if agency else ())
-    emit(rows, columns, fmt, json_rows=_fields(rows, fields), empty="no matching measures")
+    emit(rows, columns, fmt, json_rows=json_rows, empty="no matching measures", title=task_title(summary) if agency else None,
+         row_style=_done_dim)
 
 
 def detail(info: dict, fmt: str) -> None:
@@ -115,11 +175,9 @@ def detail(info: dict, fmt: str) -> None:
         }
         _json_out(out)
         return
-    from rich.markup import escape
-
     out, line = _labelled_lines()
 
-    line("措施", f"{measure['id']}  {measure['number'] or ''}  ({measure['kind']}{', obsolete' if measure['obsolete'] else ''})")
+    line("措施", f"{measure['id']}  {measure['number'] or ''}  （{_kind_cell(measure['kind'])}{'，已从文件中删除' if measure['obsolete'] else ''}）")
     line("文件", " · ".join(x for x in (document["title"], document["doc_number"]) if x))
     if info["parents"]:
         line("位置", " › ".join(f"{p['number'] or ''}{p['title'] or ''}" for p in info["parents"]))
@@ -127,53 +185,61 @@ def detail(info: dict, fmt: str) -> None:
     due_info = info["due_info"] or {}
     if info["due"]:
         mark = _DEADLINE_MARK.get(info["deadline"], "")
-        line("截止", f"{info['due']} {mark}（{due_info.get('rule')}：“{due_info.get('quote')}”）".replace(" （", "（"))
+        line("截止", f"{info['due']} {mark}（{rule_label(due_info.get('rule'))}：“{due_info.get('quote')}”）".replace(" （", "（"))
         if due_info.get("occurrences"):
             line("各期", "、".join(due_info["occurrences"]))
     flags = json.loads(measure["flags"] or "[]")
     if flags:
         line("标记", "、".join(flags))
-    line("状态", f"{info['status']} ({info['progress']})")
+    line("状态", f"{status_label(info['status'])}（{info['progress']}）")
     out.print()
-    out.print(escape(terminal_text(measure["text"] or "")))
+    _paragraph(out, measure["text"] or "")
     out.print()
     if measure["units_raw"]:
         line("责任单位（原文）", measure["units_raw"])
-    out.print(rich_table(info["parts"], [
-        Column("agency", "责任单位", show=_agency_cell), Column("role", "角色", no_wrap=True, show=_role_cell),
-        Column("status", "状态", no_wrap=True), Column("note", "备注"), Column("evidence", "佐证"), Column("by", "记录人"),
-        Column("at", "时间", show=_short_time),
-    ]))
+        out.print()
+    print_table(info["parts"], [
+        Column("agency", "责任单位", show=_agency_cell, ratio=2), Column("role", "角色", whole=True, show=_role_cell),
+        Column("status", "状态", whole=True, show=_status_cell), Column("note", "备注", give_way=1, ratio=2),
+        Column("evidence", "佐证", give_way=2, ratio=2), Column("by", "记录人", give_way=3), Column("at", "时间", whole=True, show=_short_time),
+    ], out=out, row_style=lambda r: _done_dim(r) or _DEADLINE_STYLE.get(r.get("deadline") or ""))
     if info["history"]:
-        out.print(rich_table(_with_change(info["history"]), _history_columns(), title="历史"))
+        out.print()
+        print_table(_with_change(info["history"]), _history_columns(), title="历史", out=out)
 
 
 def _short_time(value: object) -> str:
-    return str(value or "")[:16].replace("T", " ")
+    """A recorded time in the user's zone, "2026-11-29 23:00" on two lines (date, time): whole."""
+    return local_time(value).replace(" ", chr(10))
 
 
-def _history_columns() -> list[Column]:
+def _history_columns(table: bool = True) -> list[Column]:
     return [
-        Column("id", "#", no_wrap=True, justify="right"),
-        Column("at", "时间", show=_short_time),
-        Column("by", "记录人"),
-        Column("measure", "措施"),
-        Column("agency", "单位", show=_agency_cell),
-        Column("change", "变化", no_wrap=True),
-        Column("note", "备注"),
+        Column("id", "#", whole=True, justify="right"),
+        Column("at", "时间", whole=True, show=_short_time if table else local_time),
+        Column("by", "记录人", give_way=2),
+        Column("measure", "措施", whole=True),
+        Column("agency", "单位", show=_agency_cell, give_way=3),
+        Column("change", "变化", whole=True),
+        Column("note", "备注", give_way=1, ratio=2),
     ]
 
 
-def _with_change(rows: list[dict]) -> list[dict]:
-    return [r | {"change": f"{r['before']}→{r['after']}" + (" (已撤销)" if r["undone"] else "")} for r in rows]
+def _with_change(rows: list[dict], table: bool = True) -> list[dict]:
+    """The change as 未开始→推进中 (on two lines in a table: each status whole), and （已撤销）."""
+    arrow = "→" + chr(10) if table else "→"
+    undone = chr(10) + "已撤销" if table else "（已撤销）"
+    return [r | {"change": f"{status_label(r['before'])}{arrow}{status_label(r['after'])}" + (undone if r["undone"] else "")}
+            for r in rows]
 
 
 def history(rows: list[dict], fmt: str) -> None:
-    emit(_with_change(rows), _history_columns(), fmt, json_rows=rows, empty="no recorded changes")
+    table = fmt == "table"
+    emit(_with_change(rows, table), _history_columns(table), fmt, json_rows=rows, empty="no recorded changes")
 
 
 DOC_FIELDS = ("id", "title", "doc_number", "issuer", "issued_on", "effective_from", "effective_until", "status", "days_left", "measures")
-DOC_STATUS = {"not yet in force": "未生效", "in force": "有效", "expiring": "即将到期", "expired": "已失效", "unknown": "未知"}
+DOC_STATUS = DOC_STATUS_LABELS
 
 
 def _period(row: dict) -> str:
@@ -183,11 +249,14 @@ def _period(row: dict) -> str:
 
 
 def documents(rows: list[dict], fmt: str) -> None:
-    table_rows = [r | {"period": _period(r).replace("～", "～\n"), "state": DOC_STATUS.get(r["status"], r["status"]) + (
-        f"（剩{r['days_left']}天）" if r["status"] in ("in force", "expiring") and r["days_left"] is not None else "")} for r in rows]
+    table = fmt == "table"
+    sep = chr(10) if table else ""
+    table_rows = [r | {"period": _period(r).replace("～", "～" + sep), "state": DOC_STATUS.get(r["status"], r["status"]) + (
+        (f"{sep}剩{r['days_left']}天" if table else f"（剩{r['days_left']}天）") if r["status"] in ("in force", "expiring") and r["days_left"] is not None else "")} for r in rows]
     columns = [
-        Column("id", "编号", no_wrap=True), Column("title", "标题", ratio=3), Column("doc_number", "文号", no_wrap=True),
-        Column("period", "有效期", no_wrap=True), Column("measures", "措施", justify="right", no_wrap=True), Column("state", "状态"),
+        Column("id", "编号", whole=True), Column("title", "标题", ratio=3), Column("doc_number", "文号", whole=True),
+        Column("period", "有效期", whole=True), Column("measures", "措施", justify="right", whole=True),
+        Column("state", "状态", whole=True, style=lambda r: {"expired": "dim", "expiring": "yellow"}.get(r["status"])),
     ]
     emit(table_rows, columns, fmt, json_rows=_fields(rows, DOC_FIELDS), empty="no documents loaded")
 
@@ -209,40 +278,71 @@ def document_detail(info: dict, fmt: str) -> None:
         if rule:
             where = f"，第{rule['lines'][0]}–{rule['lines'][1]}行" if rule.get("lines") else ""
             inferred = "（推断）" if rule.get("inferred") else ""
-            line(label, f"{rule['date']} {rule['rule']}{inferred}：“{rule['quote']}”{where}")
+            line(label, f"{rule['date']} {rule_label(rule['rule'])}{inferred}：“{rule['quote']}”{where}")
     for sentence in info["validity_sentences"]:
         line("有效期语句", f"第{sentence['lines'][0]}行：{sentence['text']}")
     line("来源", info["source_file"])
 
 
-def _bar(done: int, total: int, width: int = 12) -> str:
-    filled = round(width * done / total) if total else 0
+def _bar(done: int, total: int, width: int = 8) -> str:
+    """Any progress shows: one cell at least once something is done."""
+    filled = max(1, round(width * done / total)) if total and done else 0
     return "█" * filled + "░" * (width - filled)
 
 
+def _rate(done: int, total: int) -> str:
+    """A bar and the percentage, one whole cell: "██░░░░░░  25%"."""
+    percent = round(100 * done / total) if total else 0
+    return f"{_bar(done, total)} {percent:>3}%"
+
+
+def _count(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _count_columns(prefix: str = "") -> list[Column]:
+    number = {"whole": True, "justify": "right", "show": _count}
+    return [
+        Column(f"{prefix}done", "已完成", **number), Column(f"{prefix}doing", "推进中", **number),
+        Column(f"{prefix}blocked", "受阻", **number),
+        Column(f"{prefix}overdue", "逾期", **number, style=lambda r, k=f"{prefix}overdue": "red" if r.get(k) else None),
+    ]
+
+
 def statistics(data: dict, fmt: str) -> None:
+    """Per agency and per document: parts, 已完成 / 推进中 / 受阻 / 逾期 and a bar with the percentage
+    of parts done (a document's whole measures done stay in JSON, CSV and Markdown)."""
     if fmt == "json":
         _json_out({"agencies": data["agencies"], "documents": data["documents"]})
         return
-    agencies, documents_ = ([r | {"bar": _bar(r["done"], r["total"]), "progress": f"{r['done']}/{r['total']}"} for r in data[key]]
-                            for key in ("agencies", "documents"))
-    agency_columns = [Column("agency", "责任单位", ratio=2), Column("progress", "完成", no_wrap=True, justify="right"), Column("bar", "", no_wrap=True)]
-    doc_columns = [Column("doc", "文件", no_wrap=True), Column("title", "标题", ratio=2), Column("progress", "完成", no_wrap=True, justify="right"), Column("bar", "", no_wrap=True)]
+    agencies = [r | {"name": r["agency"] if r["agency"] != "(unassigned)" else UNASSIGNED_LABEL, "rate": _rate(r["done"], r["total"])}
+                for r in data["agencies"]]
+    documents_ = [r | {"rate": _rate(r.get("parts_done", 0), r.get("parts", 0))} for r in data["documents"]]
     if fmt == "table":
         out = console()
-        out.print(rich_table(agencies, agency_columns, title="按责任单位"))
-        out.print(rich_table(documents_, doc_columns, title="按文件"))
+        print_table(agencies, [Column("name", "责任单位"), Column("total", "分项", whole=True, justify="right"),
+                               *_count_columns(), Column("rate", "完成率", whole=True)], title="按责任单位", out=out)
+        out.print()
+        print_table(documents_, [Column("doc", "文件", whole=True), Column("title", "标题"),
+                                 Column("parts", "分项", whole=True, justify="right"), *_count_columns("parts_"),
+                                 Column("rate", "完成率", whole=True)], title="按文件", out=out)
         return
-    emit([r | {"scope": "agency"} for r in agencies] + [r | {"scope": "document", "agency": r["doc"]} for r in documents_],
-         [Column("scope", "scope"), Column("agency", "name"), Column("done", "done"), Column("total", "total")], fmt)
+    rows = [r | {"scope": "责任单位", "measures": None, "measures_done": None, "percent": r.get("percent")} for r in agencies] + [
+        r | {"scope": "文件", "name": r["doc"], "total": r["parts"], "done": r["parts_done"], "doing": r["parts_doing"],
+             "blocked": r["parts_blocked"], "overdue": r["parts_overdue"], "measures": r["total"], "measures_done": r["done"]}
+        for r in documents_]
+    emit(rows, [Column("scope", "范围"), Column("name", "名称"), Column("total", "分项"), Column("done", "已完成"),
+                Column("doing", "推进中"), Column("blocked", "受阻"), Column("overdue", "逾期", show=_count),
+                Column("percent", "完成率%"), Column("measures", "措施"), Column("measures_done", "措施已完成")], fmt)
 
 
 LEDGER_COLUMNS = [
     Column("doc", "文件编号"), Column("doc_title", "文件名称"), Column("doc_number", "文号"), Column("id", "措施编号"),
-    Column("number", "序号"), Column("kind", "类别"), Column("title", "措施"), Column("text", "内容"),
+    Column("number", "序号"), Column("kind", "类别", show=_kind_cell), Column("title", "措施"), Column("text", "内容"),
     Column("agency", "责任单位", show=_agency_cell), Column("role", "角色", show=_role_cell),
-    Column("status", "状态"),
-    Column("note", "备注"), Column("evidence", "佐证"), Column("by", "更新人"), Column("at", "更新时间"), Column("due", "截止日期"),
+    Column("status", "状态", show=_status_cell),
+    Column("note", "备注"), Column("evidence", "佐证"), Column("by", "更新人"),
+    Column("at", "更新时间", show=lambda v: local_time(v, seconds=True)), Column("due", "截止日期"),
     Column("source_file", "来源文件"), Column("line_first", "起始行"), Column("line_last", "结束行"),
 ]
 
@@ -264,7 +364,8 @@ def ledger_csv(rows, output: Path | None, replace: bool = False) -> None:
 
 def ledger(rows: list[dict], fmt: str, output: Path | None, replace: bool = False) -> None:
     if fmt == "table":
-        columns = [Column("id", "编号"), Column("title", "措施", ratio=3), Column("agency", "责任单位", show=_agency_cell), Column("status", "状态", no_wrap=True), Column("due", "截止", no_wrap=True)]
+        columns = [Column("id", "编号", whole=True), Column("title", "措施", ratio=3), Column("agency", "责任单位", show=_agency_cell, give_way=1),
+                   Column("status", "状态", whole=True, show=_status_cell), Column("due", "截止", whole=True)]
         emit(rows, columns, fmt, empty="nothing to export", output=output)  # emit refuses -o with a table
         return
     emit(rows, LEDGER_COLUMNS, fmt, output=output, replace=replace)
@@ -273,20 +374,15 @@ def ledger(rows: list[dict], fmt: str, output: Path | None, replace: bool = Fals
 AGENCY_FIELDS = ("agency", "full_name", "level", "district", "type", "total", "open", "done", "flag")
 
 
-LEVEL_LABELS = {"central": "中央在沪", "municipal": "市级", "district": "区级", "subdistrict": "街镇", "other": "其他"}
-TYPE_LABELS = {
-    "government": "政府部门", "party": "党委部门", "people_org": "人民团体", "enterprise": "企事业单位",
-    "judicial": "司法机关", "coordinating": "议事协调", "collective": "集体",
-}
 
 
 def agencies(rows: list[dict], fmt: str) -> None:
     columns = [
-        Column("agency", "单位", no_wrap=True),
-        Column("level", "级别", no_wrap=True, show=lambda v: LEVEL_LABELS.get(str(v), str(v or ""))),
-        Column("type", "类型", no_wrap=True, show=lambda v: TYPE_LABELS.get(str(v), str(v or ""))),
-        Column("total", "措施", justify="right", no_wrap=True), Column("open", "未完成", justify="right", no_wrap=True),
-        Column("done", "已完成", justify="right", no_wrap=True), Column("flag", "备注"),
+        Column("agency", "单位", ratio=2, give_way=2),
+        Column("level", "级别", whole=True, show=lambda v: LEVEL_LABELS.get(str(v), str(v or ""))),
+        Column("type", "类型", whole=True, show=lambda v: TYPE_LABELS.get(str(v), str(v or ""))),
+        Column("total", "措施", justify="right", whole=True), Column("open", "未完成", justify="right", whole=True),
+        Column("done", "已完成", justify="right", whole=True), Column("flag", "备注", give_way=1),
     ]
     emit(rows, columns, fmt, json_rows=_fields(rows, AGENCY_FIELDS), empty="no agencies")
 
@@ -295,10 +391,12 @@ UNKNOWN_AGENCY_FIELDS = ("agency", "printed", "measures", "documents", "suggesti
 
 
 def unknown_agencies(rows: list[dict], fmt: str) -> None:
+    table = fmt == "table"
     columns = [
-        Column("agency", "单位", ratio=2), Column("printed", "原文", ratio=2),
-        Column("measures", "措施", justify="right", no_wrap=True), Column("documents", "文件", ratio=1),
-        Column("suggestions", "相近的登记单位", ratio=2),
+        Column("agency", "单位", ratio=2, give_way=2), Column("printed", "原文", ratio=2, give_way=1),
+        Column("measures", "措施", justify="right", whole=True),
+        Column("documents", "文件", whole=table, show=(lambda v: chr(10).join(v or [])) if table else None),
+        Column("suggestions", "相近的登记单位", ratio=2, give_way=3),
     ]
     emit(rows, columns, fmt, json_rows=_fields(rows, UNKNOWN_AGENCY_FIELDS), empty="every unit resolves")
 
@@ -311,7 +409,8 @@ def agency_detail(info: dict, fmt: str) -> None:
 
     line("单位", info["canonical"])
     line("全称", info.get("full_name"))
-    line("级别", " ".join(x for x in (info.get("level"), info.get("district"), info.get("type")) if x))
+    line("级别", " ".join(x for x in (LEVEL_LABELS.get(info.get("level") or "", info.get("level")), info.get("district"),
+                                      TYPE_LABELS.get(info.get("type") or "", info.get("type"))) if x))
     line("别名", (info.get("aliases") or []) + info["user_aliases"])
     line("常见误写", info.get("typos") or [])
     line("原单位", info["predecessors"])
@@ -321,7 +420,9 @@ def agency_detail(info: dict, fmt: str) -> None:
     line("成员", info["members"])
     line("说明", " ".join(x for x in (info.get("flag"), info.get("note")) if x))
     if info["documents"]:
-        out.print(rich_table(info["documents"], [Column("doc", "文件", no_wrap=True), Column("title", "标题", ratio=3), Column("measures", "措施", justify="right")]))
+        out.print()
+        print_table(info["documents"], [Column("doc", "文件", whole=True), Column("title", "标题", ratio=3),
+                                        Column("measures", "措施", justify="right", whole=True)], out=out)
 
 
 def write_bytes(data: bytes, output: Path | None, replace: bool = False) -> None:
@@ -357,7 +458,7 @@ def reminders(groups: list[dict], fmt: str, today, within: int) -> None:
     soon = sum(g["due_soon_count"] for g in groups)
     lines = [f"{'# ' if md else ''}政策任务提醒 {today.isoformat()}：逾期 {overdue} 项，{within} 天内到期 {soon} 项", ""]
     for group in groups:
-        name = value(group["agency"]) if group["agency"] else "未指定责任单位 (unassigned)"
+        name = value(group["agency"]) if group["agency"] else UNASSIGNED_LABEL
         lines.append(f"{'## ' if md else ''}{name}（逾期 {group['overdue_count']}，将到期 {group['due_soon_count']}）")
         bullet = "- " if md else "  "
         for key, label in (("overdue", "逾期"), ("due_soon", "将到期")):

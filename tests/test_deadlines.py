@@ -97,7 +97,7 @@ def test_relative_deadline_from_the_issue_date(tmp_path):
 
 def test_remind_lists_unassigned_measures_of_000_before_its_end(db):
     result = ok(run_policy("remind", "--today", "2020-12-01", "--within", "60", db=db))
-    assert "未指定责任单位 (unassigned)（逾期 0，将到期 27）" in result.stdout
+    assert "未指定责任单位（逾期 0，将到期 27）" in result.stdout
     groups = as_json(run_policy("remind", "--today", "2020-12-01", "--within", "60", "--format", "json", db=db))
     unassigned = next(g for g in groups if g["agency"] is None)
     assert {i["doc"] for i in unassigned["due_soon"]} == {"qmtjjaqg-2018"}

@@ -235,7 +235,7 @@ def test_python_and_sql_csv_agree(hostile):
     header = exported[0]
     for record in ledger:
         row = next(r for r in exported[1:] if r[header.index("措施编号")] == record["id"]
-                   and r[header.index("责任单位")] in (neutralise(record["agency"] or ""), "（未指定）"))
+                   and r[header.index("责任单位")] in (neutralise(record["agency"] or ""), "未指定责任单位"))
         for key, label in (("title", "措施"), ("text", "内容"), ("note", "备注"), ("evidence", "佐证"), ("by", "更新人"),
                            ("doc_title", "文件名称"), ("doc_number", "文号")):
             assert row[header.index(label)] == neutralise(record[key] or ""), (record["id"], key)

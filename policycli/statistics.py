@@ -1,0 +1,137 @@
+"""`policy stats`: progress per agency and per document, counted by parts (one per measure ×
+responsible unit) and, for documents, by whole measures too.
+
+A part is done when its status is done or n/a (as everywhere), overdue when it is not done and its
+due date — a recurring measure's last occurrence — is before `today`. Filters choose the parts
+counted: those of one document (`doc`), of the names an agency sees (`agency`: its own, its
+predecessors', its collectives'), of the agencies of a level or a district (the registry's). A
+document's whole measures are those with a chosen part; one is done when all its chosen parts are.
+Without filters the JSON keys of earlier versions keep their meaning: `agencies[].total/done` count
+parts, `documents[].total/done` whole measures.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from policycli.kinds import FINISHED_SQL, KINDS_SQL
+from policycli.store import Database
+
+# The stored value of "no responsible unit" in this JSON since its first version (JSON only).
+UNASSIGNED_JSON = "(unassigned)"
+_DUE = (
+    "(CASE WHEN m.recurrence IS NOT NULL "
+    "THEN coalesce(json_extract(m.due_info, '$.occurrences[#-1]'), m.due) ELSE m.due END)"
+)
+
+
+def _percent(done: int, total: int) -> int:
+    return round(100 * done / total) if total else 0
+
+
+def _names_at(db: Database, level: str | None, district: str | None) -> list[str]:
+    """The assignment names whose agency has this level and district in the registry."""
+    from policycli.agency_store import registry_for
+
+    registry = registry_for(db)
+    out = []
+    for (name,) in db.conn.execute("SELECT DISTINCT agency FROM assignments WHERE agency != ''"):
+        agency = registry.agency(name)
+        if agency is None:
+            continue
+        if (level is None or agency.level == level) and (district is None or agency.district == district):
+            out.append(name)
+    return out
+
+
+def statistics(
+    db: Database,
+    today: date | None = None,
+    *,
+    doc: str | None = None,
+    agency: str | None = None,
+    level: str | None = None,
+    district: str | None = None,
+) -> dict:
+    """{"agencies": [...], "documents": [...]}. Per agency: agency, total, done (parts; as before) and
+    doing, blocked, overdue, percent. Per document: doc, title, total, done (whole measures; as before)
+    and parts, parts_done, parts_doing, parts_blocked, parts_overdue, percent (of parts done).
+    `today` comes from the caller; without it the overdue counts are None."""
+    where = ["a.obsolete = 0", "m.obsolete = 0", f"m.kind IN ({KINDS_SQL})"]
+    params: list = []
+    if doc:
+        from policycli.checklist import require_document
+
+        require_document(db, doc)
+        where.append("m.doc_id = ?")
+        params.append(doc)
+    if agency:
+        from policycli.agency_store import agency_condition
+
+        condition, names = agency_condition(db, agency, "a.agency")
+        where.append(condition)
+        params += names
+    if level or district:
+        where.append("a.agency IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(_names_at(db, level, district), ensure_ascii=False))
+    status = "coalesce(p.status, 'todo')"
+    overdue = f"({status} NOT IN ({FINISHED_SQL}) AND {_DUE} < ?)" if today else "0"
+    parts = f"""SELECT a.agency, m.id AS measure, m.doc_id, {status} IN ({FINISHED_SQL}) AS finished,
+                       {status} = 'doing' AS doing, {status} = 'blocked' AS blocked, {overdue} AS late
+                FROM assignments a JOIN measures m ON m.id = a.measure_id
+                LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
+                WHERE {" AND ".join(where)}"""
+    values = ([today.isoformat()] if today else []) + params
+    late = (lambda n: n) if today else (lambda n: None)
+    per_agency = [
+        {
+            "agency": r[0] or UNASSIGNED_JSON,
+            "total": r[1],
+            "done": r[2],
+            "doing": r[3],
+            "blocked": r[4],
+            "overdue": late(r[5]),
+            "percent": _percent(r[2], r[1]),
+        }
+        for r in db.conn.execute(
+            f"""SELECT agency, count(*), sum(finished), sum(doing), sum(blocked), sum(late) FROM ({parts})
+                GROUP BY agency ORDER BY count(*) DESC, agency""",
+            values,
+        )
+    ]
+    # Per document: the parts, and whole measures (done when every chosen part is), in one pass.
+    doc_filter = "WHERE d.obsolete = 0" + (" AND d.id = ?" if doc else "")
+    filtered = bool(agency or level or district)
+    per_document = []
+    for r in db.conn.execute(
+        f"""SELECT d.id, d.title, count(x.measure), sum(x.parts = x.finished), sum(x.parts), sum(x.finished),
+                   sum(x.doing), sum(x.blocked), sum(x.late)
+            FROM documents d LEFT JOIN (
+                SELECT measure, doc_id, count(*) AS parts, sum(finished) AS finished, sum(doing) AS doing,
+                       sum(blocked) AS blocked, sum(late) AS late
+                FROM ({parts}) GROUP BY measure
+            ) x ON x.doc_id = d.id
+            {doc_filter} GROUP BY d.id {"HAVING count(x.measure) > 0" if filtered else ""}
+            ORDER BY d.issued_on IS NULL, d.issued_on, d.id""",
+        values + ([doc] if doc else []),
+    ):
+        parts_total, parts_done = r[4] or 0, r[5] or 0
+        per_document.append(
+            {
+                "doc": r[0],
+                "title": r[1],
+                "total": r[2] or 0,
+                "done": r[3] or 0,
+                "parts": parts_total,
+                "parts_done": parts_done,
+                "parts_doing": r[6] or 0,
+                "parts_blocked": r[7] or 0,
+                "parts_overdue": late(r[8] or 0),
+                "percent": _percent(parts_done, parts_total),
+            }
+        )
+    return {"agencies": per_agency, "documents": per_document}
+
+
+__all__ = ["statistics", "UNASSIGNED_JSON"]
