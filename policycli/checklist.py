@@ -154,6 +154,10 @@ def resolve_measure(db: Database, measure_id: str) -> dict:
 
 @dataclass
 class TaskQuery:
+    """What `policy tasks` asks for. `today` comes from the caller (--today, $POLICY_TODAY or the
+    clock, read once in commands.py): library functions never read the clock themselves."""
+
+    today: date
     agency: str | None = None
     doc: str | None = None
     status: str = "open"
@@ -162,7 +166,6 @@ class TaskQuery:
     search: str | None = None
     include_obsolete: bool = False
     limit: int | None = None
-    today: date | None = None
     due_within: int | None = None  # due between today and today + N days
     overdue: bool = False
     due_before: date | None = None
@@ -185,7 +188,7 @@ def list_tasks(db: Database, query: TaskQuery) -> list[dict]:
     are merged in from a second small query.
     """
     query = _normalised(query)
-    today = query.today or date.today()
+    today = query.today
     where, params = _measure_filters(db, query)
     scope: dict[str, str] | None = None
     if query.agency:
@@ -232,7 +235,7 @@ def count_tasks(db: Database, query: TaskQuery) -> int:
     its overall status, a scan of the measures the other filters leave (seconds at 1M unfiltered),
     so call it only when the listing was cut."""
     query = _normalised(query)
-    today = (query.today or date.today()).isoformat()
+    today = query.today.isoformat()
     where, params = _measure_filters(db, query)
     horizon = _due_horizon(query, today=date.fromisoformat(today))
     if horizon is not None:
@@ -456,9 +459,8 @@ def _due_matches(query: TaskQuery, item: dict, today: date) -> bool:
     return due is not None and due <= horizon.isoformat() and (query.due_within is None or due >= today.isoformat())
 
 
-def measure_detail(db: Database, measure_id: str, today: date | None = None) -> dict:
+def measure_detail(db: Database, measure_id: str, today: date) -> dict:
     """Everything `policy show` prints about one measure."""
-    today = today or date.today()
     measure = resolve_measure(db, measure_id)
     conn = db.conn
     document = dict(zip(["id", "title", "doc_number", "source_file", "source"], conn.execute(
@@ -647,8 +649,7 @@ def document_status(effective_from: str | None, effective_until: str | None, tod
     return "in force" if effective_from or effective_until else "unknown"
 
 
-def list_documents(db: Database, today: date | None = None, expiring_days: int = EXPIRING_DAYS) -> list[dict]:
-    today = today or date.today()
+def list_documents(db: Database, today: date, expiring_days: int = EXPIRING_DAYS) -> list[dict]:
     rows = db.conn.execute(
         f"""SELECT d.id, d.title, d.doc_number, d.issuer, d.issued_on, d.effective_from, d.effective_until, d.level, d.district,
                    (SELECT count(*) FROM measures m WHERE m.doc_id = d.id AND m.obsolete = 0 AND m.kind IN ({KINDS_SQL}))
@@ -664,9 +665,8 @@ def list_documents(db: Database, today: date | None = None, expiring_days: int =
     return out
 
 
-def document_detail(db: Database, doc_id: str, today: date | None = None) -> dict:
+def document_detail(db: Database, doc_id: str, today: date) -> dict:
     """`policy docs show`: metadata, the validity period with the quotes and rules behind it."""
-    today = today or date.today()
     require_document(db, doc_id)
     item = next(d for d in list_documents(db, today) if d["id"] == doc_id)
     data, validity, source = db.conn.execute("SELECT data, validity, source_file FROM documents WHERE id = ?", [doc_id]).fetchone()

@@ -163,7 +163,7 @@ def atomic_writer(path: Path, replace: bool = True) -> Iterator[BinaryIO]:
                 os.fsync(fd)
             except OSError as exc:
                 raise _failure(str(path), exc) from None
-        os.chmod(tmp, 0o644 & ~_umask())
+        os.chmod(tmp, 0o666 & ~umask())
         publish(tmp, path, replace)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -175,7 +175,8 @@ def atomic_writer(path: Path, replace: bool = True) -> Iterator[BinaryIO]:
             pass
 
 
-def _umask() -> int:
+def umask() -> int:
+    """The process umask (read by setting it, so set back at once): files get 0o666 without it, as open() gives."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -206,7 +207,7 @@ def write_all_or_none(outputs: list[tuple[Path, bytes]]) -> None:
                         raise _failure(str(path), exc) from None
             finally:
                 os.close(fd)
-            os.chmod(tmp, 0o644 & ~_umask())
+            os.chmod(tmp, 0o666 & ~umask())
         for _, path in staged:
             if path.exists() and not stat.S_ISREG(path.stat().st_mode):
                 raise BadInput(f"{path}: not a regular file (a FIFO or device, say); it is not replaced")

@@ -432,7 +432,7 @@ def backup(db: Database, target: Path, replace: bool = False) -> int:
     half-written, and (without `replace`) never over a file that exists by then."""
     import tempfile
 
-    from policycli.files import publish
+    from policycli.files import publish, umask
 
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(fd)
@@ -443,6 +443,7 @@ def backup(db: Database, target: Path, replace: bool = False) -> int:
             destination.execute("PRAGMA journal_mode = DELETE")
         finally:
             destination.close()
+        os.chmod(tmp, 0o666 & ~umask())  # mkstemp's 0600 would keep colleagues on a shared drive out
         publish(tmp, target, replace)
     except sqlite3.OperationalError as exc:
         _remove_with_journal(tmp)

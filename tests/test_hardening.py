@@ -534,3 +534,16 @@ def test_a_read_only_mount_shows_the_changes_still_in_the_wal(tmp_path):
 def test_an_error_message_cannot_forge_a_second_line(db):
     result = run_policy("done", BANKING, "--agency", "X\rerror: forged\nline", db=db)
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_written_files_get_the_users_umask_not_0600(db, tmp_path):
+    """Colleagues on a shared drive can read the ledger, the backup and the structured files."""
+    previous = os.umask(0o022)
+    try:
+        ok(run_policy("export", "-o", str(tmp_path / "台账.csv"), db=db))
+        ok(run_policy("backup", str(tmp_path / "copy.db"), db=db))
+        ok(run_policy("ingest", str(ROOT / "data" / "sources" / "000_d931d1a5793d598d.txt"), "--out", str(tmp_path / "out"), db=db))
+    finally:
+        os.umask(previous)
+    for written in (tmp_path / "台账.csv", tmp_path / "copy.db", *(tmp_path / "out").iterdir()):
+        assert written.stat().st_mode & 0o777 == 0o644, written
