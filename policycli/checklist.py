@@ -514,8 +514,10 @@ def mark(
     note: str | None = None,
     evidence: str | None = None,
     by: str | None = None,
+    default_agency: str | None = None,
 ) -> dict:
-    """Record `agency`'s status on a measure; returns the event.
+    """Record `agency`'s status on a measure; returns the event. `default_agency` (the person's
+    configured unit) stands in for a missing `agency`, except on a measure with no responsible unit.
 
     Everything the write depends on (the measure, its parts, which part is the agency's) is read
     inside the write transaction: a `load` committing in between may rename the part to a
@@ -533,6 +535,8 @@ def mark(
         if measure["kind"] not in MEASURE_KINDS:
             raise BadInput(f"{measure['id']} is a heading ({measure['title']}), not a measure; `policy tasks --doc {measure['doc_id']}` lists its measures")
         assigned = [r[0] for r in db.conn.execute("SELECT agency FROM assignments WHERE measure_id = ? AND obsolete = 0 ORDER BY seq", [measure["id"]])]
+        if agency is None and assigned != [UNASSIGNED]:
+            agency = default_agency
         key = _assignment_key(db, measure, assigned, agency)
         before = db.conn.execute("SELECT status, note, evidence FROM progress WHERE measure_id = ? AND agency = ?", [measure["id"], key]).fetchone()
         db.conn.execute(

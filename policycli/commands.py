@@ -31,6 +31,7 @@ By = Annotated[str | None, Option("--by", help="Who records this (default: your 
 Note = Annotated[str | None, Option("--note", "-n", help="A note for the record, e.g. 已报送.")]
 Evidence = Annotated[str | None, Option("--evidence", "-e", help="A URL or file path that shows the work.")]
 MeasureId = Annotated[str, Argument(help="Measure id, e.g. hfg-2020-24/2.1.1.2")]
+AllAgencies = Annotated[bool, Option("--all-agencies", help="Every agency's, not only your configured one's (policy config).")]
 Force = Annotated[bool, Option("--force", help="Overwrite an existing file (regular files only).")]
 
 
@@ -69,6 +70,19 @@ def database(db: Path | None, *, bundled: bool = True, create: bool = True) -> I
             opened.conn.close()
         except Exception:  # closing after an error must not hide the error
             pass
+
+
+def _setting(key: str) -> str | None:
+    from policycli.config import value
+
+    return value(key)
+
+
+def _agency(given: str | None, everyone: bool) -> str | None:
+    """--agency, else (unless every agency's is asked for) the configured one."""
+    if given is not None or everyone:
+        return given
+    return _setting("agency")
 
 
 def _today(value: str | None):
@@ -132,6 +146,7 @@ def tasks(
     overdue: Annotated[bool, Option("--overdue", help="Only measures past their due date.")] = False,
     due_before: Annotated[str | None, Option("--due-before", help="Only measures due before YYYY-MM-DD.")] = None,
     limit: Annotated[int | None, Option("--limit", help="At most this many, most urgent first (table default 100; 0: all).")] = None,
+    all_agencies: AllAgencies = False,
     fmt: Format = "table",
     db: Db = None,
     today: Today = None,
@@ -144,6 +159,7 @@ def tasks(
     from policycli.paths import parse_date_option
 
     # A table is for reading: the 100 most urgent unless asked otherwise. Machine formats get all.
+    agency = _agency(agency, all_agencies or unassigned)
     shown = (TABLE_LIMIT if fmt == "table" else 0) if limit is None else limit
     if shown < 0:
         raise BadInput("--limit takes 0 (all) or a positive number")
@@ -188,7 +204,8 @@ def mark(
     from policycli.checklist import mark as record
 
     with database(db) as opened:
-        event = record(opened, measure_id, status, agency=agency, note=note, evidence=evidence, by=by)
+        event = record(opened, measure_id, status, agency=agency, note=note, evidence=evidence, by=by or _setting("by"),
+                       default_agency=_setting("agency"))
     say(f"{event['measure_id']} [{_part(event['agency'])}]: {event['before']} → {event['after']}")
 
 
@@ -198,12 +215,12 @@ def _part(agency: str) -> str:
     return agency or UNASSIGNED_LABEL
 
 
-def undo(agency: Agency = None, by: By = None, db: Db = None) -> None:
+def undo(agency: Agency = None, all_agencies: AllAgencies = False, by: By = None, db: Db = None) -> None:
     """Revert the last recorded change (or the agency's own last one). Example: policy undo"""
     from policycli.checklist import undo as revert
 
     with database(db) as opened:
-        result = revert(opened, agency=agency, by=by)
+        result = revert(opened, agency=_agency(agency, all_agencies), by=by or _setting("by"))
     say(f"undid change {result['undone']}: {result['measure_id']} [{_part(result['agency'])}] {result['was']} → {result['status']}")
 
 
@@ -211,6 +228,7 @@ def history(
     measure_id: Annotated[str | None, Argument(help="Only this measure.")] = None,
     agency: Agency = None,
     limit: Annotated[int, Option("--limit", help="At most this many changes, newest first.")] = 50,
+    all_agencies: AllAgencies = False,
     fmt: Format = "table",
     db: Db = None,
 ) -> None:
@@ -219,7 +237,7 @@ def history(
     from policycli.checklist import history as changes
 
     with database(db) as opened:
-        views.history(changes(opened, measure_id, agency=agency, limit=limit), fmt)
+        views.history(changes(opened, measure_id, agency=_agency(agency, all_agencies or measure_id is not None), limit=limit), fmt)
 
 
 def remind(
@@ -229,6 +247,7 @@ def remind(
     include_expired: Annotated[bool, Option("--include-expired", help="Also remind of measures of expired documents.")] = False,
     exit_status: Annotated[bool, Option("--exit-status", help="Exit with status 4 when anything is due (for scripts).")] = False,
     per_agency: Annotated[int, Option("--max", help="At most this many items per agency and list (0: all); counts are always given.")] = 20,
+    all_agencies: AllAgencies = False,
     db: Db = None,
     today: Today = None,
 ) -> int:
@@ -240,7 +259,7 @@ def remind(
     if per_agency < 0:
         raise BadInput("--max takes 0 (all) or a positive number")
     with database(db) as opened:
-        groups = reminders(opened, day, within, agency, include_expired, per_agency)
+        groups = reminders(opened, day, within, _agency(agency, all_agencies), include_expired, per_agency)
     views.reminders(groups, fmt, day, within)
     return ExitStatus.DUE if groups and exit_status else ExitStatus.OK
 
@@ -269,12 +288,14 @@ def export(
     output: Annotated[Path | None, Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
     force: Force = False,
     all_: Annotated[bool, Option("--all", help="Include obsolete measures.")] = False,
+    all_agencies: AllAgencies = False,
     db: Db = None,
 ) -> None:
     """Export the ledger, one row per measure and unit. Example: policy export --agency 市商务委 -o 台账.csv"""
     from policycli import views
     from policycli.checklist import ledger, ledger_rows
 
+    agency = _agency(agency, all_agencies)
     if fmt not in ("csv", "json", "md", "table", "ics"):
         raise BadInput(f"unknown format {fmt!r}; use one of csv, json, md, table, ics")
     if fmt == "ics" and all_:
@@ -414,6 +435,37 @@ def doctor(db: Db = None) -> int:
     return ExitStatus.ERROR if any(state == "problem" for _, state, _ in findings) else ExitStatus.OK
 
 
+def config_show(fmt: DetailFormat = "text") -> None:
+    """Show your settings and where each comes from. Example: policy config"""
+    from policycli import views
+    from policycli.config import settings
+
+    views.settings(settings(), fmt)
+
+
+def config_set(
+    key: Annotated[str, Argument(help="agency or by.")],
+    value: Annotated[str, Argument(help="Your unit (e.g. 市商务委) or your name (e.g. 王五).")],
+    db: Db = None,
+) -> None:
+    """Set a default: your agency for daily commands, your name for the record. Example: policy config set agency 市商务委"""
+    from policycli.config import store
+
+    if key == "agency":  # a unit the registry (or a user alias) knows, stored by its canonical name
+        from policycli.checklist import agency_scope
+
+        with database(db) as opened:
+            value, _ = agency_scope(opened, value)
+    say(f"{key} = {value} (in {store(key, value)})")
+
+
+def config_unset(key: Annotated[str, Argument(help="agency or by.")]) -> None:
+    """Remove a default. Example: policy config unset agency"""
+    from policycli.config import store
+
+    say(f"{key} unset (in {store(key, None)})")
+
+
 # --- the table --------------------------------------------------------------------------------
 
 
@@ -459,6 +511,9 @@ COMMANDS: list[Command] = [
     Command("agencies unknown", agencies_unknown),
     Command("agencies show", agencies_show),
     Command("agencies alias", agencies_alias),
+    Command("config", config_show),
+    Command("config set", config_set),
+    Command("config unset", config_unset),
     Command("backup", backup),
     Command("doctor", doctor),
 ]

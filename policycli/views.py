@@ -478,3 +478,13 @@ def doctor(path: Path, findings: list[tuple[str, str, str]]) -> None:
     marks = {"ok": "ok     ", "note": "note   ", "problem": "PROBLEM"}
     lines = [f"database: {path}"] + [f"  {marks[state]} {check}: {text}" for check, state, text in findings]
     write_stdout(terminal_text("\n".join(lines)) + "\n")
+
+
+def settings(rows: list[dict], fmt: str) -> None:
+    """`policy config`: each setting, its value and where it comes from (JSON: key, value, source, meaning)."""
+    if _is_json(fmt, "config"):
+        _json_out(rows)
+        return
+    _, line = _labelled_lines()
+    for row in rows:
+        line(row["key"], f"{row['value'] or '（未设置）'}  ← {row['source']}；{row['meaning']}")
