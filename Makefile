@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test data lint bench bench-ingest clean
+.PHONY: run test test-fast data lint bench bench-ingest clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ run: $(VENV)/.installed
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+# The inner loop: everything but the tests marked slow (real processes, signals, concurrency, fuzzing).
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # Regenerate the bundled structured documents from the bundled texts (review the diff, then commit).
 data: $(VENV)/.installed

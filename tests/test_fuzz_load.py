@@ -36,6 +36,9 @@ from policycli.load import load_files
 from policycli.reminders import calendar_events, ics_bytes, reminders
 from policycli.store import connect
 
+# Real processes, signals, concurrency or big inputs: the whole suite runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 BUNDLED = "qmtjjaqg-2018"
 TODAYS = [date(2021, 7, 1), date(2019, 1, 1)]
 

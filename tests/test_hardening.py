@@ -26,6 +26,9 @@ from test_reliability import big_document
 from policycli.errors import BadInput
 from policycli.store import APPLICATION_ID, SCHEMA_VERSION
 
+# Real processes, signals, concurrency or big inputs: the whole suite runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 TRADE = "hfg-2020-24"
 BANKING = f"{TRADE}/2.2.4.11"  # 上海银保监局、市地方金融监管局
 OLD, NEW = "上海银保监局", "金融监管总局上海监管局"

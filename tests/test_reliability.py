@@ -18,6 +18,9 @@ from conftest import ROOT
 
 from policycli.store import connect
 
+# Real processes, signals, concurrency or big inputs: the whole suite runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 TRADE = "hfg-2020-24"
 
 
