@@ -19,6 +19,8 @@ ROLE_LABELS = {"lead": "牵头", "co": "配合", "unspecified": ""}
 
 # "No responsible unit", in every table, CSV, Markdown, reminder and calendar (JSON: agency "").
 UNASSIGNED_LABEL = "未指定责任单位"
+# ... and how `policy stats --format json` has named it since its first version (scripts rely on it).
+UNASSIGNED_JSON = "(unassigned)"
 STATUS_LABELS = {"todo": "未开始", "doing": "推进中", "done": "已完成", "blocked": "受阻", "n/a": "不适用"}
 # What `--status` and the marks accept besides the English words: the labels and common variants.
 _STATUS_WORDS = {

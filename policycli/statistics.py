@@ -15,15 +15,9 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from policycli.kinds import FINISHED_SQL, KINDS_SQL
+from policycli.checklist.status import OVERDUE_DUE_SQL as _DUE  # the one recurring-due rule
+from policycli.kinds import FINISHED_SQL, KINDS_SQL, UNASSIGNED_JSON
 from policycli.store import Database
-
-# The stored value of "no responsible unit" in this JSON since its first version (JSON only).
-UNASSIGNED_JSON = "(unassigned)"
-_DUE = (
-    "(CASE WHEN m.recurrence IS NOT NULL "
-    "THEN coalesce(json_extract(m.due_info, '$.occurrences[#-1]'), m.due) ELSE m.due END)"
-)
 
 
 def _percent(done: int, total: int) -> int:
@@ -134,4 +128,4 @@ def statistics(
     return {"agencies": per_agency, "documents": per_document}
 
 
-__all__ = ["statistics", "UNASSIGNED_JSON"]
+__all__ = ["statistics"]

@@ -16,6 +16,7 @@ from policycli.kinds import (
     LEVEL_LABELS,
     ROLE_LABELS,
     TYPE_LABELS,
+    UNASSIGNED_JSON,
     UNASSIGNED_LABEL,
     rule_label,
     status_label,
@@ -315,7 +316,7 @@ def statistics(data: dict, fmt: str) -> None:
     if fmt == "json":
         _json_out({"agencies": data["agencies"], "documents": data["documents"]})
         return
-    agencies = [r | {"name": r["agency"] if r["agency"] != "(unassigned)" else UNASSIGNED_LABEL, "rate": _rate(r["done"], r["total"])}
+    agencies = [r | {"name": r["agency"] if r["agency"] != UNASSIGNED_JSON else UNASSIGNED_LABEL, "rate": _rate(r["done"], r["total"])}
                 for r in data["agencies"]]
     documents_ = [r | {"rate": _rate(r.get("parts_done", 0), r.get("parts", 0))} for r in data["documents"]]
     if fmt == "table":

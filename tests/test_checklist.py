@@ -399,3 +399,13 @@ def test_a_short_limit_still_finds_what_is_due_within_the_window(db, tmp_path):
     assert [r["due"] for r in as_json(run_policy(*window, "--overdue", db=db))] == ["2019-01-01", "2019-02-01"]
     assert [r["due"] for r in as_json(run_policy(*window, "--due-within", "60", db=db))] == ["2020-06-30"]
     assert [r["due"] for r in as_json(run_policy(*window, "--due-within", "60", "--limit", "1", db=db))] == ["2020-06-30"]
+
+
+def test_the_recurring_due_rule_and_the_no_unit_label_are_written_once():
+    """A recurring measure's due date (next occurrence, else the last) is written in Python and SQL in
+    checklist/status.py only; the label for no responsible unit in kinds.py only."""
+    code = {p.relative_to(ROOT).as_posix(): p.read_text(encoding="utf-8") for p in (ROOT / "policycli").rglob("*.py")}
+    occurrences = [name for name, text in code.items() if "'$.occurrences" in text]
+    assert occurrences == ["policycli/checklist/status.py"]
+    labels = [name for name, text in code.items() if "\"未指定责任单位\"" in text or "(unassigned)\"" in text]
+    assert labels == ["policycli/kinds.py"]

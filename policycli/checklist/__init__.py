@@ -1,0 +1,49 @@
+"""The checklist: what each agency must do, what it has done, and the record of every change.
+
+A measure is co-owned by its responsible units; each marks its own part (an assignment). The
+measure's overall status follows from its parts: done when every part is done (or n/a),
+blocked when any is blocked, doing once any has started. A measure with no responsible unit has
+one part of its own, under the agency "" (shown as kinds.UNASSIGNED_LABEL).
+
+One module per job: status.py (status and deadline rules), lookup.py (ids and --agency names),
+listing.py (policy tasks), detail.py (policy show), marking.py (mark, undo, history),
+documents.py (policy docs), ledger.py (the export); statistics.py (policy stats) beside them.
+The names other modules use are imported here.
+"""
+
+from policycli.checklist.detail import measure_detail
+from policycli.checklist.documents import EXPIRING_DAYS, document_detail, document_status, list_documents
+from policycli.checklist.ledger import LEDGER_FIELDS, ledger, ledger_rows
+from policycli.checklist.listing import TaskQuery, agency_summary, count_tasks, list_tasks
+from policycli.checklist.lookup import agency_condition, agency_scope, require_document, resolve_measure
+from policycli.checklist.marking import history, mark, undo
+from policycli.checklist.status import (
+    DUE_SOON_DAYS,
+    STATUS_FILTERS,
+    STATUSES,
+    UNASSIGNED,
+    current_user,
+    days_left,
+    deadline_status,
+    effective_due,
+    now_iso,
+    overall_status,
+    progress_text,
+)
+
+__all__ = [
+    "DUE_SOON_DAYS", "EXPIRING_DAYS", "LEDGER_FIELDS", "STATUSES", "STATUS_FILTERS", "UNASSIGNED", "TaskQuery",
+    "agency_condition", "agency_scope", "agency_summary", "count_tasks", "current_user", "days_left", "deadline_status",
+    "document_detail", "document_status", "effective_due", "history", "ledger", "ledger_rows", "list_documents",
+    "list_tasks", "mark", "measure_detail", "now_iso", "overall_status", "progress_text", "require_document",
+    "resolve_measure", "statistics", "undo",
+]
+
+
+def __getattr__(name: str):
+    # statistics.py reads the status rules from this package: imported on first use, no import cycle
+    if name == "statistics":
+        from policycli.statistics import statistics
+
+        return statistics
+    raise AttributeError(name)

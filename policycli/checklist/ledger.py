@@ -1,0 +1,72 @@
+"""The ledger (台账): one row per measure × responsible unit, for export."""
+
+from __future__ import annotations
+
+from policycli.checklist.lookup import agency_condition, require_document
+from policycli.kinds import (
+    KIND_LABELS,
+    KINDS_SQL,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    UNASSIGNED_LABEL,
+)
+from policycli.store import Database
+
+LEDGER_FIELDS = ("doc", "doc_title", "doc_number", "id", "number", "kind", "title", "text", "agency", "role",
+                 "status", "note", "evidence", "by", "at", "due", "source_file", "line_first", "line_last")
+
+
+def ledger(db: Database, agency: str | None = None, doc: str | None = None, include_obsolete: bool = False) -> list[dict]:
+    """One row per measure × responsible unit: the 台账 an office prints."""
+    return [dict(zip(LEDGER_FIELDS, r, strict=True)) for r in ledger_rows(db, agency, doc, include_obsolete)]
+
+
+def ledger_rows(db: Database, agency: str | None = None, doc: str | None = None, include_obsolete: bool = False, for_csv: bool = False):
+    """The ledger as a cursor of tuples in LEDGER_FIELDS order (streamed: 100k rows need no memory).
+
+    `for_csv`: one column instead, the whole CSV line as UTF-8 bytes, its cells as the spreadsheet
+    shows them (Chinese kinds, roles and statuses, 未指定责任单位 for no unit, times in the user's zone);
+    see render.csv_line_sql.
+    """
+    where = [f"m.kind IN ({KINDS_SQL})"]
+    params: list = []
+    if agency:
+        condition, names = agency_condition(db, agency, "a.agency")
+        where.append(condition)
+        params += names
+    if doc:
+        require_document(db, doc)
+        where.append("m.doc_id = ?")
+        params.append(doc)
+    if not include_obsolete:
+        where += ["m.obsolete = 0", "a.obsolete = 0"]
+    columns = ["d.id", "d.title", "d.doc_number", "m.id", "m.number", "m.kind", "m.title", "m.text", "a.agency", "a.role",
+               "coalesce(p.status, 'todo')", "p.note", "p.evidence", "p.by", "p.at", "m.due", "d.source_file", "m.line_first", "m.line_last"]
+    if for_csv:
+        from policycli.render import csv_line_sql
+        from policycli.timezone import sql_local_time
+
+        def labels(mapping: dict[str, str]) -> str:
+            return " ".join(f"WHEN '{key}' THEN '{label}'" for key, label in mapping.items())
+
+        # as views shows them: Chinese kinds, roles and statuses, the one label for no unit, and the
+        # time in the user's zone as "YYYY-MM-DD HH:MM:SS" (Excel reads it as a date and time)
+        columns[5] = f"(CASE m.kind {labels(KIND_LABELS)} ELSE m.kind END)"
+        columns[8] = f"(CASE WHEN a.agency = '' THEN '{UNASSIGNED_LABEL}' ELSE a.agency END)"
+        columns[9] = f"(CASE a.role {labels(ROLE_LABELS)} ELSE a.role END)"
+        columns[10] = f"(CASE coalesce(p.status, 'todo') {labels(STATUS_LABELS)} ELSE p.status END)"
+        columns[14] = sql_local_time(db.conn, "p.at")
+        columns = [csv_line_sql(columns)]
+    # One agency's ledger starts from its index on assignments. The whole ledger walks measures in
+    # due order (CROSS JOIN fixes the order of the loops): left to itself, SQLite's planner drives it
+    # from the assignments index instead and sorts 100k whole rows, 1.5x slower.
+    measures_first = "measures m CROSS JOIN assignments a ON a.measure_id = m.id"
+    assignments_first = "assignments a JOIN measures m ON m.id = a.measure_id"
+    sql = f"""
+        SELECT {', '.join(columns)}
+        FROM {assignments_first if agency else measures_first} JOIN documents d ON d.id = m.doc_id
+        LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
+        WHERE {' AND '.join(where)}
+        ORDER BY m.due NULLS LAST, m.doc_id, m.seq, a.seq
+    """
+    return db.conn.execute(sql, params)

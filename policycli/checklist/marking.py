@@ -1,0 +1,144 @@
+"""Recording progress: a part's status (mark), reverting the last change (undo), and the record of
+every change (history)."""
+
+from __future__ import annotations
+
+from policycli.checklist.lookup import _SCOPE_ORDER, agency_condition, agency_scope, resolve_measure
+from policycli.checklist.status import STATUSES, UNASSIGNED, current_user, now_iso
+from policycli.errors import BadInput
+from policycli.kinds import (
+    MEASURE_KINDS,
+    STATUS_LABELS,
+    UNASSIGNED_LABEL,
+    status_from_input,
+)
+from policycli.store import Database, write_transaction
+
+# --- marking -------------------------------------------------------------------------------
+
+
+def mark(
+    db: Database,
+    measure_id: str,
+    status: str,
+    agency: str | None = None,
+    note: str | None = None,
+    evidence: str | None = None,
+    by: str | None = None,
+    default_agency: str | None = None,
+) -> dict:
+    """Record `agency`'s status on a measure; returns the event. `default_agency` (the person's
+    configured unit) stands in for a missing `agency`, except on a measure with no responsible unit.
+
+    Everything the write depends on (the measure, its parts, which part is the agency's) is read
+    inside the write transaction: a `load` committing in between may rename the part to a
+    successor (上海银保监局 → 金融监管总局上海监管局), and a part chosen before the lock would be
+    written under a name nobody sees any more."""
+    try:
+        status = status_from_input(status)
+    except ValueError:
+        raise BadInput(f"unknown status {status!r}; use one of {', '.join(STATUSES)} "
+                       f"({'、'.join(STATUS_LABELS.values())})") from None
+    by = by or current_user()
+    at = now_iso()
+    with write_transaction(db):
+        measure = resolve_measure(db, measure_id)
+        if measure["kind"] not in MEASURE_KINDS:
+            raise BadInput(f"{measure['id']} is a heading ({measure['title']}), not a measure; `policy tasks --doc {measure['doc_id']}` lists its measures")
+        assigned = [r[0] for r in db.conn.execute("SELECT agency FROM assignments WHERE measure_id = ? AND obsolete = 0 ORDER BY seq", [measure["id"]])]
+        if agency is None and assigned != [UNASSIGNED]:
+            agency = default_agency
+        key = _assignment_key(db, measure, assigned, agency)
+        before = db.conn.execute("SELECT status, note, evidence FROM progress WHERE measure_id = ? AND agency = ?", [measure["id"], key]).fetchone()
+        db.conn.execute(
+            "INSERT INTO progress (measure_id, agency, status, note, evidence, by, at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (measure_id, agency) DO UPDATE SET status = excluded.status, note = excluded.note, "
+            "evidence = excluded.evidence, by = excluded.by, at = excluded.at",
+            [measure["id"], key, status, note, evidence, by, at],
+        )
+        cursor = db.conn.execute(
+            "INSERT INTO events (measure_id, agency, action, before_status, after_status, before_note, before_evidence, note, evidence, by, at) "
+            "VALUES (?, ?, 'mark', ?, ?, ?, ?, ?, ?, ?, ?)",
+            [measure["id"], key, before[0] if before else None, status, before[1] if before else None, before[2] if before else None,
+             note, evidence, by, at],
+        )
+        event_id = cursor.lastrowid
+    return {"id": event_id, "measure_id": measure["id"], "agency": key, "before": before[0] if before else "todo", "after": status, "by": by, "at": at}
+
+
+def _assignment_key(db: Database, measure: dict, assigned: list[str], agency: str | None) -> str:
+    if not assigned:  # every part obsolete: the measure left its document's units behind
+        raise BadInput(f"{measure['id']} has no current responsible unit to mark; `policy show {measure['id']}` shows its history")
+    if assigned == [UNASSIGNED]:
+        if agency:
+            raise BadInput(f"{measure['id']} has no responsible unit; mark it without --agency")
+        return UNASSIGNED
+    if agency is None:
+        if len(assigned) == 1:
+            return assigned[0]
+        raise BadInput(f"{measure['id']} has {len(assigned)} responsible units; pass --agency (one of {'、'.join(assigned)})")
+    canonical, scope = agency_scope(db, agency)
+    mine = sorted((_SCOPE_ORDER[scope[a]], a) for a in assigned if a in scope)
+    if mine and scope[mine[0][1]] != "collective":
+        return mine[0][1]
+    if mine:
+        collective = mine[0][1]
+        raise BadInput(f"{measure['id']} is assigned to the collective {collective}; mark it with --agency {collective}")
+    raise BadInput(f"{canonical} is not responsible for {measure['id']}; its units are {'、'.join(assigned)}")
+
+
+def undo(db: Database, agency: str | None = None, by: str | None = None) -> dict:
+    """Revert the most recent change not yet undone (optionally: the agency's own)."""
+    by = by or current_user()
+    with write_transaction(db):
+        sql = "SELECT id, measure_id, agency, before_status, after_status, before_note, before_evidence FROM events WHERE action = 'mark' AND undone = 0"
+        params: list = []
+        if agency is not None:
+            # Not a collective's change: 长宁区华阳路街道 must not undo what 长宁区各街道、镇 recorded
+            # (it may not mark that part either, see _assignment_key).
+            condition, params = agency_condition(db, agency, collectives=False)
+            sql += f" AND {condition}"
+        last = db.conn.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
+        if not last:
+            raise BadInput("nothing to undo")
+        event_id, measure_id, key, before_status, after_status, before_note, before_evidence = last
+        at = now_iso()
+        current = db.conn.execute("SELECT status FROM progress WHERE measure_id = ? AND agency = ?", [measure_id, key]).fetchone()
+        if current is None or current[0] != after_status:
+            # The part's state is no longer what the change left (its progress moved with a rename
+            # the log does not show, say): reverting blindly would report a change that did not happen.
+            now = current[0] if current else "no recorded status"
+            raise BadInput(f"cannot undo change {event_id}: {measure_id} [{key or UNASSIGNED_LABEL}] is now {now}, not {after_status}; "
+                           f"record the status you want with `policy mark {measure_id} --status …`")
+        if before_status is None:
+            db.conn.execute("DELETE FROM progress WHERE measure_id = ? AND agency = ?", [measure_id, key])
+        else:
+            db.conn.execute(
+                "UPDATE progress SET status = ?, note = ?, evidence = ?, by = ?, at = ? WHERE measure_id = ? AND agency = ?",
+                [before_status, before_note, before_evidence, by, at, measure_id, key],
+            )
+        db.conn.execute("UPDATE events SET undone = 1 WHERE id = ?", [event_id])
+        db.conn.execute(
+            "INSERT INTO events (measure_id, agency, action, before_status, after_status, note, by, at, undoes) VALUES (?, ?, 'undo', ?, ?, ?, ?, ?, ?)",
+            [measure_id, key, after_status, before_status or "todo", f"undo of change {event_id}", by, at, event_id],
+        )
+    return {"undone": event_id, "measure_id": measure_id, "agency": key, "status": before_status or "todo", "was": after_status}
+
+
+def history(db: Database, measure_id: str | None = None, agency: str | None = None, limit: int | None = None) -> list[dict]:
+    where, params = [], []
+    if measure_id:
+        where.append("measure_id = ?")
+        params.append(resolve_measure(db, measure_id)["id"])
+    if agency is not None:
+        condition, names = agency_condition(db, agency)
+        where.append(condition)
+        params += names
+    sql = "SELECT id, at, by, measure_id, agency, action, coalesce(before_status, 'todo'), after_status, note, evidence, undone FROM events"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY id DESC"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    columns = ["id", "at", "by", "measure", "agency", "action", "before", "after", "note", "evidence", "undone"]
+    return [dict(zip(columns, r, strict=True)) | {"undone": bool(r[-1])} for r in db.conn.execute(sql, params)]
