@@ -6,7 +6,8 @@ import heapq
 import json
 from datetime import date, timedelta
 
-from policycli.checklist import agency_condition, days_left, effective_due, require_document
+from policycli.checklist import agency_condition, days_left, effective_due
+from policycli.checklist.lookup import part_filters
 from policycli.errors import BadInput
 from policycli.kinds import FINISHED_SQL, KINDS_SQL, UNASSIGNED_LABEL, rule_label, status_label
 from policycli.store import Database
@@ -116,16 +117,8 @@ def calendar_events(db: Database, agency: str | None = None, doc: str | None = N
 
 
 def _parts_for_calendar(db: Database, agency: str | None, doc: str | None):
-    where = [f"m.kind IN ({KINDS_SQL})", "m.obsolete = 0", "a.obsolete = 0", "(m.due IS NOT NULL OR m.recurrence IS NOT NULL)"]
-    params: list = []
-    if doc:
-        require_document(db, doc)
-        where.append("m.doc_id = ?")
-        params.append(doc)
-    if agency:
-        condition, names = agency_condition(db, agency, "a.agency")
-        where.append(condition)
-        params += names
+    filters, params = part_filters(db, doc, agency)
+    where = [f"m.kind IN ({KINDS_SQL})", "m.obsolete = 0", "a.obsolete = 0", "(m.due IS NOT NULL OR m.recurrence IS NOT NULL)", *filters]
     return db.conn.execute(
         f"""SELECT a.agency, m.id, m.doc_id, m.number, m.title, m.due, m.due_info, d.title, d.source_file, m.line_first, m.line_last,
                    m.text, coalesce(p.status, 'todo')

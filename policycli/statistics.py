@@ -52,20 +52,10 @@ def statistics(
     doing, blocked, overdue, percent. Per document: doc, title, total, done (whole measures; as before)
     and parts, parts_done, parts_doing, parts_blocked, parts_overdue, percent (of parts done).
     `today` comes from the caller; without it the overdue counts are None."""
-    where = ["a.obsolete = 0", "m.obsolete = 0", f"m.kind IN ({KINDS_SQL})"]
-    params: list = []
-    if doc:
-        from policycli.checklist import require_document
+    from policycli.checklist.lookup import part_filters
 
-        require_document(db, doc)
-        where.append("m.doc_id = ?")
-        params.append(doc)
-    if agency:
-        from policycli.agency_store import agency_condition
-
-        condition, names = agency_condition(db, agency, "a.agency")
-        where.append(condition)
-        params += names
+    filters, params = part_filters(db, doc, agency)
+    where = ["a.obsolete = 0", "m.obsolete = 0", f"m.kind IN ({KINDS_SQL})", *filters]
     if level or district:
         where.append("a.agency IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(_names_at(db, level, district), ensure_ascii=False))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policycli.checklist.lookup import agency_condition, require_document
+from policycli.checklist.lookup import part_filters
 from policycli.kinds import (
     KIND_LABELS,
     KINDS_SQL,
@@ -30,14 +30,9 @@ def ledger_rows(db: Database, agency: str | None = None, doc: str | None = None,
     """
     where = [f"m.kind IN ({KINDS_SQL})"]
     params: list = []
-    if agency:
-        condition, names = agency_condition(db, agency, "a.agency")
-        where.append(condition)
-        params += names
-    if doc:
-        require_document(db, doc)
-        where.append("m.doc_id = ?")
-        params.append(doc)
+    filters, more = part_filters(db, doc, agency)
+    where += filters
+    params += more
     if not include_obsolete:
         where += ["m.obsolete = 0", "a.obsolete = 0"]
     columns = ["d.id", "d.title", "d.doc_number", "m.id", "m.number", "m.kind", "m.title", "m.text", "a.agency", "a.role",

@@ -72,11 +72,7 @@ def list_tasks(db: Database, query: TaskQuery) -> list[dict]:
     query = _normalised(query)
     today = query.today
     where, params = _measure_filters(db, query)
-    scope: dict[str, str] | None = None
-    if query.agency:
-        _, scope = agency_scope(db, query.agency)
-    if query.unassigned:
-        scope = {UNASSIGNED: "own"}
+    scope = _scope(db, query)
     if scope is not None:
         return _agency_tasks(db, query, scope, where, params, today)
     # Read in due order and stop once `limit` rows match (the overall status needs every part, so
@@ -121,21 +117,9 @@ def count_tasks(db: Database, query: TaskQuery) -> int:
         if query.due_within is not None:
             where.append(f"{EFFECTIVE_DUE_SQL} >= ?")
             params += [today, today]
-    scope: dict[str, str] | None = None
-    if query.agency:
-        _, scope = agency_scope(db, query.agency)
-    if query.unassigned:
-        scope = {UNASSIGNED: "own"}
+    scope = _scope(db, query)
     if scope is not None:
-        own = [f"own.agency IN ({', '.join('?' for _ in scope)})", *where]
-        values = [*scope, *params]
-        if not query.include_obsolete:
-            own.append("own.obsolete = 0")
-        if query.status == "open":
-            own.append(f"coalesce(op.status, 'todo') NOT IN ({FINISHED_SQL})")
-        elif query.status != "all":
-            own.append("coalesce(op.status, 'todo') = ?")
-            values.append(query.status)
+        own, values = _own_part_conditions(query, list(scope), where, params)
         sql = ("SELECT count(DISTINCT m.id) FROM assignments own JOIN measures m ON m.id = own.measure_id "
                "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency WHERE " + " AND ".join(own))
         return db.conn.execute(sql, values).fetchone()[0]
@@ -233,18 +217,34 @@ def _status_matches(wanted: str, status: str) -> bool:
     return wanted == "all" or status == wanted
 
 
+def _scope(db: Database, query: TaskQuery) -> dict[str, str] | None:
+    """The assignment names the listing is driven by (an agency's, or the unassigned part), or None."""
+    if query.unassigned:
+        return {UNASSIGNED: "own"}
+    if query.agency:
+        return agency_scope(db, query.agency)[1]
+    return None
+
+
+def _own_part_conditions(query: TaskQuery, names: list[str], where: list[str], params: list) -> tuple[list[str], list]:
+    """Conditions on the agency's own part (`own`, its progress `op`): one of `names`, current unless
+    obsolete ones are asked for, in the status asked for."""
+    conditions = [f"own.agency IN ({', '.join('?' for _ in names)})", *where]
+    values = [*names, *params]
+    if not query.include_obsolete:
+        conditions.append("own.obsolete = 0")
+    if query.status == "open":
+        conditions.append(f"coalesce(op.status, 'todo') NOT IN ({FINISHED_SQL})")
+    elif query.status != "all":
+        conditions.append("coalesce(op.status, 'todo') = ?")
+        values.append(query.status)
+    return conditions, values
+
+
 def _agency_tasks(db: Database, query: TaskQuery, scope: dict[str, str], where: list[str], params: list, today: date,
                   fetch_all: bool = False) -> list[dict]:
     names = list(scope)
-    own_where = [f"own.agency IN ({', '.join('?' for _ in names)})", *where]
-    own_params = [*names, *params]
-    if not query.include_obsolete:
-        own_where.append("own.obsolete = 0")
-    if query.status == "open":
-        own_where.append(f"coalesce(op.status, 'todo') NOT IN ({FINISHED_SQL})")
-    elif query.status != "all":
-        own_where.append("coalesce(op.status, 'todo') = ?")
-        own_params.append(query.status)
+    own_where, own_params = _own_part_conditions(query, names, where, params)
     select = (f"SELECT {_MEASURE_COLUMNS}, {_PARTS_SQL}, own.agency, coalesce(op.status, 'todo') "
               "FROM assignments own JOIN measures m ON m.id = own.measure_id "
               "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency")

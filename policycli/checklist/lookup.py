@@ -64,3 +64,19 @@ def resolve_measure(db: Database, measure_id: str) -> dict:
     suffix = [p for p in pool if p.endswith("." + measure_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])][:3]
     hint = near or suffix
     raise NotFound(f"no measure {measure_id!r}" + (f"; did you mean {' or '.join(hint)}?" if hint else ""))
+
+
+def part_filters(db: Database, doc: str | None, agency: str | None, column: str = "a.agency") -> tuple[list[str], list]:
+    """SQL conditions and values for the parts of one document and of what one agency sees (its own,
+    its predecessors', its collectives'), either or both; NotFound for an unknown document or agency."""
+    where: list[str] = []
+    params: list = []
+    if doc:
+        require_document(db, doc)
+        where.append("m.doc_id = ?")
+        params.append(doc)
+    if agency:
+        condition, names = agency_condition(db, agency, column)
+        where.append(condition)
+        params += names
+    return where, params
