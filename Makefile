@@ -30,6 +30,7 @@ lint: $(VENV)/.installed
 bench-ingest: $(VENV)/.installed
 	$(BIN)/python bench/ingest_speed.py
 	$(BIN)/python bench/ingest_pdf.py
+	$(BIN)/python bench/ingest_worst.py
 
 # Corpora of 10k, 100k and 1M measures (built once into bench/.work), ratios against floors,
 # Taskwarrior if installed (apt-get install taskwarrior); writes docs/benchmarks.md.

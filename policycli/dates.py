@@ -96,6 +96,7 @@ def find_dates(folded: str, ref_year: int | None = None, edge: str = "end") -> l
     found.sort(key=lambda f: f[0])
     out: list[DateValue] = []
     carried: tuple[int, int] | None = None  # (year, offset of the sentence end after it)
+    stops = _Stops(folded)
     for start, precision, m in found:
         groups = m.groupdict()
         year = _year(groups.get("year"))
@@ -106,8 +107,7 @@ def find_dates(folded: str, ref_year: int | None = None, edge: str = "end") -> l
             else:
                 year, rule = ref_year, "stated, year from the document"
         else:
-            stop = _SENTENCE_STOP.search(folded, m.end())
-            carried = (year, stop.start() if stop else len(folded))
+            carried = (year, stops.after(m.end()))
         if year is None:
             continue
         try:
@@ -120,6 +120,24 @@ def find_dates(folded: str, ref_year: int | None = None, edge: str = "end") -> l
 
 
 _SENTENCE_STOP = re.compile(r"[。;；!！?？]")
+
+
+class _Stops:
+    """Where the sentence after an offset ends (or the text's end), for offsets asked in increasing order.
+
+    Searching afresh from every date made a run of dates without a stop quadratic
+    ("2025年底前完成，2026年底前完成，…" over a whole line)."""
+
+    def __init__(self, folded: str) -> None:
+        self.folded = folded
+        self.since = -1  # the last search started here …
+        self.stop = -1  # … and found the stop here (len(folded): none)
+
+    def after(self, offset: int) -> int:
+        if not self.since <= offset <= self.stop:
+            found = _SENTENCE_STOP.search(self.folded, offset)
+            self.since, self.stop = offset, found.start() if found else len(self.folded)
+        return self.stop
 
 
 # 上旬 / 月初 end on the 10th, 中旬 on the 20th; 下旬 and 月底 at the month's end.

@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from policycli.dates import (
     FIVE_YEAR_LABEL,
@@ -44,6 +45,7 @@ from policycli.dates import (
     five_year_plan_end,
     occurrences,
 )
+from policycli.ingest.limits import check_periods
 from policycli.ingest.validity import document_validity
 from policycli.text import fold
 
@@ -71,8 +73,10 @@ DEADLINE_RULES: list[DeadlineRule] = [
 ]
 # 到“十四五”末, “十四五”期间, “十四五”时期 (not “十四五”规划: that names a plan).
 _FIVE_YEAR_DEADLINE = re.compile(rf"{FIVE_YEAR_LABEL}\s*(?:期间|时期|末|期末)")
+# "印发之日起一个月内". `\s*+(?:个\s*+)?` (not `\s*(?:个)?\s*`): two white-space runs around an optional 个
+# retried every split of a long run of spaces after "印发之日起1".
 _FROM_ISSUE_RELATIVE = re.compile(
-    r"(?:印发|发布|出台|实施)(?:之日)?(?:起|后)\s*(?P<n>[0-9一二三四五六七八九十两半]+\s*(?:个)?\s*(?:年|月|周|工作日|日|天))\s*内"
+    r"(?:印发|发布|出台|实施)(?:之日)?(?:起|后)\s*+(?P<n>[0-9一二三四五六七八九十两半]++\s*+(?:个\s*+)?(?:年|月|周|工作日|日|天))\s*+内"
 )
 _CITED = re.compile(r"《[^《》]{0,80}》")
 # A date that qualifies a noun, not work to be done by it: "2025年6月30日前已取得许可的企业",
@@ -120,6 +124,12 @@ def _reference(validity: dict, issued: date | None) -> tuple[int | None, date | 
     return (anchor.year if anchor else None), (start or issued)
 
 
+@lru_cache(maxsize=64)
+def _period_ends(kind: str, start: date, until: date) -> tuple[str, ...]:
+    """occurrences() as ISO dates, worked out once for all the measures of a document that share them."""
+    return tuple(d.isoformat() for d in occurrences(kind, start, until))
+
+
 def measure_deadline(measure: dict, document: dict, validity: dict, parent_due: dict | None) -> dict | None:
     """The due-date record for one measure (see the module docstring)."""
     issued = date.fromisoformat(document["issued_on"]) if document.get("issued_on") else None
@@ -163,10 +173,10 @@ def measure_deadline(measure: dict, document: dict, validity: dict, parent_due: 
     period_start = start or issued  # 4. a recurrence inside the validity period
     if repeats and period_start and end:
         kind, quote = recurrence
-        dates = occurrences(kind, period_start, end)
+        dates = _period_ends(kind, period_start, end)
         if dates:
             rule = f"recurring ({kind}) within the validity period" + ("" if start else ", from the issue date")
-            return _due(None, "day", quote, rule, lines, recurrence=kind, dates=[d.isoformat() for d in dates])
+            return _due(None, "day", quote, rule, lines, recurrence=kind, dates=list(dates))
     if repeats:
         return _due(None, None, recurrence[1], f"recurring ({recurrence[0]}): no validity period to count in", lines,
                     recurrence=recurrence[0])
@@ -187,9 +197,13 @@ def apply(document: dict) -> None:
     document["effective_until"] = validity["until"]["date"] if validity["until"] else None
     document["validity_rules"] = validity
     by_id: dict[str, dict] = {}
+    periods = 0
     for measure in document["measures"]:
         parent = by_id.get(measure.get("parent") or "")
         info = measure_deadline(measure, document, validity, parent.get("due_info") if parent else None)
+        if info and info["occurrences"]:
+            periods += len(info["occurrences"])
+            check_periods(periods, document.get("source", {}).get("file") or document["id"])
         # A recurring measure has no single due date: each occurrence is one (see due_info).
         measure["due"] = info["date"] if info and not info["occurrences"] else None
         measure["due_info"] = info

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from policycli.ingest.layout import Paragraph, paragraphs
+from policycli.ingest.limits import check_text_lines, check_units
 from policycli.ingest.metadata import SHANGHAI_DISTRICTS, Metadata, district_short_name, extract
 from policycli.ingest.patterns import first_sentence
 from policycli.ingest.readers import Blocks
-from policycli.ingest.reconcile import bigrams, reconcile
+from policycli.ingest.reconcile import Candidates, bigrams, reconcile
 from policycli.ingest.structure import Node, build_outline
-from policycli.ingest.units import Unit, find_annotations
+from policycli.ingest.units import Annotation, Unit, find_annotations
 from policycli.kinds import FORMAT, MEASURE_KINDS
 from policycli.text import fold
+
+if TYPE_CHECKING:
+    from policycli.agencies import Resolution
 
 _TOKEN_PREFIX = {"box": "zl", "attachment": "fj", "bullet": "b", "indicator": "zb"}
 # Unit names in running text (保障措施): "市服务业发展改革工作领导小组", "市发展改革委", "静安区".
@@ -35,8 +41,10 @@ _NOT_A_UNIT = re.compile(
 
 def build_document(source: Blocks, doc_id: str | None = None) -> dict:
     """Parse one file's blocks (any format, see readers/) into the structured document of the README."""
+    name = str(source.path)
+    check_text_lines(sum(1 for line in source.lines if line.text.strip()), name)
     paras, wrapped = paragraphs(source.lines, whole=source.whole_paragraphs)
-    outline = build_outline(paras, wrapped)
+    outline = build_outline(paras, wrapped, name)
     root = outline.root
     warnings: list[str] = list(source.warnings)
     first_heading = min((c.first_line for c in root.children if c.first_line), default=None)
@@ -50,14 +58,21 @@ def build_document(source: Blocks, doc_id: str | None = None) -> dict:
             continue
         carried[id(node)] = _take_annotations(node)
     _lift_trailing_annotations(root)
-    _carry_forward(body, carried)
-    resolve = _resolver(meta)
+    _carry_forward(body, carried, sum(len(n.units) for n in root.walk()), name)
+    resolve = _Resolver(meta)
+    # The items a table row can restate: the same for every table of the document, so found (and their
+    # character pairs indexed) once, not once per table.
+    candidates = Candidates([n for n in body if n.marker not in ("box", "bullet", "indicator", "row") and n.text])
     for owner, table in outline.tables:
         warnings.extend(table.warnings)
-        candidates = [n for n in body if n.marker not in ("box", "bullet", "indicator", "row") and n.text]
         reconcile(table, candidates, owner, warnings, same_agency=lambda name: resolve(name).agency)
+    body_pairs: set[str] | None = None  # every character pair of the body, read at the first attachment that needs it
     for attachment in outline.attachments:
-        if _restates_body(attachment, body):
+        if not _may_restate_body(attachment):
+            continue
+        if body_pairs is None:
+            body_pairs = set().union(*(bigrams(node.text) for node in body))
+        if _restates_body(attachment, body_pairs):
             attachment.klass = "summary"
             warnings.append(
                 f"line {attachment.first_line}: {attachment.printed} restates the body's measures; kept as context, no measures taken from it"
@@ -146,7 +161,8 @@ def _in_attachment(node: Node) -> bool:
 
 def _take_annotations(node: Node) -> list[Unit]:
     """Move the node's annotations out of its text into its units; return the units it carries on."""
-    annotations = find_annotations(node.text)
+    text = node.text
+    annotations = find_annotations(text)
     if not annotations:
         return []
     node.units = [u for a in annotations for u in a.units]
@@ -157,12 +173,46 @@ def _take_annotations(node: Node) -> list[Unit]:
         node.deadline = "；".join(dated)
     node.open_list = any(a.open_list for a in annotations)
     parts = len(node.parts)
-    for annotation in annotations:
-        node.parts = [p.replace(annotation.raw, "", 1).rstrip() if annotation.raw in p else p for p in node.parts]
+    if len(annotations) * (len(text) + 1) <= _SEARCH_BUDGET:
+        for annotation in annotations:
+            node.parts = [p.replace(annotation.raw, "", 1).rstrip() if annotation.raw in p else p for p in node.parts]
+    else:
+        node.parts = _cut_out(node.parts, annotations)
     # An annotation printed as a paragraph of its own ("（责任单位：…）" after the sub-items).
     node.standalone_annotation = parts > 1 and not fold(node.parts[-1]).strip(" \u3000。.")
     node.parts = [p for p in node.parts if fold(p).strip(" \u3000。.")]
     return [u for a in annotations for u in a.carry]
+
+
+# A measure has one annotation, sometimes two or three (a section of "——…（责任单位：…）" bullets, a few
+# dozen). Each is taken out of the text by a search and a copy of the paragraph holding it: annotations ×
+# text. Past this many characters of that work (generated text: "（责任单位：市商务委）" printed 300,000
+# times in one item made it quadratic), they are cut out where find_annotations found them instead, in one
+# pass. The two differ only where an annotation's text is also printed elsewhere in the measure.
+_SEARCH_BUDGET = 20_000_000
+
+
+def _cut_out(parts: list[str], annotations: list[Annotation]) -> list[str]:
+    """The paragraphs with the annotations (offsets in "\\n".join(parts), in order, each inside one paragraph)
+    removed, and each paragraph that lost one stripped at its end: one pass over the text."""
+    starts: list[int] = []
+    offset = 0
+    for part in parts:
+        starts.append(offset)
+        offset += len(part) + 1
+    pieces: dict[int, list[str]] = {}
+    kept_to: dict[int, int] = {}  # per paragraph: copied up to this offset
+    for annotation in annotations:
+        k = bisect_right(starts, annotation.start) - 1
+        local_start, local_end = annotation.start - starts[k], annotation.end - starts[k]
+        if local_end > len(parts[k]):
+            continue  # runs over a line break: no paragraph holds it (as no search would find it)
+        pieces.setdefault(k, []).append(parts[k][kept_to.get(k, 0) : local_start])
+        kept_to[k] = local_end
+    out = list(parts)
+    for k, kept in pieces.items():
+        out[k] = ("".join(kept) + parts[k][kept_to[k] :]).rstrip()
+    return out
 
 
 # Markers of sub-items under a numbered item ("3.加强人才培养。" / "（1）…" / "（2）…").
@@ -172,42 +222,55 @@ _SUB_ITEMS = ("num_paren", "circled")
 def _lift_trailing_annotations(root: Node) -> None:
     """An annotation on a paragraph of its own after sub-items （1）…（3） belongs to the item that
     holds them, not to the last sub-item: "3.加强人才培养。" / "（1）…" / "（2）…" / "（责任单位：市教委）"."""
+    last_of: dict[int, dict[str, Node]] = {}  # per parent: its last child of each marker
     for node in list(root.walk()):
         parent = node.parent
         if not node.standalone_annotation or parent is None or parent.marker in ("root", "attachment"):
             continue
         if node.marker not in _SUB_ITEMS or parent.marker in _SUB_ITEMS:
             continue  # "（一）加强管控" / "1." / "2." / "（责任单位：…）": item 2's, not the heading's
+        lasts = last_of.get(id(parent))
+        if lasts is None:
+            lasts = last_of[id(parent)] = {c.marker: c for c in parent.children}
+        if lasts.get(node.marker) is not node:
+            continue  # only the last sub-item can hold its parent's annotation (and only it lists the siblings)
         siblings = [c for c in parent.children if c.marker == node.marker]
-        if len(siblings) < 2 or siblings[-1] is not node or parent.units or any(c.units for c in siblings[:-1]):
+        if len(siblings) < 2 or parent.units or any(c.units for c in siblings[:-1]):
             continue
         parent.units, parent.units_raw, parent.open_list = node.units, node.units_raw, node.open_list
         node.units, node.units_raw, node.open_list = [], None, False
 
 
-def _carry_forward(body: list[Node], carried: dict[int, list[Unit]]) -> None:
+def _carry_forward(body: list[Node], carried: dict[int, list[Unit]], units: int, name: str) -> None:
     """Units an annotation hands on ("…为实施单位，下同", "以下均需区市场监管局落实") join every
-    later annotated measure of the body, until another annotation hands on others."""
+    later annotated measure of the body, until another annotation hands on others.
+
+    `units`: how many the document has before; with the ones carried, checked against MAX_UNITS
+    (a long list handed on to every measure multiplies)."""
+    check_units(units, name)
     handed: list[Unit] = []
     section: str | None = None  # the class of section the units were handed on in (task, target …)
     for node in body:
         own = carried.get(id(node)) or []
         if handed and node.units and not own and node.section_class() == section:
             names = {u.name for u in node.units}
-            node.units = node.units + [replace(u, carried=True) for u in handed if u.name not in names]
+            added = [replace(u, carried=True) for u in handed if u.name not in names]
+            units += len(added)
+            check_units(units, name)
+            node.units = node.units + added
         if own:
             handed, section = own, node.section_class()
 
 
-def _restates_body(attachment: Node, body: list[Node]) -> bool:
-    """An attachment without tables or units whose text is the body's again (附件1 八张牌)."""
+def _may_restate_body(attachment: Node) -> bool:
+    """An attachment without tables or units (only such a one can restate the body)."""
     nodes = [n for n in attachment.walk() if n is not attachment]
-    if not nodes or attachment.tables or any(n.units or n.marker == "row" for n in nodes):
-        return False
-    body_pairs: set[str] = set()
-    for node in body:
-        body_pairs |= bigrams(node.text)
-    own = bigrams("".join(n.text for n in nodes))
+    return bool(nodes) and not attachment.tables and not any(n.units or n.marker == "row" for n in nodes)
+
+
+def _restates_body(attachment: Node, body_pairs: set[str]) -> bool:
+    """An attachment whose text is the body's again (附件1 八张牌): most of its character pairs are the body's."""
+    own = bigrams("".join(n.text for n in attachment.walk() if n is not attachment))
     return bool(own) and len(own & body_pairs) / len(own) >= 0.7
 
 
@@ -268,18 +331,38 @@ def _measure_dict(doc_id: str, node: Node, root: Node) -> dict:
     }
 
 
-def _resolver(meta: Metadata):
-    """Printed unit name → the registry's resolution, in the document's district when it has one."""
-    from policycli.agencies import bundled_registry
+class _Resolver:
+    """Printed unit name → the registry's resolution, in the document's district when it has one.
 
-    registry = bundled_registry()
-    district = meta.district if meta.level == "区" else None
-    return lambda name: registry.resolve_printed(name, district)
+    Remembered per name (a document prints its units many times), and without the registry's
+    suggestions: those are a fuzzy search (close to a millisecond a name), asked only for the names a
+    warning reports (`suggestions`)."""
+
+    def __init__(self, meta: Metadata) -> None:
+        from policycli.agencies import bundled_registry
+
+        self.registry = bundled_registry()
+        self.district = meta.district if meta.level == "区" else None
+        self.known: dict[str, Resolution] = {}
+
+    def __call__(self, name: str) -> Resolution:
+        found = self.known.get(name)
+        if found is None:
+            found = self.known[name] = self.registry.resolve_printed(name, self.district, suggest=False)
+        return found
+
+    def suggestions(self, name: str) -> list[str]:
+        return self.registry.resolve_printed(name, self.district).suggestions
 
 
-def _resolve_units(root: Node, resolve, warnings: list[str]) -> None:
+# Warnings name at most this many unresolved units with "did you mean …" (each a fuzzy search of the
+# registry); a real document has a dozen at most, generated text can have hundreds of thousands.
+_SUGGESTED = 200
+
+
+def _resolve_units(root: Node, resolve: _Resolver, warnings: list[str]) -> None:
     """Give every unit its canonical agency; report misprints fixed and names not in the registry."""
-    unresolved: dict[str, tuple[int, list[str]]] = {}
+    unresolved: dict[str, tuple[int, str]] = {}  # agency → (line, the first printed name resolving to it)
     for node in root.walk():
         for unit in node.units:
             found = resolve(unit.name)
@@ -287,13 +370,14 @@ def _resolve_units(root: Node, resolve, warnings: list[str]) -> None:
             if found.how == "typo":
                 warnings.append(f"line {node.first_line}: {unit.printed} read as {found.agency} (a known misprint)")
             elif found.how == "unresolved":
-                unresolved.setdefault(found.agency, (node.first_line, found.suggestions))
-    for name, (line, suggestions) in unresolved.items():
+                unresolved.setdefault(found.agency, (node.first_line, unit.name))
+    for k, (name, (line, printed)) in enumerate(unresolved.items()):
+        suggestions = resolve.suggestions(printed) if k < _SUGGESTED else []
         hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""
         warnings.append(f"line {line}: unit {name} is not in the agency registry; kept as printed{hint}")
 
 
-def _coordinating_units(root: Node, resolve) -> list[dict]:
+def _coordinating_units(root: Node, resolve: _Resolver) -> list[dict]:
     """Units named in the safeguard sections' prose, for documents that assign at that level."""
     found: dict[str, dict] = {}
     for node in root.walk():

@@ -14,7 +14,10 @@ from policycli.ingest.layout import RawLine
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
 _MD_LIST = re.compile(r"^\s*(?:[-*+]|[0-9]+\))\s+")
-_MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+# "| --- | :---: |". Possessive quantifiers (*+, ?+): white space, "|", ":" and "-" never stand for each
+# other, so nothing is given back, and a line of 60,000 spaces is not tried in every split between its
+# two \s* runs (that took seconds).
+_MD_TABLE_RULE = re.compile(r"^\s*+\|?+\s*+:?+-{2,}+:?+\s*+(?:\|\s*+:?+-{2,}+:?+\s*+)*+\|?+\s*+$")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
 
 
@@ -30,14 +33,61 @@ def markdown_lines(text: str) -> list[RawLine]:
             continue
         line = _MD_HEADING.sub("", line)
         line = _MD_LIST.sub("", line)
-        line = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", line)
-        line = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line)
+        line = _links(line, "![", keep_text=False)  # ![图](a.png): an image goes
+        line = _links(line, "[", keep_text=True)  # [《实施方案》](a.html): a link keeps its text
         out.append(RawLine(number, _MD_EMPHASIS.sub("", line.lstrip("> "))))
     return out
 
 
+def _links(line: str, opener: str, keep_text: bool) -> str:
+    r"""Markdown links (or images, opener "![") replaced by their text (or nothing): what
+    re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line) gives, read in one pass.
+
+    The regex tries every "[" again and scans to the next "]" and ")" from each: a line of 30,000
+    "[" or "![" took seconds. Every opener before the same "]" fails or succeeds alike, so after a
+    failure the search goes on after that "]"; with no "]" or ")" left, nothing later can match."""
+    out: list[str] = []
+    pos = 0  # copied up to here
+    search = 0
+    while True:
+        start = line.find(opener, search)
+        if start < 0:
+            break
+        close = line.find("]", start + len(opener))
+        if close < 0:
+            break
+        if line[close + 1 : close + 2] != "(":
+            search = close + 1
+            continue
+        end = line.find(")", close + 2)
+        if end < 0:
+            break
+        out.append(line[pos:start])
+        if keep_text:
+            out.append(line[start + len(opener) : close])
+        pos = search = end + 1
+    out.append(line[pos:])
+    return "".join(out)
+
+
 _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "tr", "section", "article", "title", "pre", "blockquote"}
 _SKIP = {"script", "style", "noscript", "nav", "header", "footer", "form", "button", "select", "iframe", "svg"}
+
+
+def _tail_as_text(text: str) -> str:
+    """The page with any "<" after its last ">" written as text ("&lt;").
+
+    No tag, comment or declaration can close there, and html.parser retries each such "<" to the end
+    of the page before giving it up as text: "<a<a<a…" or "<a b='" repeated, 60 KiB of it, took
+    minutes. Saved pages end with "</html>"; what follows it is read as the text it is (the parser
+    passed it through raw, so "&" there is escaped too), after an empty comment that keeps the text
+    before it a piece of its own, as the parser left it."""
+    last = text.rfind(">")
+    first = text.find("<", last + 1)
+    if first < 0:
+        return text
+    rest = text[first:].replace("&", "&amp;").replace("<", "&lt;")
+    return text[:first] + "<!---->" + rest
 
 
 class _Reader(HTMLParser):
@@ -45,16 +95,28 @@ class _Reader(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.lines: list[RawLine] = []
         self._buf: list[str] = []
+        self._buf_has_text = False  # any non-space character in _buf (not "".join(_buf) at every chunk: quadratic)
         self._line = 1
         self._skip = 0
         self._cells: list[str] | None = None
         self._cell: list[str] | None = None
+
+    def parse_marked_section(self, i: int, report: int = 1) -> int:
+        """"<![CDATA[…]]>", "<![if !supportLists]>" (Word's HTML) as html.parser reads them; any other
+        "<![…" ("<![b", "<![ 1") made Python 3.11's parser raise AssertionError, a traceback for a page
+        a browser shows: it is skipped to its ">" as a comment, the way browsers (and Python 3.13) do."""
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            end = self.rawdata.find(">", i + 3)
+            return -1 if end < 0 else end + 1
 
     def _flush(self) -> None:
         text = re.sub(r"[ \t\r\n]+", " ", "".join(self._buf)).strip()
         if text:
             self.lines.append(RawLine(self._line, text))
         self._buf = []
+        self._buf_has_text = False
 
     def handle_starttag(self, tag: str, attrs) -> None:
         if tag in _SKIP:
@@ -95,14 +157,15 @@ class _Reader(HTMLParser):
         if self._cell is not None:
             self._cell.append(data)
         else:
-            if not "".join(self._buf).strip():
+            if not self._buf_has_text:
                 self._line = self.getpos()[0]
             self._buf.append(data)
+            self._buf_has_text = self._buf_has_text or bool(data.strip())
 
 
 def html_lines(text: str) -> list[RawLine]:
     reader = _Reader()
-    reader.feed(text)
+    reader.feed(_tail_as_text(text))
     reader.close()
     reader._flush()
     return reader.lines

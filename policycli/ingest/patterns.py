@@ -58,8 +58,10 @@ MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("bullet", re.compile(r"^(?:——|－－|--|—)(?=[^—\s0-9-])\s*")),
 ]
 
-# A standalone attachment header: "附件", "附件 1:", "附件2".
-ATTACHMENT_START = re.compile(r"^附\s*件\s*([0-9]*)\s*[:：]?\s*$")
+# A standalone attachment header: "附件", "附件 1:", "附件2". Possessive (*+, ?+): the three white-space
+# runs around the optional number and colon could otherwise split one run every way before failing
+# ("附件", 4,000 spaces and a word took a minute); space, digit and colon never stand for each other.
+ATTACHMENT_START = re.compile(r"^附\s*+件\s*+([0-9]*+)\s*+[:：]?+\s*+$")
 # The list of attachments at the end of the body: "附件：上海市…分工表" / "附件：1、…".
 ATTACHMENT_LIST = re.compile(r"^附\s*件\s*[:：]\s*(\S.*)$")
 
@@ -101,8 +103,11 @@ DATE_CN = re.compile(rf"({YEAR_NUMERAL})\s*年\s*({_MONTH_OR_DAY})\s*月\s*({_MO
 DATE_LINE = re.compile(rf"(?:{DATE_CN.pattern})(?:印发)?")
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def is_date_line(folded: str) -> bool:
-    return bool(DATE_LINE.fullmatch(re.sub(r"\s+", "", folded)))
+    return bool(DATE_LINE.fullmatch(_SPACES.sub("", folded)))
 
 
 # How the name of an issuing office ends: 上海市人民政府, …办公厅, 市商务委, 区发展和改革委员会.

@@ -37,7 +37,32 @@ def _score(row: set[str], node: set[str]) -> float:
     return len(row & node) / len(row) if row else 0.0
 
 
-def align(rows: list[TableRow], candidates: list[Node]) -> list[int | None]:
+class Candidates:
+    """The body items a table's rows can restate, with their character pairs and a pair index.
+
+    Built once per document and shared by all its tables: building it again for every table made a
+    document with many small tables quadratic (tables × items)."""
+
+    def __init__(self, nodes: list[Node]) -> None:
+        self.nodes = nodes
+        self.position = {id(node): j for j, node in enumerate(nodes)}
+        self._sets: list[set[str]] | None = None
+        self._index: dict[str, list[int]] = {}
+
+    def sets(self) -> list[set[str]]:
+        if self._sets is None:
+            self._sets = [bigrams(n.text) for n in self.nodes]
+            for j, pairs in enumerate(self._sets):
+                for pair in pairs:
+                    self._index.setdefault(pair, []).append(j)
+        return self._sets
+
+    def index(self) -> dict[str, list[int]]:
+        self.sets()
+        return self._index
+
+
+def align(rows: list[TableRow], candidates: list[Node] | Candidates) -> list[int | None]:
     """For each row, the index of the candidate it restates (None if none fits), keeping order.
 
     The best order-keeping assignment (rows in table order onto candidates in body order, a total
@@ -46,14 +71,13 @@ def align(rows: list[TableRow], candidates: list[Node]) -> list[int | None]:
     best first), and the best total so far is kept in a prefix-maximum tree over candidate
     positions: time and memory grow with rows × `_WIDTH`, not rows × candidates (a table of 5,000
     rows beside 5,000 items would otherwise fill 25 million cells)."""
-    n_rows, n_cand = len(rows), len(candidates)
+    if not isinstance(candidates, Candidates):
+        candidates = Candidates(candidates)
+    n_rows, n_cand = len(rows), len(candidates.nodes)
     if not n_rows or not n_cand:
         return [None] * n_rows
-    cand_sets = [bigrams(n.text) for n in candidates]
-    index: dict[str, list[int]] = {}
-    for j, pairs in enumerate(cand_sets):
-        for pair in pairs:
-            index.setdefault(pair, []).append(j)
+    cand_sets = candidates.sets()
+    index = candidates.index()
     tree = _PrefixMax(n_cand)
     chosen: list[list[tuple[int, float, tuple | None]]] = []  # per row: (candidate, score, back link)
     for row in rows:
@@ -94,26 +118,30 @@ _COMMON = 64  # a character pair in more candidates than this finds none (bounds
 
 
 class _PrefixMax:
-    """Maximum (total, link) over positions 0..j, with point updates (a Fenwick tree)."""
+    """Maximum (total, link) over positions 0..j, with point updates (a Fenwick tree).
+
+    Sparse (dicts, not lists of `size`): a table touches few positions, and a document with many
+    tables must not pay for every body item once per table."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.totals = [0.0] * (size + 1)
-        self.links: list[tuple | None] = [None] * (size + 1)
+        self.totals: dict[int, float] = {}
+        self.links: dict[int, tuple | None] = {}
 
     def query(self, j: int) -> tuple[float, tuple | None]:
         total, link = 0.0, None
         k = j + 1
         while k > 0:
-            if self.totals[k] > total:
-                total, link = self.totals[k], self.links[k]
+            value = self.totals.get(k, 0.0)
+            if value > total:
+                total, link = value, self.links[k]
             k -= k & -k
         return total, link
 
     def update(self, j: int, total: float, link: tuple) -> None:
         k = j + 1
         while k <= self.size:
-            if total > self.totals[k]:
+            if total > self.totals.get(k, 0.0):
                 self.totals[k], self.links[k] = total, link
             k += k & -k
 
@@ -129,12 +157,15 @@ def _mirrors_body(rows: list[TableRow], nodes: list[Node | None]) -> bool:
     return checked > 0 and agree >= 0.6 * checked
 
 
-def reconcile(table: Table, body: list[Node], fallback: Node, warnings: list[str], same_agency) -> None:
+def reconcile(table: Table, candidates: list[Node] | Candidates, fallback: Node, warnings: list[str], same_agency) -> None:
     """Attach each row of `table` to the body as described in the module docstring."""
     rows = table.rows
     if not rows:
         return
-    index = align(rows, body)
+    if not isinstance(candidates, Candidates):
+        candidates = Candidates(candidates)
+    body = candidates.nodes
+    index = align(rows, candidates)
     nodes = [body[k] if k is not None else None for k in index]
     mirror = _mirrors_body(rows, nodes)
     per_node: dict[int, list[TableRow]] = {}
@@ -149,11 +180,11 @@ def reconcile(table: Table, body: list[Node], fallback: Node, warnings: list[str
             _row_child(fallback, row, len(fallback.children) + 1)
             continue
         per_node.setdefault(id(node), []).append(row)
-    for node in body:
-        matched = per_node.get(id(node), [])
-        if not matched:
-            continue
-        if mirror and len(matched) == 1 and _covers(matched[0], node):
+    # The body items this table's rows matched, in body order (not a walk over the whole body per table).
+    for position in sorted(candidates.position[key] for key in per_node):
+        node = body[position]
+        matched = per_node[id(node)]
+        if mirror and len(matched) == 1 and _covers(matched[0], candidates.sets()[position]):
             _merge(node, matched[0], warnings, same_agency)
             continue
         for k, row in enumerate(matched, start=1):
@@ -164,8 +195,9 @@ def reconcile(table: Table, body: list[Node], fallback: Node, warnings: list[str
                 _row_child(node, row, row.seq if row.seq is not None else k)
 
 
-def _covers(row: TableRow, node: Node) -> bool:
-    return _score(bigrams(node.text), bigrams(row.text)) >= 0.8
+def _covers(row: TableRow, node_pairs: set[str]) -> bool:
+    """Does the row restate the whole item (most of the item's character pairs)?"""
+    return _score(node_pairs, bigrams(row.text)) >= 0.8
 
 
 def _merge(node: Node, row: TableRow, warnings: list[str], agency_of) -> None:

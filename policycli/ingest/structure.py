@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from policycli.ingest.layout import Paragraph
+from policycli.ingest.limits import check_items
 from policycli.ingest.patterns import (
     ATTACHMENT_LIST,
     ATTACHMENT_START,
@@ -154,8 +155,10 @@ def _title_of(rest: str) -> str:
 class _Outliner:
     """The state of reading paragraphs into the outline; each rule below reads one paragraph."""
 
-    def __init__(self, paragraphs: list[Paragraph], wrapped: bool) -> None:
+    def __init__(self, paragraphs: list[Paragraph], wrapped: bool, name: str = "input") -> None:
         self.paragraphs = paragraphs
+        self.name = name
+        self.items = 0  # items and table rows read so far (see policycli.ingest.limits)
         self.wrapped = wrapped
         self.root = Node("root", None, "")
         self.stack: list[Node] = [self.root]
@@ -172,13 +175,21 @@ class _Outliner:
         self.last_plain: Paragraph | None = None  # the last paragraph added as plain text (a caption?)
         self.next = 0  # index of the paragraph after the one being read
         self.marker: Marker | None = None  # the current paragraph's numbering marker
+        self.bullets: dict[int, int] = {}  # target bullets read so far under each node (by id)
 
     def top(self) -> Node:
         return self.stack[-1]
 
+    def counted(self, items: int = 1) -> None:
+        """Count items (and table rows) as they are read: past MAX_ITEMS the document is refused."""
+        self.items += items
+        check_items(self.items, self.name)
+
     def flush_rows(self) -> None:
         if self.pending_rows:
-            self.tables.append((self.top(), parse_tab_table(list(self.pending_rows))))
+            table = parse_tab_table(list(self.pending_rows))
+            self.counted(len(table.rows))
+            self.tables.append((self.top(), table))
             self.pending_rows.clear()
 
     def table_ends(self, paragraph: Paragraph) -> bool:
@@ -242,6 +253,7 @@ def _rule_flat_table(o: _Outliner, para: Paragraph, folded: str) -> bool:
     if not header:
         return False
     table, o.next = read_flat_table(o.paragraphs, o.next - 1, header, o.table_ends)
+    o.counted(len(table.rows))
     o.tables.append((o.top(), table))
     o.box = None
     return True
@@ -258,6 +270,7 @@ def _rule_indicator_row(o: _Outliner, para: Paragraph, folded: str) -> bool:
     fields = indicator_fields(header, cells)
     table.rows.append(TableRow(para.first_line, para.last_line, fields["seq"], cells[0], fields["name"] or "", None))
     table.last_line = para.last_line
+    o.counted()
     node = owner.add(Node("indicator", fields["seq"], cells[0], title=fields["name"] or ""))
     node.indicator = {k: fields[k] for k in ("unit", "attribute", "target", "year")}
     node.add_text(" ".join(cells[1:]), para.first_line, para.last_line)
@@ -306,6 +319,7 @@ def _rule_attachment_start(o: _Outliner, para: Paragraph, folded: str) -> bool:
     if not (start or (listed and o.attachments)):
         return False
     number = int(start.group(1)) if start and start.group(1) else len(o.attachments) + 1
+    o.counted()
     node = o.root.add(Node("attachment", number, para.text.strip()))
     node.first_line = node.last_line = para.first_line
     if listed:
@@ -331,7 +345,10 @@ def _rule_bullet(o: _Outliner, para: Paragraph, folded: str) -> bool:
         return False
     owner = o.box or o.top()
     if owner.section_class() == "target" and owner.marker != "box":
-        _new_item(owner, marker, para, bullet_number=sum(1 for c in owner.children if c.marker == "bullet") + 1)
+        # Numbered by a count kept per owner: counting the owner's children again at every bullet was quadratic.
+        number = o.bullets[id(owner)] = o.bullets.get(id(owner), 0) + 1
+        o.counted()
+        _new_item(owner, marker, para, bullet_number=number)
         return True
     o.marker = None  # a bullet inside a task or background section is part of its text
     return False
@@ -340,6 +357,7 @@ def _rule_bullet(o: _Outliner, para: Paragraph, folded: str) -> bool:
 def _rule_box(o: _Outliner, para: Paragraph, folded: str) -> bool:
     if o.marker is None or o.marker.kind != "box":
         return False
+    o.counted()
     o.box = _new_item(o.top(), o.marker, para)
     return True
 
@@ -352,6 +370,7 @@ def _rule_numbered(o: _Outliner, para: Paragraph, folded: str) -> bool:
     while len(o.stack) > 1 and any(n.marker == marker.kind for n in o.stack[1:]):
         if o.stack.pop().marker == marker.kind:
             break
+    o.counted()
     o.stack.append(_new_item(o.top(), marker, para))
     return True
 
@@ -389,8 +408,10 @@ BLOCK_RULES: list[tuple[str, str, Callable[[_Outliner, Paragraph, str], bool]]] 
 ]
 
 
-def build_outline(paragraphs: list[Paragraph], wrapped: bool) -> Outline:
-    outliner = _Outliner(paragraphs, wrapped)
+def build_outline(paragraphs: list[Paragraph], wrapped: bool, name: str = "input") -> Outline:
+    """The outline of a document's paragraphs; BadInput when it has more items than one document can
+    (policycli.ingest.limits: each item becomes a measure, so the count is checked as they are read)."""
+    outliner = _Outliner(paragraphs, wrapped, name)
     while outliner.next < len(paragraphs):
         para = paragraphs[outliner.next]
         outliner.next += 1

@@ -16,6 +16,7 @@ An indicator table in PDF text is space-separated:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from policycli.ingest.layout import Paragraph
@@ -31,6 +32,7 @@ _GROUP_LABEL = re.compile(r"^\(\s*([一二三四五六七八九十]+)\s*\)\s*(\S
 _DETAIL_LABEL = re.compile(r"^([0-9]{1,2})\s*[.、]\s*(\S.*)$")
 _DEADLINE = re.compile(r"(?:[0-9]{4}\s*年|[0-9]{1,2}\s*月|季度|年底|年内|长期|持续|常态|底前|之前)")
 _TAG = re.compile(r"<[^>]{0,40}>")
+_ROW_NUMBER = re.compile(r"[0-9]{1,3}")
 _PARA_SPLIT = re.compile(r"</p>\s*<p>|</p>|<p>", re.IGNORECASE)
 
 
@@ -62,9 +64,12 @@ def _cells(text: str) -> list[str]:
     return [c.strip() for c in text.split("\t")]
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _squeezed(text: str) -> str:
     """Folded, every space removed (a cell's words as the header list spells them)."""
-    return re.sub(r"\s+", "", fold(text))
+    return _SPACES.sub("", fold(text))
 
 
 def _is_header(cells: list[str]) -> bool:
@@ -101,7 +106,7 @@ def _parse_row(cells: list[str], para: Paragraph, warnings: list[str]) -> list[T
         folded = _squeezed(clean)
         if not folded:
             continue
-        if re.fullmatch(r"[0-9]{1,3}", folded) and not seq_printed and not text_candidates:
+        if _ROW_NUMBER.fullmatch(folded) and not seq_printed and not text_candidates:
             seq_printed = folded
             continue
         # A merged cell's label ("（一）…", "7.推进人员流动便利化"): not the row's text, and
@@ -136,7 +141,7 @@ def _parse_row(cells: list[str], para: Paragraph, warnings: list[str]) -> list[T
         ]
     return [
         TableRow(para.first_line, para.last_line, seq, seq_printed, "".join(texts),
-                 "、".join(units) if units else None, sorted(set(flag_parts), key=flag_parts.index), deadline)
+                 "、".join(units) if units else None, list(dict.fromkeys(flag_parts)), deadline)
     ]
 
 
@@ -281,7 +286,9 @@ def read_flat_table(paragraphs: list[Paragraph], start: int, header: int, stop) 
     index of the first paragraph after it. `stop(paragraph)` says where the document goes on."""
     words = [p.text.strip() for p in paragraphs[start : start + header]]
     kinds = header_columns(words) or []
-    paragraphs, ends = _cell_paragraphs(paragraphs, start, header, stop)
+    # The cells are read only as far as the table goes: reading every paragraph after each header
+    # made a document of many small flattened tables quadratic.
+    paras = _CellParagraphs(paragraphs, start, header, stop)
     start = 0
     grid: list[tuple[list[list[str]], int, int]] = []  # rows of cells (lines per column), lines
     row: list[list[str]] = [[] for _ in kinds]
@@ -296,18 +303,18 @@ def read_flat_table(paragraphs: list[Paragraph], start: int, header: int, stop) 
         row = [[] for _ in kinds]
 
     k = start + header
-    while k < len(paragraphs):
-        para = paragraphs[k]
+    while paras.has(k):
+        para = paras[k]
         if stop(para):
             break
         text = para.text.strip()
         folded = _squeezed(text)
-        if k + header <= len(paragraphs) and [_squeezed(p.text) for p in paragraphs[k : k + header]] == [
+        if paras.has(k + header - 1) and [_squeezed(paras[j].text) for j in range(k, k + header)] == [
             _squeezed(w) for w in words
         ]:
             k += header  # the header again, after a page break
             continue
-        nxt = paragraphs[k + 1].text.strip() if k + 1 < len(paragraphs) else ""
+        nxt = paras[k + 1].text.strip() if paras.has(k + 1) else ""
         # A unit's name cut over two cells' worth of lines ("区土方工作" / "专班"): no punctuation in it.
         fragment = (
             len(folded) <= 12 and bool(_NAME_START.match(folded)) and not re.search(r"[。.,，;；:：、()]", folded)
@@ -349,7 +356,7 @@ def read_flat_table(paragraphs: list[Paragraph], start: int, header: int, stop) 
                 if not alone and joined:
                     row[j].append(joined)
                     k += 1
-                    last = paragraphs[k].last_line
+                    last = paras[k].last_line
                 else:
                     row[j].append(text)
                 cursor = j
@@ -371,33 +378,58 @@ def read_flat_table(paragraphs: list[Paragraph], start: int, header: int, stop) 
             first = para.first_line
         k += 1
     commit()
+    ends = paras.ends or [paras.start + header]
     k = ends[min(k, len(ends)) - 1] if k else ends[0]
-    table = Table(paragraphs[start].first_line, last or paragraphs[start + header - 1].last_line, [])
+    table = Table(paras[start].first_line, last or paras[start + header - 1].last_line, [])
     table.rows = rows_from_grid(words, kinds, [(["".join(c) if kinds[j] not in ("lead", "co", "units") else "".join(c)
                                                 for j, c in enumerate(cells)], a, b) for cells, a, b in grid])
     return table, k
 
 
-def _cell_paragraphs(paragraphs: list[Paragraph], start: int, header: int, stop) -> tuple[list[Paragraph], list[int]]:
-    """The table's paragraphs from its header on, with a cell wrapped over lines made one.
+class _CellParagraphs:
+    """The table's paragraphs from its header on, with a cell wrapped over lines made one, read as far
+    as they are asked for (`has`), up to the first paragraph where `stop` says the document goes on.
 
     Where the header's words are separated by blank lines, so is every cell, and lines that
     follow each other without one are a single cell ("海绵城市" / "建设管理")."""
-    heads = paragraphs[start : start + header]
-    blank_separated = all(b.first_line - a.last_line >= 2 for a, b in zip(heads, heads[1:], strict=False))
-    merged: list[list[Paragraph]] = []
-    ends: list[int] = []  # for each merged cell, the index in `paragraphs` just after it
-    k = start
-    while k < len(paragraphs) and not stop(paragraphs[k]):
-        para = paragraphs[k]
-        k += 1
-        if k - 1 >= start + header and blank_separated and merged and para.first_line == merged[-1][-1].last_line + 1:
+
+    def __init__(self, paragraphs: list[Paragraph], start: int, header: int, stop: Callable[[Paragraph], bool]) -> None:
+        heads = paragraphs[start : start + header]
+        self.blank_separated = all(b.first_line - a.last_line >= 2 for a, b in zip(heads, heads[1:], strict=False))
+        self.source, self.start, self.header, self.stop = paragraphs, start, header, stop
+        self.merged: list[list[Paragraph]] = []
+        self.ends: list[int] = []  # for each merged cell, the index in `paragraphs` just after it
+        self.cells: list[Paragraph] = []  # merged cells made one paragraph, as far as complete
+        self.next = start  # the next source paragraph to read
+        self.done = False
+
+    def _read_one(self) -> None:
+        k = self.next
+        if k >= len(self.source) or self.stop(self.source[k]):
+            self.done = True
+            return
+        para = self.source[k]
+        self.next = k + 1
+        merged = self.merged
+        if k >= self.start + self.header and self.blank_separated and merged and para.first_line == merged[-1][-1].last_line + 1:
             merged[-1].append(para)
-            ends[-1] = k
-            continue
+            self.ends[-1] = k + 1
+            return
         merged.append([para])
-        ends.append(k)
-    return [_joined(parts) for parts in merged], ends or [start + header]
+        self.ends.append(k + 1)
+
+    def has(self, i: int) -> bool:
+        """Is there a cell i? (Reads until cell i is complete: the cell after it has begun, or the table ended.)"""
+        while not self.done and len(self.merged) <= i + 1:
+            self._read_one()
+        return 0 <= i < len(self.merged)
+
+    def __getitem__(self, i: int) -> Paragraph:
+        if not self.has(i):
+            raise IndexError(i)
+        while len(self.cells) <= i:
+            self.cells.append(_joined(self.merged[len(self.cells)]))
+        return self.cells[i]
 
 
 def _joined(parts: list[Paragraph]) -> Paragraph:

@@ -34,7 +34,9 @@ keeps its printed form, plus `name` with what the list shares distributed over i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from policycli.text import fold
@@ -147,10 +149,14 @@ class Annotation:
     end: int = 0
 
 
+_SPACES = re.compile(r"\s+")
+_LAST_BRACKETED = re.compile(r"\([^()]*\)$")
+
+
 def looks_like_unit(name: str) -> bool:
     """Does a short piece of text read as one unit's name ("区规划资源局", "各街镇", "杨浦区")?"""
-    folded = re.sub(r"\s+", "", fold(name)).removesuffix("等")
-    folded = re.sub(r"\([^()]*\)$", "", folded)  # 市水务局(海洋局)
+    folded = _SPACES.sub("", fold(name)).removesuffix("等")
+    folded = _LAST_BRACKETED.sub("", folded)  # 市水务局(海洋局)
     if not 2 <= len(folded) <= 30 or _NOT_A_NAME_START.match(folded) or _NOT_A_NAME.search(folded):
         return False
     return folded in _DANGLING or folded.endswith(UNIT_SUFFIXES)
@@ -173,21 +179,31 @@ def official(name: str) -> bool:
     "区规划资源局", "各街镇", "市局特种设备安全监察处", "属地街镇" are; "施工单位", "医院", "老城区",
     "区级平台" are not. Only the unlabelled forms ask this: without a label nothing else says a
     bracket is about responsibility."""
-    folded = re.sub(r"\s+", "", fold(name)).removesuffix("等")
+    folded = _SPACES.sub("", fold(name)).removesuffix("等")
     return (
         looks_like_unit(folded) and bool(_OFFICIAL_START.match(folded)) and not _NOT_OFFICIAL.search(folded)
     )
 
 
+_CLAUSE_STOP = re.compile(r"[，,;；。]")
+
+
+def _first_clause(inner: str) -> str:
+    stop = _CLAUSE_STOP.search(inner)
+    return inner[: stop.start()] if stop else inner
+
+
 def _rule_role_verbs(inner: str, at_end: bool) -> bool:
     """The bracket opens with units and a role verb: "市局X处牵头，…", "（市局Y处负责）"."""
-    first = re.split(r"[，,;；。]", inner, maxsplit=1)[0]
+    first = _first_clause(inner)
     m = _VERB.search(first)
     if not m or first[m.end() :].strip():
         return False
-    units = [u for u in re.split(r"[、]", first[: m.start()]) if u]
+    # The units one at a time (a bracket of hundreds of "、" is judged by its first names, not split whole).
+    units = (u.group(0) for u in re.finditer(r"[^、]+", first[: m.start()]))
+    head = next(units, None)
     # after an official first unit, bare divisions share its office: "市局X处、Y处按职责分工负责"
-    return bool(units) and official(units[0]) and all(official(u) or _division(u) for u in units[1:])
+    return head is not None and official(head) and all(official(u) or _division(u) for u in units)
 
 
 def _division(name: str) -> bool:
@@ -196,7 +212,9 @@ def _division(name: str) -> bool:
 
 def _rule_carry_over(inner: str, at_end: bool) -> bool:
     """"（以下均需区市场监管局落实，不再单独列出）": a unit for this and every later measure."""
-    m = _CARRY_OVER.match(re.split(r"[，,;；。]", inner, maxsplit=1)[0])
+    if not inner.startswith("以下"):
+        return False
+    m = _CARRY_OVER.match(_first_clause(inner))
     return bool(m) and official(m.group(1))
 
 
@@ -204,8 +222,9 @@ def _rule_bare_list(inner: str, at_end: bool) -> bool:
     """Only unit names, and the bracket closes its paragraph: "…予以支持。（各街镇、区财政局）"."""
     if not at_end:
         return False
-    parts = [p for p in re.split(r"[、，,;；]", inner) if p.strip()]
-    return bool(parts) and all(official(p) for p in parts)
+    parts = (p for p in (m.group(0) for m in re.finditer(r"[^、，,;；]+", inner)) if p.strip())
+    head = next(parts, None)
+    return head is not None and official(head) and all(official(p) for p in parts)
 
 
 # (name, example, test on the bracket's folded inner text and whether it closes its paragraph)
@@ -222,18 +241,22 @@ def find_annotations(text: str) -> list[Annotation]:
     folded = fold(text)
     found: list[Annotation] = []
     pos = 0
-    while True:
-        start = folded.find("(", pos)
-        if start < 0:
-            break
-        end = _closing_bracket(folded, start)
+    for start, end in _brackets(folded):
+        if start < pos:
+            continue  # inside an annotation already read
         inner_end = end - 1 if folded[end - 1] == ")" else end
+        # Every rule reads a label, a unit's name or 以下 first: a bracket whose inside opens with anything
+        # else ("（（（（…", "(1)") is none, and is passed over before its inside is cut out and read.
+        first = start + 1
+        while first < inner_end and folded[first].isspace():
+            first += 1
+        if first >= inner_end or not _MAY_OPEN_ANNOTATION.match(folded[first]):
+            continue
         inner = folded[start + 1 : inner_end].strip()
         after = folded[end : end + 8].lstrip(" \u3000。.;；")  # a bounded look: texts can be long
         at_end = not after.strip(" \u3000") or after.startswith("\n")
         rule = next((name for name, _, test in ANNOTATION_RULES if test(inner, at_end)), None)
         if rule is None:
-            pos = start + 1
             continue
         annotation = parse_units_text(text[start + 1 : inner_end])
         if annotation.units or annotation.carry:
@@ -257,18 +280,46 @@ def find_annotations(text: str) -> list[Annotation]:
     return found
 
 
-def _closing_bracket(folded: str, start: int) -> int:
-    depth = 0
-    for k in range(start, min(len(folded), start + 600)):
-        if folded[k] == "(":
-            depth += 1
-        elif folded[k] == ")":
-            depth -= 1
-            if depth == 0:
-                return k + 1
-        elif folded[k] == "\n":
-            return k  # unclosed: the annotation runs to the end of its paragraph
-    return min(len(folded), start + 600)
+# The first character of a bracket's inside that some ANNOTATION_RULES entry can read: a Chinese
+# character (责任单位, 市商务委, 以下…) or a list separator before the first unit ("（、市商务委）").
+_MAY_OPEN_ANNOTATION = re.compile(r"[\u4e00-\u9fa5、，,;；]")
+_BRACKET_SPAN = 600  # an annotation is read at most this far: texts can be long, and brackets unclosed
+
+
+def _brackets(folded: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each "(" in a folded text whose inside opens with what an annotation can open with
+    (_MAY_OPEN_ANNOTATION, white space skipped), in order: end is just after its matching ")", or at the
+    line break that comes first (an unclosed bracket runs to the end of its paragraph), and no further than
+    _BRACKET_SPAN characters from the start.
+
+    One pass with a stack of open brackets, not a scan from every "(": a run of 30,000 "（" read each
+    bracket's 600 characters again. Kept in arrays: a 10 MiB run of "（市" has millions of them."""
+    limit = len(folded)
+    starts, ends = array("q"), array("q")
+    open_starts, open_index = array("q"), array("q")  # the open brackets: start, index in starts (-1: not kept)
+    for m in re.finditer(r"[()\n]", folded):
+        k, char = m.start(), m.group(0)
+        if char == "(":
+            first = k + 1
+            while first < limit and folded[first].isspace():
+                first += 1
+            kept = first < limit and _MAY_OPEN_ANNOTATION.match(folded[first]) is not None
+            open_starts.append(k)
+            open_index.append(len(starts) if kept else -1)
+            if kept:
+                starts.append(k)
+                ends.append(min(limit, k + _BRACKET_SPAN))  # unless its ")" or a line break comes first
+        elif char == ")":
+            if open_starts:
+                start, index = open_starts.pop(), open_index.pop()
+                if index >= 0 and k < start + _BRACKET_SPAN:
+                    ends[index] = k + 1
+        else:
+            for start, index in zip(open_starts, open_index, strict=True):  # unclosed: runs to the end of its paragraph
+                if index >= 0 and k < start + _BRACKET_SPAN:
+                    ends[index] = k
+            del open_starts[:], open_index[:]
+    return zip(starts, ends, strict=True)
 
 
 # --- clause rules: reading one annotation ---------------------------------------------------------
@@ -284,10 +335,24 @@ class _Reader:
     open_list: bool = False
     group: int = 1
     label_role: str | None = None  # the role of the label in force, if any
-    pending: list[tuple[str, int]] = field(default_factory=list)  # units waiting for a verb: (printed, group)
+    # units waiting for a verb: (printed, group); printed in pieces, "各街道、镇" as ["各街道", "镇"]
+    pending: list[tuple[list[str], int]] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)  # per unit: lead | co | plain
     last_clause: list[int] = field(default_factory=list)  # indexes of the last clause's units
     other: list[str] = field(default_factory=list)  # clauses that are not units (a deadline, a phone number)
+    # Fragments joining the last unit ("各街道" + "镇"), kept in pieces until it is read (settle): adding
+    # them one by one to its name copied it each time, quadratic on "各街道，镇，镇，…" in a long bare clause.
+    tail: list[str] = field(default_factory=list)
+    printed: Counter[str] = field(default_factory=Counter)  # how many units have each printed name
+
+    def settle(self) -> None:
+        if self.tail:
+            unit = self.units[-1]
+            self.printed[unit.printed] -= 1
+            unit.printed = "、".join([unit.printed, *self.tail])
+            unit.name = unit.printed
+            self.printed[unit.printed] += 1
+            self.tail.clear()
 
     def add(self, printed: str, role: str) -> None:
         raw = printed.strip(_UNIT_SEPARATORS + ":：。．.")
@@ -297,19 +362,20 @@ class _Reader:
             raw, self.open_list = raw[:-1].rstrip(), True
         raw = re.sub(r"等相关(?:部门|单位)$", "", raw)
         if raw in _DANGLING and self.units and self.units[-1].printed.startswith("各"):
-            self.units[-1].printed += "、" + raw
-            self.units[-1].name = self.units[-1].printed
+            self.tail.append(raw)  # 各街道、镇: one collective
             return
+        self.settle()
         self.units.append(Unit(printed=raw, name=raw, role=role, group=self.group))
+        self.printed[raw] += 1
         self.roles.append(role)
         self.last_clause.append(len(self.units) - 1)
 
     def flush(self, role: str | None) -> None:
         if self.pending:
             self.last_clause = []
-        for printed, group in self.pending:
+        for pieces, group in self.pending:
             saved, self.group = self.group, group
-            self.add(printed, role or self.label_role or "plain")
+            self.add("、".join(pieces), role or self.label_role or "plain")
             self.group = saved
         self.pending.clear()
 
@@ -348,8 +414,10 @@ def _clause_carry_over(reader: _Reader, token: str, folded: str) -> bool:
     printed = token[m.start(1) : m.end(1)]
     unit = Unit(printed=printed, name=printed, role="co", group=reader.group)
     reader.carry.append(unit)
-    if not any(u.printed == unit.printed for u in reader.units):
+    reader.settle()
+    if not reader.printed[unit.printed]:
         reader.units.append(unit)
+        reader.printed[unit.printed] += 1
         reader.roles.append("co")
     return True
 
@@ -358,7 +426,7 @@ def _clause_for_role(reader: _Reader, token: str, folded: str) -> bool:
     m = _FOR_ROLE.match(folded)
     if not m or not looks_like_unit(m.group(1)):
         return False
-    reader.pending.append((token[: m.end(1)], reader.group))
+    reader.pending.append(([token[: m.end(1)]], reader.group))
     reader.flush(_role_of_label(m.group(2)))
     return True
 
@@ -369,7 +437,7 @@ def _clause_verb(reader: _Reader, token: str, folded: str) -> bool:
     start = lead.end() if lead and lead.end() < (m.start() if m else 0) else 0
     if not m or not looks_like_unit(folded[start : m.start()]):
         return False
-    reader.pending.append((token[start : m.start()], reader.group))
+    reader.pending.append(([token[start : m.start()]], reader.group))
     reader.flush(_VERB_ROLE[m.group(1)])
     return True
 
@@ -377,22 +445,21 @@ def _clause_verb(reader: _Reader, token: str, folded: str) -> bool:
 def _clause_unit(reader: _Reader, token: str, folded: str) -> bool:
     # Under a label a name is taken unless it reads as prose (universities and firms have
     # endings of their own); without one it must look like a unit ("不再单独列出" is not).
-    if folded in _DANGLING and reader.pending and reader.pending[-1][0].startswith("各"):
-        printed, group = reader.pending[-1]
-        reader.pending[-1] = (printed + "、" + token, group)  # 各街道、镇: one collective
+    if folded in _DANGLING and reader.pending and reader.pending[-1][0][0].startswith("各"):
+        reader.pending[-1][0].append(token)  # 各街道、镇: one collective
         return True
     pair = re.fullmatch(r"(.+?)(?:和|及|以及)(.+)", folded)
     # "各相关部门和单位" stays one: a bare noun after 和 is not a second unit.
     if pair and looks_like_unit(pair.group(1)) and looks_like_unit(pair.group(2)) and len(pair.group(2)) > 2:
         # "区城管执法局和属地街镇": two units joined by 和
-        reader.pending += [(token[: pair.end(1)], reader.group), (token[pair.start(2) :], reader.group)]
+        reader.pending += [([token[: pair.end(1)]], reader.group), ([token[pair.start(2) :]], reader.group)]
         return True
     if _NOT_A_UNIT_CLAUSE.search(folded):
         reader.other.append(token)  # "完成时限：2025年底", "2025年6月底前完成", "持续推进": not a unit
         return True
     labelled = reader.label_role is not None and len(folded) <= 30 and not re.search(r"[的。]", folded)
     if labelled or looks_like_unit(folded):
-        reader.pending.append((token, reader.group))
+        reader.pending.append(([token], reader.group))
     else:
         reader.other.append(token)
     return True
@@ -453,6 +520,7 @@ def parse_units_text(text: str) -> Annotation:
             if separator in ";；":
                 reader.group += 1
     reader.flush(None)
+    reader.settle()
     _settle_roles(reader)
     units = reader.units
     _distribute_prefix(units)
@@ -524,12 +592,16 @@ def _distribute_suffix(units: list[Unit]) -> None:
         k += 1
 
 
+_ENDS_SENTENCE = re.compile(r"[。.!?？！]$")
+_LIST_SEPARATOR = re.compile(r"[、，,；;]")
+
+
 def looks_like_unit_list(text: str) -> bool:
     """Does a table cell read as a list of units (every part ends like an office's name)?"""
     folded = fold(text).strip()
-    if not folded or len(folded) > 200 or re.search(r"[。.!?？！]$", folded):
+    if not folded or len(folded) > 200 or _ENDS_SENTENCE.search(folded):
         return False
-    parts = [p.strip() for p in re.split(r"[、，,；;]", folded) if p.strip()]
+    parts = [p.strip() for p in _LIST_SEPARATOR.split(folded) if p.strip()]
     if not parts:
         return False
     good = 0

@@ -50,7 +50,11 @@ from policycli.text import fold
 
 _NUMBER = r"[0-9]{1,3}|[一二三四五六七八九十两半]{1,3}"
 _STOP = r"[,。;；、]"  # folded text: ，→,  ；→;
-_DATE_TEXT = r"[^\s,。;；、][^,。;；、]{0,24}?"  # the words of one date, up to the next clause stop
+# The words of one date, up to the next clause stop: 1 to 25 characters, the shortest that lets the rule go on,
+# neither first nor last a white space (white space after it is the rule's \s*). Ending on a non-space is what
+# the shortest one does anyway; saying so keeps each of the 25 tries from running on through a long run of
+# spaces after it ("本办法于于于…" and a megabyte of spaces: seconds).
+_DATE_TEXT = r"[^\s,。;；、](?:[^,。;；、]{0,23}?[^\s,。;；、])??"
 _VERB = r"(?:正式)?(?:施行|执行|实施|生效|实行|试行)"
 
 # The document itself as the subject: 本办法, 本实施细则, 本界定标准, 本操作办法, 本通知.
@@ -136,8 +140,27 @@ KIND_RULES: list[tuple[str, re.Pattern[str], str]] = [
 ]
 
 
+def _cited_masked(title: str, keep_length: bool) -> str:
+    """Each cited title 《…》 (from a 《 to the first 》 after it, as re.sub(r"《[^》]*》", …) reads them)
+    emptied to "《》", or, with `keep_length`, filled with "_": 关于印发《关于X《Y》的通知》的通知 → 《》的通知》的通知.
+
+    Found with str.find, not that regex: it scanned from every 《 to the end of a title with no 》
+    ("《《《…", 100,000 of them: minutes)."""
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = title.find("《", pos)
+        end = title.find("》", start + 1) if start >= 0 else -1
+        if end < 0:
+            break  # no 》 after this 《, so none after any later one either
+        out += [title[pos:start], "《", "_" * (end - start - 1) if keep_length else "", "》"]
+        pos = end + 1
+    out.append(title[pos:])
+    return "".join(out)
+
+
 def _kind(title: str) -> str:
-    core = re.sub(r"《[^》]*》", "《》", title)  # a cited title's words are not the notice's
+    core = _cited_masked(title, keep_length=False)  # a cited title's words are not the notice's
     for name, pattern, _example in KIND_RULES:
         if pattern.search(core):
             return name
@@ -223,7 +246,9 @@ def _pilot_length(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 CLAUSE_RULES: list[Rule] = [
-    Rule("range", re.compile(rf"有效期(?:为)?自?\s*(?P<from>{_DATE_TEXT})\s*起?\s*至\s*(?P<until>{_DATE_TEXT})\s*(?:止|为止|{_STOP}|$)"),
+    # Possessive white space (\s*+) where two runs meet around an optional word (\s*起?\s*): white space is
+    # never 起 or 至, so nothing is given back, and a long run of spaces is not split every way.
+    Rule("range", re.compile(rf"有效期(?:为)?自?\s*(?P<from>{_DATE_TEXT})\s*+(?:起\s*+)?至\s*(?P<until>{_DATE_TEXT})\s*(?:止|为止|{_STOP}|$)"),
          "本办法有效期自2026年1月1日起至2027年12月31日止。", _range),
     Rule("start to end", re.compile(
         rf"(?:自|从)\s*(?P<from>{_DATE_TEXT})\s*起\s*{_VERB}\s*,\s*(?:至|到)\s*(?P<until>{_DATE_TEXT})\s*(?:止|为止)"),
@@ -232,7 +257,7 @@ CLAUSE_RULES: list[Rule] = [
          "本意见自发布之日起30日后施行。", _from_issue_later),
     Rule("from issue", re.compile(rf"(?:自|从)\s*(?:本[\u4e00-\u9fa5]{{0,5}}?)?(?:印发|发布|公布|下发|即日)(?:之日)?\s*起\s*{_VERB}"),
          "本意见自发布之日起施行。", _from_issue),
-    Rule("start", re.compile(rf"(?:自|从|于)\s*(?P<date>[^\s,。;；、自从][^,。;；、自从]{{0,24}}?)\s*(?:起|开始)\s*{_VERB}"),
+    Rule("start", re.compile(rf"(?:自|从|于)\s*(?P<date>[^\s,。;；、自从](?:[^,。;；、自从]{{0,23}}?[^\s,。;；、自从])??)\s*(?:起|开始)\s*{_VERB}"),
          "本通知自2022年9月1日开始执行。", _start),
     Rule("end", re.compile(rf"有效期\s*(?:为\s*)?(?P<extended>延长\s*)?(?:至|到|截至)\s*(?P<date>{_DATE_TEXT})\s*(?:止|为止|届满|{_STOP}|$)"),
          "本办法自2024年3月1日起施行，有效期至2026年12月31日。", _end),
@@ -244,10 +269,10 @@ CLAUSE_RULES: list[Rule] = [
     Rule("length", re.compile(rf"(?:有效期|试行期?)\s*(?:为\s*)?(?P<n>{_NUMBER})\s*(?:个\s*)?(?P<unit>年|月)(?P<half>半)?"),
          "本办法自2022年1月1日起施行，有效期五年。", _duration),
     Rule("pilot period", re.compile(
-        rf"(?:从|自|于)\s*(?P<from>{_DATE_TEXT})\s*(?:起)?\s*(?:启动|开始|实施)\s*,?\s*(?:至|到)\s*(?P<until>{_DATE_TEXT})\s*(?:结束|止)"),
+        rf"(?:从|自|于)\s*(?P<from>{_DATE_TEXT})\s*+(?:起\s*+)?(?:启动|开始|实施)\s*+(?:,\s*+)?(?:至|到)\s*(?P<until>{_DATE_TEXT})\s*(?:结束|止)"),
          "本区农村集体经营性建设用地入市试点工作从2023年4月启动，至2024年底结束，为期两年", _pilot_period),
     Rule("pilot length", re.compile(
-        r"(?:通过|开展|为期|试点期(?:限)?为?)\s*([0-9一二三四五六七八九十两]{1,3}\s*年)\s*(?:的)?\s*试点|试点期(?:限)?\s*(?:为)?\s*([0-9一二三四五六七八九十两]{1,3}\s*年)"),
+        r"(?:通过|开展|为期|试点期(?:限)?为?)\s*([0-9一二三四五六七八九十两]{1,3}\s*年)\s*+(?:的\s*+)?试点|试点期(?:限)?\s*+(?:为\s*+)?([0-9一二三四五六七八九十两]{1,3}\s*年)"),
          "通过3年试点，形成可复制可推广的经验", _pilot_length),
 ]
 
@@ -262,7 +287,7 @@ _PLAN_END = rf"{_PLAN}(?:\s*[(（](?:试行|暂行)[)）])?$"
 
 def _plan_name(title: str) -> str:
     """The plan's own name in a title: 关于发布2025年本市海绵城市建设工作要求的通知 → 2025年本市海绵城市建设工作要求."""
-    name = re.sub(r"《[^》]*》", lambda m: "《" + "_" * (len(m.group(0)) - 2) + "》", fold(title))  # cited titles masked
+    name = _cited_masked(fold(title), keep_length=True)  # cited titles masked
     name = re.sub(r"的(?:通知|决定|函)$", "", name.strip())
     ends = [m.end() for m in _NOTICE_WORDS.finditer(name)]
     return name[ends[-1] :] if ends else name
