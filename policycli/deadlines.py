@@ -45,7 +45,7 @@ from policycli.dates import (
     five_year_plan_end,
     occurrences,
 )
-from policycli.ingest.limits import check_periods
+from policycli.ingest import limits
 from policycli.ingest.validity import document_validity
 from policycli.text import fold
 
@@ -203,7 +203,7 @@ def apply(document: dict) -> None:
         info = measure_deadline(measure, document, validity, parent.get("due_info") if parent else None)
         if info and info["occurrences"]:
             periods += len(info["occurrences"])
-            check_periods(periods, document.get("source", {}).get("file") or document["id"])
+            limits.check("periods", periods, document.get("source", {}).get("file") or document["id"])
         # A recurring measure has no single due date: each occurrence is one (see due_info).
         measure["due"] = info["date"] if info and not info["occurrences"] else None
         measure["due_info"] = info

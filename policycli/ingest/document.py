@@ -9,8 +9,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from policycli.ingest import limits
 from policycli.ingest.layout import Paragraph, paragraphs
-from policycli.ingest.limits import check_text_lines, check_units
 from policycli.ingest.metadata import SHANGHAI_DISTRICTS, Metadata, district_short_name, extract
 from policycli.ingest.patterns import first_sentence
 from policycli.ingest.readers import Blocks
@@ -42,7 +42,7 @@ _NOT_A_UNIT = re.compile(
 def build_document(source: Blocks, doc_id: str | None = None) -> dict:
     """Parse one file's blocks (any format, see readers/) into the structured document of the README."""
     name = str(source.path)
-    check_text_lines(sum(1 for line in source.lines if line.text.strip()), name)
+    limits.check("text lines", sum(1 for line in source.lines if line.text.strip()), name)
     paras, wrapped = paragraphs(source.lines, whole=source.whole_paragraphs)
     outline = build_outline(paras, wrapped, name)
     root = outline.root
@@ -247,7 +247,7 @@ def _carry_forward(body: list[Node], carried: dict[int, list[Unit]], units: int,
 
     `units`: how many the document has before; with the ones carried, checked against MAX_UNITS
     (a long list handed on to every measure multiplies)."""
-    check_units(units, name)
+    limits.check("units", units, name)
     handed: list[Unit] = []
     section: str | None = None  # the class of section the units were handed on in (task, target …)
     for node in body:
@@ -256,7 +256,7 @@ def _carry_forward(body: list[Node], carried: dict[int, list[Unit]], units: int,
             names = {u.name for u in node.units}
             added = [replace(u, carried=True) for u in handed if u.name not in names]
             units += len(added)
-            check_units(units, name)
+            limits.check("units", units, name)
             node.units = node.units + added
         if own:
             handed, section = own, node.section_class()

@@ -24,31 +24,25 @@ MAX_UNITS = 200_000
 MAX_PERIODS = 500_000
 
 
-def check_lines(count: int, name: str) -> None:
-    if count > MAX_LINES:
-        raise BadInput(f"{name}: {count:,} lines is over the limit of {MAX_LINES:,} for one document; "
-                       "is it one policy document? Split it, or remove the blank lines")
+# What each limit counts (the name of its constant, read when checked), and the one line a refusal
+# says ({count} and {limit} filled in).
+_REFUSALS = {
+    "lines": ("MAX_LINES", "{count:,} lines is over the limit of {limit:,} for one document; "
+                         "is it one policy document? Split it, or remove the blank lines"),
+    "text lines": ("MAX_TEXT_LINES", "{count:,} lines of text is over the limit of {limit:,} for one document; "
+                                   "is it one policy document? Split it and ingest the parts"),
+    "units": ("MAX_UNITS", "over {limit:,} responsible units named (and carried on by 下同) in one document, "
+                         "more than one policy document has; split it and ingest the parts"),
+    "periods": ("MAX_PERIODS", "its recurring measures (每年, 每月 …) have over {limit:,} periods within its validity "
+                             "period, more than one policy document has; check the validity dates it states, or split it"),
+    "items": ("MAX_ITEMS", "over {limit:,} numbered items and table rows, more than one policy document "
+                         "has (a five-year plan has a few hundred); split it and ingest the parts"),
+}
 
 
-def check_text_lines(count: int, name: str) -> None:
-    if count > MAX_TEXT_LINES:
-        raise BadInput(f"{name}: {count:,} lines of text is over the limit of {MAX_TEXT_LINES:,} for one document; "
-                       "is it one policy document? Split it and ingest the parts")
-
-
-def check_units(count: int, name: str) -> None:
-    if count > MAX_UNITS:
-        raise BadInput(f"{name}: over {MAX_UNITS:,} responsible units named (and carried on by 下同) in one document, "
-                       "more than one policy document has; split it and ingest the parts")
-
-
-def check_periods(count: int, name: str) -> None:
-    if count > MAX_PERIODS:
-        raise BadInput(f"{name}: its recurring measures (每年, 每月 …) have over {MAX_PERIODS:,} periods within its validity "
-                       "period, more than one policy document has; check the validity dates it states, or split it")
-
-
-def check_items(count: int, name: str) -> None:
-    if count > MAX_ITEMS:
-        raise BadInput(f"{name}: over {MAX_ITEMS:,} numbered items and table rows, more than one policy document "
-                       "has (a five-year plan has a few hundred); split it and ingest the parts")
+def check(kind: str, count: int, name: str) -> None:
+    """Refuse the document `name` (BadInput) when `count` of `kind` (a key of _REFUSALS) is over its limit."""
+    constant, refusal = _REFUSALS[kind]
+    limit = globals()[constant]
+    if count > limit:
+        raise BadInput(f"{name}: " + refusal.format(count=count, limit=limit))

@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from policycli.ingest import limits
 from policycli.ingest.layout import Paragraph
-from policycli.ingest.limits import check_items
 from policycli.ingest.patterns import (
     ATTACHMENT_LIST,
     ATTACHMENT_START,
@@ -183,7 +183,7 @@ class _Outliner:
     def counted(self, items: int = 1) -> None:
         """Count items (and table rows) as they are read: past MAX_ITEMS the document is refused."""
         self.items += items
-        check_items(self.items, self.name)
+        limits.check("items", self.items, self.name)
 
     def flush_rows(self) -> None:
         if self.pending_rows:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from policycli.ingest import limits
 from policycli.ingest.layout import raw_lines
-from policycli.ingest.limits import check_lines
 from policycli.ingest.markup import html_lines, markdown_lines
 from policycli.ingest.readers import Blocks
 from policycli.text import read_source
@@ -14,7 +14,7 @@ from policycli.text import read_source
 def read(path: Path, encoding: str | None = None) -> Blocks:
     source = read_source(path, encoding)
     source_lines = len(source.text.splitlines())
-    check_lines(source_lines, str(path))  # before a RawLine is made for each of them
+    limits.check("lines", source_lines, str(path))  # before a RawLine is made for each of them
     suffix = path.suffix.lower()
     if suffix in (".md", ".markdown"):
         lines, kind = markdown_lines(source.text), "markdown"
@@ -22,5 +22,5 @@ def read(path: Path, encoding: str | None = None) -> Blocks:
         lines, kind = html_lines(source.text), "html"
     else:
         lines, kind = raw_lines(source.text), "text"
-    check_lines(len(lines), str(path))  # an HTML page's blocks, not its lines
+    limits.check("lines", len(lines), str(path))  # an HTML page's blocks, not its lines
     return Blocks(source.path, lines, kind, source.encoding, source.sha256, source.size, source_lines=source_lines)
