@@ -150,29 +150,39 @@ def publish(tmp: str, path: Path, replace: bool) -> None:
 
 
 @contextmanager
+def _staged(path: Path) -> Iterator[tuple[BinaryIO, str]]:
+    """(handle, temporary name): a file beside `path` whose every write is whole; once the block
+    ends it is flushed, synced and given the user's umask. On any error it is removed."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+    try:
+        try:
+            with io.BufferedWriter(_CheckedRaw(fd, str(path))) as handle:
+                yield handle, tmp  # type: ignore[misc]
+                handle.flush()
+                try:
+                    os.fsync(fd)
+                except OSError as exc:
+                    raise _failure(str(path), exc) from None
+        finally:
+            os.close(fd)
+        os.chmod(tmp, 0o666 & ~umask())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
 def atomic_writer(path: Path, replace: bool = True) -> Iterator[BinaryIO]:
     """A handle on a temporary file beside `path`, renamed over it once everything is written
     and synced: never a half-written file, also when the writer streams (the CSV ledger).
     `replace=False`: fail (BadInput) rather than overwrite a file that exists by then."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+    with _staged(path) as (handle, tmp):
+        yield handle
     try:
-        with io.BufferedWriter(_CheckedRaw(fd, str(path))) as handle:
-            yield handle  # type: ignore[misc]
-            handle.flush()
-            try:
-                os.fsync(fd)
-            except OSError as exc:
-                raise _failure(str(path), exc) from None
-        os.chmod(tmp, 0o666 & ~umask())
         publish(tmp, path, replace)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    finally:
-        try:
-            os.close(fd)
-        except OSError:
-            pass
 
 
 def umask() -> int:
@@ -195,19 +205,9 @@ def write_all_or_none(outputs: list[tuple[Path, bytes]]) -> None:
     staged: list[tuple[str, Path]] = []
     try:
         for path, data in outputs:
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+            with _staged(path) as (handle, tmp):
+                handle.write(data)
             staged.append((tmp, path))
-            try:
-                with io.BufferedWriter(_CheckedRaw(fd, str(path))) as handle:
-                    handle.write(data)
-                    handle.flush()
-                    try:
-                        os.fsync(fd)
-                    except OSError as exc:
-                        raise _failure(str(path), exc) from None
-            finally:
-                os.close(fd)
-            os.chmod(tmp, 0o666 & ~umask())
         for _, path in staged:
             if path.exists() and not stat.S_ISREG(path.stat().st_mode):
                 raise BadInput(f"{path}: not a regular file (a FIFO or device, say); it is not replaced")

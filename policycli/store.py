@@ -239,11 +239,6 @@ def peek(path: Path) -> Identity | None:
         look.close()
 
 
-def pending_migrations(conn: sqlite3.Connection) -> list[str]:
-    """Names not yet applied, read with plain SQL (no sqlite-utils import on the common path)."""
-    return Identity(conn).pending
-
-
 def apply_migrations(conn: sqlite3.Connection) -> None:
     import sqlite_utils
     from sqlite_utils import Migrations
