@@ -18,11 +18,9 @@ def parse(argv: list[str]) -> tuple[str, dict] | None:
     """(command, keyword arguments) when argv is a plain invocation of a fast command, else None."""
     if not argv or argv[0] not in FAST:
         return None
-    from policycli.commands import COMMANDS
     from policycli.declare import parameters
 
-    command = next(c for c in COMMANDS if c.words == (argv[0],))
-    declared = parameters(command.function)
+    declared = parameters(_function(argv[0]))
     by_name = {name: p for p in declared for name in p.names}
     arguments = [p for p in declared if p.kind == "argument"]
     if any(p.many for p in declared):
@@ -81,8 +79,12 @@ def run(argv: list[str]) -> int | None:
     parsed = parse(argv)
     if parsed is None:
         return None
+    name, arguments = parsed
+    return _function(name)(**arguments) or 0
+
+
+def _function(name: str):
+    """The function of a one-word command of the table."""
     from policycli.commands import COMMANDS
 
-    name, arguments = parsed
-    command = next(c for c in COMMANDS if c.words == (name,))
-    return command.function(**arguments) or 0
+    return next(c.function for c in COMMANDS if c.words == (name,))
