@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 
 from policycli.errors import BadInput, NotFound
-from policycli.text import fold
+from policycli.folding import fold
 
 TYPE_CHECKING = False  # (typing.TYPE_CHECKING without importing typing, ~3 ms)
 if TYPE_CHECKING:  # policycli.districts is imported when a name is not among data/agencies.csv's

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from policycli.dates import add_workdays, find_dates, find_duration, find_recurrence, occurrences
-from policycli.text import fold
+from policycli.folding import fold
+from policycli.ingest.dates import add_workdays, find_dates, find_duration, find_recurrence, occurrences
 
 
 def dates(text: str, ref_year: int | None = None, edge: str = "end"):

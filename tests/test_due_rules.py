@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from policycli.deadlines import DEADLINE_RULES, deadlines_in, measure_deadline
-from policycli.text import fold
+from policycli.folding import fold
+from policycli.ingest.deadlines import DEADLINE_RULES, deadlines_in, measure_deadline
 
 
 def read(text: str, ref_year: int | None = 2021, not_before: date | None = None) -> list[str]:

@@ -6,9 +6,10 @@ import os
 
 import pytest
 
-from policycli import text as text_module
 from policycli.errors import BadInput
-from policycli.text import fold, read_source
+from policycli.folding import fold
+from policycli.ingest import decoding as text_module
+from policycli.ingest.decoding import read_source
 
 SAMPLE = "上海市人民政府关于印发《实施方案》的通知\n一、主要任务\n1.加强统筹。（责任单位：市商务委）\n"
 

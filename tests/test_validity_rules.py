@@ -9,9 +9,9 @@ import re
 
 import pytest
 
+from policycli.folding import fold
 from policycli.ingest import ingest_path
 from policycli.ingest.validity import CLAUSE_RULES, KIND_RULES, TITLE_RULES, _plan_name
-from policycli.text import fold
 
 
 def ingest_text(tmp_path, text: str, name: str = "doc.txt") -> dict:

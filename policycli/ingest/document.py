@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from policycli.folding import fold
 from policycli.ingest import limits
 from policycli.ingest.layout import Paragraph, paragraphs
 from policycli.ingest.metadata import SHANGHAI_DISTRICTS, Metadata, district_short_name, extract
@@ -18,7 +19,6 @@ from policycli.ingest.reconcile import Candidates, bigrams, reconcile
 from policycli.ingest.structure import Node, build_outline
 from policycli.ingest.units import Annotation, Unit, find_annotations
 from policycli.kinds import FORMAT, MEASURE_KINDS
-from policycli.text import fold
 
 if TYPE_CHECKING:
     from policycli.agencies import Resolution
@@ -149,7 +149,7 @@ def build_document(source: Blocks, doc_id: str | None = None) -> dict:
         document["warnings"] = [
             re.sub(r"^line ([0-9]+)", lambda m: in_words(located, int(m.group(1))), w) for w in warnings
         ]
-    from policycli import deadlines
+    from policycli.ingest import deadlines
 
     deadlines.apply(document)
     return document

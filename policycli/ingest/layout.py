@@ -17,9 +17,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from policycli.folding import fold
 from policycli.ingest.patterns import SENTENCE_END, starts_heading
 from policycli.ingest.units import looks_like_unit_list
-from policycli.text import fold
 
 # "—７—", "- 12 -", "第3页", "3/20" alone on a line.
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]+\s*[0-9]+\s*[-—–－]+|第\s*[0-9]+\s*页(?:\s*共\s*[0-9]+\s*页)?|[0-9]+\s*/\s*[0-9]+)\s*$")

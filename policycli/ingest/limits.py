@@ -5,7 +5,7 @@ line and a dict per measure: a 10 MiB file of five-character items ("1.a" on eve
 million measures) would take minutes and gigabytes for a result nobody can review. Real documents are
 far inside these numbers (a whole five-year plan is a few thousand lines and a few hundred measures; the
 largest 分工表 seen has about a thousand rows), so the limits only ever meet generated or damaged input.
-Bytes are limited by each reader (10 MiB of text, see policycli.text).
+Bytes are limited by each reader (10 MiB of text, see ingest/decoding.py).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from policycli.folding import fold
 from policycli.ingest.layout import Paragraph
 from policycli.ingest.patterns import (
     DATE_CN,
@@ -28,7 +29,6 @@ from policycli.ingest.patterns import (
     is_date_line,
     starts_heading,
 )
-from policycli.text import fold
 
 SHANGHAI_DISTRICTS = (
     "黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区", "宝山区", "嘉定区",

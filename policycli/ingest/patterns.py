@@ -1,6 +1,6 @@
 """Numbering and heading markers of Chinese policy documents, matched on folded text.
 
-Folded text (see `policycli.text.fold`) has ASCII digits and brackets: "（一）" → "(一)",
+Folded text (see `policycli.folding.fold`) has ASCII digits and brackets: "（一）" → "(一)",
 "１．" → "1.", "２、" → "2、".
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from policycli.text import fold
+from policycli.folding import fold
 
 CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMERAL = "[一二三四五六七八九十百零〇]+"

@@ -19,10 +19,10 @@ from __future__ import annotations
 import heapq
 import re
 
+from policycli.folding import fold
 from policycli.ingest.structure import Node
 from policycli.ingest.tables import Table, TableRow
 from policycli.ingest.units import parse_units_text
-from policycli.text import fold
 
 _NOT_TEXT = re.compile(r"[^\u3400-\u9fff\U00020000-\U0003ffffA-Za-z0-9]")
 MIN_SCORE = 0.5

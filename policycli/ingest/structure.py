@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from policycli.folding import fold
 from policycli.ingest import limits
 from policycli.ingest.layout import Paragraph
 from policycli.ingest.patterns import (
@@ -37,7 +38,6 @@ from policycli.ingest.tables import (
     read_flat_table,
 )
 from policycli.ingest.units import Unit
-from policycli.text import fold
 
 # The class a heading gives the items below it. Matched on the heading's title.
 _CLASS_RULES: list[tuple[str, re.Pattern[str]]] = [

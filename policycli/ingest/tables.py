@@ -19,9 +19,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from policycli.folding import fold
 from policycli.ingest.layout import Paragraph
 from policycli.ingest.units import looks_like_unit_list
-from policycli.text import fold
 
 HEADER_WORDS = {
     "序号", "号", "编号", "试点任务", "任务细化", "主要任务", "重点任务", "工作任务", "任务", "具体举措", "具体措施",

@@ -39,7 +39,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from policycli.text import fold
+from policycli.folding import fold
 
 # Labels, matched at the start of a clause before a colon: any short run of characters ending
 # in one of these nouns ("牵头指导处室", "支撑单位", "责任主体"). The role is read from its words.

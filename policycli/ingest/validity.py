@@ -44,9 +44,9 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from policycli.dates import FIVE_YEAR_LABEL, find_dates, find_duration, five_year_plan_end
+from policycli.folding import fold
+from policycli.ingest.dates import FIVE_YEAR_LABEL, find_dates, find_duration, five_year_plan_end
 from policycli.ingest.patterns import cn_to_int
-from policycli.text import fold
 
 _NUMBER = r"[0-9]{1,3}|[一二三四五六七八九十两半]{1,3}"
 _STOP = r"[,。;；、]"  # folded text: ，→,  ；→;

@@ -496,8 +496,8 @@ class _Text:
 
     def lines(self) -> list[str]:
         """The paragraph's text; a manual line break before a heading marker starts a new paragraph."""
+        from policycli.folding import fold
         from policycli.ingest.patterns import starts_heading
-        from policycli.text import fold
 
         out: list[str] = []
         for piece in ("".join(p).replace("\t", " ") for p in self.pieces):

@@ -198,8 +198,8 @@ def _looks_html(data: bytes) -> bool:
 
 def _as_html(path: Path) -> Blocks:
     """A web page saved as .doc: the HTML reader's lines, under the file's own name."""
+    from policycli.ingest.decoding import read_source
     from policycli.ingest.markup import html_lines
-    from policycli.text import read_source
 
     source = read_source(path, None)
     return Blocks(source.path, html_lines(source.text), "html", source.encoding, source.sha256, source.size,

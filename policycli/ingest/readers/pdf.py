@@ -64,10 +64,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from policycli.errors import BadInput
+from policycli.folding import fold
 from policycli.ingest.layout import RawLine
 from policycli.ingest.patterns import starts_heading
 from policycli.ingest.readers import Blocks, read_bytes, sha256, stat_regular
-from policycli.text import fold
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_PAGES = 500

@@ -1,14 +1,14 @@
-"""Plain text, Markdown and HTML: decoded (policycli.text), then reduced to lines (markup.py)."""
+"""Plain text, Markdown and HTML: decoded (decoding.py), then reduced to lines (markup.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from policycli.ingest import limits
+from policycli.ingest.decoding import read_source
 from policycli.ingest.layout import raw_lines
 from policycli.ingest.markup import html_lines, markdown_lines
 from policycli.ingest.readers import Blocks
-from policycli.text import read_source
 
 
 def read(path: Path, encoding: str | None = None) -> Blocks:

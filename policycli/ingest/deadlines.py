@@ -1,7 +1,7 @@
 """Due dates of measures, each with its quote and rule; the document's validity (ingest/validity.py).
 
 What the parser reads as a deadline is the table DEADLINE_RULES: each rule a name, the context it needs
-around a date of the text (policycli.dates finds the dates), the example it reads. A date is a deadline when
+around a date of the text (ingest.dates finds the dates), the example it reads. A date is a deadline when
 a rule matches, tried in this order:
 
   by (…前)            2024年底前完成, 6月底前, 11月中旬前               a date followed by 前 / 之前 / 以前
@@ -36,7 +36,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from policycli.dates import (
+from policycli.folding import fold
+from policycli.ingest import limits
+from policycli.ingest.dates import (
     FIVE_YEAR_LABEL,
     DateValue,
     find_dates,
@@ -45,9 +47,7 @@ from policycli.dates import (
     five_year_plan_end,
     occurrences,
 )
-from policycli.ingest import limits
 from policycli.ingest.validity import document_validity
-from policycli.text import fold
 
 _TEXT_START = "\x02"  # marks the start of the text in the characters before a date
 

@@ -1,16 +1,8 @@
-"""Reading policy texts: decoding, refusing what is not text, and the parse-side folding.
-
-Parsing works on a *folded* copy of each line in which every character is replaced by its
-NFKC form whenever that form is a single character (２０２５ → 2025, （一） → (一), ： → :).
-Because the mapping is one character to one character, an offset in the folded line is the
-same offset in the original line, so the parser can match on folded text and still quote and
-store the original.
-"""
+"""Reading policy texts: decoding, and refusing what is not text (a PDF renamed .txt, NUL bytes, Big5)."""
 
 from __future__ import annotations
 
 import os
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,7 +54,7 @@ def read_source(path: str | os.PathLike[str], encoding: str | None = None) -> So
     stat_regular(p, MAX_INPUT_BYTES, "document")
     data = read_bytes(p)
     text, used = decode_bytes(data, encoding, name=str(p))
-    import hashlib  # here, not at the top: agencies (and so `policy done`) import this module for fold()
+    import hashlib  # only when a file is read
 
     return SourceText(p, text, used, hashlib.sha256(data).hexdigest(), len(data))
 
@@ -134,25 +126,3 @@ def _checked(text: str, name: str) -> str:
     if "\x00" in text:
         raise BadInput(f"{name}: not a text file (contains NUL characters)")
     return text
-
-
-class _FoldTable(dict[int, str]):
-    """str.translate table that folds a character to its NFKC form when that is one character."""
-
-    def __missing__(self, codepoint: int) -> str:
-        char = chr(codepoint)
-        folded = unicodedata.normalize("NFKC", char)
-        # Keep circled numbers (① is a list marker, NFKC would make it a plain 1) and any
-        # character whose NFKC form is longer than one character (offsets must not move).
-        if len(folded) != 1 or unicodedata.decomposition(char).startswith("<circle>"):
-            folded = char
-        self[codepoint] = folded
-        return folded
-
-
-_FOLD = _FoldTable()
-
-
-def fold(text: str) -> str:
-    """Fold full-width forms to ASCII one character at a time; len(fold(s)) == len(s)."""
-    return text.translate(_FOLD)
