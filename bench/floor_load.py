@@ -18,11 +18,18 @@ def main(db: str, directory: str) -> None:
         )
         conn.executemany(
             "INSERT INTO measures (id, doc_id, seq, path, kind, title, text, due) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(m["id"], document["id"], k, m["path"], m["kind"], m["title"], m["text"], m.get("due")) for k, m in enumerate(document["measures"])],
+            [
+                (m["id"], document["id"], k, m["path"], m["kind"], m["title"], m["text"], m.get("due"))
+                for k, m in enumerate(document["measures"])
+            ],
         )
         conn.executemany(
             "INSERT INTO assignments (measure_id, agency, printed, seq, due) VALUES (?, ?, ?, ?, ?)",
-            [(m["id"], u["agency"], u["printed"], k, m.get("due")) for m in document["measures"] for k, u in enumerate(m["units"])],
+            [
+                (m["id"], u["agency"], u["printed"], k, m.get("due"))
+                for m in document["measures"]
+                for k, u in enumerate(m["units"])
+            ],
         )
         conn.executemany(
             "INSERT INTO measures_fts (measure_id, title, text) VALUES (?, ?, ?)",

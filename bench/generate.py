@@ -18,8 +18,24 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_DOCUMENT = 1000
-DISTRICTS = ["黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区", "宝山区", "嘉定区",
-             "浦东新区", "金山区", "松江区", "青浦区", "奉贤区", "崇明区"]
+DISTRICTS = [
+    "黄浦区",
+    "徐汇区",
+    "长宁区",
+    "静安区",
+    "普陀区",
+    "虹口区",
+    "杨浦区",
+    "闵行区",
+    "宝山区",
+    "嘉定区",
+    "浦东新区",
+    "金山区",
+    "松江区",
+    "青浦区",
+    "奉贤区",
+    "崇明区",
+]
 BUREAUS = ["发改委", "商务委", "科委", "财政局", "人社局", "市场监管局", "建管委", "规划资源局", "司法局"]
 
 
@@ -58,20 +74,55 @@ def build(out: Path, measures: int, seed: int = 7) -> list[Path]:
             chosen = list(dict.fromkeys(rng.choices(names, weights=weights, k=rng.randint(1, 8))))
             text = "".join(rng.choice(texts) for _ in range(rng.randint(1, 3)))
             recurring = rng.random() < 0.02
-            due = None if recurring else (start + timedelta(days=rng.randrange(0, (end - start).days + 1))).isoformat()
-            occurrences = [date(y, 12, 31).isoformat() for y in range(start.year, end.year) ] + [end.isoformat()] if recurring else []
-            items.append({
-                "id": f"{doc_id}/{1 + (k - 1) // 50}.{k}", "path": f"{1 + (k - 1) // 50}.{k}", "number": f"{k}.", "parent": None,
-                "kind": "task", "title": text[:30], "text": text, "lines": [k, k],
-                "units": [{"printed": n, "name": n, "agency": n, "role": "unspecified", "group": 1} for n in chosen],
-                "due": due,
-                "due_info": {"date": due, "precision": "day", "quote": "2021年底前", "rule": "stated", "inherited": False,
-                             "recurrence": "yearly" if recurring else None, "occurrences": occurrences, "lines": [k, k]},
-            })
+            due = (
+                None
+                if recurring
+                else (start + timedelta(days=rng.randrange(0, (end - start).days + 1))).isoformat()
+            )
+            occurrences = (
+                [date(y, 12, 31).isoformat() for y in range(start.year, end.year)] + [end.isoformat()]
+                if recurring
+                else []
+            )
+            items.append(
+                {
+                    "id": f"{doc_id}/{1 + (k - 1) // 50}.{k}",
+                    "path": f"{1 + (k - 1) // 50}.{k}",
+                    "number": f"{k}.",
+                    "parent": None,
+                    "kind": "task",
+                    "title": text[:30],
+                    "text": text,
+                    "lines": [k, k],
+                    "units": [
+                        {"printed": n, "name": n, "agency": n, "role": "unspecified", "group": 1}
+                        for n in chosen
+                    ],
+                    "due": due,
+                    "due_info": {
+                        "date": due,
+                        "precision": "day",
+                        "quote": "2021年底前",
+                        "rule": "stated",
+                        "inherited": False,
+                        "recurrence": "yearly" if recurring else None,
+                        "occurrences": occurrences,
+                        "lines": [k, k],
+                    },
+                }
+            )
         document = {
-            "format": "policy-document/1", "id": doc_id, "title": f"基准测试文件{d}", "doc_number": f"沪基〔2021〕{d}号",
-            "issuer": "上海市人民政府", "level": "市", "issued_on": start.isoformat(), "effective_from": start.isoformat(),
-            "effective_until": end.isoformat(), "source": {"file": f"{doc_id}.txt"}, "measures": items,
+            "format": "policy-document/1",
+            "id": doc_id,
+            "title": f"基准测试文件{d}",
+            "doc_number": f"沪基〔2021〕{d}号",
+            "issuer": "上海市人民政府",
+            "level": "市",
+            "issued_on": start.isoformat(),
+            "effective_from": start.isoformat(),
+            "effective_until": end.isoformat(),
+            "source": {"file": f"{doc_id}.txt"},
+            "measures": items,
         }
         path = out / f"{doc_id}.json"
         path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")

@@ -50,8 +50,14 @@ ADVERSARIAL = [
     ("Markdown links", lambda n: _run("[", n // 2) + "\n" + _run("![", n // 2) + "\n"),
     ("Markdown table rule of spaces", lambda n: " " * n + "\n"),
     ("a tab row of many cells", lambda n: "".join(f"附{k}\t" for k in range(n // 8)) + "\n"),
-    ("many small flattened tables", lambda n: "序号\n工作任务\n牵头单位\n1\n推进工作建设。\n区商务委\n一、保障\n" * (n // 90)),
-    ("many small tab tables", lambda n: "序号\t具体举措\t责任单位\n1\t推进工作\t市商务委\n说明\n" * (n // 80)),
+    (
+        "many small flattened tables",
+        lambda n: "序号\n工作任务\n牵头单位\n1\n推进工作建设。\n区商务委\n一、保障\n" * (n // 90),
+    ),
+    (
+        "many small tab tables",
+        lambda n: "序号\t具体举措\t责任单位\n1\t推进工作\t市商务委\n说明\n" * (n // 80),
+    ),
 ]
 
 
@@ -84,21 +90,31 @@ def main() -> None:
     size = build(path, int(mib * MiB) - 4096)  # just under the 10 MiB limit
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        done = subprocess.run([str(POLICY), "ingest", str(path), "--out", out], capture_output=True, text=True)
+        done = subprocess.run(
+            [str(POLICY), "ingest", str(path), "--out", out], capture_output=True, text=True
+        )
         seconds = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
         written = sum(p.stat().st_size for p in Path(out).iterdir())
-    summary = next((line for line in done.stderr.splitlines() if ": " in line and "—" in line), done.stderr.strip()[-200:])
+    summary = next(
+        (line for line in done.stderr.splitlines() if ": " in line and "—" in line),
+        done.stderr.strip()[-200:],
+    )
     if len(summary) > 200:
         summary = summary[:80] + " … " + summary[-100:]  # its title is one of the shapes: 《 by the thousand
     ok = done.returncode == 0 and seconds < SECONDS and peak < MEGABYTES
-    print(f"{path.name}: {size / MiB:.2f} MiB, {len(ADVERSARIAL)} adversarial shapes + the seed documents repeated; "
-          f"exit {done.returncode}; {summary}", file=sys.stderr)
+    print(
+        f"{path.name}: {size / MiB:.2f} MiB, {len(ADVERSARIAL)} adversarial shapes + the seed documents repeated; "
+        f"exit {done.returncode}; {summary}",
+        file=sys.stderr,
+    )
     print("| job | time | target | peak memory | target | |")
     print("|---|---:|---|---:|---|---|")
-    print(f"| ingest of a {size / MiB:.1f} MiB worst case ({len(ADVERSARIAL)} adversarial shapes + seeds; "
-          f"{written / MiB:.1f} MiB written) | {seconds:.1f} s | < {SECONDS:.0f} s | {peak:.0f} MB | < {MEGABYTES:.0f} MB | "
-          f"{'ok' if ok else 'FAIL'} |")
+    print(
+        f"| ingest of a {size / MiB:.1f} MiB worst case ({len(ADVERSARIAL)} adversarial shapes + seeds; "
+        f"{written / MiB:.1f} MiB written) | {seconds:.1f} s | < {SECONDS:.0f} s | {peak:.0f} MB | < {MEGABYTES:.0f} MB | "
+        f"{'ok' if ok else 'FAIL'} |"
+    )
     if not ok:
         sys.exit(1)
 

@@ -35,7 +35,9 @@ def run(command: list[str], env: dict | None = None) -> tuple[float, int]:
     elapsed = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode(errors='replace')[-2000:]}")
+        raise SystemExit(
+            f"failed: {' '.join(command)}\n{process.stderr.read().decode(errors='replace')[-2000:]}"
+        )
     return elapsed, usage.ru_maxrss
 
 
@@ -76,7 +78,10 @@ def database(measures: int) -> Path:
         run([*POLICY, "docs"], env)  # create, with the bundled documents
         started = time.perf_counter()
         run([*POLICY, "load", str(corpus(measures))], env)
-        print(f"  built the {measures:,}-measure database in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        print(
+            f"  built the {measures:,}-measure database in {time.perf_counter() - started:.0f} s",
+            file=sys.stderr,
+        )
         marker.write_text("ok")
     return db
 
@@ -95,13 +100,34 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     results: list[dict] = []
 
-    def record(job: str, ours: float, floor: float | None, target: str, limit: float | None, note: str = "", rss: int | None = None):
+    def record(
+        job: str,
+        ours: float,
+        floor: float | None,
+        target: str,
+        limit: float | None,
+        note: str = "",
+        rss: int | None = None,
+    ):
         ratio = ours / floor if floor else None
         verdict = "" if limit is None or ratio is None else ("ok" if ratio <= limit else "over")
-        results.append({"job": job, "ours": ours, "floor": floor, "ratio": ratio, "target": target, "verdict": verdict,
-                        "note": note, "rss_mb": rss / 1024 if rss else None})
+        results.append(
+            {
+                "job": job,
+                "ours": ours,
+                "floor": floor,
+                "ratio": ratio,
+                "target": target,
+                "verdict": verdict,
+                "note": note,
+                "rss_mb": rss / 1024 if rss else None,
+            }
+        )
         shown = f"{ratio:.2f}×" if ratio else "—"
-        print(f"{job:58} ours {ours * 1000:8.0f} ms  floor {floor * 1000 if floor else 0:8.0f} ms  {shown:>7} {verdict}", file=sys.stderr)
+        print(
+            f"{job:58} ours {ours * 1000:8.0f} ms  floor {floor * 1000 if floor else 0:8.0f} ms  {shown:>7} {verdict}",
+            file=sys.stderr,
+        )
 
     # small database: the five bundled documents
     small = WORK / "small.db"
@@ -113,10 +139,18 @@ def main() -> None:
     record("policy --help", ours, floor, "≤ 1.5×", 1.5)
     ours, rss = best([*POLICY, "tasks", "--agency", "市商务委"], rounds, small_env)
     record("policy tasks --agency 市商务委 (bundled documents)", ours, floor, "≤ 1.5×", 1.5, rss=rss)
-    typer_alone, _ = best([sys.executable, str(ROOT / "bench" / "floor_typer.py"), "done", "x", "--agency", "y"], rounds)
+    typer_alone, _ = best(
+        [sys.executable, str(ROOT / "bench" / "floor_typer.py"), "done", "x", "--agency", "y"], rounds
+    )
     bare, _ = best([sys.executable, "-c", "import sqlite3"], rounds)
-    record("reference: a two-command Typer app that does nothing", typer_alone, bare, "—", None,
-           "ratio to starting Python with sqlite3")
+    record(
+        "reference: a two-command Typer app that does nothing",
+        typer_alone,
+        bare,
+        "—",
+        None,
+        "ratio to starting Python with sqlite3",
+    )
 
     # load of 100k (or the largest size below it) vs executemany
     load_size = 100_000 if 100_000 in sizes else min(sizes)
@@ -131,8 +165,14 @@ def main() -> None:
         connect(target_db).conn.close()
 
     ours, rss = best([*POLICY, "load", str(folder)], max(1, rounds // 2), env, before=prepare_empty)
-    floor, _ = best([sys.executable, str(ROOT / "bench" / "floor_load.py"), str(target_db), str(folder)], max(1, rounds // 2), before=prepare_empty)
-    record(f"load of {size_label(load_size)} measures, search index included", ours, floor, "≤ 2×", 2.0, rss=rss)
+    floor, _ = best(
+        [sys.executable, str(ROOT / "bench" / "floor_load.py"), str(target_db), str(folder)],
+        max(1, rounds // 2),
+        before=prepare_empty,
+    )
+    record(
+        f"load of {size_label(load_size)} measures, search index included", ours, floor, "≤ 2×", 2.0, rss=rss
+    )
     fresh(target_db)
 
     for size in sizes:
@@ -140,30 +180,71 @@ def main() -> None:
         env = {**ENV, "POLICY_DB": str(db)}
         floor, _ = best([sys.executable, str(ROOT / "bench" / "floor_list.py"), str(db), "市商务委"], rounds)
         ours, rss = best([*POLICY, "tasks", "--agency", "市商务委"], rounds, env)
-        count = sqlite3.connect(db).execute("SELECT count(*) FROM assignments WHERE agency = '市商务委'").fetchone()[0]
-        record(f"policy tasks --agency 市商务委 at {size_label(size)} ({count:,} rows)", ours, floor,
-               "≤ 1.5×", 1.5 if size == largest else None, rss=rss)
-        measure = sqlite3.connect(db).execute("SELECT measure_id FROM assignments WHERE agency = '市商务委' LIMIT 1").fetchone()[0]
-        floor, _ = best([sys.executable, str(ROOT / "bench" / "floor_done.py"), str(db), measure, "市商务委"], rounds)
+        count = (
+            sqlite3.connect(db)
+            .execute("SELECT count(*) FROM assignments WHERE agency = '市商务委'")
+            .fetchone()[0]
+        )
+        record(
+            f"policy tasks --agency 市商务委 at {size_label(size)} ({count:,} rows)",
+            ours,
+            floor,
+            "≤ 1.5×",
+            1.5 if size == largest else None,
+            rss=rss,
+        )
+        measure = (
+            sqlite3.connect(db)
+            .execute("SELECT measure_id FROM assignments WHERE agency = '市商务委' LIMIT 1")
+            .fetchone()[0]
+        )
+        floor, _ = best(
+            [sys.executable, str(ROOT / "bench" / "floor_done.py"), str(db), measure, "市商务委"], rounds
+        )
         ours, rss = best([*POLICY, "done", measure, "--agency", "市商务委"], rounds, env)
-        record(f"policy done at {size_label(size)}", ours, floor, "≤ 3×", 3.0 if size == largest else None, rss=rss)
+        record(
+            f"policy done at {size_label(size)}",
+            ours,
+            floor,
+            "≤ 3×",
+            3.0 if size == largest else None,
+            rss=rss,
+        )
         ours, rss = best([*POLICY, "remind", "--within", "30"], max(1, rounds // 2), env)
-        record(f"policy remind --within 30 at {size_label(size)}", ours, None, "—", None, "no floor: reported for reference", rss)
+        record(
+            f"policy remind --within 30 at {size_label(size)}",
+            ours,
+            None,
+            "—",
+            None,
+            "no floor: reported for reference",
+            rss,
+        )
 
     # CSV export of about 100k assignments vs the sqlite3 command-line shell
     csv_db = database(22_000)
     rows = sqlite3.connect(csv_db).execute("SELECT count(*) FROM assignments").fetchone()[0]
-    query = ("SELECT d.id, d.title, d.doc_number, m.id, m.number, m.kind, m.title, m.text, a.agency, a.role, coalesce(p.status, 'todo'), "
-             "p.note, p.evidence, p.by, p.at, m.due, d.source_file, m.line_first, m.line_last FROM assignments a "
-             "JOIN measures m ON m.id = a.measure_id JOIN documents d ON d.id = m.doc_id "
-             "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency "
-             "WHERE a.obsolete = 0 AND m.obsolete = 0 ORDER BY m.due, m.doc_id, m.seq, a.seq")
+    query = (
+        "SELECT d.id, d.title, d.doc_number, m.id, m.number, m.kind, m.title, m.text, a.agency, a.role, coalesce(p.status, 'todo'), "
+        "p.note, p.evidence, p.by, p.at, m.due, d.source_file, m.line_first, m.line_last FROM assignments a "
+        "JOIN measures m ON m.id = a.measure_id JOIN documents d ON d.id = m.doc_id "
+        "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency "
+        "WHERE a.obsolete = 0 AND m.obsolete = 0 ORDER BY m.due, m.doc_id, m.seq, a.seq"
+    )
     if shutil.which("sqlite3"):
         floor, _ = best(["sqlite3", "-csv", str(csv_db), query], rounds)
     else:
         floor = None
     ours, rss = best([*POLICY, "export"], rounds, {**ENV, "POLICY_DB": str(csv_db)})
-    record(f"CSV export of {rows:,} assignments", ours, floor, "≤ 2×", 2.0, "" if floor else "sqlite3 shell not installed", rss)
+    record(
+        f"CSV export of {rows:,} assignments",
+        ours,
+        floor,
+        "≤ 2×",
+        2.0,
+        "" if floor else "sqlite3 shell not installed",
+        rss,
+    )
 
     # ingest throughput
     sys.path.insert(0, str(ROOT / "bench"))
@@ -171,9 +252,18 @@ def main() -> None:
 
     fastest, total = measure(rounds)
     throughput = total / 1e6 / fastest
-    results.append({"job": f"ingest of the five seed texts ({total / 1e6:.2f} MB)", "ours": fastest, "floor": None,
-                    "ratio": None, "target": "≥ 1 MB/s", "verdict": "ok" if throughput >= 1 else "under",
-                    "note": f"{throughput:.2f} MB/s", "rss_mb": None})
+    results.append(
+        {
+            "job": f"ingest of the five seed texts ({total / 1e6:.2f} MB)",
+            "ours": fastest,
+            "floor": None,
+            "ratio": None,
+            "target": "≥ 1 MB/s",
+            "verdict": "ok" if throughput >= 1 else "under",
+            "note": f"{throughput:.2f} MB/s",
+            "rss_mb": None,
+        }
+    )
     print(f"ingest: {throughput:.2f} MB/s", file=sys.stderr)
 
     peer = taskwarrior(100_000 if 100_000 in sizes else min(sizes), rounds)
@@ -190,36 +280,65 @@ def taskwarrior(size: int, rounds: int) -> dict:
     if not (home / "imported").exists():
         shutil.rmtree(home, ignore_errors=True)
         data.mkdir(parents=True)
-        (home / ".taskrc").write_text(f"data.location={data}\nconfirmation=no\nverbose=nothing\ngc=off\n", encoding="utf-8")
+        (home / ".taskrc").write_text(
+            f"data.location={data}\nconfirmation=no\nverbose=nothing\ngc=off\n", encoding="utf-8"
+        )
         tasks = []
         for path in sorted(corpus(size).glob("*.json")):
             document = json.loads(path.read_text(encoding="utf-8"))
             for m in document["measures"]:
                 for u in m["units"]:
                     if u["agency"] == "市商务委":
-                        tasks.append({"description": m["title"], "project": document["id"], "due": (m.get("due") or "2030-01-01").replace("-", "") + "T000000Z",
-                                      "status": "pending", "tags": ["市商务委"]})
+                        tasks.append(
+                            {
+                                "description": m["title"],
+                                "project": document["id"],
+                                "due": (m.get("due") or "2030-01-01").replace("-", "") + "T000000Z",
+                                "status": "pending",
+                                "tags": ["市商务委"],
+                            }
+                        )
         # every measure once, as a personal task manager would hold an office's list
         for path in sorted(corpus(size).glob("*.json")):
             document = json.loads(path.read_text(encoding="utf-8"))
             for m in document["measures"]:
                 tasks.append({"description": m["title"], "project": document["id"], "status": "pending"})
-        (home / "import.json").write_text("\n".join(json.dumps(t, ensure_ascii=False) for t in tasks[:size]), encoding="utf-8")
+        (home / "import.json").write_text(
+            "\n".join(json.dumps(t, ensure_ascii=False) for t in tasks[:size]), encoding="utf-8"
+        )
         started = time.perf_counter()
         try:
-            subprocess.run(["task", "import", str(home / "import.json")], env=env, capture_output=True, timeout=1800, check=True)
+            subprocess.run(
+                ["task", "import", str(home / "import.json")],
+                env=env,
+                capture_output=True,
+                timeout=1800,
+                check=True,
+            )
         except (subprocess.TimeoutExpired, subprocess.CalledProcessError) as exc:
-            return {"note": f"Taskwarrior import of {size:,} tasks failed or timed out ({type(exc).__name__}); skipped"}
+            return {
+                "note": f"Taskwarrior import of {size:,} tasks failed or timed out ({type(exc).__name__}); skipped"
+            }
         (home / "imported").write_text(f"{time.perf_counter() - started:.0f}")
     listing, _ = best(["task", "+市商务委", "list"], max(1, rounds // 2), env)
     done, _ = best(["task", "rc.confirmation=no", "1", "modify", "priority:H"], max(1, rounds // 2), env)
     db = database(size)
     policy_env = {**ENV, "POLICY_DB": str(db)}
     ours_list, _ = best([*POLICY, "tasks", "--agency", "市商务委"], max(1, rounds // 2), policy_env)
-    measure = sqlite3.connect(db).execute("SELECT measure_id FROM assignments WHERE agency = '市商务委' LIMIT 1").fetchone()[0]
+    measure = (
+        sqlite3.connect(db)
+        .execute("SELECT measure_id FROM assignments WHERE agency = '市商务委' LIMIT 1")
+        .fetchone()[0]
+    )
     ours_done, _ = best([*POLICY, "done", measure, "--agency", "市商务委"], max(1, rounds // 2), policy_env)
-    return {"size": size, "task_list": listing, "task_modify": done, "policy_list": ours_list, "policy_done": ours_done,
-            "version": subprocess.run(["task", "--version"], capture_output=True, text=True).stdout.strip()}
+    return {
+        "size": size,
+        "task_list": listing,
+        "task_modify": done,
+        "policy_list": ours_list,
+        "policy_done": ours_done,
+        "version": subprocess.run(["task", "--version"], capture_output=True, text=True).stdout.strip(),
+    }
 
 
 def machine() -> str:
@@ -233,12 +352,20 @@ def machine() -> str:
         pass
     memory = ""
     try:
-        kib = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")))
+        kib = int(
+            next(
+                line.split()[1]
+                for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")
+            )
+        )
         memory = f", {kib / 1024 / 1024:.0f} GiB"
     except (OSError, StopIteration):
         pass
-    return (f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}; SQLite {sqlite3.sqlite_version}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}; SQLite {sqlite3.sqlite_version}"
+    )
 
 
 def write_report(results: list[dict], peer: dict, sizes: list[int]) -> None:

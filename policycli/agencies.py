@@ -76,13 +76,21 @@ class Registry:
     (policycli/districts.py), loaded on the first name the explicit rows do not know. A generated
     unit whose names include an explicit row's (长宁区发改委) is that row, with the generated names added."""
 
-    def __init__(self, agencies: list[Agency], user_aliases: dict[str, str] | None = None,
-                 generated: Callable[[], Generated] | None = None) -> None:
+    def __init__(
+        self,
+        agencies: list[Agency],
+        user_aliases: dict[str, str] | None = None,
+        generated: Callable[[], Generated] | None = None,
+    ) -> None:
         self._explicit = {a.canonical: a for a in agencies}
         # key → (canonical, how): the explicit rows, then the user aliases
         self._names: dict[str, tuple[str, str]] = {}
         for agency in agencies:
-            for name, how in ((agency.canonical, "exact"), (agency.full_name, "alias"), *((a, "alias") for a in agency.aliases)):
+            for name, how in (
+                (agency.canonical, "exact"),
+                (agency.full_name, "alias"),
+                *((a, "alias") for a in agency.aliases),
+            ):
                 if name:
                     self._names.setdefault(key(name), (agency.canonical, how))
             for typo in agency.typos:
@@ -154,22 +162,34 @@ class Registry:
         full_name = _fill(kind.full_name or kind.formal, district)
         names = [_fill(n, district) for n, how in kind.names() if how != "typo"]
         made = Agency(
-            canonical=canonical, full_name=full_name, level=kind.level, district=district, type=kind.type,
+            canonical=canonical,
+            full_name=full_name,
+            level=kind.level,
+            district=district,
+            type=kind.type,
             aliases=[n for n in names if n != canonical and n != full_name],
             typos=[_fill(n, district) for n in kind.typos],
-            member_of=[_fill(m, district) for m in kind.member_of], flag=kind.flag, note=kind.note,
+            member_of=[_fill(m, district) for m in kind.member_of],
+            flag=kind.flag,
+            note=kind.note,
         )
         if explicit is None:
             return made
         a = explicit
         known = {key(n) for n in (a.canonical, a.full_name, *a.aliases, *a.typos) if n}
         return Agency(
-            canonical=canonical, full_name=a.full_name or made.full_name, level=a.level, district=a.district,
+            canonical=canonical,
+            full_name=a.full_name or made.full_name,
+            level=a.level,
+            district=a.district,
             type=a.type,
             aliases=a.aliases + [n for n in (made.full_name, *made.aliases) if n and key(n) not in known],
             typos=a.typos + [n for n in made.typos if key(n) not in known],
             member_of=a.member_of + [m for m in made.member_of if m not in a.member_of],
-            successor=a.successor, successor_date=a.successor_date, flag=a.flag, note=a.note,
+            successor=a.successor,
+            successor_date=a.successor_date,
+            flag=a.flag,
+            note=a.note,
         )
 
     def listed(self) -> list[str]:
@@ -248,7 +268,11 @@ class Registry:
                 agency = self.agency(canonical)
                 return Resolution(canonical, how, collective=bool(agency and agency.type == "collective"))
         printed = key(name)
-        qualified = (district + printed[1:]) if district and printed.startswith("区") and not printed.startswith("区域") else printed
+        qualified = (
+            (district + printed[1:])
+            if district and printed.startswith("区") and not printed.startswith("区域")
+            else printed
+        )
         return Resolution(qualified, "unresolved", suggestions=self.nearest(qualified) if suggest else [])
 
     def _candidates(self, name: str, district: str | None) -> list[str]:
@@ -268,7 +292,9 @@ class Registry:
         if folded.startswith("上海市"):
             out.append("市" + folded[3:])
         if district and not folded.startswith(("区", "各", "市", "上海")) and not _names_a_district(folded):
-            out.append(district + folded)  # 属地街镇, 经开区 in a 松江区 document → 松江区属地街镇, 松江区经开区
+            out.append(
+                district + folded
+            )  # 属地街镇, 经开区 in a 松江区 document → 松江区属地街镇, 松江区经开区
         return out
 
     def nearest(self, name: str, n: int = 3) -> list[str]:
@@ -331,8 +357,12 @@ class Registry:
         bare = _LEVEL_PREFIX.sub("", typed)
         city = typed.startswith(("市", "上海市"))
         matches = {c for k, (c, _) in self.names.items() if _strip_place(k) == bare}
-        matches |= {k for k in known if _strip_place(key(k)) == bare and (not city or key(k).startswith("市"))}
-        if city:  # 市水务局 is neither a district's 水务局 (上海市嘉定区水务局 strips to 水务局 too) nor 各区水务局
+        matches |= {
+            k for k in known if _strip_place(key(k)) == bare and (not city or key(k).startswith("市"))
+        }
+        if (
+            city
+        ):  # 市水务局 is neither a district's 水务局 (上海市嘉定区水务局 strips to 水务局 too) nor 各区水务局
             matches = {c for c in matches if not c.startswith("各")}
             matches = {c for c in matches if not getattr(self.agency(c), "district", "")}
         matches = sorted(matches)
@@ -343,8 +373,11 @@ class Registry:
         near = self.nearest(text)
         import difflib
 
-        near += [k for k in difflib.get_close_matches(typed, [key(k) for k in known], n=3, cutoff=0.5)
-                 if k not in near]
+        near += [
+            k
+            for k in difflib.get_close_matches(typed, [key(k) for k in known], n=3, cutoff=0.5)
+            if k not in near
+        ]
         hint = f"; did you mean {' or '.join(near[:3])}?" if near else "; `policy agencies` lists them"
         raise NotFound(f"unknown agency {text!r}{hint}")
 
@@ -401,11 +434,18 @@ def read_registry(path: Path) -> list[Agency]:
             continue
         agencies.append(
             Agency(
-                canonical=canonical, full_name=(row.get("full_name") or "").strip(), level=(row.get("level") or "other").strip(),
-                district=(row.get("district") or "").strip(), type=(row.get("type") or "government").strip(),
-                aliases=split(row.get("aliases")), typos=split(row.get("typos")), member_of=split(row.get("member_of")),
-                successor=(row.get("successor") or "").strip(), successor_date=(row.get("successor_date") or "").strip(),
-                flag=(row.get("flag") or "").strip(), note=(row.get("note") or "").strip(),
+                canonical=canonical,
+                full_name=(row.get("full_name") or "").strip(),
+                level=(row.get("level") or "other").strip(),
+                district=(row.get("district") or "").strip(),
+                type=(row.get("type") or "government").strip(),
+                aliases=split(row.get("aliases")),
+                typos=split(row.get("typos")),
+                member_of=split(row.get("member_of")),
+                successor=(row.get("successor") or "").strip(),
+                successor_date=(row.get("successor_date") or "").strip(),
+                flag=(row.get("flag") or "").strip(),
+                note=(row.get("note") or "").strip(),
             )
         )
     return agencies

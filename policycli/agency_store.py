@@ -18,7 +18,10 @@ def registry_for(db: Database) -> Registry:
 
 
 def assigned_names(db: Database) -> list[str]:
-    return [r[0] for r in db.conn.execute("SELECT DISTINCT agency FROM assignments WHERE agency != '' ORDER BY agency")]
+    return [
+        r[0]
+        for r in db.conn.execute("SELECT DISTINCT agency FROM assignments WHERE agency != '' ORDER BY agency")
+    ]
 
 
 def resolve(db: Database, text: str) -> tuple[str, dict[str, str]]:
@@ -28,7 +31,9 @@ def resolve(db: Database, text: str) -> tuple[str, dict[str, str]]:
     return canonical, registry.scope(canonical)
 
 
-def agency_condition(db: Database, text: str, column: str = "agency", collectives: bool = True) -> tuple[str, list[str]]:
+def agency_condition(
+    db: Database, text: str, column: str = "agency", collectives: bool = True
+) -> tuple[str, list[str]]:
     """--agency TEXT as SQL: `column IN (?, …)` over the assignment names it sees (its own, its
     predecessors' and — unless `collectives` is false — those of the collectives it belongs to)."""
     _, scope = resolve(db, text)
@@ -55,12 +60,19 @@ def add_alias(db: Database, alias: str, target: str, by: str, at: str) -> dict:
         )
         # Units loaded under the alias (a name the registry did not know) now belong to the canonical
         # agency; their recorded progress and history move with them.
-        for (measure_id,) in db.conn.execute("SELECT measure_id FROM assignments WHERE agency = ?", [alias.strip()]).fetchall():
-            clash = db.conn.execute("SELECT 1 FROM assignments WHERE measure_id = ? AND agency = ?", [measure_id, canonical]).fetchone()
+        for (measure_id,) in db.conn.execute(
+            "SELECT measure_id FROM assignments WHERE agency = ?", [alias.strip()]
+        ).fetchall():
+            clash = db.conn.execute(
+                "SELECT 1 FROM assignments WHERE measure_id = ? AND agency = ?", [measure_id, canonical]
+            ).fetchone()
             if clash:
                 continue
             for table in ("assignments", "progress", "events"):
-                db.conn.execute(f"UPDATE {table} SET agency = ? WHERE measure_id = ? AND agency = ?", [canonical, measure_id, alias.strip()])
+                db.conn.execute(
+                    f"UPDATE {table} SET agency = ? WHERE measure_id = ? AND agency = ?",
+                    [canonical, measure_id, alias.strip()],
+                )
             moved += 1
     return {"alias": alias.strip(), "canonical": canonical, "moved": moved}
 
@@ -92,10 +104,19 @@ def agency_rows(
         if district and agency.district != district:
             continue
         count = counts.get(name, {"total": 0, "done": 0})
-        rows.append({
-            "agency": name, "full_name": agency.full_name, "level": agency.level, "district": agency.district, "type": agency.type,
-            "total": count["total"], "open": count["total"] - count["done"], "done": count["done"], "flag": agency.flag,
-        })
+        rows.append(
+            {
+                "agency": name,
+                "full_name": agency.full_name,
+                "level": agency.level,
+                "district": agency.district,
+                "type": agency.type,
+                "total": count["total"],
+                "open": count["total"] - count["done"],
+                "done": count["done"],
+                "flag": agency.flag,
+            }
+        )
     rows.sort(key=lambda r: (-r["total"], r["level"], r["agency"]))
     return rows
 
@@ -163,6 +184,12 @@ def unknown_units(db: Database, doc: str | None = None) -> list[dict]:
 
 
 __all__ = [
-    "bundled_registry", "resolve", "agency_condition", "add_alias", "agency_rows", "agency_detail",
-    "registry_for", "unknown_units",
+    "bundled_registry",
+    "resolve",
+    "agency_condition",
+    "add_alias",
+    "agency_rows",
+    "agency_detail",
+    "registry_for",
+    "unknown_units",
 ]

@@ -26,7 +26,9 @@ def _version(value: bool) -> None:
 
 
 def _root(
-    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.", callback=_version, is_eager=True)] = False,
+    version: Annotated[
+        bool, typer.Option("--version", help="Show the version and exit.", callback=_version, is_eager=True)
+    ] = False,
 ) -> None:
     """A compliance checklist for Chinese government policy documents."""
 
@@ -35,7 +37,9 @@ def _typer_annotation(parameter: Parameter) -> object:
     if parameter.kind == "argument":
         info = typer.Argument(help=parameter.help, show_default=False)
     else:
-        info = typer.Option(*parameter.names, help=parameter.help, show_default=parameter.default not in (None, False))
+        info = typer.Option(
+            *parameter.names, help=parameter.help, show_default=parameter.default not in (None, False)
+        )
     return Annotated[parameter.annotation, info]
 
 
@@ -43,10 +47,19 @@ def typer_function(command: Command, context: bool = False) -> Callable:
     """A function Typer can read for `command`: the declared parameters as Typer's, the bound ones
     (a mark's status) left out. `context`: a group's default command, run only without a subcommand."""
     declared = parameters(command.function)
-    signature = [inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, annotation=_typer_annotation(p),
-                                   default=inspect.Parameter.empty if p.required else p.default) for p in declared]
+    signature = [
+        inspect.Parameter(
+            p.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=_typer_annotation(p),
+            default=inspect.Parameter.empty if p.required else p.default,
+        )
+        for p in declared
+    ]
     if context:
-        signature.insert(0, inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context))
+        signature.insert(
+            0, inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
+        )
 
     def run(**values):
         if context and values.pop("ctx").invoked_subcommand is not None:
@@ -61,8 +74,14 @@ def typer_function(command: Command, context: bool = False) -> Callable:
 
 
 def build_app(argv: list[str]) -> typer.Typer:
-    app = typer.Typer(name="policy", help="A compliance checklist for Chinese government policy documents.",
-                      no_args_is_help=True, add_completion=True, pretty_exceptions_enable=False, rich_markup_mode=None)
+    app = typer.Typer(
+        name="policy",
+        help="A compliance checklist for Chinese government policy documents.",
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
     app.callback()(_root)
     wanted = next((a for a in argv if not a.startswith("-")), None)
     tops = {c.words[0] for c in COMMANDS}
@@ -103,4 +122,3 @@ def run(argv: list[str], from_process: bool = True) -> None:
             sys.exit(ExitStatus.OK)
         report(exc.format_message())
         sys.exit(ExitStatus.BAD_INPUT)
-

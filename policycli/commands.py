@@ -21,8 +21,13 @@ from policycli.errors import BadInput, ExitStatus
 TABLE_LIMIT = 100
 
 # Options several commands share.
-Db = Annotated[Path | None, Option("--db", help="Database file (default: $POLICY_DB, else the user data directory).")]
-Today = Annotated[str | None, Option("--today", help="Pretend today is YYYY-MM-DD (default: $POLICY_TODAY, else the clock).")]
+Db = Annotated[
+    Path | None, Option("--db", help="Database file (default: $POLICY_DB, else the user data directory).")
+]
+Today = Annotated[
+    str | None,
+    Option("--today", help="Pretend today is YYYY-MM-DD (default: $POLICY_TODAY, else the clock)."),
+]
 Format = Annotated[str, Option("--format", "-f", help="table, csv, json or md.")]
 DetailFormat = Annotated[str, Option("--format", "-f", help="text or json.")]
 Doc = Annotated[str | None, Option("--doc", "-d", help="Only this document (its id).")]
@@ -31,7 +36,9 @@ By = Annotated[str | None, Option("--by", help="Who records this (default: your 
 Note = Annotated[str | None, Option("--note", "-n", help="A note for the record, e.g. 已报送.")]
 Evidence = Annotated[str | None, Option("--evidence", "-e", help="A URL or file path that shows the work.")]
 MeasureId = Annotated[str, Argument(help="Measure id, e.g. hfg-2020-24/2.1.1.2")]
-AllAgencies = Annotated[bool, Option("--all-agencies", help="Every agency's, not only your configured one's (policy config).")]
+AllAgencies = Annotated[
+    bool, Option("--all-agencies", help="Every agency's, not only your configured one's (policy config).")
+]
 Force = Annotated[bool, Option("--force", help="Overwrite an existing file (regular files only).")]
 
 
@@ -95,13 +102,25 @@ def _today(value: str | None):
 
 
 def ingest(
-    files: Annotated[list[Path], Argument(help="Policy documents: .txt .md .html .docx .pdf .xlsx (.doc .wps .xls .et with LibreOffice).")],
+    files: Annotated[
+        list[Path],
+        Argument(
+            help="Policy documents: .txt .md .html .docx .pdf .xlsx (.doc .wps .xls .et with LibreOffice)."
+        ),
+    ],
     out: Annotated[Path, Option("--out", "-o", help="Directory for the structured files.")] = Path("."),
     check: Annotated[bool, Option("--check", help="Report what would be extracted; write nothing.")] = False,
-    encoding: Annotated[str | None, Option("--encoding", help="Override encoding detection, e.g. gb18030.")] = None,
+    encoding: Annotated[
+        str | None, Option("--encoding", help="Override encoding detection, e.g. gb18030.")
+    ] = None,
     doc_id: Annotated[str | None, Option("--id", help="Document id to use (one file only).")] = None,
-    attach_to: Annotated[str | None, Option(
-        "--attach-to", help="Attach the other files (a 分工表) to this document: one in this run or already in --out.")] = None,
+    attach_to: Annotated[
+        str | None,
+        Option(
+            "--attach-to",
+            help="Attach the other files (a 分工表) to this document: one in this run or already in --out.",
+        ),
+    ] = None,
 ) -> None:
     """Turn policy texts into structured documents (JSON). Example: policy ingest 通知.docx --out data/measures"""
     from policycli.ingest.run import ingest_files
@@ -110,7 +129,9 @@ def ingest(
 
 
 def load(
-    paths: Annotated[list[Path] | None, Argument(help="Structured files or directories (default: the bundled documents).")] = None,
+    paths: Annotated[
+        list[Path] | None, Argument(help="Structured files or directories (default: the bundled documents).")
+    ] = None,
     db: Db = None,
 ) -> None:
     """Load or refresh structured documents; recorded progress is kept. Example: policy load data/measures"""
@@ -122,12 +143,17 @@ def load(
     changed = [r for r in results if not r.unchanged]
     if len(results) <= 20:
         for result in results:
-            say(f"{result.doc_id}: unchanged" if result.unchanged else
-                f"{result.doc_id}: {result.added} added, {result.updated} updated, {result.obsoleted} obsolete")
+            say(
+                f"{result.doc_id}: unchanged"
+                if result.unchanged
+                else f"{result.doc_id}: {result.added} added, {result.updated} updated, {result.obsoleted} obsolete"
+            )
     else:
-        say(f"{len(results)} documents: {len(results) - len(changed)} unchanged, {len(changed)} changed "
+        say(
+            f"{len(results)} documents: {len(results) - len(changed)} unchanged, {len(changed)} changed "
             f"({sum(r.added for r in changed)} measures added, {sum(r.updated for r in changed)} updated, "
-            f"{sum(r.obsoleted for r in changed)} obsolete)")
+            f"{sum(r.obsoleted for r in changed)} obsolete)"
+        )
 
 
 # --- the checklist ---------------------------------------------------------------------------
@@ -136,16 +162,40 @@ def load(
 def tasks(
     agency: Agency = None,
     doc: Doc = None,
-    status: Annotated[str, Option("--status", "-s", help=(
-        "open/未完成 (default), all/全部, todo/未开始, doing/推进中, done/已完成, blocked/受阻 or n/a/不适用."))] = "open",
-    kind: Annotated[str | None, Option("--kind", "-k", help="task/任务, target/目标, indicator/指标 or safeguard/保障措施.")] = None,
-    unassigned: Annotated[bool, Option("--unassigned", help="Only measures with no responsible unit.")] = False,
-    search: Annotated[str | None, Option("--search", "-q", help="Words that must appear (Chinese full text).")] = None,
-    all_: Annotated[bool, Option("--all", help="Include measures removed from their document (obsolete).")] = False,
-    due_within: Annotated[int | None, Option("--due-within", help="Only measures due within this many days.")] = None,
+    status: Annotated[
+        str,
+        Option(
+            "--status",
+            "-s",
+            help=(
+                "open/未完成 (default), all/全部, todo/未开始, doing/推进中, done/已完成, blocked/受阻 or n/a/不适用."
+            ),
+        ),
+    ] = "open",
+    kind: Annotated[
+        str | None,
+        Option("--kind", "-k", help="task/任务, target/目标, indicator/指标 or safeguard/保障措施."),
+    ] = None,
+    unassigned: Annotated[
+        bool, Option("--unassigned", help="Only measures with no responsible unit.")
+    ] = False,
+    search: Annotated[
+        str | None, Option("--search", "-q", help="Words that must appear (Chinese full text).")
+    ] = None,
+    all_: Annotated[
+        bool, Option("--all", help="Include measures removed from their document (obsolete).")
+    ] = False,
+    due_within: Annotated[
+        int | None, Option("--due-within", help="Only measures due within this many days.")
+    ] = None,
     overdue: Annotated[bool, Option("--overdue", help="Only measures past their due date.")] = False,
-    due_before: Annotated[str | None, Option("--due-before", help="Only measures due before YYYY-MM-DD.")] = None,
-    limit: Annotated[int | None, Option("--limit", help="At most this many, most urgent first (table default 100; 0: all).")] = None,
+    due_before: Annotated[
+        str | None, Option("--due-before", help="Only measures due before YYYY-MM-DD.")
+    ] = None,
+    limit: Annotated[
+        int | None,
+        Option("--limit", help="At most this many, most urgent first (table default 100; 0: all)."),
+    ] = None,
     all_agencies: AllAgencies = False,
     fmt: Format = "table",
     db: Db = None,
@@ -164,8 +214,17 @@ def tasks(
     if shown < 0:
         raise BadInput("--limit takes 0 (all) or a positive number")
     query = TaskQuery(
-        agency=agency, doc=doc, status=status, kind=kind, unassigned=unassigned, search=search, include_obsolete=all_,
-        today=_today(today), due_within=due_within, overdue=overdue, due_before=parse_date_option("--due-before", due_before),
+        agency=agency,
+        doc=doc,
+        status=status,
+        kind=kind,
+        unassigned=unassigned,
+        search=search,
+        include_obsolete=all_,
+        today=_today(today),
+        due_within=due_within,
+        overdue=overdue,
+        due_before=parse_date_option("--due-before", due_before),
         limit=shown + 1 if shown else None,
     )
     with database(db) as opened:
@@ -173,7 +232,9 @@ def tasks(
         cut = bool(shown and len(rows) > shown)
         # The total of a scoped listing is one indexed COUNT; of everything, a scan (seconds at 1M
         # measures), so the unscoped note says no total.
-        total = count_tasks(opened, replace(query, limit=None)) if cut and (agency or unassigned or doc) else None
+        total = (
+            count_tasks(opened, replace(query, limit=None)) if cut and (agency or unassigned or doc) else None
+        )
         summary = agency_summary(opened, agency, query.today) if agency and fmt == "table" else None
     if cut:
         rows = rows[:shown]
@@ -193,7 +254,10 @@ def show(measure_id: MeasureId, fmt: DetailFormat = "text", db: Db = None, today
 
 def mark(
     measure_id: MeasureId,
-    status: Annotated[str, Option("--status", "-s", help="todo/未开始, doing/推进中, done/已完成, blocked/受阻 or n/a/不适用.")],
+    status: Annotated[
+        str,
+        Option("--status", "-s", help="todo/未开始, doing/推进中, done/已完成, blocked/受阻 or n/a/不适用."),
+    ],
     agency: Agency = None,
     note: Note = None,
     evidence: Evidence = None,
@@ -204,8 +268,16 @@ def mark(
     from policycli.checklist import mark as record
 
     with database(db) as opened:
-        event = record(opened, measure_id, status, agency=agency, note=note, evidence=evidence, by=by or _setting("by"),
-                       default_agency=_setting("agency"))
+        event = record(
+            opened,
+            measure_id,
+            status,
+            agency=agency,
+            note=note,
+            evidence=evidence,
+            by=by or _setting("by"),
+            default_agency=_setting("agency"),
+        )
     say(f"{event['measure_id']} [{_part(event['agency'])}]: {event['before']} → {event['after']}")
 
 
@@ -221,7 +293,9 @@ def undo(agency: Agency = None, all_agencies: AllAgencies = False, by: By = None
 
     with database(db) as opened:
         result = revert(opened, agency=_agency(agency, all_agencies), by=by or _setting("by"))
-    say(f"undid change {result['undone']}: {result['measure_id']} [{_part(result['agency'])}] {result['was']} → {result['status']}")
+    say(
+        f"undid change {result['undone']}: {result['measure_id']} [{_part(result['agency'])}] {result['was']} → {result['status']}"
+    )
 
 
 def history(
@@ -237,16 +311,33 @@ def history(
     from policycli.checklist import history as changes
 
     with database(db) as opened:
-        views.history(changes(opened, measure_id, agency=_agency(agency, all_agencies or measure_id is not None), limit=limit), fmt)
+        views.history(
+            changes(
+                opened,
+                measure_id,
+                agency=_agency(agency, all_agencies or measure_id is not None),
+                limit=limit,
+            ),
+            fmt,
+        )
 
 
 def remind(
     within: Annotated[int, Option("--within", help="Days ahead to look.")] = 30,
     agency: Agency = None,
     fmt: Annotated[str, Option("--format", "-f", help="text, json or md.")] = "text",
-    include_expired: Annotated[bool, Option("--include-expired", help="Also remind of measures of expired documents.")] = False,
-    exit_status: Annotated[bool, Option("--exit-status", help="Exit with status 4 when anything is due (for scripts).")] = False,
-    per_agency: Annotated[int, Option("--max", help="At most this many items per agency and list (0: all); counts are always given.")] = 20,
+    include_expired: Annotated[
+        bool, Option("--include-expired", help="Also remind of measures of expired documents.")
+    ] = False,
+    exit_status: Annotated[
+        bool, Option("--exit-status", help="Exit with status 4 when anything is due (for scripts).")
+    ] = False,
+    per_agency: Annotated[
+        int,
+        Option(
+            "--max", help="At most this many items per agency and list (0: all); counts are always given."
+        ),
+    ] = 20,
     all_agencies: AllAgencies = False,
     db: Db = None,
     today: Today = None,
@@ -267,7 +358,10 @@ def remind(
 def stats(
     doc: Doc = None,
     agency: Agency = None,
-    level: Annotated[str | None, Option("--level", help="Units of one level: central, municipal, district, subdistrict or other.")] = None,
+    level: Annotated[
+        str | None,
+        Option("--level", help="Units of one level: central, municipal, district, subdistrict or other."),
+    ] = None,
     district: Annotated[str | None, Option("--district", help="Units of one district, e.g. 长宁区.")] = None,
     fmt: Format = "table",
     db: Db = None,
@@ -278,14 +372,20 @@ def stats(
     from policycli.statistics import statistics
 
     with database(db) as opened:
-        views.statistics(statistics(opened, _today(today), doc=doc, agency=agency, level=level, district=district), fmt)
+        views.statistics(
+            statistics(opened, _today(today), doc=doc, agency=agency, level=level, district=district), fmt
+        )
 
 
 def export(
     agency: Agency = None,
     doc: Doc = None,
-    fmt: Annotated[str, Option("--format", "-f", help="csv (default), json, md, table or ics (calendar).")] = "csv",
-    output: Annotated[Path | None, Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    fmt: Annotated[
+        str, Option("--format", "-f", help="csv (default), json, md, table or ics (calendar).")
+    ] = "csv",
+    output: Annotated[
+        Path | None, Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
     force: Force = False,
     all_: Annotated[bool, Option("--all", help="Include obsolete measures.")] = False,
     all_agencies: AllAgencies = False,
@@ -311,11 +411,19 @@ def export(
 
             from policycli.reminders import calendar_events, ics_bytes
 
-            views.write_bytes(ics_bytes(calendar_events(opened, agency, doc), datetime.now(UTC)), output, replace=force)
+            views.write_bytes(
+                ics_bytes(calendar_events(opened, agency, doc), datetime.now(UTC)), output, replace=force
+            )
         elif fmt == "csv":
-            views.ledger_csv(ledger_rows(opened, agency=agency, doc=doc, include_obsolete=all_, for_csv=True), output, replace=force)
+            views.ledger_csv(
+                ledger_rows(opened, agency=agency, doc=doc, include_obsolete=all_, for_csv=True),
+                output,
+                replace=force,
+            )
         else:
-            views.ledger(ledger(opened, agency=agency, doc=doc, include_obsolete=all_), fmt, output, replace=force)
+            views.ledger(
+                ledger(opened, agency=agency, doc=doc, include_obsolete=all_), fmt, output, replace=force
+            )
     if output is not None:
         say(f"wrote {output}")
 
@@ -324,7 +432,9 @@ def export(
 
 
 def docs_list(
-    expiring: Annotated[int, Option("--expiring-within", help="Days before its end a document counts as expiring.")] = 90,
+    expiring: Annotated[
+        int, Option("--expiring-within", help="Days before its end a document counts as expiring.")
+    ] = 90,
     fmt: Format = "table",
     db: Db = None,
     today: Today = None,
@@ -352,8 +462,12 @@ def docs_show(
 
 
 def agencies_list(
-    level: Annotated[str | None, Option("--level", help="central, municipal, district, subdistrict or other.")] = None,
-    district: Annotated[str | None, Option("--district", help="Only this district's units, e.g. 长宁区.")] = None,
+    level: Annotated[
+        str | None, Option("--level", help="central, municipal, district, subdistrict or other.")
+    ] = None,
+    district: Annotated[
+        str | None, Option("--district", help="Only this district's units, e.g. 长宁区.")
+    ] = None,
     all_: Annotated[bool, Option("--all", help="Also the district units without measures.")] = False,
     fmt: Format = "table",
     db: Db = None,
@@ -495,10 +609,22 @@ COMMANDS: list[Command] = [
     Command("load", load),
     Command("tasks", tasks),
     Command("show", show),
-    _mark_as("done", "Mark your part of a measure done. Example: policy done hfg-2020-24/2.1.1.2 --agency 市商务委 --note 已报送"),
-    _mark_as("doing", "Mark your part of a measure in progress. Example: policy start hfg-2020-24/2.1.1.2 --agency 市商务委"),
-    _mark_as("blocked", "Mark your part of a measure blocked. Example: policy block hfg-2020-24/2.1.1.2 --agency 市商务委 --note 待国家部委批复"),
-    _mark_as("todo", "Set your part of a measure back to todo. Example: policy reopen hfg-2020-24/2.1.1.2 --agency 市商务委"),
+    _mark_as(
+        "done",
+        "Mark your part of a measure done. Example: policy done hfg-2020-24/2.1.1.2 --agency 市商务委 --note 已报送",
+    ),
+    _mark_as(
+        "doing",
+        "Mark your part of a measure in progress. Example: policy start hfg-2020-24/2.1.1.2 --agency 市商务委",
+    ),
+    _mark_as(
+        "blocked",
+        "Mark your part of a measure blocked. Example: policy block hfg-2020-24/2.1.1.2 --agency 市商务委 --note 待国家部委批复",
+    ),
+    _mark_as(
+        "todo",
+        "Set your part of a measure back to todo. Example: policy reopen hfg-2020-24/2.1.1.2 --agency 市商务委",
+    ),
     Command("mark", mark),
     Command("undo", undo),
     Command("history", history),

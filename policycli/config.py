@@ -14,8 +14,10 @@ from pathlib import Path
 from policycli.errors import BadInput
 
 KEYS = {"agency": "POLICY_AGENCY", "by": "POLICY_BY"}
-DESCRIPTIONS = {"agency": "your unit: the default --agency of tasks, the marks, undo, history, remind and export",
-                "by": "your name: the default --by of the marks and undo (else your login name)"}
+DESCRIPTIONS = {
+    "agency": "your unit: the default --agency of tasks, the marks, undo, history, remind and export",
+    "by": "your name: the default --by of the marks and undo (else your login name)",
+}
 
 
 def config_path() -> Path:
@@ -55,7 +57,9 @@ def settings() -> list[dict]:
     for key, variable in KEYS.items():
         environment = os.environ.get(variable, "").strip()
         if environment:
-            out.append({"key": key, "value": environment, "source": f"${variable}", "meaning": DESCRIPTIONS[key]})
+            out.append(
+                {"key": key, "value": environment, "source": f"${variable}", "meaning": DESCRIPTIONS[key]}
+            )
         elif key in stored:
             out.append({"key": key, "value": stored[key], "source": str(path), "meaning": DESCRIPTIONS[key]})
         else:
@@ -70,7 +74,9 @@ def store(key: str, new: str | None) -> Path:
     if key not in KEYS:
         raise BadInput(f"unknown setting {key!r}; the settings are {', '.join(KEYS)}")
     if new is not None and (not new.strip() or not new.isprintable()):
-        raise BadInput(f"{key}: give a name, e.g. policy config set {key} {'市商务委' if key == 'agency' else '王五'}")
+        raise BadInput(
+            f"{key}: give a name, e.g. policy config set {key} {'市商务委' if key == 'agency' else '王五'}"
+        )
     path = config_path()
     stored = _read(path)
     if new is None:
@@ -79,6 +85,8 @@ def store(key: str, new: str | None) -> Path:
         stored[key] = new.strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     # TOML basic strings take JSON's escapes for what a name can hold (quotes, backslashes).
-    lines = ["# policy settings (policy config set KEY VALUE)"] + [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in stored.items()]
+    lines = ["# policy settings (policy config set KEY VALUE)"] + [
+        f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in stored.items()
+    ]
     write_atomically(path, "\n".join(lines) + "\n")
     return path

@@ -56,8 +56,11 @@ def parameters(function: Callable) -> list[Parameter]:
     """The declared parameters of a command, without those a `partial` binds (a mark's status)."""
     bound = function.keywords if isinstance(function, partial) else {}
     target = function.func if isinstance(function, partial) else function
-    return [Parameter(p.name, p.annotation, p.default) for p in inspect.signature(target).parameters.values()
-            if p.name not in bound]
+    return [
+        Parameter(p.name, p.annotation, p.default)
+        for p in inspect.signature(target).parameters.values()
+        if p.name not in bound
+    ]
 
 
 def summary(function: Callable) -> str:

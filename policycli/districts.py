@@ -26,8 +26,22 @@ from pathlib import Path
 from policycli.errors import BadInput
 
 DISTRICTS = (
-    "黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区", "宝山区", "嘉定区", "浦东新区",
-    "金山区", "松江区", "青浦区", "奉贤区", "崇明区",
+    "黄浦区",
+    "徐汇区",
+    "长宁区",
+    "静安区",
+    "普陀区",
+    "虹口区",
+    "杨浦区",
+    "闵行区",
+    "宝山区",
+    "嘉定区",
+    "浦东新区",
+    "金山区",
+    "松江区",
+    "青浦区",
+    "奉贤区",
+    "崇明区",
 )
 SHORT = {d: d.removesuffix("新区").removesuffix("区") for d in DISTRICTS}
 FULL_MARK, SHORT_MARK = "{区}", "{短}"
@@ -39,21 +53,45 @@ _MEMBERSHIP = {
     "开发区": (),
 }
 # The formal forms of a place's name: 新成路街道办事处 → 新成路街道, 南翔镇人民政府 → 南翔镇.
-_FORMAL_SUFFIXES = (("街道办事处", "街道"), ("镇人民政府", "镇"), ("乡人民政府", "乡"), ("镇政府", "镇"), ("乡政府", "乡"))
+_FORMAL_SUFFIXES = (
+    ("街道办事处", "街道"),
+    ("镇人民政府", "镇"),
+    ("乡人民政府", "乡"),
+    ("镇政府", "镇"),
+    ("乡政府", "乡"),
+)
 
 
 class Kind:
     """One kind of unit, for its districts; names are patterns with {区}/{短} (or literal names)."""
 
     __slots__ = (
-        "canonical", "full_name", "level", "type", "aliases", "typos", "member_of", "districts", "flag",
-        "note", "formal",
+        "canonical",
+        "full_name",
+        "level",
+        "type",
+        "aliases",
+        "typos",
+        "member_of",
+        "districts",
+        "flag",
+        "note",
+        "formal",
     )
 
     def __init__(
-        self, canonical: str, full_name: str, level: str, type: str, aliases: tuple[str, ...],
-        typos: tuple[str, ...], member_of: tuple[str, ...], districts: tuple[str, ...], flag: str = "",
-        note: str = "", formal: str = "",
+        self,
+        canonical: str,
+        full_name: str,
+        level: str,
+        type: str,
+        aliases: tuple[str, ...],
+        typos: tuple[str, ...],
+        member_of: tuple[str, ...],
+        districts: tuple[str, ...],
+        flag: str = "",
+        note: str = "",
+        formal: str = "",
     ) -> None:
         self.canonical, self.full_name, self.level, self.type = canonical, full_name, level, type
         self.aliases, self.typos, self.member_of = aliases, typos, member_of
@@ -192,29 +230,54 @@ def _districts(value: str, path: Path, canonical: str) -> tuple[str, ...]:
 def read_district_units(path: Path) -> list[Kind]:
     """data/district_units.csv → one Kind per department kind, plus the municipal collectives it names."""
     kinds: list[Kind] = []
-    columns = ("canonical", "full_name", "type", "aliases", "typos", "collective", "districts", "flag",
-               "note")
+    columns = (
+        "canonical",
+        "full_name",
+        "type",
+        "aliases",
+        "typos",
+        "collective",
+        "districts",
+        "flag",
+        "note",
+    )
     for row in _read(path, columns):
         canonical, full_name, type_, aliases, typos, collective_, districts, flag, note = row
         if not canonical:
             continue
         collective = _split(collective_)
         kind = Kind(
-            canonical=_district_pattern(canonical), full_name=_district_pattern(full_name), level="district",
-            type=type_ or "government", aliases=tuple(_district_pattern(a) for a in _split(aliases)),
-            typos=tuple(_district_pattern(t) for t in _split(typos)), member_of=collective[:1],
-            districts=_districts(districts, path, canonical), flag=flag, note=note,
+            canonical=_district_pattern(canonical),
+            full_name=_district_pattern(full_name),
+            level="district",
+            type=type_ or "government",
+            aliases=tuple(_district_pattern(a) for a in _split(aliases)),
+            typos=tuple(_district_pattern(t) for t in _split(typos)),
+            member_of=collective[:1],
+            districts=_districts(districts, path, canonical),
+            flag=flag,
+            note=note,
         )
         unmarked = [n for n, _ in kind.names() if "{" not in n]
         if unmarked:
-            raise BadInput(f"{path}: {canonical}: the name {unmarked[0]} needs a leading 区, {{区}} or {{短}}")
+            raise BadInput(
+                f"{path}: {canonical}: the name {unmarked[0]} needs a leading 区, {{区}} or {{短}}"
+            )
         kinds.append(kind)
         if collective:
-            kinds.append(Kind(
-                canonical=collective[0], full_name="", level="municipal", type="collective",
-                aliases=collective[1:], typos=(), member_of=(), districts=(),
-                note=f"Every district's {canonical.removeprefix('区')}",
-            ))
+            kinds.append(
+                Kind(
+                    canonical=collective[0],
+                    full_name="",
+                    level="municipal",
+                    type="collective",
+                    aliases=collective[1:],
+                    typos=(),
+                    member_of=(),
+                    districts=(),
+                    note=f"Every district's {canonical.removeprefix('区')}",
+                )
+            )
     return kinds
 
 
@@ -234,15 +297,25 @@ def read_subdistricts(path: Path) -> list[Kind]:
         aliases = [FULL_MARK + name, name]
         for alias in _split(extra_names):
             aliases += [_district_pattern(alias)] if alias.startswith("区") else [FULL_MARK + alias, alias]
-        formal = {"街道": f"上海市{FULL_MARK}{name}办事处", "开发区": ""}.get(place, f"上海市{FULL_MARK}{name}人民政府")
+        formal = {"街道": f"上海市{FULL_MARK}{name}办事处", "开发区": ""}.get(
+            place, f"上海市{FULL_MARK}{name}人民政府"
+        )
         member_of = _MEMBERSHIP[place] + tuple(_district_pattern(m) for m in _split(extra_members))
-        kinds.append(Kind(
-            canonical=canonical, full_name="", level=PLACE_LEVELS[place],
-            type="coordinating" if place == "开发区" else "government",
-            aliases=tuple(dict.fromkeys(a for a in aliases if a != canonical)), typos=(),
-            member_of=tuple(dict.fromkeys(member_of)), districts=(district,), flag=flag, note=note,
-            formal=formal,
-        ))
+        kinds.append(
+            Kind(
+                canonical=canonical,
+                full_name="",
+                level=PLACE_LEVELS[place],
+                type="coordinating" if place == "开发区" else "government",
+                aliases=tuple(dict.fromkeys(a for a in aliases if a != canonical)),
+                typos=(),
+                member_of=tuple(dict.fromkeys(member_of)),
+                districts=(district,),
+                flag=flag,
+                note=note,
+                formal=formal,
+            )
+        )
     return kinds
 
 

@@ -48,4 +48,6 @@ def report(message: str) -> None:
 
     from policycli.render import terminal_text
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(terminal_text(message).replace(chr(10), ' '))}")
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"[red]error:[/red] {escape(terminal_text(message).replace(chr(10), ' '))}"
+    )

@@ -30,8 +30,11 @@ class OutputFailed(PolicyError):
 
 
 def _failure(where: str, exc: OSError) -> OutputFailed:
-    reason = {errno.ENOSPC: "the disk is full", errno.EFBIG: "the file size limit was reached",
-              errno.EDQUOT: "the disk quota is exceeded"}.get(exc.errno or 0, exc.strerror or str(exc))
+    reason = {
+        errno.ENOSPC: "the disk is full",
+        errno.EFBIG: "the file size limit was reached",
+        errno.EDQUOT: "the disk quota is exceeded",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
     # A file is written to a temporary name and removed on failure; standard output cannot be taken back.
     outcome = "the output is incomplete" if where == _STDOUT else "nothing was written"
     return OutputFailed(f"cannot write {where}: {reason}; {outcome}")
@@ -85,16 +88,27 @@ def guard_stdout() -> None:
         return
     stream.flush()
     buffered = io.BufferedWriter(_CheckedRaw(fd, _STDOUT))
-    sys.stdout = io.TextIOWrapper(buffered, encoding=stream.encoding, errors=stream.errors,
-                                  line_buffering=stream.line_buffering, write_through=False)
+    sys.stdout = io.TextIOWrapper(
+        buffered,
+        encoding=stream.encoding,
+        errors=stream.errors,
+        line_buffering=stream.line_buffering,
+        write_through=False,
+    )
 
 
 def database_files(database: Path) -> list[Path]:
     """The files SQLite keeps for a database: no output may be written over any of them. SQLite
     follows a symlinked database and keeps its -wal and -shm beside the real file, so both sets count."""
     real = Path(os.path.realpath(database))
-    return [database, *(Path(f"{base}{suffix}") for base in dict.fromkeys([database, real])
-                        for suffix in ("-wal", "-shm", "-journal"))]
+    return [
+        database,
+        *(
+            Path(f"{base}{suffix}")
+            for base in dict.fromkeys([database, real])
+            for suffix in ("-wal", "-shm", "-journal")
+        ),
+    ]
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -113,8 +127,10 @@ def check_output(path: Path, force: bool, in_use: Iterable[Path] = ()) -> None:
     used_files = list(in_use)  # database_files(): the database first, then its -wal, -shm, -journal
     for k, used in enumerate(used_files):
         if _same_file(path, used):
-            raise BadInput(f"{path}: is {'the database' if k == 0 else 'a file of the database'} ({used}); "
-                           "write the output somewhere else")
+            raise BadInput(
+                f"{path}: is {'the database' if k == 0 else 'a file of the database'} ({used}); "
+                "write the output somewhere else"
+            )
     if path.is_dir():
         raise BadInput(f"{path}: is a directory; name a file")
     if not path.parent.exists():
@@ -123,7 +139,9 @@ def check_output(path: Path, force: bool, in_use: Iterable[Path] = ()) -> None:
         if not force:
             raise BadInput(f"{path} exists; pass --force to overwrite it")
         if not path.resolve().is_file() or not stat.S_ISREG(path.stat().st_mode):
-            raise BadInput(f"{path}: not a regular file (a FIFO or device, say); --force replaces regular files only")
+            raise BadInput(
+                f"{path}: not a regular file (a FIFO or device, say); --force replaces regular files only"
+            )
 
 
 def publish(tmp: str, path: Path, replace: bool) -> None:
@@ -132,7 +150,9 @@ def publish(tmp: str, path: Path, replace: bool) -> None:
     supported, an exclusive create reserves the name first."""
     if replace:
         if path.exists() and not stat.S_ISREG(path.stat().st_mode):
-            raise BadInput(f"{path}: not a regular file (a FIFO or device, say); --force replaces regular files only")
+            raise BadInput(
+                f"{path}: not a regular file (a FIFO or device, say); --force replaces regular files only"
+            )
         os.replace(tmp, path)
         return
     try:

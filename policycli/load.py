@@ -25,8 +25,25 @@ from policycli.store import Database, write_transaction
 _NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 _MEASURE_COLUMNS = (
-    "doc_id", "seq", "path", "parent_id", "number", "kind", "title", "text", "line_first", "line_last",
-    "units_raw", "open_list", "flags", "deadline_raw", "indicator", "due", "due_info", "recurrence", "obsolete",
+    "doc_id",
+    "seq",
+    "path",
+    "parent_id",
+    "number",
+    "kind",
+    "title",
+    "text",
+    "line_first",
+    "line_last",
+    "units_raw",
+    "open_list",
+    "flags",
+    "deadline_raw",
+    "indicator",
+    "due",
+    "due_info",
+    "recurrence",
+    "obsolete",
 )
 
 
@@ -74,31 +91,51 @@ def read_structured(path: Path, checked_sha: str | None = None) -> tuple[dict, s
         data = path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         if checked_sha is not None and sha != checked_sha:
-            raise BadInput(f"{path}: changed while it was being loaded; nothing was loaded, run `policy load` again")
+            raise BadInput(
+                f"{path}: changed while it was being loaded; nothing was loaded, run `policy load` again"
+            )
         raw = data.decode("utf-8")
-        document = schema.loads(path, raw)  # json.loads, refusing NaN, Infinity and numbers beyond a float's range
+        document = schema.loads(
+            path, raw
+        )  # json.loads, refusing NaN, Infinity and numbers beyond a float's range
     except UnicodeDecodeError:
-        raise BadInput(f"{path}: not a structured document (not UTF-8 JSON); run `policy ingest` on policy texts first") from None
+        raise BadInput(
+            f"{path}: not a structured document (not UTF-8 JSON); run `policy ingest` on policy texts first"
+        ) from None
     except json.JSONDecodeError as exc:
-        raise BadInput(f"{path}: not valid JSON (line {exc.lineno}); run `policy ingest` on policy texts first") from None
+        raise BadInput(
+            f"{path}: not valid JSON (line {exc.lineno}); run `policy ingest` on policy texts first"
+        ) from None
     except RecursionError:
-        raise BadInput(f"{path}: nested too deeply to read (lists or objects about 1,000 levels deep); no policy document is") from None
+        raise BadInput(
+            f"{path}: nested too deeply to read (lists or objects about 1,000 levels deep); no policy document is"
+        ) from None
     except ValueError as exc:  # Python reads no integer of more than 4,300 digits
-        raise BadInput(f"{path}: not valid JSON for policy ({'a number of more than 4,300 digits' if 'digits' in str(exc) else exc})") from None
+        raise BadInput(
+            f"{path}: not valid JSON for policy ({'a number of more than 4,300 digits' if 'digits' in str(exc) else exc})"
+        ) from None
     except OSError as exc:
         raise BadInput(f"{path}: cannot read ({exc.strerror})") from None
     if checked_sha is not None:
         return document, sha
     if not isinstance(document, dict) or document.get("format") not in READABLE_FORMATS:
         stated = document.get("format") if isinstance(document, dict) else None
-        if isinstance(stated, str) and stated.startswith("policy-document/"):  # a later format: written by a newer policy
-            raise BadInput(f"{path}: format {stated!r} is not one this policy reads ({', '.join(READABLE_FORMATS)}); "
-                           "update policy, or ingest the policy text again with this one")
+        if isinstance(stated, str) and stated.startswith(
+            "policy-document/"
+        ):  # a later format: written by a newer policy
+            raise BadInput(
+                f"{path}: format {stated!r} is not one this policy reads ({', '.join(READABLE_FORMATS)}); "
+                "update policy, or ingest the policy text again with this one"
+            )
         raise BadInput(f"{path}: not a {FORMAT} file; run `policy ingest` on the policy text first")
-    if "\\u0000" in raw and _NUL_ESCAPE.search(raw):  # the substring test first: the regex alone costs 40 ms a MB
+    if "\\u0000" in raw and _NUL_ESCAPE.search(
+        raw
+    ):  # the substring test first: the regex alone costs 40 ms a MB
         # Ingest refuses a text with a NUL, so no policy document has one; SQLite's text functions
         # (the CSV export's printf) would stop at it. A structured file with "\u0000" is damaged.
-        raise BadInput(f"{path}: contains a NUL character (\\u0000); no policy text has one, so the file is damaged")
+        raise BadInput(
+            f"{path}: contains a NUL character (\\u0000); no policy text has one, so the file is damaged"
+        )
     schema.check_values(path, raw, document)
     schema.validate_document(path, document)  # from here on, every field has its type
     counts = Counter(m["id"] for m in document["measures"])
@@ -108,7 +145,9 @@ def read_structured(path: Path, checked_sha: str | None = None) -> tuple[dict, s
         raise BadInput(f"{path}: duplicate measure ids: {shown}")
     for measure in document["measures"]:
         if not measure["id"].startswith(document["id"] + "/"):
-            raise BadInput(f"{path}: measure id {measure['id']!r} does not start with the document id {document['id']}/")
+            raise BadInput(
+                f"{path}: measure id {measure['id']!r} does not start with the document id {document['id']}/"
+            )
     _check_parents(path, document["measures"])
     return document, sha
 
@@ -121,7 +160,11 @@ def _check_parents(path: Path, measures: list[dict]) -> None:
         parent = measure.get("parent")
         if parent is not None and (not isinstance(parent, str) or parent not in earlier):
             ids = {str(m.get("id")) for m in measures}
-            problem = "comes after it (a parent chain must not loop)" if str(parent) in ids else "is not a measure of the file"
+            problem = (
+                "comes after it (a parent chain must not loop)"
+                if str(parent) in ids
+                else "is not a measure of the file"
+            )
             raise BadInput(f"{path}: measure {measure.get('id')!r} has parent {parent!r}, which {problem}")
         earlier.add(str(measure.get("id")))
 
@@ -133,7 +176,9 @@ def _check_measure_owners(db: Database, documents: dict[str, Path], shas: dict[P
     id starts with the other's and "/" (a and a/b): only those are read again and compared."""
 
     def ids(path: Path, prefix: str) -> set[str]:
-        return {m["id"] for m in read_structured(path, shas[path])[0]["measures"] if m["id"].startswith(prefix)}
+        return {
+            m["id"] for m in read_structured(path, shas[path])[0]["measures"] if m["id"].startswith(prefix)
+        }
 
     ordered = sorted(documents)  # the ids that start with an id come right after it
     for k, outer in enumerate(ordered):
@@ -143,19 +188,24 @@ def _check_measure_owners(db: Database, documents: dict[str, Path], shas: dict[P
             if inner.startswith(outer + "/"):
                 shared = ids(documents[outer], inner + "/") & ids(documents[inner], inner + "/")
                 if shared:
-                    raise BadInput(f"{documents[inner]}: measure id {min(shared)} is also a measure of document {outer} "
-                                   f"({documents[outer]}); a measure id belongs to one document")
+                    raise BadInput(
+                        f"{documents[inner]}: measure id {min(shared)} is also a measure of document {outer} "
+                        f"({documents[outer]}); a measure id belongs to one document"
+                    )
     for doc_id, path in documents.items():
         # "/" < "0": [id/, id0) holds exactly the ids that start with "id/", read through the primary key.
         others = db.conn.execute(
-            "SELECT id, doc_id FROM measures WHERE id >= ? AND id < ? AND doc_id != ? ORDER BY id", [doc_id + "/", doc_id + "0", doc_id]
+            "SELECT id, doc_id FROM measures WHERE id >= ? AND id < ? AND doc_id != ? ORDER BY id",
+            [doc_id + "/", doc_id + "0", doc_id],
         ).fetchall()
         if others:
             mine = ids(path, doc_id + "/")
             for measure_id, owner in others:
                 if measure_id in mine:
-                    raise BadInput(f"{path}: measure id {measure_id} already belongs to document {owner}; "
-                                   "a measure id belongs to one document")
+                    raise BadInput(
+                        f"{path}: measure id {measure_id} already belongs to document {owner}; "
+                        "a measure id belongs to one document"
+                    )
 
 
 def load_files(db: Database, paths: list[Path]) -> list[LoadResult]:
@@ -188,7 +238,9 @@ def load_files(db: Database, paths: list[Path]) -> list[LoadResult]:
 def _content_sha(document: dict) -> str:
     import hashlib
 
-    return hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+    return hashlib.sha256(
+        json.dumps(document, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    ).hexdigest()
 
 
 def _load_document(db: Database, path: Path, document: dict) -> LoadResult:
@@ -212,20 +264,31 @@ def _load_document(db: Database, path: Path, document: dict) -> LoadResult:
         "effective_from": document.get("effective_from"),
         "effective_until": document.get("effective_until"),
         "source_file": (document.get("source") or {}).get("file"),
-        "validity": json.dumps(document.get("validity_rules"), ensure_ascii=False) if document.get("validity_rules") else None,
+        "validity": json.dumps(document.get("validity_rules"), ensure_ascii=False)
+        if document.get("validity_rules")
+        else None,
         "content_sha": sha,
         "data": json.dumps(meta, ensure_ascii=False),
         "loaded_at": now,
         "obsolete": 0,
     }
     if row:
-        conn.execute(f"UPDATE documents SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?", [*values.values(), doc_id])
+        conn.execute(
+            f"UPDATE documents SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
+            [*values.values(), doc_id],
+        )
     else:
         conn.execute(
-            f"INSERT INTO documents (id, {', '.join(values)}) VALUES (?, {', '.join('?' for _ in values)})", [doc_id, *values.values()]
+            f"INSERT INTO documents (id, {', '.join(values)}) VALUES (?, {', '.join('?' for _ in values)})",
+            [doc_id, *values.values()],
         )
 
-    existing = {r[0]: r[1:] for r in conn.execute(f"SELECT id, {', '.join(_MEASURE_COLUMNS)} FROM measures WHERE doc_id = ?", [doc_id])}
+    existing = {
+        r[0]: r[1:]
+        for r in conn.execute(
+            f"SELECT id, {', '.join(_MEASURE_COLUMNS)} FROM measures WHERE doc_id = ?", [doc_id]
+        )
+    }
     new_ids = set()
     inserts, updates = [], []
     for seq, measure in enumerate(document["measures"]):
@@ -237,17 +300,28 @@ def _load_document(db: Database, path: Path, document: dict) -> LoadResult:
         elif tuple(old) != record:
             updates.append((*record, measure["id"]))
     columns = ", ".join(_MEASURE_COLUMNS)
-    conn.executemany(f"INSERT INTO measures (id, {columns}) VALUES (?, {', '.join('?' for _ in _MEASURE_COLUMNS)})", inserts)
-    conn.executemany(f"UPDATE measures SET {', '.join(f'{c} = ?' for c in _MEASURE_COLUMNS)} WHERE id = ?", updates)
+    conn.executemany(
+        f"INSERT INTO measures (id, {columns}) VALUES (?, {', '.join('?' for _ in _MEASURE_COLUMNS)})",
+        inserts,
+    )
+    conn.executemany(
+        f"UPDATE measures SET {', '.join(f'{c} = ?' for c in _MEASURE_COLUMNS)} WHERE id = ?", updates
+    )
     vanished = [(i,) for i, old in existing.items() if i not in new_ids and not old[-1]]
     conn.executemany("UPDATE measures SET obsolete = 1 WHERE id = ?", vanished)
     result.added, result.updated, result.obsoleted = len(inserts), len(updates), len(vanished)
 
     _load_assignments(conn, doc_id, document)
-    conn.execute("DELETE FROM measures_fts WHERE measure_id IN (SELECT id FROM measures WHERE doc_id = ?)", [doc_id])
+    conn.execute(
+        "DELETE FROM measures_fts WHERE measure_id IN (SELECT id FROM measures WHERE doc_id = ?)", [doc_id]
+    )
     conn.executemany(
         "INSERT INTO measures_fts (measure_id, title, text) VALUES (?, ?, ?)",
-        [(m["id"], m.get("title") or "", m.get("text") or "") for m in document["measures"] if m.get("kind") in MEASURE_KINDS],
+        [
+            (m["id"], m.get("title") or "", m.get("text") or "")
+            for m in document["measures"]
+            if m.get("kind") in MEASURE_KINDS
+        ],
     )
     return result
 
@@ -256,12 +330,25 @@ def _measure_record(doc_id: str, seq: int, measure: dict) -> tuple:
     lines = measure.get("lines") or [None, None]
     indicator = measure.get("indicator")
     return (
-        doc_id, seq, measure.get("path"), measure.get("parent"), measure.get("number"), measure.get("kind") or "task",
-        measure.get("title"), measure.get("text"), lines[0], lines[-1], measure.get("units_raw"),
-        int(bool(measure.get("open_list"))), json.dumps(measure.get("flags") or [], ensure_ascii=False),
-        measure.get("deadline_raw"), json.dumps(indicator, ensure_ascii=False) if indicator else None,
-        _stored_due(measure), json.dumps(measure["due_info"], ensure_ascii=False) if measure.get("due_info") else None,
-        _recurrence(measure), 0,
+        doc_id,
+        seq,
+        measure.get("path"),
+        measure.get("parent"),
+        measure.get("number"),
+        measure.get("kind") or "task",
+        measure.get("title"),
+        measure.get("text"),
+        lines[0],
+        lines[-1],
+        measure.get("units_raw"),
+        int(bool(measure.get("open_list"))),
+        json.dumps(measure.get("flags") or [], ensure_ascii=False),
+        measure.get("deadline_raw"),
+        json.dumps(indicator, ensure_ascii=False) if indicator else None,
+        _stored_due(measure),
+        json.dumps(measure["due_info"], ensure_ascii=False) if measure.get("due_info") else None,
+        _recurrence(measure),
+        0,
     )
 
 
@@ -289,7 +376,13 @@ def _wanted_assignments(
             renamed = again(unit, agency)  # the registry may know it now
         agency = renamed
         if agency and agency not in wanted:
-            wanted[agency] = (unit.get("printed"), unit.get("role") or "unspecified", unit.get("group") or 1, k, _stored_due(measure))
+            wanted[agency] = (
+                unit.get("printed"),
+                unit.get("role") or "unspecified",
+                unit.get("group") or 1,
+                k,
+                _stored_due(measure),
+            )
     if not wanted:
         wanted[""] = (None, "unspecified", 1, 0, _stored_due(measure))  # unassigned: its own progress slot
     return wanted
@@ -340,7 +433,9 @@ def _load_assignments(conn, doc_id: str, document: dict) -> None:
         for agency, values in _wanted_assignments(measure, rename, again).items():
             wanted[(measure["id"], agency)] = (*values, 0)
     inserts = [(*key, *values) for key, values in wanted.items() if key not in current]
-    updates = [(*values, *key) for key, values in wanted.items() if key in current and tuple(current[key]) != values]
+    updates = [
+        (*values, *key) for key, values in wanted.items() if key in current and tuple(current[key]) != values
+    ]
     gone = [key for key, values in current.items() if key not in wanted and not values[-1]]
     # An updated document that names a unit's successor (上海银保监局 → 金融监管总局上海监管局) keeps
     # the recorded progress: the assignment is renamed, not dropped and re-added.
@@ -349,14 +444,17 @@ def _load_assignments(conn, doc_id: str, document: dict) -> None:
     # then find the changes on the part where its progress now is.
     for (measure_id, old), new in renamed.items():
         for table in ("progress", "assignments", "events"):
-            conn.execute(f"UPDATE {table} SET agency = ? WHERE measure_id = ? AND agency = ?", [new, measure_id, old])
+            conn.execute(
+                f"UPDATE {table} SET agency = ? WHERE measure_id = ? AND agency = ?", [new, measure_id, old]
+            )
     if renamed:
         moved = {(m, new) for (m, _), new in renamed.items()}
         gone = [key for key in gone if key not in renamed]
         updates += [(*wanted[key], *key) for key in moved]
         inserts = [row for row in inserts if (row[0], row[1]) not in moved]
     conn.executemany(
-        "INSERT INTO assignments (measure_id, agency, printed, role, grp, seq, due, obsolete) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", inserts
+        "INSERT INTO assignments (measure_id, agency, printed, role, grp, seq, due, obsolete) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        inserts,
     )
     conn.executemany(
         "UPDATE assignments SET printed = ?, role = ?, grp = ?, seq = ?, due = ?, obsolete = ? WHERE measure_id = ? AND agency = ?",
@@ -372,7 +470,11 @@ def open_checklist(path: Path) -> Database:
     from policycli.store import connect, is_read_only
 
     db = connect(path)
-    if not is_read_only(path) and not db.newer and not db.conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone():
+    if (
+        not is_read_only(path)
+        and not db.newer
+        and not db.conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone()
+    ):
         results = load_files(db, [bundled_measures_dir()])
         say(f"first use: loaded {len(results)} bundled documents into {path}")
     return db
@@ -393,8 +495,15 @@ def _renames(gone: list[tuple[str, str]], inserts: list[tuple]) -> dict[tuple[st
         for new in new_by_measure.get(measure_id, []):
             # Either way round: a document re-loaded in its earlier version names the predecessor
             # again, and the part (with its progress) is still the same unit's.
-            if old and new and (registry.scope(new).get(old) == "predecessor" or registry.scope(old).get(new) == "predecessor"
-                                or registry.resolve_printed(old).agency == new):
+            if (
+                old
+                and new
+                and (
+                    registry.scope(new).get(old) == "predecessor"
+                    or registry.scope(old).get(new) == "predecessor"
+                    or registry.resolve_printed(old).agency == new
+                )
+            ):
                 out[(measure_id, old)] = new
                 new_by_measure[measure_id].remove(new)
                 break

@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None, quick: bool = True) -> None:
             error("database busy: another policy process holds the lock; try again")
             sys.exit(ExitStatus.DATABASE_BUSY)
         if "full" in str(exc):
-            error("the disk is full: the change was not recorded (nothing was half-written); free some space and try again")
+            error(
+                "the disk is full: the change was not recorded (nothing was half-written); free some space and try again"
+            )
             sys.exit(ExitStatus.ERROR)
         error(f"database error: {exc}; run `policy doctor`")
         sys.exit(ExitStatus.ERROR)

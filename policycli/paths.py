@@ -41,7 +41,9 @@ def bundled_measures_dir() -> Path:
     for candidate in candidates:
         if candidate.is_dir() and any(candidate.glob("*.json")):
             return candidate
-    raise BadInput("the bundled documents are missing (data/measures); reinstall policy or pass files to `policy load`")
+    raise BadInput(
+        "the bundled documents are missing (data/measures); reinstall policy or pass files to `policy load`"
+    )
 
 
 def today(option: str | None = None) -> date:

@@ -27,7 +27,7 @@ def _segment(segments: list[dict], line: int) -> tuple[str, int]:
 
 
 def describe(source: dict | None, first: int | None, last: int | None) -> str:
-    """"第207–209行" or the format's own way of saying it (see the module docstring)."""
+    """ "第207–209行" or the format's own way of saying it (see the module docstring)."""
     if first is None:
         return ""
     last = last if last is not None else first

@@ -17,7 +17,12 @@ def _open_parts(db: Database, agency: str | None, horizon: date, today: date, in
     """(agency, measure, due, due_info, doc, seq) of open parts due by `horizon`, and of recurring
     measures (due at their next occurrence); by default only of documents still in force today
     (an expired document no longer binds anyone). Read through the assignments' due index."""
-    where = [f"m.kind IN ({KINDS_SQL})", "m.obsolete = 0", "a.obsolete = 0", f"coalesce(p.status, 'todo') NOT IN ({FINISHED_SQL})"]
+    where = [
+        f"m.kind IN ({KINDS_SQL})",
+        "m.obsolete = 0",
+        "a.obsolete = 0",
+        f"coalesce(p.status, 'todo') NOT IN ({FINISHED_SQL})",
+    ]
     params: list = []
     if not include_expired:
         where.append("(d.effective_until IS NULL OR d.effective_until >= ?)")
@@ -26,14 +31,24 @@ def _open_parts(db: Database, agency: str | None, horizon: date, today: date, in
         condition, names = agency_condition(db, agency, "a.agency")
         where.append(condition)
         params += names
-    base = ("SELECT a.agency, m.id, a.due, m.due_info, m.doc_id, m.seq FROM assignments a JOIN measures m ON m.id = a.measure_id "
-            "JOIN documents d ON d.id = m.doc_id LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency WHERE ")
+    base = (
+        "SELECT a.agency, m.id, a.due, m.due_info, m.doc_id, m.seq FROM assignments a JOIN measures m ON m.id = a.measure_id "
+        "JOIN documents d ON d.id = m.doc_id LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency WHERE "
+    )
     yield from db.conn.execute(base + " AND ".join([*where, "a.due <= ?"]), [*params, horizon.isoformat()])
-    yield from db.conn.execute(base + " AND ".join([*where, "a.due IS NULL", "m.recurrence IS NOT NULL"]), params)
+    yield from db.conn.execute(
+        base + " AND ".join([*where, "a.due IS NULL", "m.recurrence IS NOT NULL"]), params
+    )
 
 
-def reminders(db: Database, today: date, within: int = 30, agency: str | None = None, include_expired: bool = False,
-              per_agency: int = 20) -> list[dict]:
+def reminders(
+    db: Database,
+    today: date,
+    within: int = 30,
+    agency: str | None = None,
+    include_expired: bool = False,
+    per_agency: int = 20,
+) -> list[dict]:
     """[{agency, overdue: [...], due_soon: [...], overdue_count, due_soon_count}], the agency with
     the most urgent item first; each list holds its `per_agency` most urgent items (0: all), the
     counts say how many there are. Memory stays bounded however many parts are due."""
@@ -47,7 +62,10 @@ def reminders(db: Database, today: date, within: int = 30, agency: str | None = 
             due = effective_due(None, due_info, today)
             if due is None or due > stop:
                 continue
-        group = groups.setdefault(name, {"agency": name or None, "overdue": [], "due_soon": [], "overdue_count": 0, "due_soon_count": 0})
+        group = groups.setdefault(
+            name,
+            {"agency": name or None, "overdue": [], "due_soon": [], "overdue_count": 0, "due_soon_count": 0},
+        )
         key = "overdue" if due < first_soon else "due_soon"
         group[f"{key}_count"] += 1
         entry = (due, doc, seq, measure_id)
@@ -58,14 +76,30 @@ def reminders(db: Database, today: date, within: int = 30, agency: str | None = 
             heapq.heappush(heap, _Reverse(entry))
         elif entry < heap[0].key:
             heapq.heapreplace(heap, _Reverse(entry))
-    details = _details(db, {e.key[3] if isinstance(e, _Reverse) else e[3] for g in groups.values() for e in g["overdue"] + g["due_soon"]})
+    details = _details(
+        db,
+        {
+            e.key[3] if isinstance(e, _Reverse) else e[3]
+            for g in groups.values()
+            for e in g["overdue"] + g["due_soon"]
+        },
+    )
     out = []
     for group in groups.values():
         for key in ("overdue", "due_soon"):
             entries = sorted(e.key if isinstance(e, _Reverse) else e for e in group[key])
-            group[key] = [details[measure_id] | {"due": due, "days_left": days_left(due, today)} for due, _, _, measure_id in entries]
+            group[key] = [
+                details[measure_id] | {"due": due, "days_left": days_left(due, today)}
+                for due, _, _, measure_id in entries
+            ]
         out.append(group)
-    out.sort(key=lambda g: (min(i["due"] for i in g["overdue"] + g["due_soon"]), g["agency"] is None, g["agency"] or ""))
+    out.sort(
+        key=lambda g: (
+            min(i["due"] for i in g["overdue"] + g["due_soon"]),
+            g["agency"] is None,
+            g["agency"] or "",
+        )
+    )
     return out
 
 
@@ -93,8 +127,15 @@ def _details(db: Database, measure_ids: set[str]) -> dict[str, dict]:
             chunk,
         ):
             measure_id, doc, doc_title, number, kind, title, source, first, last = row
-            out[measure_id] = {"id": measure_id, "doc": doc, "doc_title": doc_title, "number": number, "kind": kind,
-                               "title": title, "source": f"{source} {first}-{last}"}
+            out[measure_id] = {
+                "id": measure_id,
+                "doc": doc,
+                "doc_title": doc_title,
+                "number": number,
+                "kind": kind,
+                "title": title,
+                "source": f"{source} {first}-{last}",
+            }
     return out
 
 
@@ -102,29 +143,46 @@ def calendar_events(db: Database, agency: str | None = None, doc: str | None = N
     """One event per due date (each occurrence of a recurring measure) × responsible unit."""
     events = []
     for row in _parts_for_calendar(db, agency, doc):
-        name, measure_id, doc, number, title, due, due_info, doc_title, source, first, last, text, status = row
+        name, measure_id, doc, number, title, due, due_info, doc_title, source, first, last, text, status = (
+            row
+        )
         info = json.loads(due_info) if due_info else {}
         dates = info.get("occurrences") or ([due] if due else [])
         for when in dates:
-            events.append({
-                "uid": f"{measure_id}/{name or 'unassigned'}/{when}@policy",
-                "date": date.fromisoformat(when), "agency": name or None, "id": measure_id, "doc_title": doc_title,
-                "title": title, "text": text, "source": f"{source} 第{first}–{last}行", "status": status,
-                "rule": info.get("rule"), "quote": info.get("quote"),
-            })
+            events.append(
+                {
+                    "uid": f"{measure_id}/{name or 'unassigned'}/{when}@policy",
+                    "date": date.fromisoformat(when),
+                    "agency": name or None,
+                    "id": measure_id,
+                    "doc_title": doc_title,
+                    "title": title,
+                    "text": text,
+                    "source": f"{source} 第{first}–{last}行",
+                    "status": status,
+                    "rule": info.get("rule"),
+                    "quote": info.get("quote"),
+                }
+            )
     events.sort(key=lambda e: (e["date"], e["id"], e["agency"] or ""))
     return events
 
 
 def _parts_for_calendar(db: Database, agency: str | None, doc: str | None):
     filters, params = part_filters(db, doc, agency)
-    where = [f"m.kind IN ({KINDS_SQL})", "m.obsolete = 0", "a.obsolete = 0", "(m.due IS NOT NULL OR m.recurrence IS NOT NULL)", *filters]
+    where = [
+        f"m.kind IN ({KINDS_SQL})",
+        "m.obsolete = 0",
+        "a.obsolete = 0",
+        "(m.due IS NOT NULL OR m.recurrence IS NOT NULL)",
+        *filters,
+    ]
     return db.conn.execute(
         f"""SELECT a.agency, m.id, m.doc_id, m.number, m.title, m.due, m.due_info, d.title, d.source_file, m.line_first, m.line_last,
                    m.text, coalesce(p.status, 'todo')
             FROM assignments a JOIN measures m ON m.id = a.measure_id JOIN documents d ON d.id = m.doc_id
             LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
-            WHERE {' AND '.join(where)} ORDER BY m.doc_id, m.seq, a.seq""",
+            WHERE {" AND ".join(where)} ORDER BY m.doc_id, m.seq, a.seq""",
         params,
     )
 
@@ -153,7 +211,13 @@ def ics_bytes(events: list[dict], stamp) -> bytes:
         event.add("dtend", item["date"] + timedelta(days=1))
         who = one_line(item["agency"] or UNASSIGNED_LABEL)
         event.add("summary", one_line(f"【截止】{item['title']}（{who}）"))
-        lines = [item["text"] or "", "", f"文件：{item['doc_title']}", f"编号：{item['id']}", f"来源：{item['source']}"]
+        lines = [
+            item["text"] or "",
+            "",
+            f"文件：{item['doc_title']}",
+            f"编号：{item['id']}",
+            f"来源：{item['source']}",
+        ]
         if item.get("quote"):
             lines.append(f"期限依据：{item['quote']}（{rule_label(item['rule'])}）")
         lines.append(f"状态：{status_label(item['status'])}")

@@ -32,8 +32,23 @@ _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _CONTROLS = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
 # What a spreadsheet may pass over in front of a formula: the controls but tab, CR and LF (which
 # are formula starts themselves), DEL, C1 and bidi controls. NUL is not here: load refuses it.
-_SKIPPED_IN_FRONT = "".join(map(chr, [*range(1, 9), 11, 12, *range(14, 32), *range(0x7F, 0xA0), 0x61C, 0x200E, 0x200F,
-                                      *range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+_SKIPPED_IN_FRONT = "".join(
+    map(
+        chr,
+        [
+            *range(1, 9),
+            11,
+            12,
+            *range(14, 32),
+            *range(0x7F, 0xA0),
+            0x61C,
+            0x200E,
+            0x200F,
+            *range(0x202A, 0x202F),
+            *range(0x2066, 0x206A),
+        ],
+    )
+)
 # Whole escape sequences, so that no parameter ("[31m") or hidden hyperlink target is left behind:
 # CSI (ESC [ or 8-bit CSI) with its parameters; OSC, DCS, SOS, PM, APC strings up to their BEL or
 # ST (a string that never ends loses only its introducer); the other ESC sequences.
@@ -168,7 +183,9 @@ def markdown(rows: Sequence[dict], columns: Sequence[Column]) -> str:
     from tabulate import tabulate
 
     body = [[markdown_text(_value(row, c)) for c in columns] for row in rows]
-    return tabulate(body, headers=[c.header for c in columns], tablefmt="github", disable_numparse=True) + "\n"
+    return (
+        tabulate(body, headers=[c.header for c in columns], tablefmt="github", disable_numparse=True) + "\n"
+    )
 
 
 def console(stderr: bool = False):
@@ -179,8 +196,14 @@ def console(stderr: bool = False):
     from rich.console import Console
 
     plain = bool(os.environ.get("NO_COLOR"))
-    return Console(stderr=stderr, highlight=False, emoji=False, soft_wrap=False, no_color=plain,
-                   **({"color_system": None} if plain else {}))
+    return Console(
+        stderr=stderr,
+        highlight=False,
+        emoji=False,
+        soft_wrap=False,
+        no_color=plain,
+        **({"color_system": None} if plain else {}),
+    )
 
 
 # --- tables: widths computed here, Chinese line breaking, a record layout when a table cannot fit --
@@ -275,7 +298,10 @@ def column_widths(cells: Sequence[Sequence[str]], columns: Sequence[Column], wid
     from rich.cells import cell_len
 
     natural = [max(cell_len(c.header), _natural([row[i] for row in cells])) for i, c in enumerate(columns)]
-    minimum = [n if c.is_whole else min(n, max(cell_len(c.header), MIN_TEXT)) for c, n in zip(columns, natural, strict=True)]
+    minimum = [
+        n if c.is_whole else min(n, max(cell_len(c.header), MIN_TEXT))
+        for c, n in zip(columns, natural, strict=True)
+    ]
     room = width - GAP * (len(columns) - 1)
     if sum(minimum) > room:
         return None
@@ -305,13 +331,20 @@ def _pad(text: str, width: int, justify: str) -> str:
     return space + text if justify == "right" else text + space
 
 
-def _styles(row: dict, columns: Sequence[Column], row_style: Callable[[dict], str | None] | None) -> list[str | None]:
+def _styles(
+    row: dict, columns: Sequence[Column], row_style: Callable[[dict], str | None] | None
+) -> list[str | None]:
     base = row_style(row) if row_style else None
     return [(c.style(row) if c.style else None) or base for c in columns]
 
 
-def table_lines(rows: Sequence[dict], columns: Sequence[Column], width: int, title: str | None = None,
-                row_style: Callable[[dict], str | None] | None = None) -> list:
+def table_lines(
+    rows: Sequence[dict],
+    columns: Sequence[Column],
+    width: int,
+    title: str | None = None,
+    row_style: Callable[[dict], str | None] | None = None,
+) -> list:
     """The listing as rich Text lines at most `width` cells wide: a table when it fits, else one
     block of "header value" lines per row (records). Nothing is cut: ids, numbers and dates stay
     whole; text folds. Values are plain text (no markup), made safe by terminal_text."""
@@ -329,7 +362,10 @@ def table_lines(rows: Sequence[dict], columns: Sequence[Column], width: int, tit
     out += [header, Text("─" * (sum(widths) + GAP * (len(widths) - 1)))]
     for row, values in zip(rows, cells, strict=True):
         styles = _styles(row, columns, row_style)
-        blocks = [value.split("\n") if c.is_whole else wrap(value, w) for c, w, value in zip(columns, widths, values, strict=True)]
+        blocks = [
+            value.split("\n") if c.is_whole else wrap(value, w)
+            for c, w, value in zip(columns, widths, values, strict=True)
+        ]
         for k in range(max(len(b) for b in blocks)):
             line = Text()
             for i, (c, w, block) in enumerate(zip(columns, widths, blocks, strict=True)):
@@ -365,8 +401,13 @@ def _record_lines(cells, rows, columns, width, row_style) -> list:
     return out
 
 
-def print_table(rows: Sequence[dict], columns: Sequence[Column], title: str | None = None, out=None,
-                row_style: Callable[[dict], str | None] | None = None) -> None:
+def print_table(
+    rows: Sequence[dict],
+    columns: Sequence[Column],
+    title: str | None = None,
+    out=None,
+    row_style: Callable[[dict], str | None] | None = None,
+) -> None:
     """Print a listing for a person at the console's width (see table_lines)."""
     out = out or console()
     for line in table_lines(rows, columns, out.width, title, row_style):
@@ -432,8 +473,11 @@ def csv_line_sql(expressions: Sequence[str]) -> str:
     skipped = ", ".join(str(ord(c)) for c in _SKIPPED_IN_FRONT)
     apostrophe = "''''"  # the SQL literal for one '
     # one IN test for the common cell (a ltrim on every cell, or two tests, cost the export 10-30%)
-    cells = [f"(CASE WHEN unicode({e}) IN ({starts}, {skipped}) AND unicode(ltrim({e}, char({skipped}))) IN ({starts})"
-             f" THEN {apostrophe} || {e} ELSE coalesce({e}, '') END)" for e in expressions]
+    cells = [
+        f"(CASE WHEN unicode({e}) IN ({starts}, {skipped}) AND unicode(ltrim({e}, char({skipped}))) IN ({starts})"
+        f" THEN {apostrophe} || {e} ELSE coalesce({e}, '') END)"
+        for e in expressions
+    ]
     return "CAST(printf('" + ",".join('"%w"' for _ in expressions) + "', " + ", ".join(cells) + ") AS BLOB)"
 
 

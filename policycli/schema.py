@@ -71,7 +71,12 @@ def _is_date(value: object) -> bool:
 # --- the fast checker -----------------------------------------------------------------------------
 
 _TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,), "null": (type(None),), "array": (list,),
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "null": (type(None),),
+    "array": (list,),
     "object": (dict,),
 }  # exact types, as json.loads makes them: True is no integer, 1.0 no integer either
 _FORMATS: dict[str, Callable[[object], bool]] = {"date": _is_date}
@@ -102,12 +107,28 @@ def _compile(node: dict, depth: int = 1) -> Check:
     1.0 is not one, see _validator). `depth`: how deep the values it checks are (the document is 1).
     Objects' unknown fields are allowed, but the document nests no deeper than MAX_DEPTH through them:
     a document it accepts is at most MAX_DEPTH deep (the schema's own fields nest less)."""
-    unknown = set(node) - _ANNOTATIONS - {
-        "type", "enum", "properties", "required", "items", "minItems", "maxItems", "minimum", "maximum",
-        "minLength", "pattern", "format",
-    }
+    unknown = (
+        set(node)
+        - _ANNOTATIONS
+        - {
+            "type",
+            "enum",
+            "properties",
+            "required",
+            "items",
+            "minItems",
+            "maxItems",
+            "minimum",
+            "maximum",
+            "minLength",
+            "pattern",
+            "format",
+        }
+    )
     if unknown:
-        raise ValueError(f"schema: the fast checker does not know {sorted(unknown)}; teach schema._compile them")
+        raise ValueError(
+            f"schema: the fast checker does not know {sorted(unknown)}; teach schema._compile them"
+        )
     checks: list[Check] = []
     if "type" in node:
         names = node["type"] if isinstance(node["type"], list) else [node["type"]]
@@ -157,7 +178,9 @@ def _compile(node: dict, depth: int = 1) -> Check:
                     known += 1
                     if not check(v[name]):
                         return False
-            return known == len(v) or all(_depth_ok(x, MAX_DEPTH - depth) for k, x in v.items() if k not in names)
+            return known == len(v) or all(
+                _depth_ok(x, MAX_DEPTH - depth) for k, x in v.items() if k not in names
+            )
 
         checks.append(check_properties)
     if len(checks) == 1:
@@ -245,7 +268,9 @@ def validate_document(path: Path | str, document: Any) -> None:
     if not _depth_ok(document, MAX_DEPTH):  # before jsonschema, whose messages repr the values
         where = _too_deep_at(document, MAX_DEPTH)
         place = json_path(where[:3]) + ("…" if len(where) > 3 else "")
-        raise BadInput(f"{path}: {place + ': ' if place else ''}nested more than {MAX_DEPTH} levels deep; no policy document is")
+        raise BadInput(
+            f"{path}: {place + ': ' if place else ''}nested more than {MAX_DEPTH} levels deep; no policy document is"
+        )
     error = next(_validator().iter_errors(document), None)
     if error is None:  # the fast checker is stricter than the schema: a bug in _compile
         return
@@ -261,8 +286,15 @@ def json_path(parts) -> str:
     return out
 
 
-_TYPE_WORDS = {"string": "a string", "integer": "an integer", "boolean": "true or false", "null": "null",
-               "array": "a list", "object": "an object", "number": "a number"}
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "boolean": "true or false",
+    "null": "null",
+    "array": "a list",
+    "object": "an object",
+    "number": "a number",
+}
 
 
 def describe(error) -> str:
@@ -277,7 +309,11 @@ def describe(error) -> str:
         missing = [k for k in value if k not in instance]
         return f"missing field{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}"
     if kind in ("pattern", "format") and (kind == "pattern" and "[0-9]{4}-" in value or value == "date"):
-        reason = str(error.cause) if kind == "format" and error.cause and "YYYY" not in str(error.cause) else "YYYY-MM-DD"
+        reason = (
+            str(error.cause)
+            if kind == "format" and error.cause and "YYYY" not in str(error.cause)
+            else "YYYY-MM-DD"
+        )
         return f"{shown} is not a date ({reason})"
     if kind == "pattern" and value == schema()["$defs"]["id"]["pattern"]:
         return f"{shown} is not an id (one word: no spaces or control characters)"
@@ -345,8 +381,10 @@ def loads(path: Path | str, raw: str) -> Any:
     if found:
         where, _ = _first(document, lambda v: type(v) is _NotJSONNumber) or ((), None)
         place = json_path(where)
-        raise BadInput(f"{path}: {place + ': ' if place else ''}{found[0]} is not a number JSON can hold "
-                       "(no NaN or Infinity, nothing beyond ±1.8e308)")
+        raise BadInput(
+            f"{path}: {place + ': ' if place else ''}{found[0]} is not a number JSON can hold "
+            "(no NaN or Infinity, nothing beyond ±1.8e308)"
+        )
     return document
 
 
@@ -388,8 +426,19 @@ def check_values(path: Path | str, raw: str, document: Any) -> None:
         what = f"the field name {short(text)}"
     char = _SURROGATE.search(text).group()
     place = json_path(where)
-    raise BadInput(f"{path}: {place + ': ' if place else ''}{what} has a lone surrogate (\\u{ord(char):04x}), "
-                   "which is no character; the file is damaged")
+    raise BadInput(
+        f"{path}: {place + ': ' if place else ''}{what} has a lone surrogate (\\u{ord(char):04x}), "
+        "which is no character; the file is damaged"
+    )
 
 
-__all__ = ["loads", "check_values", "validate_document", "check_date", "schema", "schema_errors", "is_valid", "MAX_DEPTH"]
+__all__ = [
+    "loads",
+    "check_values",
+    "validate_document",
+    "check_date",
+    "schema",
+    "schema_errors",
+    "is_valid",
+    "MAX_DEPTH",
+]

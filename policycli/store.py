@@ -166,13 +166,25 @@ class Identity:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.application_id = conn.execute("PRAGMA application_id").fetchone()[0]
         self.user_version = conn.execute("PRAGMA user_version").fetchone()[0]
-        self.objects = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]  # tables, views, indexes, triggers
-        self.tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        self.objects = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[
+            0
+        ]  # tables, views, indexes, triggers
+        self.tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
         self.applied: list[str] = []
         if "_sqlite_migrations" in self.tables:
             columns = {r[1] for r in conn.execute("PRAGMA table_info(_sqlite_migrations)")}
             if {"migration_set", "name"} <= columns:
-                self.applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET])]
+                self.applied = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
+                    )
+                ]
 
     @property
     def is_new(self) -> bool:
@@ -182,7 +194,9 @@ class Identity:
     @property
     def is_policy(self) -> bool:
         # An earlier policy (before the stamp) is known by its migration records.
-        return self.application_id == APPLICATION_ID or (self.application_id == 0 and "m001_initial" in self.applied)
+        return self.application_id == APPLICATION_ID or (
+            self.application_id == 0 and "m001_initial" in self.applied
+        )
 
     @property
     def pending(self) -> list[str]:
@@ -198,7 +212,9 @@ class Identity:
         unknown = [name for name in self.applied if name not in known]
         if self.user_version > SCHEMA_VERSION or unknown:
             version = max(self.user_version, len(self.applied))
-            return f"schema version {version}, made by a newer policy (this one knows version {SCHEMA_VERSION})"
+            return (
+                f"schema version {version}, made by a newer policy (this one knows version {SCHEMA_VERSION})"
+            )
         return None
 
     def refusal(self, path: Path) -> str | None:
@@ -260,7 +276,9 @@ def _check_file(path: Path) -> None:
     if path.exists() and path.stat().st_size > 0:
         with path.open("rb") as handle:
             if handle.read(16) != SQLITE_MAGIC:
-                raise BadInput(f"{path}: not a policy database (not SQLite); pass another --db or move the file away")
+                raise BadInput(
+                    f"{path}: not a policy database (not SQLite); pass another --db or move the file away"
+                )
 
 
 def is_read_only(path: Path) -> bool:
@@ -300,9 +318,14 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
         copy = _private_copy(path, wal)
         if copy is not None:
             return copy
-        print(f"warning: {path} is read-only and cannot be opened as a live database; reading it without the "
-              f"{wal.stat().st_size:,} bytes of recent changes still in {wal.name}", file=sys.stderr)
-    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        print(
+            f"warning: {path} is read-only and cannot be opened as a live database; reading it without the "
+            f"{wal.stat().st_size:,} bytes of recent changes still in {wal.name}",
+            file=sys.stderr,
+        )
+    return sqlite3.connect(
+        f"{uri}?mode=ro&immutable=1", uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None
+    )
 
 
 def _private_copy(path: Path, wal: Path) -> sqlite3.Connection | None:
@@ -368,7 +391,9 @@ def connect(path: Path, *, create: bool = True) -> Database:
         conn.execute("PRAGMA synchronous = NORMAL")
         if identity.pending:
             if read_only:
-                raise BadInput(f"{path}: the database needs an upgrade, and it is read-only; open it once with write access")
+                raise BadInput(
+                    f"{path}: the database needs an upgrade, and it is read-only; open it once with write access"
+                )
             with write_transaction(db):
                 again = Identity(conn)  # another process may have migrated while we waited
                 if again.refusal(path):
@@ -396,8 +421,10 @@ def _database_error(exc: sqlite3.Error, path: Path) -> Exception:
         return BadInput(f"{path}: the database is read-only; this command needs to write")
     if "full" in message or "disk I/O" in message:
         # SQLite says "disk I/O error" when a write meets ENOSPC or a file-size limit (ulimit -f).
-        return PolicyError(f"{path}: cannot write the database ({message}): the disk is full or a file-size limit was "
-                           "reached; free some space and try again (nothing was changed)")
+        return PolicyError(
+            f"{path}: cannot write the database ({message}): the disk is full or a file-size limit was "
+            "reached; free some space and try again (nothing was changed)"
+        )
     return BadInput(f"{path}: database error: {message}")
 
 
@@ -410,7 +437,9 @@ def write_transaction(db: Database) -> Iterator[Database]:
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
-        raise _database_error(exc, db.path or Path(db.conn.execute("PRAGMA database_list").fetchone()[2])) from None
+        raise _database_error(
+            exc, db.path or Path(db.conn.execute("PRAGMA database_list").fetchone()[2])
+        ) from None
     try:
         yield db
     except BaseException:
@@ -443,7 +472,9 @@ def backup(db: Database, target: Path, replace: bool = False) -> int:
     except sqlite3.OperationalError as exc:
         _remove_with_journal(tmp)
         if "full" in str(exc) or "disk I/O" in str(exc):
-            raise PolicyError(f"cannot write {target}: the disk is full or the file size limit was reached; nothing was written") from None
+            raise PolicyError(
+                f"cannot write {target}: the disk is full or the file size limit was reached; nothing was written"
+            ) from None
         raise
     except BaseException:
         _remove_with_journal(tmp)
@@ -465,23 +496,43 @@ def doctor(path: Path) -> list[tuple[str, str, str]]:
     whole, and the advice says so."""
     findings: list[tuple[str, str, str]] = []
     if not path.exists():
-        return [("file", "problem", f"{path} does not exist; any policy command creates it where the directory is writable")]
+        return [
+            (
+                "file",
+                "problem",
+                f"{path} does not exist; any policy command creates it where the directory is writable",
+            )
+        ]
     if not path.is_file():
         return [("file", "problem", f"{path} is not a regular file; pass a database file with --db")]
     try:
         with path.open("rb") as handle:
             header = handle.read(16)
     except OSError as exc:
-        return [("file", "problem", f"{path} cannot be read ({exc.strerror}); check its permissions; the file itself may be fine")]
+        return [
+            (
+                "file",
+                "problem",
+                f"{path} cannot be read ({exc.strerror}); check its permissions; the file itself may be fine",
+            )
+        ]
     if header != SQLITE_MAGIC and path.stat().st_size:
-        return [("file", "problem", f"{path} is not an SQLite database (it starts with {header[:8]!r}); move it away or pass another --db")]
+        return [
+            (
+                "file",
+                "problem",
+                f"{path} is not an SQLite database (it starts with {header[:8]!r}); move it away or pass another --db",
+            )
+        ]
     findings += _environment_findings(path)
     try:
         peeked = peek(path)
     except sqlite3.DatabaseError as exc:
         return findings + [_cause(exc, path)]
     if peeked is not None and peeked.refusal(path):
-        return findings + [("file", "problem", peeked.refusal(path).split(": ", 1)[1] + "; policy will not touch it")]
+        return findings + [
+            ("file", "problem", peeked.refusal(path).split(": ", 1)[1] + "; policy will not touch it")
+        ]
     try:
         conn = _open_read_only(path)
     except sqlite3.DatabaseError as exc:
@@ -497,22 +548,57 @@ def doctor(path: Path) -> list[tuple[str, str, str]]:
             findings.append(("integrity", "ok", "SQLite's integrity check found nothing wrong"))
         else:
             shown = "; ".join(rows[:5]) + (" …" if len(rows) > 5 else "")
-            findings.append(("integrity", "problem", f"the file is damaged ({shown}); restore your latest `policy backup`, or "
-                             "load the documents into a new database (progress since the backup is lost)"))
+            findings.append(
+                (
+                    "integrity",
+                    "problem",
+                    f"the file is damaged ({shown}); restore your latest `policy backup`, or "
+                    "load the documents into a new database (progress since the backup is lost)",
+                )
+            )
         bad_keys = conn.execute("PRAGMA foreign_key_check").fetchall()
-        findings.append(("references", "ok" if not bad_keys else "problem",
-                         "every row points at a row that exists" if not bad_keys else f"{len(bad_keys)} rows point at missing rows"))
+        findings.append(
+            (
+                "references",
+                "ok" if not bad_keys else "problem",
+                "every row points at a row that exists"
+                if not bad_keys
+                else f"{len(bad_keys)} rows point at missing rows",
+            )
+        )
         mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
-        findings.append(("journal", "ok" if mode == "wal" else "note",
-                         "WAL: readers never wait for writers" if mode == "wal" else f"journal mode {mode}; policy switches it to WAL on next write"))
+        findings.append(
+            (
+                "journal",
+                "ok" if mode == "wal" else "note",
+                "WAL: readers never wait for writers"
+                if mode == "wal"
+                else f"journal mode {mode}; policy switches it to WAL on next write",
+            )
+        )
         if identity.newer:
-            findings.append(("schema", "problem", f"{identity.newer}; this policy only reads it: upgrade policy to write to it"))
+            findings.append(
+                (
+                    "schema",
+                    "problem",
+                    f"{identity.newer}; this policy only reads it: upgrade policy to write to it",
+                )
+            )
         elif identity.pending:
-            findings.append(("schema", "note", f"{len(identity.pending)} schema upgrade(s) pending; the next command applies them"))
+            findings.append(
+                (
+                    "schema",
+                    "note",
+                    f"{len(identity.pending)} schema upgrade(s) pending; the next command applies them",
+                )
+            )
         else:
             findings.append(("schema", "ok", f"schema is current (version {SCHEMA_VERSION})"))
         if not identity.pending and not identity.newer:
-            counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("documents", "measures", "progress", "events")}
+            counts = {
+                t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("documents", "measures", "progress", "events")
+            }
             findings.append(("contents", "ok", ", ".join(f"{n} {t}" for t, n in counts.items())))
     except sqlite3.DatabaseError as exc:
         findings.append(_cause(exc, path))
@@ -526,19 +612,37 @@ def _environment_findings(path: Path) -> list[tuple[str, str, str]]:
     a nearly full disk."""
     out: list[tuple[str, str, str]] = []
     if _on_read_only_mount(path):
-        out.append(("access", "note", "the file is on a read-only file system: reading works, recording progress needs "
-                    "a writable copy or mount; the file itself is fine"))
+        out.append(
+            (
+                "access",
+                "note",
+                "the file is on a read-only file system: reading works, recording progress needs "
+                "a writable copy or mount; the file itself is fine",
+            )
+        )
     elif not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
-        out.append(("access", "note", "you may not write the file or its directory: reading works, recording progress needs "
-                    "write permission; the file itself is fine"))
+        out.append(
+            (
+                "access",
+                "note",
+                "you may not write the file or its directory: reading works, recording progress needs "
+                "write permission; the file itself is fine",
+            )
+        )
     try:
         stats = os.statvfs(path.parent)
         free = stats.f_bavail * stats.f_frsize
     except OSError:
         return out
     if free < 16 * 1024 * 1024:
-        out.append(("disk", "problem", f"only {free:,} bytes free on the disk: writes will fail; free some space "
-                    "(the file is fine; do not restore a backup, it would lose progress)"))
+        out.append(
+            (
+                "disk",
+                "problem",
+                f"only {free:,} bytes free on the disk: writes will fail; free some space "
+                "(the file is fine; do not restore a backup, it would lose progress)",
+            )
+        )
     return out
 
 
@@ -546,12 +650,28 @@ def _cause(exc: sqlite3.Error, path: Path) -> tuple[str, str, str]:
     """A finding for an error reading the file, with the advice its cause needs."""
     message = str(exc)
     if "locked" in message or "busy" in message:
-        return ("lock", "problem", f"another process holds a lock on the file ({message}); wait for it to finish "
-                "or stop it, then try again; the file is not damaged, do not restore a backup")
+        return (
+            "lock",
+            "problem",
+            f"another process holds a lock on the file ({message}); wait for it to finish "
+            "or stop it, then try again; the file is not damaged, do not restore a backup",
+        )
     if "unable to open" in message or "readonly" in message or "read-only" in message:
-        return ("access", "problem", f"SQLite cannot open the file ({message}); check permissions and that the disk is "
-                "mounted writable; the file itself may be fine, do not restore a backup")
+        return (
+            "access",
+            "problem",
+            f"SQLite cannot open the file ({message}); check permissions and that the disk is "
+            "mounted writable; the file itself may be fine, do not restore a backup",
+        )
     if "full" in message or "disk I/O" in message:
-        return ("disk", "problem", f"SQLite cannot read or write the disk ({message}); free space or check the disk; "
-                "the file itself may be fine, do not restore a backup")
-    return ("integrity", "problem", f"SQLite cannot read the file ({message}); it is damaged: restore your latest `policy backup`")
+        return (
+            "disk",
+            "problem",
+            f"SQLite cannot read or write the disk ({message}); free space or check the disk; "
+            "the file itself may be fine, do not restore a backup",
+        )
+    return (
+        "integrity",
+        "problem",
+        f"SQLite cannot read the file ({message}); it is damaged: restore your latest `policy backup`",
+    )

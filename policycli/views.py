@@ -34,7 +34,20 @@ from policycli.render import (
 )
 from policycli.timezone import local_time
 
-TASK_FIELDS = ("id", "doc", "number", "kind", "title", "text", "agencies", "status", "progress", "due", "deadline", "days_left")
+TASK_FIELDS = (
+    "id",
+    "doc",
+    "number",
+    "kind",
+    "title",
+    "text",
+    "agencies",
+    "status",
+    "progress",
+    "due",
+    "deadline",
+    "days_left",
+)
 _DEADLINE_MARK = {"overdue": "逾期", "due soon": "将到期"}
 # Colour where it helps: the date of what is overdue red, of what falls due soon yellow, what is done dim.
 _DEADLINE_STYLE = {"overdue": "red", "due soon": "yellow"}
@@ -126,10 +139,12 @@ def _paragraph(out, text: str) -> None:
 
 
 def task_title(summary: dict | None) -> str | None:
-    """"市商务委 · 34 项未完成，其中逾期 34" from checklist.agency_summary."""
+    """ "市商务委 · 34 项未完成，其中逾期 34" from checklist.agency_summary."""
     if not summary:
         return None
-    return f"{summary['agency'] or UNASSIGNED_LABEL} · {summary['open']} 项未完成，其中逾期 {summary['overdue']}"
+    return (
+        f"{summary['agency'] or UNASSIGNED_LABEL} · {summary['open']} 项未完成，其中逾期 {summary['overdue']}"
+    )
 
 
 def tasks(rows: list[dict], fmt: str, agency: str | None, summary: dict | None = None) -> None:
@@ -139,8 +154,15 @@ def tasks(rows: list[dict], fmt: str, agency: str | None, summary: dict | None =
     rows = [r | {"due_cell": _due_cell(r, table)} for r in rows]
     if agency:
         marks = {"collective": "（集体）", "predecessor": "（原单位）"}
-        rows = [r | {"own": status_label(r["agency_status"]) + (chr(10) if table else "") + marks[how] if (
-            how := (r.get("via") or ":").split(":")[0]) in marks else status_label(r["agency_status"])} for r in rows]
+        rows = [
+            r
+            | {
+                "own": status_label(r["agency_status"]) + (chr(10) if table else "") + marks[how]
+                if (how := (r.get("via") or ":").split(":")[0]) in marks
+                else status_label(r["agency_status"])
+            }
+            for r in rows
+        ]
         columns = [
             Column("id", "编号", whole=True),
             Column("title", "措施", ratio=3),
@@ -157,36 +179,69 @@ def tasks(rows: list[dict], fmt: str, agency: str | None, summary: dict | None =
             Column("progress", "进度", whole=True, justify="right"),
             Column("due_cell", "截止", whole=True, style=_due_style),
         ]
-    emit(rows, columns, fmt, json_rows=json_rows, empty="no matching measures", title=task_title(summary) if agency else None,
-         row_style=_done_dim)
+    emit(
+        rows,
+        columns,
+        fmt,
+        json_rows=json_rows,
+        empty="no matching measures",
+        title=task_title(summary) if agency else None,
+        row_style=_done_dim,
+    )
 
 
 def detail(info: dict, fmt: str) -> None:
     measure, document = info["measure"], info["document"]
     if _is_json(fmt, "show"):
         out = {
-            "id": measure["id"], "doc": measure["doc_id"], "number": measure["number"], "kind": measure["kind"],
-            "title": measure["title"], "text": measure["text"], "due": info["due"], "deadline": info["deadline"],
-            "days_left": info["days_left"], "due_info": info["due_info"], "obsolete": bool(measure["obsolete"]),
-            "status": info["status"], "progress": info["progress"],
-            "source": {"file": document["source_file"], "lines": [measure["line_first"], measure["line_last"]],
-                       "where": describe(document.get("source"), measure["line_first"], measure["line_last"])},
-            "parents": info["parents"], "units_raw": measure["units_raw"], "flags": json.loads(measure["flags"] or "[]"),
-            "agencies": info["parts"], "history": info["history"],
+            "id": measure["id"],
+            "doc": measure["doc_id"],
+            "number": measure["number"],
+            "kind": measure["kind"],
+            "title": measure["title"],
+            "text": measure["text"],
+            "due": info["due"],
+            "deadline": info["deadline"],
+            "days_left": info["days_left"],
+            "due_info": info["due_info"],
+            "obsolete": bool(measure["obsolete"]),
+            "status": info["status"],
+            "progress": info["progress"],
+            "source": {
+                "file": document["source_file"],
+                "lines": [measure["line_first"], measure["line_last"]],
+                "where": describe(document.get("source"), measure["line_first"], measure["line_last"]),
+            },
+            "parents": info["parents"],
+            "units_raw": measure["units_raw"],
+            "flags": json.loads(measure["flags"] or "[]"),
+            "agencies": info["parts"],
+            "history": info["history"],
         }
         _json_out(out)
         return
     out, line = _labelled_lines()
 
-    line("措施", f"{measure['id']}  {measure['number'] or ''}  （{_kind_cell(measure['kind'])}{'，已从文件中删除' if measure['obsolete'] else ''}）")
+    line(
+        "措施",
+        f"{measure['id']}  {measure['number'] or ''}  （{_kind_cell(measure['kind'])}{'，已从文件中删除' if measure['obsolete'] else ''}）",
+    )
     line("文件", " · ".join(x for x in (document["title"], document["doc_number"]) if x))
     if info["parents"]:
         line("位置", " › ".join(f"{p['number'] or ''}{p['title'] or ''}" for p in info["parents"]))
-    line("来源", f"{document['source_file']} {describe(document.get('source'), measure['line_first'], measure['line_last'])}")
+    line(
+        "来源",
+        f"{document['source_file']} {describe(document.get('source'), measure['line_first'], measure['line_last'])}",
+    )
     due_info = info["due_info"] or {}
     if info["due"]:
         mark = _DEADLINE_MARK.get(info["deadline"], "")
-        line("截止", f"{info['due']} {mark}（{rule_label(due_info.get('rule'))}：“{due_info.get('quote')}”）".replace(" （", "（"))
+        line(
+            "截止",
+            f"{info['due']} {mark}（{rule_label(due_info.get('rule'))}：“{due_info.get('quote')}”）".replace(
+                " （", "（"
+            ),
+        )
         if due_info.get("occurrences"):
             line("各期", "、".join(due_info["occurrences"]))
     flags = json.loads(measure["flags"] or "[]")
@@ -199,11 +254,20 @@ def detail(info: dict, fmt: str) -> None:
     if measure["units_raw"]:
         line("责任单位（原文）", measure["units_raw"])
         out.print()
-    print_table(info["parts"], [
-        Column("agency", "责任单位", show=_agency_cell, ratio=2), Column("role", "角色", whole=True, show=_role_cell),
-        Column("status", "状态", whole=True, show=_status_cell), Column("note", "备注", give_way=1, ratio=2),
-        Column("evidence", "佐证", give_way=2, ratio=2), Column("by", "记录人", give_way=3), Column("at", "时间", whole=True, show=_short_time),
-    ], out=out, row_style=lambda r: _done_dim(r) or _DEADLINE_STYLE.get(r.get("deadline") or ""))
+    print_table(
+        info["parts"],
+        [
+            Column("agency", "责任单位", show=_agency_cell, ratio=2),
+            Column("role", "角色", whole=True, show=_role_cell),
+            Column("status", "状态", whole=True, show=_status_cell),
+            Column("note", "备注", give_way=1, ratio=2),
+            Column("evidence", "佐证", give_way=2, ratio=2),
+            Column("by", "记录人", give_way=3),
+            Column("at", "时间", whole=True, show=_short_time),
+        ],
+        out=out,
+        row_style=lambda r: _done_dim(r) or _DEADLINE_STYLE.get(r.get("deadline") or ""),
+    )
     if info["history"]:
         out.print()
         print_table(_with_change(info["history"]), _history_columns(), title="历史", out=out)
@@ -230,8 +294,14 @@ def _with_change(rows: list[dict], table: bool = True) -> list[dict]:
     """The change as 未开始→推进中 (on two lines in a table: each status whole), and （已撤销）."""
     arrow = "→" + chr(10) if table else "→"
     undone = chr(10) + "已撤销" if table else "（已撤销）"
-    return [r | {"change": f"{status_label(r['before'])}{arrow}{status_label(r['after'])}" + (undone if r["undone"] else "")}
-            for r in rows]
+    return [
+        r
+        | {
+            "change": f"{status_label(r['before'])}{arrow}{status_label(r['after'])}"
+            + (undone if r["undone"] else "")
+        }
+        for r in rows
+    ]
 
 
 def history(rows: list[dict], fmt: str) -> None:
@@ -239,7 +309,18 @@ def history(rows: list[dict], fmt: str) -> None:
     emit(_with_change(rows, table), _history_columns(table), fmt, json_rows=rows, empty="no recorded changes")
 
 
-DOC_FIELDS = ("id", "title", "doc_number", "issuer", "issued_on", "effective_from", "effective_until", "status", "days_left", "measures")
+DOC_FIELDS = (
+    "id",
+    "title",
+    "doc_number",
+    "issuer",
+    "issued_on",
+    "effective_from",
+    "effective_until",
+    "status",
+    "days_left",
+    "measures",
+)
 DOC_STATUS = DOC_STATUS_LABELS
 
 
@@ -252,12 +333,31 @@ def _period(row: dict) -> str:
 def documents(rows: list[dict], fmt: str) -> None:
     table = fmt == "table"
     sep = chr(10) if table else ""
-    table_rows = [r | {"period": _period(r).replace("～", "～" + sep), "state": DOC_STATUS.get(r["status"], r["status"]) + (
-        (f"{sep}剩{r['days_left']}天" if table else f"（剩{r['days_left']}天）") if r["status"] in ("in force", "expiring") and r["days_left"] is not None else "")} for r in rows]
+    table_rows = [
+        r
+        | {
+            "period": _period(r).replace("～", "～" + sep),
+            "state": DOC_STATUS.get(r["status"], r["status"])
+            + (
+                (f"{sep}剩{r['days_left']}天" if table else f"（剩{r['days_left']}天）")
+                if r["status"] in ("in force", "expiring") and r["days_left"] is not None
+                else ""
+            ),
+        }
+        for r in rows
+    ]
     columns = [
-        Column("id", "编号", whole=True), Column("title", "标题", ratio=3), Column("doc_number", "文号", whole=True),
-        Column("period", "有效期", whole=True), Column("measures", "措施", justify="right", whole=True),
-        Column("state", "状态", whole=True, style=lambda r: {"expired": "dim", "expiring": "yellow"}.get(r["status"])),
+        Column("id", "编号", whole=True),
+        Column("title", "标题", ratio=3),
+        Column("doc_number", "文号", whole=True),
+        Column("period", "有效期", whole=True),
+        Column("measures", "措施", justify="right", whole=True),
+        Column(
+            "state",
+            "状态",
+            whole=True,
+            style=lambda r: {"expired": "dim", "expiring": "yellow"}.get(r["status"]),
+        ),
     ]
     emit(table_rows, columns, fmt, json_rows=_fields(rows, DOC_FIELDS), empty="no documents loaded")
 
@@ -273,7 +373,13 @@ def document_detail(info: dict, fmt: str) -> None:
     line("发文", info["issuer"])
     line("印发", info["issued_on"])
     line("有效期", _period(info))
-    line("状态", DOC_STATUS.get(info["status"], info["status"]) + (f"（剩{info['days_left']}天）" if info["days_left"] is not None and info["days_left"] >= 0 else ""))
+    line(
+        "状态",
+        DOC_STATUS.get(info["status"], info["status"])
+        + (
+            f"（剩{info['days_left']}天）" if info["days_left"] is not None and info["days_left"] >= 0 else ""
+        ),
+    )
     for edge, label in (("from", "起始依据"), ("until", "截止依据")):
         rule = info["validity_rules"].get(edge)
         if rule:
@@ -304,9 +410,15 @@ def _count(value: object) -> str:
 def _count_columns(prefix: str = "") -> list[Column]:
     number = {"whole": True, "justify": "right", "show": _count}
     return [
-        Column(f"{prefix}done", "已完成", **number), Column(f"{prefix}doing", "推进中", **number),
+        Column(f"{prefix}done", "已完成", **number),
+        Column(f"{prefix}doing", "推进中", **number),
         Column(f"{prefix}blocked", "受阻", **number),
-        Column(f"{prefix}overdue", "逾期", **number, style=lambda r, k=f"{prefix}overdue": "red" if r.get(k) else None),
+        Column(
+            f"{prefix}overdue",
+            "逾期",
+            **number,
+            style=lambda r, k=f"{prefix}overdue": "red" if r.get(k) else None,
+        ),
     ]
 
 
@@ -316,35 +428,98 @@ def statistics(data: dict, fmt: str) -> None:
     if fmt == "json":
         _json_out({"agencies": data["agencies"], "documents": data["documents"]})
         return
-    agencies = [r | {"name": r["agency"] if r["agency"] != UNASSIGNED_JSON else UNASSIGNED_LABEL, "rate": _rate(r["done"], r["total"])}
-                for r in data["agencies"]]
+    agencies = [
+        r
+        | {
+            "name": r["agency"] if r["agency"] != UNASSIGNED_JSON else UNASSIGNED_LABEL,
+            "rate": _rate(r["done"], r["total"]),
+        }
+        for r in data["agencies"]
+    ]
     documents_ = [r | {"rate": _rate(r.get("parts_done", 0), r.get("parts", 0))} for r in data["documents"]]
     if fmt == "table":
         out = console()
-        print_table(agencies, [Column("name", "责任单位"), Column("total", "分项", whole=True, justify="right"),
-                               *_count_columns(), Column("rate", "完成率", whole=True)], title="按责任单位", out=out)
+        print_table(
+            agencies,
+            [
+                Column("name", "责任单位"),
+                Column("total", "分项", whole=True, justify="right"),
+                *_count_columns(),
+                Column("rate", "完成率", whole=True),
+            ],
+            title="按责任单位",
+            out=out,
+        )
         out.print()
-        print_table(documents_, [Column("doc", "文件", whole=True), Column("title", "标题"),
-                                 Column("parts", "分项", whole=True, justify="right"), *_count_columns("parts_"),
-                                 Column("rate", "完成率", whole=True)], title="按文件", out=out)
+        print_table(
+            documents_,
+            [
+                Column("doc", "文件", whole=True),
+                Column("title", "标题"),
+                Column("parts", "分项", whole=True, justify="right"),
+                *_count_columns("parts_"),
+                Column("rate", "完成率", whole=True),
+            ],
+            title="按文件",
+            out=out,
+        )
         return
-    rows = [r | {"scope": "责任单位", "measures": None, "measures_done": None, "percent": r.get("percent")} for r in agencies] + [
-        r | {"scope": "文件", "name": r["doc"], "total": r["parts"], "done": r["parts_done"], "doing": r["parts_doing"],
-             "blocked": r["parts_blocked"], "overdue": r["parts_overdue"], "measures": r["total"], "measures_done": r["done"]}
-        for r in documents_]
-    emit(rows, [Column("scope", "范围"), Column("name", "名称"), Column("total", "分项"), Column("done", "已完成"),
-                Column("doing", "推进中"), Column("blocked", "受阻"), Column("overdue", "逾期", show=_count),
-                Column("percent", "完成率%"), Column("measures", "措施"), Column("measures_done", "措施已完成")], fmt)
+    rows = [
+        r | {"scope": "责任单位", "measures": None, "measures_done": None, "percent": r.get("percent")}
+        for r in agencies
+    ] + [
+        r
+        | {
+            "scope": "文件",
+            "name": r["doc"],
+            "total": r["parts"],
+            "done": r["parts_done"],
+            "doing": r["parts_doing"],
+            "blocked": r["parts_blocked"],
+            "overdue": r["parts_overdue"],
+            "measures": r["total"],
+            "measures_done": r["done"],
+        }
+        for r in documents_
+    ]
+    emit(
+        rows,
+        [
+            Column("scope", "范围"),
+            Column("name", "名称"),
+            Column("total", "分项"),
+            Column("done", "已完成"),
+            Column("doing", "推进中"),
+            Column("blocked", "受阻"),
+            Column("overdue", "逾期", show=_count),
+            Column("percent", "完成率%"),
+            Column("measures", "措施"),
+            Column("measures_done", "措施已完成"),
+        ],
+        fmt,
+    )
 
 
 LEDGER_COLUMNS = [
-    Column("doc", "文件编号"), Column("doc_title", "文件名称"), Column("doc_number", "文号"), Column("id", "措施编号"),
-    Column("number", "序号"), Column("kind", "类别", show=_kind_cell), Column("title", "措施"), Column("text", "内容"),
-    Column("agency", "责任单位", show=_agency_cell), Column("role", "角色", show=_role_cell),
+    Column("doc", "文件编号"),
+    Column("doc_title", "文件名称"),
+    Column("doc_number", "文号"),
+    Column("id", "措施编号"),
+    Column("number", "序号"),
+    Column("kind", "类别", show=_kind_cell),
+    Column("title", "措施"),
+    Column("text", "内容"),
+    Column("agency", "责任单位", show=_agency_cell),
+    Column("role", "角色", show=_role_cell),
     Column("status", "状态", show=_status_cell),
-    Column("note", "备注"), Column("evidence", "佐证"), Column("by", "更新人"),
-    Column("at", "更新时间", show=lambda v: local_time(v, seconds=True)), Column("due", "截止日期"),
-    Column("source_file", "来源文件"), Column("line_first", "起始行"), Column("line_last", "结束行"),
+    Column("note", "备注"),
+    Column("evidence", "佐证"),
+    Column("by", "更新人"),
+    Column("at", "更新时间", show=lambda v: local_time(v, seconds=True)),
+    Column("due", "截止日期"),
+    Column("source_file", "来源文件"),
+    Column("line_first", "起始行"),
+    Column("line_last", "结束行"),
 ]
 
 
@@ -365,8 +540,13 @@ def ledger_csv(rows, output: Path | None, replace: bool = False) -> None:
 
 def ledger(rows: list[dict], fmt: str, output: Path | None, replace: bool = False) -> None:
     if fmt == "table":
-        columns = [Column("id", "编号", whole=True), Column("title", "措施", ratio=3), Column("agency", "责任单位", show=_agency_cell, give_way=1),
-                   Column("status", "状态", whole=True, show=_status_cell), Column("due", "截止", whole=True)]
+        columns = [
+            Column("id", "编号", whole=True),
+            Column("title", "措施", ratio=3),
+            Column("agency", "责任单位", show=_agency_cell, give_way=1),
+            Column("status", "状态", whole=True, show=_status_cell),
+            Column("due", "截止", whole=True),
+        ]
         emit(rows, columns, fmt, empty="nothing to export", output=output)  # emit refuses -o with a table
         return
     emit(rows, LEDGER_COLUMNS, fmt, output=output, replace=replace)
@@ -375,15 +555,15 @@ def ledger(rows: list[dict], fmt: str, output: Path | None, replace: bool = Fals
 AGENCY_FIELDS = ("agency", "full_name", "level", "district", "type", "total", "open", "done", "flag")
 
 
-
-
 def agencies(rows: list[dict], fmt: str) -> None:
     columns = [
         Column("agency", "单位", ratio=2, give_way=2),
         Column("level", "级别", whole=True, show=lambda v: LEVEL_LABELS.get(str(v), str(v or ""))),
         Column("type", "类型", whole=True, show=lambda v: TYPE_LABELS.get(str(v), str(v or ""))),
-        Column("total", "措施", justify="right", whole=True), Column("open", "未完成", justify="right", whole=True),
-        Column("done", "已完成", justify="right", whole=True), Column("flag", "备注", give_way=1),
+        Column("total", "措施", justify="right", whole=True),
+        Column("open", "未完成", justify="right", whole=True),
+        Column("done", "已完成", justify="right", whole=True),
+        Column("flag", "备注", give_way=1),
     ]
     emit(rows, columns, fmt, json_rows=_fields(rows, AGENCY_FIELDS), empty="no agencies")
 
@@ -394,7 +574,8 @@ UNKNOWN_AGENCY_FIELDS = ("agency", "printed", "measures", "documents", "suggesti
 def unknown_agencies(rows: list[dict], fmt: str) -> None:
     table = fmt == "table"
     columns = [
-        Column("agency", "单位", ratio=2, give_way=2), Column("printed", "原文", ratio=2, give_way=1),
+        Column("agency", "单位", ratio=2, give_way=2),
+        Column("printed", "原文", ratio=2, give_way=1),
         Column("measures", "措施", justify="right", whole=True),
         Column("documents", "文件", whole=table, show=(lambda v: chr(10).join(v or [])) if table else None),
         Column("suggestions", "相近的登记单位", ratio=2, give_way=3),
@@ -410,8 +591,18 @@ def agency_detail(info: dict, fmt: str) -> None:
 
     line("单位", info["canonical"])
     line("全称", info.get("full_name"))
-    line("级别", " ".join(x for x in (LEVEL_LABELS.get(info.get("level") or "", info.get("level")), info.get("district"),
-                                      TYPE_LABELS.get(info.get("type") or "", info.get("type"))) if x))
+    line(
+        "级别",
+        " ".join(
+            x
+            for x in (
+                LEVEL_LABELS.get(info.get("level") or "", info.get("level")),
+                info.get("district"),
+                TYPE_LABELS.get(info.get("type") or "", info.get("type")),
+            )
+            if x
+        ),
+    )
     line("别名", (info.get("aliases") or []) + info["user_aliases"])
     line("常见误写", info.get("typos") or [])
     line("原单位", info["predecessors"])
@@ -422,8 +613,15 @@ def agency_detail(info: dict, fmt: str) -> None:
     line("说明", " ".join(x for x in (info.get("flag"), info.get("note")) if x))
     if info["documents"]:
         out.print()
-        print_table(info["documents"], [Column("doc", "文件", whole=True), Column("title", "标题", ratio=3),
-                                        Column("measures", "措施", justify="right", whole=True)], out=out)
+        print_table(
+            info["documents"],
+            [
+                Column("doc", "文件", whole=True),
+                Column("title", "标题", ratio=3),
+                Column("measures", "措施", justify="right", whole=True),
+            ],
+            out=out,
+        )
 
 
 def write_bytes(data: bytes, output: Path | None, replace: bool = False) -> None:
@@ -457,20 +655,30 @@ def reminders(groups: list[dict], fmt: str, today, within: int) -> None:
 
     overdue = sum(g["overdue_count"] for g in groups)
     soon = sum(g["due_soon_count"] for g in groups)
-    lines = [f"{'# ' if md else ''}政策任务提醒 {today.isoformat()}：逾期 {overdue} 项，{within} 天内到期 {soon} 项", ""]
+    lines = [
+        f"{'# ' if md else ''}政策任务提醒 {today.isoformat()}：逾期 {overdue} 项，{within} 天内到期 {soon} 项",
+        "",
+    ]
     for group in groups:
         name = value(group["agency"]) if group["agency"] else UNASSIGNED_LABEL
-        lines.append(f"{'## ' if md else ''}{name}（逾期 {group['overdue_count']}，将到期 {group['due_soon_count']}）")
+        lines.append(
+            f"{'## ' if md else ''}{name}（逾期 {group['overdue_count']}，将到期 {group['due_soon_count']}）"
+        )
         bullet = "- " if md else "  "
         for key, label in (("overdue", "逾期"), ("due_soon", "将到期")):
             for item in group[key]:
                 days = item["days_left"]
                 when = f"逾期{-days}天" if days < 0 else ("今天到期" if days == 0 else f"剩{days}天")
-                lines.append(f"{bullet}[{label}] {item['due']}（{when}） {value(item['id'])}  {value(item['title'])}")
+                lines.append(
+                    f"{bullet}[{label}] {item['due']}（{when}） {value(item['id'])}  {value(item['title'])}"
+                )
             hidden = group[f"{key}_count"] - len(group[key])
             if hidden > 0:
-                lines.append(f"{bullet}……另有{label} {hidden} 项（policy tasks --agency {name} 查看全部）"
-                             if group["agency"] else f"{bullet}……另有{label} {hidden} 项（policy tasks --unassigned 查看全部）")
+                lines.append(
+                    f"{bullet}……另有{label} {hidden} 项（policy tasks --agency {name} 查看全部）"
+                    if group["agency"]
+                    else f"{bullet}……另有{label} {hidden} 项（policy tasks --unassigned 查看全部）"
+                )
         lines.append("")
     write_stdout("\n".join(lines).rstrip() + "\n")
 

@@ -16,16 +16,28 @@ from pathlib import Path
 ENVIRONMENT = {"PYTHONIOENCODING": "utf-8", "COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb"}
 
 
-def run_policy(*args: str, db: Path | None = None, env: dict | None = None, cwd: Path | None = None, input: str | None = None,
-               real: bool = False) -> subprocess.CompletedProcess[str]:
+def run_policy(
+    *args: str,
+    db: Path | None = None,
+    env: dict | None = None,
+    cwd: Path | None = None,
+    input: str | None = None,
+    real: bool = False,
+) -> subprocess.CompletedProcess[str]:
     environment = dict(ENVIRONMENT)
     if db is not None:
         environment["POLICY_DB"] = str(db)
     environment.update(env or {})
     if real or cwd is not None or input is not None or os.environ.get("POLICY_TEST_SUBPROCESS") == "1":
         return subprocess.run(
-            [sys.executable, "-m", "policycli", *args], capture_output=True, text=True, encoding="utf-8",
-            env={**os.environ, **environment}, cwd=cwd, timeout=120, input=input,
+            [sys.executable, "-m", "policycli", *args],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env={**os.environ, **environment},
+            cwd=cwd,
+            timeout=120,
+            input=input,
         )
     return _in_process(list(args), environment)
 
@@ -37,7 +49,10 @@ def _in_process(argv: list[str], environment: dict[str, str]) -> subprocess.Comp
     saved_environ, saved_streams = dict(os.environ), (sys.stdout, sys.stderr)
     out, err = io.BytesIO(), io.BytesIO()
     # kept referenced until read: a TextIOWrapper closes its buffer when it is collected
-    streams = io.TextIOWrapper(out, encoding="utf-8", write_through=True), io.TextIOWrapper(err, encoding="utf-8", write_through=True)
+    streams = (
+        io.TextIOWrapper(out, encoding="utf-8", write_through=True),
+        io.TextIOWrapper(err, encoding="utf-8", write_through=True),
+    )
     sys.stdout, sys.stderr = streams
     os.environ.update(environment)
     code = 0
@@ -82,12 +97,12 @@ def table_column(output: str, header: str) -> str:
     header_line = lines[head]
     start = cell_len(header_line[: header_line.index(header)])
     # the column ends where the next header begins
-    rest = header_line[header_line.index(header) + len(header):]
+    rest = header_line[header_line.index(header) + len(header) :]
     gap = len(rest) - len(rest.lstrip(" "))
     nxt = rest.lstrip(" ")
     end = start + cell_len(header) + gap if nxt else 10**6
     out = []
-    for line in lines[head + 2:]:
+    for line in lines[head + 2 :]:
         cells, position = [], 0
         for char in line:
             width = cell_len(char)

@@ -100,11 +100,11 @@ def text_box_run(lines: list[str], shape_id: int = 1) -> str:
         '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
         '<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="5274310" cy="495300"/>'
         '</a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></wps:spPr>'
-        f'<wps:txbx><w:txbxContent>{paras}</w:txbxContent></wps:txbx><wps:bodyPr/></wps:wsp>'
-        '</a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice>'
+        f"<wps:txbx><w:txbxContent>{paras}</w:txbxContent></wps:txbx><wps:bodyPr/></wps:wsp>"
+        "</a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice>"
         '<mc:Fallback><w:pict><v:shape id="_x0000_s1026" type="#_x0000_t202" style="width:415pt;height:39pt">'
-        f'<v:textbox><w:txbxContent>{paras}</w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback>'
-        '</mc:AlternateContent></w:r>'
+        f"<v:textbox><w:txbxContent>{paras}</w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback>"
+        "</mc:AlternateContent></w:r>"
     )
 
 
@@ -113,14 +113,25 @@ def header_and_footer(document, header: str) -> None:
     section = document.sections[0]
     section.header.paragraphs[0].text = header
     footer = section.footer.paragraphs[0]
-    append_runs(footer, [run_xml("第 "), *field_runs("PAGE", "1"), run_xml(" 页 共 "), *field_runs("NUMPAGES", "9"),
-                         run_xml(" 页")])
+    append_runs(
+        footer,
+        [
+            run_xml("第 "),
+            *field_runs("PAGE", "1"),
+            run_xml(" 页 共 "),
+            *field_runs("NUMPAGES", "9"),
+            run_xml(" 页"),
+        ],
+    )
 
 
 def set_num(paragraph, num_id: int, ilvl: int | None = None) -> None:
     ppr = paragraph._p.get_or_add_pPr()
-    numpr = parse_xml(f'<w:numPr {NSDECL}>' + (f'<w:ilvl w:val="{ilvl}"/>' if ilvl is not None else "")
-                      + f'<w:numId w:val="{num_id}"/></w:numPr>')
+    numpr = parse_xml(
+        f"<w:numPr {NSDECL}>"
+        + (f'<w:ilvl w:val="{ilvl}"/>' if ilvl is not None else "")
+        + f'<w:numId w:val="{num_id}"/></w:numPr>'
+    )
     ppr.append(numpr)  # python-docx orders pPr children on write? keep schema order: pStyle first
     style = ppr.find(qn("w:pStyle"))
     if style is not None:
@@ -155,8 +166,10 @@ class Lists:
                 parts.append(f'<w:suff w:val="{lvl["suff"]}"/>')
             parts.append(f'<w:lvlText w:val="{esc(lvl["text"])}"/><w:lvlJc w:val="left"/>')
             body.append(f'<w:lvl w:ilvl="{ilvl}">{"".join(parts)}</w:lvl>')
-        element = parse_xml(f'<w:abstractNum {NSDECL} w:abstractNumId="{key}"><w:multiLevelType w:val="multilevel"/>'
-                            f'{"".join(body)}</w:abstractNum>')
+        element = parse_xml(
+            f'<w:abstractNum {NSDECL} w:abstractNumId="{key}"><w:multiLevelType w:val="multilevel"/>'
+            f"{''.join(body)}</w:abstractNum>"
+        )
         first_num = self.root.find(qn("w:num"))
         if first_num is not None:
             first_num.addprevious(element)
@@ -167,23 +180,37 @@ class Lists:
     def num(self, abstract: int, starts: dict[int, int] | None = None) -> int:
         key = self.next_num
         self.next_num += 1
-        overrides = "".join(f'<w:lvlOverride w:ilvl="{k}"><w:startOverride w:val="{v}"/></w:lvlOverride>'
-                            for k, v in (starts or {}).items())
-        self.root.append(parse_xml(f'<w:num {NSDECL} w:numId="{key}"><w:abstractNumId w:val="{abstract}"/>{overrides}</w:num>'))
+        overrides = "".join(
+            f'<w:lvlOverride w:ilvl="{k}"><w:startOverride w:val="{v}"/></w:lvlOverride>'
+            for k, v in (starts or {}).items()
+        )
+        self.root.append(
+            parse_xml(
+                f'<w:num {NSDECL} w:numId="{key}"><w:abstractNumId w:val="{abstract}"/>{overrides}</w:num>'
+            )
+        )
         return key
 
 
-def add_style(document, style_id: str, based_on: str | None = None, num_id: int | None = None, ilvl: int | None = None):
+def add_style(
+    document, style_id: str, based_on: str | None = None, num_id: int | None = None, ilvl: int | None = None
+):
     """A paragraph style, optionally carrying numbering (w:numPr in its pPr) and based on another."""
     styles = document.styles.element
     numpr = ""
     if num_id is not None:
-        numpr = "<w:numPr>" + (f'<w:ilvl w:val="{ilvl}"/>' if ilvl is not None else "") + f'<w:numId w:val="{num_id}"/></w:numPr>'
+        numpr = (
+            "<w:numPr>"
+            + (f'<w:ilvl w:val="{ilvl}"/>' if ilvl is not None else "")
+            + f'<w:numId w:val="{num_id}"/></w:numPr>'
+        )
     based = f'<w:basedOn w:val="{based_on}"/>' if based_on else ""
-    styles.append(parse_xml(
-        f'<w:style {NSDECL} w:type="paragraph" w:customStyle="1" w:styleId="{style_id}"><w:name w:val="{style_id}"/>'
-        f'{based}<w:qFormat/><w:pPr>{numpr}</w:pPr></w:style>'
-    ))
+    styles.append(
+        parse_xml(
+            f'<w:style {NSDECL} w:type="paragraph" w:customStyle="1" w:styleId="{style_id}"><w:name w:val="{style_id}"/>'
+            f"{based}<w:qFormat/><w:pPr>{numpr}</w:pPr></w:style>"
+        )
+    )
 
 
 def table_from_rows(document, rows: list[list[str]]):
@@ -201,7 +228,7 @@ def tc_pr(cell):
 
 
 def v_merge(cell, restart: bool) -> None:
-    tc_pr(cell).append(parse_xml(f'<w:vMerge {NSDECL}' + (' w:val="restart"' if restart else "") + "/>"))
+    tc_pr(cell).append(parse_xml(f"<w:vMerge {NSDECL}" + (' w:val="restart"' if restart else "") + "/>"))
 
 
 def grid_span_row(table, row: int, columns: int, text: str) -> None:
@@ -246,7 +273,7 @@ def clear_cell(cell) -> None:
 def add_footnote(document, paragraph, text: str, note_id: int = 1) -> None:
     """A footnote (python-docx has no API for them): the footnotes part, its relationship, the reference."""
     xml = (
-        f'<w:footnotes {NSDECL}>'
+        f"<w:footnotes {NSDECL}>"
         '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
         '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>'
         f'<w:footnote w:id="{note_id}"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/></w:pPr>'
@@ -255,9 +282,11 @@ def add_footnote(document, paragraph, text: str, note_id: int = 1) -> None:
     )
     part = Part(PackURI("/word/footnotes.xml"), FOOTNOTES_CT, xml.encode("utf-8"), document.part.package)
     document.part.relate_to(part, RT.FOOTNOTES)
-    paragraph._p.append(parse_xml(
-        f'<w:r {NSDECL}><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteReference w:id="{note_id}"/></w:r>'
-    ))
+    paragraph._p.append(
+        parse_xml(
+            f'<w:r {NSDECL}><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteReference w:id="{note_id}"/></w:r>'
+        )
+    )
 
 
 def docx_bytes(document) -> bytes:
@@ -269,7 +298,10 @@ def docx_bytes(document) -> bytes:
 
 def rezip(data: bytes, replace: dict[str, bytes] | None = None) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for info in source.infolist():
             content = (replace or {}).get(info.filename, source.read(info.filename))
             fixed = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
@@ -316,7 +348,7 @@ def _marker(text: str) -> tuple[int, int, str, str] | None:
         m = pattern.match(text)
         if m:
             value = int(m.group(1)) if m.group(1).isdigit() else _cn_value(m.group(1))
-            return level, value, m.group(0), text[m.end():]
+            return level, value, m.group(0), text[m.end() :]
     return None
 
 
@@ -355,12 +387,23 @@ def seed_document(prefix: str, autonum: bool, header: str) -> bytes:
     lists = Lists(document) if autonum else None
     if lists is not None:
         printed = _level_texts(texts)
-        abstract = lists.abstract([
-            {"fmt": "chineseCounting", "text": printed[0], "style": "CNHeading1"},  # suffix: Word's default tab
-            {"fmt": "chineseCounting", "text": printed[1], "suff": "nothing"},
-            {"fmt": "decimal", "text": printed[2], "suff": "nothing", "restart": 0},  # items run on across sections
-            {"fmt": "decimal", "text": printed[3], "suff": "nothing"},
-        ])
+        abstract = lists.abstract(
+            [
+                {
+                    "fmt": "chineseCounting",
+                    "text": printed[0],
+                    "style": "CNHeading1",
+                },  # suffix: Word's default tab
+                {"fmt": "chineseCounting", "text": printed[1], "suff": "nothing"},
+                {
+                    "fmt": "decimal",
+                    "text": printed[2],
+                    "suff": "nothing",
+                    "restart": 0,
+                },  # items run on across sections
+                {"fmt": "decimal", "text": printed[3], "suff": "nothing"},
+            ]
+        )
         body_num = lists.num(abstract)
         # 一、 by a style that carries the list (its level found through the level's w:pStyle);
         # （一） by a style based on one that carries it (the basedOn chain).
@@ -420,14 +463,49 @@ HIDDEN = "此段为起草说明不予印发"
 # 序号 (numbered by Word), 工作任务, 主要工作内容, 牵头单位, 配合单位, 完成时限; None: merged with the row above.
 FENGONG_ROWS: list[tuple | str] = [
     "（一）完善养老服务设施",
-    (1, "完善社区养老设施网络", "新建社区长者食堂10家，实现街镇全覆盖。", "区民政局", "各街镇", "2024年6月底前"),
+    (
+        1,
+        "完善社区养老设施网络",
+        "新建社区长者食堂10家，实现街镇全覆盖。",
+        "区民政局",
+        "各街镇",
+        "2024年6月底前",
+    ),
     (None, None, "改造提升综合为老服务中心3家。", None, "区建设管理委、各街镇", "2024年12月底前"),
     (None, None, "新增家庭照护床位500张。", "区卫生健康委", "区民政局", "2025年6月底前"),
     "（二）提升养老服务能力",
-    (2, "加强养老服务人才队伍建设", "开展养老护理员职业技能培训2000人次。", "区人力资源社会保障局", "区民政局", "2024年12月底前"),
-    (3, "推进智慧养老服务", "建设区级智慧养老服务平台，接入全区养老服务机构。", "区民政局", "区科委、区大数据中心", "2025年3月底前"),
-    (None, None, "为独居老人安装智能水表、烟感报警器等设备3000户。", "各街镇", "区民政局、区消防救援支队", "2024年9月底前"),
-    (4, "提升医养结合水平", "推动社区卫生服务中心与养老机构签约服务全覆盖。", ("区卫生健康委",), None, "2025年12月底前"),
+    (
+        2,
+        "加强养老服务人才队伍建设",
+        "开展养老护理员职业技能培训2000人次。",
+        "区人力资源社会保障局",
+        "区民政局",
+        "2024年12月底前",
+    ),
+    (
+        3,
+        "推进智慧养老服务",
+        "建设区级智慧养老服务平台，接入全区养老服务机构。",
+        "区民政局",
+        "区科委、区大数据中心",
+        "2025年3月底前",
+    ),
+    (
+        None,
+        None,
+        "为独居老人安装智能水表、烟感报警器等设备3000户。",
+        "各街镇",
+        "区民政局、区消防救援支队",
+        "2024年9月底前",
+    ),
+    (
+        4,
+        "提升医养结合水平",
+        "推动社区卫生服务中心与养老机构签约服务全覆盖。",
+        ("区卫生健康委",),
+        None,
+        "2025年12月底前",
+    ),
 ]
 
 
@@ -445,11 +523,15 @@ def fengong_document() -> bytes:
     add("上海市嘉定区人民政府办公室")
     add("2024年3月15日")
     add(FENGONG_TITLE)
-    add("为进一步完善本区社区养老服务体系，满足老年人多层次、多样化的养老服务需求，结合本区实际，制定本方案。")
+    add(
+        "为进一步完善本区社区养老服务体系，满足老年人多层次、多样化的养老服务需求，结合本区实际，制定本方案。"
+    )
     add("一、工作目标")
     goal = add("到2025年底，基本建成布局均衡、功能完善的“15分钟养老服务圈”")
     add_footnote(document, goal, FOOTNOTE)
-    append_runs(goal, [run_xml("，社区养老服务设施覆盖所有街镇。"), run_xml(HIDDEN, "<w:rPr><w:vanish/></w:rPr>")])
+    append_runs(
+        goal, [run_xml("，社区养老服务设施覆盖所有街镇。"), run_xml(HIDDEN, "<w:rPr><w:vanish/></w:rPr>")]
+    )
     anchor = add("")
     append_runs(anchor, [text_box_run([TEXT_BOX])])
     add("二、重点任务")
@@ -488,7 +570,9 @@ def fengong_document() -> bytes:
     page = add("— ")
     append_runs(page, [*field_runs("PAGE", "2"), run_xml(" —")])
     add("三、保障措施")
-    add("（一）加强组织领导。建立由区民政局牵头、各相关部门参加的工作推进机制，定期研究解决推进中的重大问题。")
+    add(
+        "（一）加强组织领导。建立由区民政局牵头、各相关部门参加的工作推进机制，定期研究解决推进中的重大问题。"
+    )
     add("（二）强化资金保障。统筹用好福利彩票公益金和区级财政资金，对符合条件的项目给予支持。")
     add("本方案自2024年4月1日起施行，有效期至2025年12月31日。")
     add("抄送：区委办公室，区人大常委会办公室，区政协办公室。")
@@ -511,8 +595,10 @@ def xxe_document() -> bytes:
     with zipfile.ZipFile(io.BytesIO(base)) as archive:
         xml = archive.read("word/document.xml").decode("utf-8")
     laughs = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{k} "{f"&lol{k - 1};" * 10}">' for k in range(1, 10)]
-    doctype = ('<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/passwd">'
-               '<!ENTITY remote SYSTEM "http://127.0.0.1:9/evil.dtd">' + "".join(laughs) + "]>")
+    doctype = (
+        '<!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/passwd">'
+        '<!ENTITY remote SYSTEM "http://127.0.0.1:9/evil.dtd">' + "".join(laughs) + "]>"
+    )
     head, rest = xml.split("?>", 1)
     xml = head + "?>" + doctype + rest.replace("PLACEHOLDER", "&xxe;&lol9;&remote;")
     return rezip(base, {"word/document.xml": xml.encode("utf-8")})
@@ -529,8 +615,10 @@ def encrypted_document() -> bytes:
     """A compound file (CFB v3, 512-byte sectors) with the two streams of an encrypted OOXML package."""
     sector = 512
     free, end, fat_mark, nostream = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
-    info = (struct.pack("<HHI", 4, 4, 0x40) + b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            b'<encryption xmlns="http://schemas.microsoft.com/office/2006/encryption"/>').ljust(4096, b" ")
+    info = (
+        struct.pack("<HHI", 4, 4, 0x40) + b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        b'<encryption xmlns="http://schemas.microsoft.com/office/2006/encryption"/>'
+    ).ljust(4096, b" ")
     package = struct.pack("<Q", 12345) + bytes((k * 37) % 256 for k in range(8192 - 8))
     streams = [("EncryptionInfo", info), ("EncryptedPackage", package)]
     fat = [fat_mark, end]  # sector 0: the FAT; sector 1: the directory
@@ -544,16 +632,31 @@ def encrypted_document() -> bytes:
 
     def entry(name: str, kind: int, left: int, right: int, child: int, start: int, size: int) -> bytes:
         raw = (name + "\0").encode("utf-16-le") if name else b""
-        return (raw.ljust(64, b"\0") + struct.pack("<HBB", len(raw), kind, 1) + struct.pack("<III", left, right, child)
-                + b"\0" * 16 + struct.pack("<I", 0) + b"\0" * 16 + struct.pack("<IQ", start, size))
+        return (
+            raw.ljust(64, b"\0")
+            + struct.pack("<HBB", len(raw), kind, 1)
+            + struct.pack("<III", left, right, child)
+            + b"\0" * 16
+            + struct.pack("<I", 0)
+            + b"\0" * 16
+            + struct.pack("<IQ", start, size)
+        )
 
-    directory = (entry("Root Entry", 5, nostream, nostream, 1, end, 0)
-                 + entry("EncryptionInfo", 2, nostream, 2, nostream, starts[0], len(info))
-                 + entry("EncryptedPackage", 2, nostream, nostream, nostream, starts[1], len(package))
-                 + entry("", 0, nostream, nostream, nostream, 0, 0))
-    header = (bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
-              + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, end, 0, end, 0)
-              + struct.pack("<I", 0) + struct.pack("<I", free) * 108)
+    directory = (
+        entry("Root Entry", 5, nostream, nostream, 1, end, 0)
+        + entry("EncryptionInfo", 2, nostream, 2, nostream, starts[0], len(info))
+        + entry("EncryptedPackage", 2, nostream, nostream, nostream, starts[1], len(package))
+        + entry("", 0, nostream, nostream, nostream, 0, 0)
+    )
+    header = (
+        bytes.fromhex("d0cf11e0a1b11ae1")
+        + b"\0" * 16
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + b"\0" * 6
+        + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, end, 0, end, 0)
+        + struct.pack("<I", 0)
+        + struct.pack("<I", free) * 108
+    )
     assert len(header) == sector
     return header + struct.pack(f"<{len(fat)}I", *fat) + directory + info + package
 
@@ -571,7 +674,9 @@ def fixtures() -> dict[str, bytes]:
         "docx_corrupt_xml.docx": corrupt_xml_document(),
         "docx_empty.docx": small_document(""),
     }
-    files["docx_truncated.docx"] = files["docx_fengong_table.docx"][: len(files["docx_fengong_table.docx"]) // 2]
+    files["docx_truncated.docx"] = files["docx_fengong_table.docx"][
+        : len(files["docx_fengong_table.docx"]) // 2
+    ]
     return files
 
 

@@ -174,7 +174,9 @@ class Writer:
                 cells.append([Paragraph(_escape(line), style) for line in lines])
             data.append(cells)
         part: Table | None = Table(data, colWidths=col_widths, repeatRows=1, splitByRow=0, splitInRow=1)
-        part.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        part.setStyle(
+            TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+        )
         while part is not None:
             available = self.y - BOTTOM
             _, height = part.wrapOn(self.c, TEXT_W, available)
@@ -229,7 +231,11 @@ def typeset(paras: list[str], out: Path) -> int:
                 rows.append(paras[k].split("\t"))
                 k += 1
             header = rows[0]
-            body = [r for r in rows[1:] if [c.strip() for c in r if c.strip()] != [c.strip() for c in header if c.strip()]]
+            body = [
+                r
+                for r in rows[1:]
+                if [c.strip() for c in r if c.strip()] != [c.strip() for c in header if c.strip()]
+            ]
             columns = max(max((j + 1 for j, c in enumerate(r) if c), default=0) for r in rows)
             cells = [(r + [""] * columns)[:columns] for r in [header, *body]]
             doc.space(8)
@@ -291,10 +297,20 @@ def _png(w: int, h: int, raw: bytes) -> bytes:
     import struct
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)  # 8-bit greyscale
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def password(out: Path) -> None:

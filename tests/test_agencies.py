@@ -59,14 +59,18 @@ def test_no_unit_appears_under_two_names(db):
 
 
 def test_aliases_and_full_name_find_the_same_measures(db):
-    results = [ids(run_policy("tasks", "--agency", name, "--status", "all", "--format", "json", db=db))
-               for name in ("市发改委", "市发展改革委", "上海市发展和改革委员会")]
+    results = [
+        ids(run_policy("tasks", "--agency", name, "--status", "all", "--format", "json", db=db))
+        for name in ("市发改委", "市发展改革委", "上海市发展和改革委员会")
+    ]
     assert results[0] == results[1] == results[2] and len(results[0]) >= 8
 
 
 def test_city_and_district_commerce_commissions_never_mix(db):
     city = ids(run_policy("tasks", "--agency", "市商务委", "--status", "all", "--format", "json", db=db))
-    district = ids(run_policy("tasks", "--agency", "长宁区商务委", "--status", "all", "--format", "json", db=db))
+    district = ids(
+        run_policy("tasks", "--agency", "长宁区商务委", "--status", "all", "--format", "json", db=db)
+    )
     assert city and district
     assert all(i.startswith("hfg-2020-24/") for i in city)
     assert all(i.startswith("cnqjqggx-2021/") for i in district)
@@ -74,7 +78,11 @@ def test_city_and_district_commerce_commissions_never_mix(db):
 
 def test_successor_finds_the_predecessors_measures(db):
     old = ids(run_policy("tasks", "--agency", "上海银保监局", "--status", "all", "--format", "json", db=db))
-    new = as_json(run_policy("tasks", "--agency", "金融监管总局上海监管局", "--status", "all", "--format", "json", db=db))
+    new = as_json(
+        run_policy(
+            "tasks", "--agency", "金融监管总局上海监管局", "--status", "all", "--format", "json", db=db
+        )
+    )
     assert {r["id"] for r in new} == old and len(old) == 7
     assert all(r["via"] == "predecessor: 上海银保监局" for r in new)
     ok(run_policy("done", "hfg-2020-24/2.2.4.11", "--agency", "金融监管总局上海监管局", db=db))
@@ -94,7 +102,10 @@ def test_district_units_resolve_in_their_documents_context():
     first = next(m for m in document["measures"] if m["path"] == "2.1.1")
     assert [u["agency"] for u in first["units"][:3]] == ["长宁区发改委", "长宁区市场监管局", "长宁区建管委"]
     collective = next(m for m in document["measures"] if m["path"] == "2.4.28")
-    assert collective["units"][-1] == collective["units"][-1] | {"agency": "长宁区各街道、镇", "collective": True}
+    assert collective["units"][-1] == collective["units"][-1] | {
+        "agency": "长宁区各街道、镇",
+        "collective": True,
+    }
 
 
 def test_misprints_are_fixed_with_a_warning():
@@ -109,8 +120,11 @@ def test_measures_per_unit_in_the_trade_plan_match_a_hand_count(db):
     """Counted from the gold table (written by reading the document), merging the spellings that
     name one office — a fact about these offices, written down here by hand."""
     same_office = {
-        "市地方金融监督管理局": "市地方金融监管局", "市卫生健康委员会": "市卫生健康委", "市政府外事办": "市政府外办",
-        "市房城乡建设管理委": "市住房城乡建设管理委", "长宁区区政府": "长宁区政府",
+        "市地方金融监督管理局": "市地方金融监管局",
+        "市卫生健康委员会": "市卫生健康委",
+        "市政府外事办": "市政府外办",
+        "市房城乡建设管理委": "市住房城乡建设管理委",
+        "长宁区区政府": "长宁区政府",
     }
     expected = Counter()
     for row in gold_rows("001_table.tsv"):
@@ -121,7 +135,9 @@ def test_measures_per_unit_in_the_trade_plan_match_a_hand_count(db):
 
     database = open_checklist(db)
     for agency, count in expected.items():
-        rows = list_tasks(database, TaskQuery(agency=agency, doc="hfg-2020-24", status="all", today=date(2021, 7, 1)))
+        rows = list_tasks(
+            database, TaskQuery(agency=agency, doc="hfg-2020-24", status="all", today=date(2021, 7, 1))
+        )
         own = [r for r in rows if r["via"] is None]
         assert len(own) == count, agency
 
@@ -129,9 +145,19 @@ def test_measures_per_unit_in_the_trade_plan_match_a_hand_count(db):
 def test_user_alias_survives_reload_and_moves_unknown_units(db, tmp_path):
     ok(run_policy("agencies", "alias", "市商委", "市商务委", db=db))
     assert ids(run_policy("tasks", "--agency", "市商委", "--format", "json", db=db)) == ids(
-        run_policy("tasks", "--agency", "市商务委", "--format", "json", db=db))
+        run_policy("tasks", "--agency", "市商务委", "--format", "json", db=db)
+    )
+
     def unknown_unit(document):
-        document["measures"][4]["units"] = [{"printed": "市某某办", "name": "市某某办", "agency": "市某某办", "role": "unspecified", "group": 1}]
+        document["measures"][4]["units"] = [
+            {
+                "printed": "市某某办",
+                "name": "市某某办",
+                "agency": "市某某办",
+                "role": "unspecified",
+                "group": 1,
+            }
+        ]
 
     path = bundled_variant(tmp_path, "extra", unknown_unit)
     ok(run_policy("load", str(path), db=db))
@@ -148,7 +174,16 @@ def test_user_alias_survives_reload_and_moves_unknown_units(db, tmp_path):
 
 def test_collective_assignments_are_seen_by_members(db, tmp_path):
     def collective(document):
-        document["measures"][4]["units"] = [{"printed": "各区政府", "name": "各区政府", "agency": "各区政府", "role": "unspecified", "group": 1, "collective": True}]
+        document["measures"][4]["units"] = [
+            {
+                "printed": "各区政府",
+                "name": "各区政府",
+                "agency": "各区政府",
+                "role": "unspecified",
+                "group": 1,
+                "collective": True,
+            }
+        ]
 
     ok(run_policy("load", str(bundled_variant(tmp_path, "coll", collective)), db=db))
     rows = as_json(run_policy("tasks", "--agency", "长宁区政府", "--doc", "coll", "--format", "json", db=db))
@@ -157,16 +192,33 @@ def test_collective_assignments_are_seen_by_members(db, tmp_path):
     assert result.returncode == 2 and "collective 各区政府" in result.stderr
     ok(run_policy("done", rows[0]["id"], "--agency", "各区政府", db=db))
     # a member sees the collective's change in its history, but cannot undo it
-    assert [e["agency"] for e in as_json(run_policy("history", "--agency", "长宁区政府", "--format", "json", db=db))] == ["各区政府"]
+    assert [
+        e["agency"]
+        for e in as_json(run_policy("history", "--agency", "长宁区政府", "--format", "json", db=db))
+    ] == ["各区政府"]
     result = run_policy("undo", "--agency", "长宁区政府", db=db)
     assert result.returncode == 2 and "nothing to undo" in result.stderr
-    assert as_json(run_policy("tasks", "--agency", "各区政府", "--doc", "coll", "--status", "done", "--format", "json", db=db))
+    assert as_json(
+        run_policy(
+            "tasks", "--agency", "各区政府", "--doc", "coll", "--status", "done", "--format", "json", db=db
+        )
+    )
 
 
 def test_agencies_listing_filters_and_show(db):
     rows = as_json(run_policy("agencies", "--district", "长宁区", "--format", "json", db=db))
     assert rows and all(r["district"] == "长宁区" for r in rows)
-    assert set(rows[0]) == {"agency", "full_name", "level", "district", "type", "total", "open", "done", "flag"}
+    assert set(rows[0]) == {
+        "agency",
+        "full_name",
+        "level",
+        "district",
+        "type",
+        "total",
+        "open",
+        "done",
+        "flag",
+    }
     central = as_json(run_policy("agencies", "--level", "central", "--format", "json", db=db))
     assert "上海海关" in {r["agency"] for r in central}
     info = as_json(run_policy("agencies", "show", "金融监管总局上海监管局", "--format", "json", db=db))
@@ -183,4 +235,7 @@ def test_ingest_reports_units_not_in_the_registry(tmp_path):
     )
     result = run_policy("ingest", "--check", str(source))
     assert result.returncode == 0
-    assert "市商务委员 is not in the agency registry" in result.stderr and "did you mean 市商务委" in result.stderr
+    assert (
+        "市商务委员 is not in the agency registry" in result.stderr
+        and "did you mean 市商务委" in result.stderr
+    )

@@ -34,7 +34,22 @@ def test_fresh_install_lists_exactly_the_commerce_commissions_measures(db):
     assert {r["id"] for r in rows} == expected_commerce_ids()
     assert len(rows) == len(expected_commerce_ids()) > 30
     first = rows[0]
-    assert set(first) == {"id", "doc", "number", "kind", "title", "text", "agencies", "status", "progress", "due", "deadline", "days_left", "agency_status", "via"}
+    assert set(first) == {
+        "id",
+        "doc",
+        "number",
+        "kind",
+        "title",
+        "text",
+        "agencies",
+        "status",
+        "progress",
+        "due",
+        "deadline",
+        "days_left",
+        "agency_status",
+        "via",
+    }
     assert first["agency_status"] == "todo" and first["status"] == "todo"
     assert "市商务委" in first["agencies"]
 
@@ -49,11 +64,21 @@ def test_co_owned_measure_progress_and_own_status(db):
     measure = f"{TRADE}/2.2.5.17"  # eight responsible units
     for agency in ("人民银行上海总部", "上海证监局", "市规划资源局"):
         ok(run_policy("done", measure, "--agency", agency, "--note", "已报送", db=db))
-    row = next(r for r in as_json(run_policy("tasks", "--agency", "上海证监局", "--status", "all", "--format", "json", db=db)) if r["id"] == measure)
+    row = next(
+        r
+        for r in as_json(
+            run_policy("tasks", "--agency", "上海证监局", "--status", "all", "--format", "json", db=db)
+        )
+        if r["id"] == measure
+    )
     assert row["progress"] == "3/8" and row["status"] == "doing" and row["agency_status"] == "done"
     # the agency's own open list no longer shows it; another co-owner's still does
-    assert measure not in {r["id"] for r in as_json(run_policy("tasks", "--agency", "上海证监局", "--format", "json", db=db))}
-    assert measure in {r["id"] for r in as_json(run_policy("tasks", "--agency", "上海海事局", "--format", "json", db=db))}
+    assert measure not in {
+        r["id"] for r in as_json(run_policy("tasks", "--agency", "上海证监局", "--format", "json", db=db))
+    }
+    assert measure in {
+        r["id"] for r in as_json(run_policy("tasks", "--agency", "上海海事局", "--format", "json", db=db))
+    }
 
 
 def test_measure_done_when_every_unit_is_done(db):
@@ -62,13 +87,29 @@ def test_measure_done_when_every_unit_is_done(db):
     ok(run_policy("mark", measure, "--agency", "市政府发展研究中心", "--status", "done", db=db))
     detail = as_json(run_policy("show", measure, "--format", "json", db=db))
     assert detail["status"] == "done" and detail["progress"] == "2/2"
-    assert detail["source"] == {"file": "001_ba29fc60ce853ee2.txt", "lines": [117, 117], "where": "第117–117行"}
+    assert detail["source"] == {
+        "file": "001_ba29fc60ce853ee2.txt",
+        "lines": [117, 117],
+        "where": "第117–117行",
+    }
 
 
 def test_history_and_undo(db):
     measure = f"{TRADE}/2.1.1.2"
     ok(run_policy("start", measure, "--agency", "市商务委", "--by", "李四", db=db))
-    ok(run_policy("done", measure, "--agency", "市商务委", "--note", "已报送", "--evidence", "https://example.org/1", db=db))
+    ok(
+        run_policy(
+            "done",
+            measure,
+            "--agency",
+            "市商务委",
+            "--note",
+            "已报送",
+            "--evidence",
+            "https://example.org/1",
+            db=db,
+        )
+    )
     events = as_json(run_policy("history", measure, "--format", "json", db=db))
     assert [(e["before"], e["after"]) for e in events] == [("doing", "done"), ("todo", "doing")]
     assert events[1]["by"] == "李四"
@@ -107,11 +148,17 @@ def test_unassigned_measures(db):
 
 
 def test_search_long_and_short_terms(db):
-    long_hits = as_json(run_policy("tasks", "--search", "数字人民币", "--status", "all", "--format", "json", db=db))
+    long_hits = as_json(
+        run_policy("tasks", "--search", "数字人民币", "--status", "all", "--format", "json", db=db)
+    )
     assert f"{TRADE}/2.7.20.78" in {r["id"] for r in long_hits}
-    short_hits = as_json(run_policy("tasks", "--search", "智能", "--status", "all", "--format", "json", db=db))
+    short_hits = as_json(
+        run_policy("tasks", "--search", "智能", "--status", "all", "--format", "json", db=db)
+    )
     assert short_hits and all("智能" in r["title"] + r["text"] for r in short_hits)
-    both = as_json(run_policy("tasks", "--search", "数字人民币 试点", "--status", "all", "--format", "json", db=db))
+    both = as_json(
+        run_policy("tasks", "--search", "数字人民币 试点", "--status", "all", "--format", "json", db=db)
+    )
     assert both and {r["id"] for r in both} <= {r["id"] for r in long_hits}
 
 
@@ -131,14 +178,18 @@ def test_export_csv_is_an_excel_ledger(db, tmp_path):
 def test_export_one_row_per_measure_and_unit(db):
     result = ok(run_policy("export", "--doc", TRADE, db=db))
     rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff"))))
-    expected = sum(max(1, len(r["units"].split("、")) if r["units"] else 1) for r in gold_rows("001_table.tsv"))
+    expected = sum(
+        max(1, len(r["units"].split("、")) if r["units"] else 1) for r in gold_rows("001_table.tsv")
+    )
     assert len([r for r in rows if r["类别"] == "任务"]) == expected  # kinds in Chinese, as in the tables
 
 
 def test_formula_cells_are_neutralised(db, tmp_path):
     def evil(document):
         document["measures"][4]["title"] = '=HYPERLINK("http://x.example","点我")'
-        document["measures"][4]["units"] = [{"printed": "+市商务委", "name": "@市商务委", "role": "unspecified", "group": 1}]
+        document["measures"][4]["units"] = [
+            {"printed": "+市商务委", "name": "@市商务委", "role": "unspecified", "group": 1}
+        ]
         document["measures"][5]["title"] = "\t-1+2"
 
     ok(run_policy("load", str(bundled_variant(tmp_path, "evil", evil)), db=db))
@@ -146,14 +197,16 @@ def test_formula_cells_are_neutralised(db, tmp_path):
     result = ok(run_policy("export", "--doc", "evil", db=db))
     rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip("\ufeff"))))
     titles = {r["措施"] for r in rows}
-    assert "\'=HYPERLINK(\"http://x.example\",\"点我\")" in titles and "\'\t-1+2" in titles
-    assert "\'@市商务委" in {r["责任单位"] for r in rows}
-    assert "\'-减少10%" in {r["备注"] for r in rows}
-    assert not [cell for r in rows for cell in r.values() if cell[:1] in ("=", "+", "-", "@", "\t", "\r", "\n")]
+    assert '\'=HYPERLINK("http://x.example","点我")' in titles and "'\t-1+2" in titles
+    assert "'@市商务委" in {r["责任单位"] for r in rows}
+    assert "'-减少10%" in {r["备注"] for r in rows}
+    assert not [
+        cell for r in rows for cell in r.values() if cell[:1] in ("=", "+", "-", "@", "\t", "\r", "\n")
+    ]
     # the listings' CSV (written in Python, not by SQLite) neutralises the same cells
     listing = ok(run_policy("tasks", "--doc", "evil", "--status", "all", "--format", "csv", db=db)).stdout
     cells = [cell for row in csv.reader(io.StringIO(listing.lstrip("\ufeff"))) for cell in row]
-    assert "\'=HYPERLINK(\"http://x.example\",\"点我\")" in cells
+    assert '\'=HYPERLINK("http://x.example","点我")' in cells
     assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r", "\n")]
 
 
@@ -164,7 +217,9 @@ def test_csv_export_matches_the_json_ledger_cell_for_cell(db, tmp_path):
     exported = (tmp_path / "all.csv").read_bytes().decode("utf-8")
     assert exported.startswith("\ufeff") and exported.count("\r\n") > 400
     first_row = exported.split("\r\n")[1]
-    assert first_row.startswith('"') and first_row.endswith('"') and first_row.count('","') == 18  # every cell quoted
+    assert (
+        first_row.startswith('"') and first_row.endswith('"') and first_row.count('","') == 18
+    )  # every cell quoted
     rows = list(csv.reader(io.StringIO(exported[1:], newline="")))
     ledger = as_json(run_policy("export", "--format", "json", db=db))
     roles = {"lead": "牵头", "co": "配合"}
@@ -210,7 +265,13 @@ def test_edited_document_keeps_progress_on_survivors(db, tmp_path):
     by_id = {m["id"]: m for m in document["measures"]}
     by_id[f"{TRADE}/2.1.1.2"]["text"] = "加快建立服务贸易发展绩效综合评估体系。"  # reworded
     document["measures"] = [m for m in document["measures"] if m["id"] != f"{TRADE}/2.1.2.6"]  # removed
-    inserted = dict(by_id[f"{TRADE}/2.1.2.5"], id=f"{TRADE}/2.1.2.5-1", path="2.1.2.5-1", title="新增举措", text="新增举措。")
+    inserted = dict(
+        by_id[f"{TRADE}/2.1.2.5"],
+        id=f"{TRADE}/2.1.2.5-1",
+        path="2.1.2.5-1",
+        title="新增举措",
+        text="新增举措。",
+    )
     position = document["measures"].index(by_id[f"{TRADE}/2.1.2.5"]) + 1
     document["measures"].insert(position, inserted)  # inserted mid-list
     edited = tmp_path / f"{TRADE}.json"
@@ -221,9 +282,17 @@ def test_edited_document_keeps_progress_on_survivors(db, tmp_path):
     assert detail["text"] == "加快建立服务贸易发展绩效综合评估体系。"
     assert next(p for p in detail["agencies"] if p["agency"] == "市商务委")["status"] == "done"
     assert as_json(run_policy("show", f"{TRADE}/2.1.2.3", "--format", "json", db=db))["status"] == "done"
-    visible = {r["id"] for r in as_json(run_policy("tasks", "--doc", TRADE, "--status", "all", "--format", "json", db=db))}
+    visible = {
+        r["id"]
+        for r in as_json(run_policy("tasks", "--doc", TRADE, "--status", "all", "--format", "json", db=db))
+    }
     assert f"{TRADE}/2.1.2.6" not in visible and f"{TRADE}/2.1.2.5-1" in visible
-    with_all = {r["id"] for r in as_json(run_policy("tasks", "--doc", TRADE, "--status", "all", "--all", "--format", "json", db=db))}
+    with_all = {
+        r["id"]
+        for r in as_json(
+            run_policy("tasks", "--doc", TRADE, "--status", "all", "--all", "--format", "json", db=db)
+        )
+    }
     assert f"{TRADE}/2.1.2.6" in with_all
     removed = as_json(run_policy("show", f"{TRADE}/2.1.2.6", "--format", "json", db=db))
     assert removed["obsolete"] and removed["history"][0]["after"] == "done"
@@ -235,7 +304,11 @@ def test_duplicate_measure_ids_are_rejected_with_the_list(db, tmp_path):
     path = tmp_path / "dup.json"
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     result = run_policy("load", str(path), db=db)
-    assert result.returncode == 2 and "duplicate measure ids" in result.stderr and document["measures"][5]["id"] in result.stderr
+    assert (
+        result.returncode == 2
+        and "duplicate measure ids" in result.stderr
+        and document["measures"][5]["id"] in result.stderr
+    )
 
 
 def test_a_structured_file_with_a_nul_is_refused_and_the_text_backslash_u0000_is_not(db, tmp_path):
@@ -263,7 +336,16 @@ def test_docs_json_fields(db):
     documents = as_json(run_policy("docs", "--format", "json", db=db))
     assert len(documents) == 5
     for d in documents:
-        assert {"id", "title", "doc_number", "issuer", "issued_on", "effective_from", "effective_until", "status"} <= set(d)
+        assert {
+            "id",
+            "title",
+            "doc_number",
+            "issuer",
+            "issued_on",
+            "effective_from",
+            "effective_until",
+            "status",
+        } <= set(d)
     trade = next(d for d in documents if d["id"] == TRADE)
     assert trade["doc_number"] == "沪府规〔2020〕24号" and trade["issued_on"] == "2020-11-05"
 
@@ -303,7 +385,11 @@ def test_stats_counts_parts(db):
     data = as_json(run_policy("stats", "--format", "json", db=db))
     commerce = next(a for a in data["agencies"] if a["agency"] == "市商务委")
     # today's keys keep their meaning; the new counts come under new keys (see test_statistics.py)
-    assert {k: commerce[k] for k in ("agency", "total", "done")} == {"agency": "市商务委", "total": len(expected_commerce_ids()), "done": 1}
+    assert {k: commerce[k] for k in ("agency", "total", "done")} == {
+        "agency": "市商务委",
+        "total": len(expected_commerce_ids()),
+        "done": 1,
+    }
     trade = next(d for d in data["documents"] if d["doc"] == TRADE)
     assert (trade["total"], trade["done"]) == (81, 0)  # one of the measure's two parts is not a measure done
     ok(run_policy("done", f"{TRADE}/2.1.1.2", "--agency", "市政府发展研究中心", db=db))
@@ -321,7 +407,13 @@ def test_python_m_and_console_script_agree(db):
     env = {**os.environ, "POLICY_DB": str(db)}
     for args in (["docs", "--format", "json"], ["tasks", "--agency", "市商务委", "--format", "json"]):
         installed = subprocess.run([script, *args], capture_output=True, text=True, encoding="utf-8", env=env)
-        module = subprocess.run([sys.executable, "-m", "policycli", *args], capture_output=True, text=True, encoding="utf-8", env=env)
+        module = subprocess.run(
+            [sys.executable, "-m", "policycli", *args],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=env,
+        )
         assert installed.returncode == module.returncode == 0 and json.loads(installed.stdout)
         assert installed.stdout == module.stdout
 
@@ -370,42 +462,87 @@ def test_export_and_detail_views_refuse_what_they_cannot_do(db, tmp_path):
         (["show", f"{TRADE}/2.1.1.2", "--format", "md"], "use text or json"),
     ):
         result = run_policy(*args, db=db)
-        assert result.returncode == 2 and says in result.stderr and len(result.stderr.strip().splitlines()) == 1, args
+        assert (
+            result.returncode == 2 and says in result.stderr and len(result.stderr.strip().splitlines()) == 1
+        ), args
         assert result.stdout == "", args
 
 
 def test_a_recurring_measure_is_due_at_its_next_occurrence_even_if_its_file_names_a_date(db, tmp_path):
     def recurring(document):
         measure = document["measures"][4]
-        measure["units"] = [{"printed": "市商务委", "name": "市商务委", "agency": "市商务委", "role": "unspecified", "group": 1}]
+        measure["units"] = [
+            {
+                "printed": "市商务委",
+                "name": "市商务委",
+                "agency": "市商务委",
+                "role": "unspecified",
+                "group": 1,
+            }
+        ]
         measure["due"] = "2018-12-31"  # stale: a hand-made file, occurrences beside a fixed date
-        measure["due_info"] = {"recurrence": "yearly", "occurrences": ["2018-12-31", "2019-12-31", "2020-12-31"]}
+        measure["due_info"] = {
+            "recurrence": "yearly",
+            "occurrences": ["2018-12-31", "2019-12-31", "2020-12-31"],
+        }
 
     ok(run_policy("load", str(bundled_variant(tmp_path, "yearly", recurring)), db=db))
-    rows = as_json(run_policy("tasks", "--agency", "市商务委", "--doc", "yearly", "--today", "2019-06-01", "--format", "json", db=db))
+    rows = as_json(
+        run_policy(
+            "tasks",
+            "--agency",
+            "市商务委",
+            "--doc",
+            "yearly",
+            "--today",
+            "2019-06-01",
+            "--format",
+            "json",
+            db=db,
+        )
+    )
     assert [(r["id"], r["due"]) for r in rows] == [("yearly/3.1.1", "2019-12-31")]
 
 
 def test_a_short_limit_still_finds_what_is_due_within_the_window(db, tmp_path):
     """The one-agency listing fetches only as many rows as it shows: the overdue ones, which sort
     first, must not use up the window of --due-within."""
+
     def dated(document):
-        for measure, due in zip(document["measures"][4:7], ("2019-01-01", "2019-02-01", "2020-06-30"), strict=True):
-            measure["units"] = [{"printed": "市商务委", "name": "市商务委", "agency": "市商务委", "role": "unspecified", "group": 1}]
+        for measure, due in zip(
+            document["measures"][4:7], ("2019-01-01", "2019-02-01", "2020-06-30"), strict=True
+        ):
+            measure["units"] = [
+                {
+                    "printed": "市商务委",
+                    "name": "市商务委",
+                    "agency": "市商务委",
+                    "role": "unspecified",
+                    "group": 1,
+                }
+            ]
             measure["due"] = due
 
     ok(run_policy("load", str(bundled_variant(tmp_path, "dated", dated)), db=db))
     window = ["tasks", "--agency", "市商务委", "--doc", "dated", "--today", "2020-06-01", "--format", "json"]
-    assert [r["due"] for r in as_json(run_policy(*window, "--overdue", db=db))] == ["2019-01-01", "2019-02-01"]
+    assert [r["due"] for r in as_json(run_policy(*window, "--overdue", db=db))] == [
+        "2019-01-01",
+        "2019-02-01",
+    ]
     assert [r["due"] for r in as_json(run_policy(*window, "--due-within", "60", db=db))] == ["2020-06-30"]
-    assert [r["due"] for r in as_json(run_policy(*window, "--due-within", "60", "--limit", "1", db=db))] == ["2020-06-30"]
+    assert [r["due"] for r in as_json(run_policy(*window, "--due-within", "60", "--limit", "1", db=db))] == [
+        "2020-06-30"
+    ]
 
 
 def test_the_recurring_due_rule_and_the_no_unit_label_are_written_once():
     """A recurring measure's due date (next occurrence, else the last) is written in Python and SQL in
     checklist/status.py only; the label for no responsible unit in kinds.py only."""
-    code = {p.relative_to(ROOT).as_posix(): p.read_text(encoding="utf-8") for p in (ROOT / "policycli").rglob("*.py")}
+    code = {
+        p.relative_to(ROOT).as_posix(): p.read_text(encoding="utf-8")
+        for p in (ROOT / "policycli").rglob("*.py")
+    }
     occurrences = [name for name, text in code.items() if "'$.occurrences" in text]
     assert occurrences == ["policycli/checklist/status.py"]
-    labels = [name for name, text in code.items() if "\"未指定责任单位\"" in text or "(unassigned)\"" in text]
+    labels = [name for name, text in code.items() if '"未指定责任单位"' in text or '(unassigned)"' in text]
     assert labels == ["policycli/kinds.py"]

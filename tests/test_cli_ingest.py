@@ -11,7 +11,9 @@ from policycli.ingest.run import to_json
 
 
 def test_ingest_writes_one_file_per_document_and_a_summary(tmp_path):
-    result = run_policy("ingest", str(FIXTURES / "lead_co.txt"), str(FIXTURES / "markdown.md"), "--out", str(tmp_path))
+    result = run_policy(
+        "ingest", str(FIXTURES / "lead_co.txt"), str(FIXTURES / "markdown.md"), "--out", str(tmp_path)
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     written = sorted(p.name for p in tmp_path.iterdir())
@@ -48,7 +50,16 @@ def test_missing_file_and_directory_are_one_line_exit_2(tmp_path):
 
 
 def test_encoding_option_and_id_option(tmp_path):
-    result = run_policy("ingest", str(FIXTURES / "district_gb18030.txt"), "--encoding", "gb18030", "--id", "cn-2022", "--out", str(tmp_path))
+    result = run_policy(
+        "ingest",
+        str(FIXTURES / "district_gb18030.txt"),
+        "--encoding",
+        "gb18030",
+        "--id",
+        "cn-2022",
+        "--out",
+        str(tmp_path),
+    )
     assert result.returncode == 0, result.stderr
     document = json.loads((tmp_path / "cn-2022.json").read_text(encoding="utf-8"))
     assert document["measures"][0]["id"].startswith("cn-2022/")
@@ -71,10 +82,18 @@ def test_bundled_structured_files_are_what_ingest_produces_now():
 def test_an_id_is_a_plain_name_that_cannot_leave_out(tmp_path):
     out = tmp_path / "deep" / "out"
     for bad in ("../../escaped", str(tmp_path / "absolute"), "a/b", ".hidden", ""):
-        result = run_policy("ingest", str(FIXTURES / "lead_co.txt"), "--out", str(out), "--id", bad, cwd=tmp_path)
+        result = run_policy(
+            "ingest", str(FIXTURES / "lead_co.txt"), "--out", str(out), "--id", bad, cwd=tmp_path
+        )
         assert result.returncode == 2, bad
         assert "plain name" in result.stderr and result.stderr.count("\n") == 1, bad
-    assert not out.exists() and not (tmp_path / "escaped.json").exists() and not (tmp_path / "absolute.json").exists()
-    result = run_policy("ingest", str(FIXTURES / "lead_co.txt"), "--out", str(out), "--id", "cross-border_2022.3")
+    assert (
+        not out.exists()
+        and not (tmp_path / "escaped.json").exists()
+        and not (tmp_path / "absolute.json").exists()
+    )
+    result = run_policy(
+        "ingest", str(FIXTURES / "lead_co.txt"), "--out", str(out), "--id", "cross-border_2022.3"
+    )
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["cross-border_2022.3.json"]

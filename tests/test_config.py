@@ -10,7 +10,10 @@ TRADE = "hfg-2020-24"
 
 
 def settings(db) -> dict:
-    return {row["key"]: (row["value"], row["source"]) for row in as_json(run_policy("config", "-f", "json", db=db))}
+    return {
+        row["key"]: (row["value"], row["source"])
+        for row in as_json(run_policy("config", "-f", "json", db=db))
+    }
 
 
 def test_set_show_and_unset(tmp_path):
@@ -21,7 +24,10 @@ def test_set_show_and_unset(tmp_path):
     path = os.environ["POLICY_CONFIG"]
     assert settings(db) == {"agency": ("市商务委", path), "by": ("王五", path)}
     # the environment wins over the file, and says so
-    assert as_json(run_policy("config", "-f", "json", db=db, env={"POLICY_AGENCY": "市发展改革委"}))[0]["source"] == "$POLICY_AGENCY"
+    assert (
+        as_json(run_policy("config", "-f", "json", db=db, env={"POLICY_AGENCY": "市发展改革委"}))[0]["source"]
+        == "$POLICY_AGENCY"
+    )
     ok(run_policy("config", "unset", "agency", db=db))
     assert settings(db)["agency"] == (None, "not set") and settings(db)["by"] == ("王五", path)
 
@@ -46,7 +52,10 @@ def test_daily_commands_use_the_configured_agency_and_name(tmp_path):
     # a measure with several units: the configured agency's part, recorded under the configured name
     done = ok(run_policy("done", f"{TRADE}/2.1.1.2", db=db))
     assert f"{TRADE}/2.1.1.2 [市商务委]: todo → done" in done.stderr
-    part = {p["agency"]: p for p in as_json(run_policy("show", f"{TRADE}/2.1.1.2", "-f", "json", db=db))["agencies"]}["市商务委"]
+    part = {
+        p["agency"]: p
+        for p in as_json(run_policy("show", f"{TRADE}/2.1.1.2", "-f", "json", db=db))["agencies"]
+    }["市商务委"]
     assert (part["status"], part["by"]) == ("done", "王五")
     # a measure with no responsible unit is marked without the default getting in the way
     ok(run_policy("done", "qmtjjaqg-2018/2", db=db))
@@ -61,5 +70,9 @@ def test_a_damaged_settings_file_is_one_line(tmp_path):
     with open(os.environ["POLICY_CONFIG"], "w", encoding="utf-8") as handle:
         handle.write("agency = [unclosed\n")
     result = run_policy("tasks", db=tmp_path / "p.db")
-    assert result.returncode == 2 and "cannot read the settings" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode == 2
+        and "cannot read the settings" in result.stderr
+        and "Traceback" not in result.stderr
+    )
     assert len(result.stderr.strip().splitlines()) == 1

@@ -14,9 +14,13 @@ from policycli.ingest import ingest_path
 from policycli.ingest.run import to_json
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
-    not (CORPUS / "score.py").is_file(), reason=f"no development corpus at {CORPUS} (a checkout beside ../shared)"
-)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (CORPUS / "score.py").is_file(),
+        reason=f"no development corpus at {CORPUS} (a checkout beside ../shared)",
+    ),
+]
 
 
 def _ingest_each(docs: Path, out: Path, one_folder_each: bool) -> None:

@@ -17,7 +17,10 @@ def dates(text: str, ref_year: int | None = None, edge: str = "end"):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("本办法自2018年6月1日起执行，有效期至2020年12月31日。", [(date(2018, 6, 1), "day"), (date(2020, 12, 31), "day")]),
+        (
+            "本办法自2018年6月1日起执行，有效期至2020年12月31日。",
+            [(date(2018, 6, 1), "day"), (date(2020, 12, 31), "day")],
+        ),
         ("本实施方案自 2020 年 11 月 6 日起施行", [(date(2020, 11, 6), "day")]),
         ("２０２１年６月１６日", [(date(2021, 6, 16), "day")]),  # full-width digits (PDF text)
         ("长宁区国民经济和社会发展第十四个五年规划和二〇三五年远景目标纲要", [(date(2035, 12, 31), "year")]),
@@ -76,7 +79,11 @@ def test_recurrences():
     assert find_recurrence(fold("定期对阶段评估情况进行通报"))[0] == "periodic"
     assert find_recurrence(fold("加强统筹协调")) is None
     assert occurrences("yearly", date(2020, 11, 6), date(2023, 11, 5)) == [
-        date(2020, 12, 31), date(2021, 12, 31), date(2022, 12, 31), date(2023, 11, 5)]
+        date(2020, 12, 31),
+        date(2021, 12, 31),
+        date(2022, 12, 31),
+        date(2023, 11, 5),
+    ]
     assert occurrences("quarterly", date(2021, 1, 1), date(2021, 12, 31))[-1] == date(2021, 12, 31)
 
 

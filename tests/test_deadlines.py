@@ -60,7 +60,9 @@ def test_extension_notice_gives_the_new_end(tmp_path):
 
 def test_unknown_stays_unknown(tmp_path):
     source = tmp_path / "plain.txt"
-    source.write_text("关于加强某项工作的意见\n一、主要任务\n1.加强统筹。（责任单位：市商务委）\n", encoding="utf-8")
+    source.write_text(
+        "关于加强某项工作的意见\n一、主要任务\n1.加强统筹。（责任单位：市商务委）\n", encoding="utf-8"
+    )
     document = ingest_path(source)
     assert document["effective_from"] is None and document["effective_until"] is None
 
@@ -71,7 +73,11 @@ def test_measure_due_dates_own_recurring_and_inherited():
     assert yearly["recurrence"] == "yearly"
     assert yearly["occurrences"] == ["2020-12-31", "2021-12-31", "2022-12-31", "2023-11-05"]
     inherited = trade["2.1.1.2"]["due_info"]
-    assert inherited["inherited"] and inherited["date"] == "2023-11-05" and inherited["rule"].startswith("document end")
+    assert (
+        inherited["inherited"]
+        and inherited["date"] == "2023-11-05"
+        and inherited["rule"].startswith("document end")
+    )
     plan = by_path(seed("003"))
     target = plan["2.3.1"]["due_info"]  # 到２０２５年,服务业增加值占全市生产总值比重达到７５％左右
     assert (target["date"], target["precision"], target["inherited"]) == ("2025-12-31", "year", False)
@@ -79,7 +85,11 @@ def test_measure_due_dates_own_recurring_and_inherited():
     notice = by_path(ingest_path(FIXTURES / "utf16.txt"))
     assert notice["1.1"]["due_info"]["date"] == "2023-06-01"  # 6月1日前完成整改 (year from the document)
     # a baseline year cited in background text is not a deadline
-    assert all(m["due_info"] is None or m["due_info"]["date"] != "2020-12-31" for m in seed("002")["measures"] if m["kind"] == "task")
+    assert all(
+        m["due_info"] is None or m["due_info"]["date"] != "2020-12-31"
+        for m in seed("002")["measures"]
+        if m["kind"] == "task"
+    )
 
 
 def test_relative_deadline_from_the_issue_date(tmp_path):
@@ -98,7 +108,9 @@ def test_relative_deadline_from_the_issue_date(tmp_path):
 def test_remind_lists_unassigned_measures_of_000_before_its_end(db):
     result = ok(run_policy("remind", "--today", "2020-12-01", "--within", "60", db=db))
     assert "未指定责任单位（逾期 0，将到期 27）" in result.stdout
-    groups = as_json(run_policy("remind", "--today", "2020-12-01", "--within", "60", "--format", "json", db=db))
+    groups = as_json(
+        run_policy("remind", "--today", "2020-12-01", "--within", "60", "--format", "json", db=db)
+    )
     unassigned = next(g for g in groups if g["agency"] is None)
     assert {i["doc"] for i in unassigned["due_soon"]} == {"qmtjjaqg-2018"}
     assert all(i["due"] == "2020-12-31" and i["days_left"] == 30 for i in unassigned["due_soon"])
@@ -107,7 +119,9 @@ def test_remind_lists_unassigned_measures_of_000_before_its_end(db):
 def test_remind_prints_nothing_when_nothing_is_due(db):
     result = run_policy("remind", "--today", "2019-01-01", "--within", "30", db=db)
     assert result.returncode == 0 and result.stdout == ""
-    result = run_policy("remind", "--today", "2019-01-01", "--within", "30", db=db, env={"POLICY_TODAY": "2020-12-01"})
+    result = run_policy(
+        "remind", "--today", "2019-01-01", "--within", "30", db=db, env={"POLICY_TODAY": "2020-12-01"}
+    )
     assert result.stdout == ""  # --today wins over POLICY_TODAY
     result = run_policy("remind", "--within", "60", db=db, env={"POLICY_TODAY": "2020-12-01"})
     assert "将到期" in result.stdout
@@ -116,10 +130,17 @@ def test_remind_prints_nothing_when_nothing_is_due(db):
 def test_remind_exit_status_option_and_agency_filter(db):
     result = run_policy("remind", "--today", "2020-12-01", "--within", "60", "--exit-status", db=db)
     assert result.returncode == 4
-    result = ok(run_policy("remind", "--today", "2020-12-01", "--within", "60", "--agency", "市商务委", db=db))
+    result = ok(
+        run_policy("remind", "--today", "2020-12-01", "--within", "60", "--agency", "市商务委", db=db)
+    )
     assert "市商务委" in result.stdout and "unassigned" not in result.stdout
     ok(run_policy("done", "hfg-2020-24/2.7.19.70", "--agency", "市商务委", db=db))
-    assert ok(run_policy("remind", "--today", "2020-12-01", "--within", "60", "--agency", "市商务委", db=db)).stdout == ""
+    assert (
+        ok(
+            run_policy("remind", "--today", "2020-12-01", "--within", "60", "--agency", "市商务委", db=db)
+        ).stdout
+        == ""
+    )
 
 
 def test_remind_never_says_nothing_due_after_an_error(tmp_path):
@@ -136,32 +157,49 @@ def test_remind_in_crons_empty_environment(db):
 
     ok(run_policy("docs", db=db))  # create it
     env = {"POLICY_DB": str(db), "PATH": os.path.dirname(sys.executable)}
-    result = subprocess.run([sys.executable, "-m", "policycli", "remind", "--today", "2020-12-01", "--within", "60"],
-                            capture_output=True, env=env, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "policycli", "remind", "--today", "2020-12-01", "--within", "60"],
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == 0 and "将到期".encode() in result.stdout and b"\x1b[" not in result.stdout
 
 
 def test_tasks_due_filters(db):
-    soon = as_json(run_policy("tasks", "--today", "2020-12-01", "--due-within", "60", "--format", "json", db=db))
+    soon = as_json(
+        run_policy("tasks", "--today", "2020-12-01", "--due-within", "60", "--format", "json", db=db)
+    )
     assert soon and all(r["due"] <= "2021-01-30" and r["deadline"] == "due soon" for r in soon)
     overdue = as_json(run_policy("tasks", "--today", "2021-02-01", "--overdue", "--format", "json", db=db))
-    assert overdue and all(r["due"] < "2021-02-01" and r["deadline"] == "overdue" and r["days_left"] < 0 for r in overdue)
-    before = as_json(run_policy("tasks", "--today", "2020-12-01", "--due-before", "2022-01-01", "--format", "json", db=db))
+    assert overdue and all(
+        r["due"] < "2021-02-01" and r["deadline"] == "overdue" and r["days_left"] < 0 for r in overdue
+    )
+    before = as_json(
+        run_policy("tasks", "--today", "2020-12-01", "--due-before", "2022-01-01", "--format", "json", db=db)
+    )
     assert before and all(r["due"] < "2022-01-01" for r in before)
     result = run_policy("tasks", "--due-before", "next week", db=db)
     assert result.returncode == 2 and "YYYY-MM-DD" not in result.stderr and "2021-07-01" in result.stderr
 
 
 def test_show_and_docs_show_the_source_of_dates(db):
-    detail = as_json(run_policy("show", "hfg-2020-24/2.7.19.70", "--today", "2021-07-01", "--format", "json", db=db))
+    detail = as_json(
+        run_policy("show", "hfg-2020-24/2.7.19.70", "--today", "2021-07-01", "--format", "json", db=db)
+    )
     assert detail["due"] == "2021-12-31" and detail["due_info"]["quote"] == "每年"
     text = ok(run_policy("docs", "show", "hfg-2020-24", "--today", "2021-07-01", db=db)).stdout
     assert "2023-11-05" in text and "通过3年试点" in text and "推断" in text
-    documents = {d["id"]: d for d in as_json(run_policy("docs", "--today", "2021-07-01", "--format", "json", db=db))}
+    documents = {
+        d["id"]: d for d in as_json(run_policy("docs", "--today", "2021-07-01", "--format", "json", db=db))
+    }
     assert documents["qmtjjaqg-2018"]["status"] == "expired"
     assert documents["cfg-2021-47"]["status"] == "not yet in force"
     assert documents["hfg-2020-24"]["status"] == "in force" and documents["hfg-2020-24"]["days_left"] == 857
-    assert as_json(run_policy("docs", "--today", "2021-11-01", "--format", "json", db=db))[3]["status"] == "expiring"
+    assert (
+        as_json(run_policy("docs", "--today", "2021-11-01", "--format", "json", db=db))[3]["status"]
+        == "expiring"
+    )
 
 
 def test_ics_export(db, tmp_path):
@@ -186,7 +224,9 @@ def test_ics_export(db, tmp_path):
 def test_structured_files_carry_due_information():
     from policycli.ingest.run import to_json
 
-    document = json.loads(to_json(seed("001")))  # what `policy ingest` writes, from the parser, not the committed file
+    document = json.loads(
+        to_json(seed("001"))
+    )  # what `policy ingest` writes, from the parser, not the committed file
     assert document["id"] == "hfg-2020-24"
     assert document["effective_until"] == "2023-11-05"
     assert all("due_info" in m for m in document["measures"])

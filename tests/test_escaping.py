@@ -22,11 +22,13 @@ ESC_RED = "\x1b[31m"
 CSI_8BIT = "\x9b31m"  # the 8-bit CSI: a terminal runs it like ESC [
 OSC_LINK = "\x1b]8;;http://evil.example/\x07点我\x1b]8;;\x07"  # a hidden hyperlink
 SCRIPT = "<script>alert(1)</script>"
-HOSTILE = (f"标题{ESC_RED}红{CSI_8BIT}八\u202e反转\u202c\u2066隔离\u2069\u200f\x07铃{SCRIPT}|管道 & 与\x0b\x0c\x7f\x85"
-           f"{OSC_LINK}覆盖\r假\t完")
+HOSTILE = (
+    f"标题{ESC_RED}红{CSI_8BIT}八\u202e反转\u202c\u2066隔离\u2069\u200f\x07铃{SCRIPT}|管道 & 与\x0b\x0c\x7f\x85"
+    f"{OSC_LINK}覆盖\r假\t完"
+)
 AGENCY = f"恶意{ESC_RED}单位\u202e{CSI_8BIT}<b>粗</b>"
 NOTE = f"备注{ESC_RED}\u202e{CSI_8BIT}\x07{SCRIPT}"
-FORMULA = "\x1b=HYPERLINK(\"http://x.example\",\"点我\")"  # a control in front must not hide a formula from Excel
+FORMULA = '\x1b=HYPERLINK("http://x.example","点我")'  # a control in front must not hide a formula from Excel
 FORMULA_NOTE = "\u202e-2+3"
 FORMULA_AGENCY = "\x1b+市商务委"  # (load strips the whitespace \x1c-\x1f from names)
 
@@ -37,8 +39,21 @@ MARKDOWN_BAD = TERMINAL_BAD
 # iCalendar TEXT (RFC 5545 3.1, 3.3.11): CONTROL = %x00-08 / %x0A-1F / %x7F; also no C1 or bidi
 ICS_BAD = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # what a spreadsheet might pass over in front of a formula
-SKIPPED = "".join(chr(c) for c in [*range(1, 9), 11, 12, *range(14, 32), *range(0x7F, 0xA0), 0x61C, 0x200E, 0x200F,
-                                   *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+SKIPPED = "".join(
+    chr(c)
+    for c in [
+        *range(1, 9),
+        11,
+        12,
+        *range(14, 32),
+        *range(0x7F, 0xA0),
+        0x61C,
+        0x200E,
+        0x200F,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+)
 # a JSON document's bytes: nothing raw a terminal acts on (JSON itself escapes C0 in strings)
 JSON_RAW_BAD = TERMINAL_BAD
 TODAY = {"POLICY_TODAY": "2020-12-01"}
@@ -56,9 +71,13 @@ def _hostile(document: dict) -> None:
     first["units_raw"] = "单位" + HOSTILE
     first["units"] = [{"printed": AGENCY, "name": AGENCY, "role": "lead", "group": 1}]
     first["flags"] = ["标记" + HOSTILE]
-    first["due_info"] = dict(first["due_info"], quote="期限" + HOSTILE, rule="规则" + HOSTILE, inherited=False)
+    first["due_info"] = dict(
+        first["due_info"], quote="期限" + HOSTILE, rule="规则" + HOSTILE, inherited=False
+    )
     second["title"] = FORMULA
-    document["measures"][6]["units"] = [{"printed": FORMULA_AGENCY, "name": FORMULA_AGENCY, "role": "lead", "group": 1}]
+    document["measures"][6]["units"] = [
+        {"printed": FORMULA_AGENCY, "name": FORMULA_AGENCY, "role": "lead", "group": 1}
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +87,22 @@ def hostile(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hostile")
     db = tmp / "policy.db"
     load = ok(run_policy("load", str(bundled_variant(tmp, "hostile", _hostile)), db=db, env=TODAY))
-    marked = ok(run_policy("block", "hostile/3.1.1", "--agency", AGENCY, "--note", NOTE, "--evidence", "佐证" + HOSTILE,
-                           "--by", f"张三{ESC_RED}\u202e", db=db, env=TODAY))
+    marked = ok(
+        run_policy(
+            "block",
+            "hostile/3.1.1",
+            "--agency",
+            AGENCY,
+            "--note",
+            NOTE,
+            "--evidence",
+            "佐证" + HOSTILE,
+            "--by",
+            f"张三{ESC_RED}\u202e",
+            db=db,
+            env=TODAY,
+        )
+    )
     noted = ok(run_policy("start", "hostile/3.1.2", "--note", NOTE, db=db, env=TODAY))
     ok(run_policy("start", "hostile/3.1.3", "--note", FORMULA_NOTE, db=db, env=TODAY))
     return {"db": db, "tmp": tmp, "load": load, "marked": marked, "noted": noted}
@@ -81,9 +114,18 @@ def policy(hostile, *args: str):
 
 def policy_bytes(hostile, *args: str) -> str:
     """stdout decoded as written: run_policy's text mode would read a CR in a cell as a newline."""
-    environment = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb",
-                   "POLICY_DB": str(hostile["db"]), **TODAY}
-    result = subprocess.run([sys.executable, "-m", "policycli", *args], capture_output=True, env=environment, timeout=120)
+    environment = {
+        **os.environ,
+        "PYTHONIOENCODING": "utf-8",
+        "COLUMNS": "80",
+        "NO_COLOR": "1",
+        "TERM": "dumb",
+        "POLICY_DB": str(hostile["db"]),
+        **TODAY,
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "policycli", *args], capture_output=True, env=environment, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.decode("utf-8")
 
@@ -122,7 +164,19 @@ def test_terminal_output_has_no_controls_escapes_or_bidi(hostile, args):
 def test_the_text_views_keep_the_words(hostile):
     """A guard: the sanitiser drops the controls, never the words around them."""
     shown = policy(hostile, "show", "hostile/3.1.1").stdout
-    for words in ("标题", "红", "八", "反转", "隔离", "铃", "<script>alert(1)</script>", "管道", "完", "恶意", "单位"):
+    for words in (
+        "标题",
+        "红",
+        "八",
+        "反转",
+        "隔离",
+        "铃",
+        "<script>alert(1)</script>",
+        "管道",
+        "完",
+        "恶意",
+        "单位",
+    ):
         assert words in shown, words
 
 
@@ -150,10 +204,16 @@ def test_error_messages_have_no_controls(tmp_path):
     for args in (("docs", f"--x{CSI_8BIT}\u202e{ESC_RED}"), ("show", f"nothing{ESC_RED}{CSI_8BIT}\u202e/1")):
         result = run_policy(*args, db=tmp_path / "policy.db")
         assert result.returncode != 0
-        assert not TERMINAL_BAD.findall(result.stderr), (args, sorted(set(TERMINAL_BAD.findall(result.stderr))))
+        assert not TERMINAL_BAD.findall(result.stderr), (
+            args,
+            sorted(set(TERMINAL_BAD.findall(result.stderr))),
+        )
     # a file name is echoed as it is (load refusing the document id it names, say)
-    refused = run_policy("load", str(bundled_variant(tmp_path, f"esc{ESC_RED}id{CSI_8BIT}\u202e", lambda d: None)),
-                         db=tmp_path / "policy.db")
+    refused = run_policy(
+        "load",
+        str(bundled_variant(tmp_path, f"esc{ESC_RED}id{CSI_8BIT}\u202e", lambda d: None)),
+        db=tmp_path / "policy.db",
+    )
     if refused.returncode != 0:
         assert not TERMINAL_BAD.findall(refused.stderr), sorted(set(TERMINAL_BAD.findall(refused.stderr)))
 
@@ -203,12 +263,16 @@ def _csv_cells(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
 
 
-@pytest.mark.parametrize("args", [
-    ("export",),
-    ("tasks", "--doc", "hostile", "--status", "all", "--format", "csv"),
-    ("history", "--format", "csv"),
-    ("agencies", "unknown", "--format", "csv"),
-], ids=lambda a: " ".join(a[:2]))
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("export",),
+        ("tasks", "--doc", "hostile", "--status", "all", "--format", "csv"),
+        ("history", "--format", "csv"),
+        ("agencies", "unknown", "--format", "csv"),
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
 def test_csv_keeps_the_data_and_neutralises_formulas_behind_controls(hostile, args):
     """CSV is data: the cells are verbatim (render.neutralise says why), but a control in front of
     "=" does not keep a formula from being neutralised."""
@@ -232,32 +296,51 @@ def test_python_and_sql_csv_agree(hostile):
     ledger = json.loads(policy(hostile, "export", "--format", "json").stdout)
     header = exported[0]
     for record in ledger:
-        row = next(r for r in exported[1:] if r[header.index("措施编号")] == record["id"]
-                   and r[header.index("责任单位")] in (neutralise(record["agency"] or ""), "未指定责任单位"))
-        for key, label in (("title", "措施"), ("text", "内容"), ("note", "备注"), ("evidence", "佐证"), ("by", "更新人"),
-                           ("doc_title", "文件名称"), ("doc_number", "文号")):
+        row = next(
+            r
+            for r in exported[1:]
+            if r[header.index("措施编号")] == record["id"]
+            and r[header.index("责任单位")] in (neutralise(record["agency"] or ""), "未指定责任单位")
+        )
+        for key, label in (
+            ("title", "措施"),
+            ("text", "内容"),
+            ("note", "备注"),
+            ("evidence", "佐证"),
+            ("by", "更新人"),
+            ("doc_title", "文件名称"),
+            ("doc_number", "文号"),
+        ):
             assert row[header.index(label)] == neutralise(record[key] or ""), (record["id"], key)
-    listing = _csv_cells(policy_bytes(hostile, "tasks", "--doc", "hostile", "--status", "all", "--format", "csv"))
+    listing = _csv_cells(
+        policy_bytes(hostile, "tasks", "--doc", "hostile", "--status", "all", "--format", "csv")
+    )
     assert {r[listing[0].index("措施")] for r in listing[1:]} == {neutralise(r["title"]) for r in ledger}
 
 
-@pytest.mark.parametrize("args", [
-    ("tasks", "--doc", "hostile", "--status", "all", "--format", "json"),
-    ("show", "hostile/3.1.1", "--format", "json"),
-    ("history", "--format", "json"),
-    ("remind", "--within", "60", "--format", "json"),
-    ("export", "--format", "json"),
-    ("docs", "--format", "json"),
-    ("docs", "show", "hostile", "--format", "json"),
-    ("stats", "--format", "json"),
-    ("agencies", "unknown", "--format", "json"),
-], ids=lambda a: " ".join(a[:2]))
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("tasks", "--doc", "hostile", "--status", "all", "--format", "json"),
+        ("show", "hostile/3.1.1", "--format", "json"),
+        ("history", "--format", "json"),
+        ("remind", "--within", "60", "--format", "json"),
+        ("export", "--format", "json"),
+        ("docs", "--format", "json"),
+        ("docs", "show", "hostile", "--format", "json"),
+        ("stats", "--format", "json"),
+        ("agencies", "unknown", "--format", "json"),
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
 def test_json_keeps_the_data_verbatim_and_escapes_it_on_the_wire(hostile, args):
     out = policy(hostile, *args).stdout
     assert not JSON_RAW_BAD.findall(out), sorted(set(JSON_RAW_BAD.findall(out)))
     data = json.loads(out)
     strings = set(_strings(data))
-    assert strings & {"措施" + HOSTILE, "文件" + HOSTILE, NOTE, AGENCY}, "the hostile text round-trips verbatim"
+    assert strings & {"措施" + HOSTILE, "文件" + HOSTILE, NOTE, AGENCY}, (
+        "the hostile text round-trips verbatim"
+    )
 
 
 def _strings(value):
@@ -282,7 +365,10 @@ def test_show_json_is_the_stored_text(hostile):
 def test_sanitisers():
     from policycli.render import ics_text, json_text, markdown_text, terminal_text
 
-    assert terminal_text(f"a{ESC_RED}b\x1b[0mc{CSI_8BIT}d\u202ee\x07f\tg\r\nh\ri{OSC_LINK}j") == "ab" + "cde" + "f g\nh\ni点我j"
+    assert (
+        terminal_text(f"a{ESC_RED}b\x1b[0mc{CSI_8BIT}d\u202ee\x07f\tg\r\nh\ri{OSC_LINK}j")
+        == "ab" + "cde" + "f g\nh\ni点我j"
+    )
     assert markdown_text("<a href='x'>&</a>|\n") == "&lt;a href='x'&gt;&amp;&lt;/a&gt;\\|<br>"
     assert ics_text(f"a\tb\r\nc{ESC_RED}d\x85\u202e") == "a\tb\ncd"
     assert json.loads(json_text({"t": HOSTILE})) == {"t": HOSTILE}

@@ -58,7 +58,10 @@ def renamed_trade_document(tmp_path: Path) -> Path:
 
 
 def parts(db: Path, measure: str) -> dict[str, str]:
-    return {p["agency"]: p["status"] for p in as_json(run_policy("show", measure, "--format", "json", db=db))["agencies"]}
+    return {
+        p["agency"]: p["status"]
+        for p in as_json(run_policy("show", measure, "--format", "json", db=db))["agencies"]
+    }
 
 
 def holds_write_lock(db: Path) -> bool:
@@ -81,11 +84,18 @@ def test_a_mark_racing_a_renaming_load_lands_on_the_part_everyone_sees(db, tmp_p
     big = tmp_path / "big.json"
     big.write_text(json.dumps(big_document("V1", 20000), ensure_ascii=False), encoding="utf-8")
     env = {**os.environ, "POLICY_DB": str(db), "PYTHONIOENCODING": "utf-8"}
-    loader = subprocess.Popen([sys.executable, "-m", "policycli", "load", str(renamed), str(big)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    loader = subprocess.Popen(
+        [sys.executable, "-m", "policycli", "load", str(renamed), str(big)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 30
     while not holds_write_lock(db):  # the load is inside its transaction, not yet committed
-        assert loader.poll() is None and time.monotonic() < deadline, "the load ended before it could be raced"
+        assert loader.poll() is None and time.monotonic() < deadline, (
+            "the load ended before it could be raced"
+        )
         time.sleep(0.005)
     # The mark starts while the database still says 上海银保监局, and writes after the rename.
     marked = run_policy("done", BANKING, "--agency", NEW, "--note", "并发", db=db)
@@ -107,20 +117,43 @@ def test_concurrent_marks_and_renaming_loads_lose_nothing(db, tmp_path):
     original = tmp_path / "original" / f"{TRADE}.json"
     original.parent.mkdir()
     shutil.copy(ROOT / "data" / "measures" / f"{TRADE}.json", original)
-    measures = [m for m, _ in sqlite3.connect(db).execute(
-        "SELECT measure_id, agency FROM assignments WHERE agency = ? AND obsolete = 0", [OLD])]
+    measures = [
+        m
+        for m, _ in sqlite3.connect(db).execute(
+            "SELECT measure_id, agency FROM assignments WHERE agency = ? AND obsolete = 0", [OLD]
+        )
+    ]
     assert len(measures) >= 3
     env = {**os.environ, "POLICY_DB": str(db), "PYTHONIOENCODING": "utf-8"}
-    script = ("import sys\nfrom policycli.main import main\n"
-              "for m in sys.argv[1:]:\n"
-              "    try:\n        main(['done', m, '--agency', '" + NEW + "'])\n"
-              "    except SystemExit as e:\n        print(m, e.code, file=sys.stderr)\n")
+    script = (
+        "import sys\nfrom policycli.main import main\n"
+        "for m in sys.argv[1:]:\n"
+        "    try:\n        main(['done', m, '--agency', '" + NEW + "'])\n"
+        "    except SystemExit as e:\n        print(m, e.code, file=sys.stderr)\n"
+    )
     loads = subprocess.Popen(
-        [sys.executable, "-c", "import sys\nfrom policycli.main import main\n"
-         "for k in range(6):\n    try:\n        main(['load', sys.argv[1 + k % 2]])\n    except SystemExit:\n        pass\n",
-         str(renamed), str(original)], env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    writers = [subprocess.Popen([sys.executable, "-c", script, *measures], env=env, stderr=subprocess.PIPE, text=True,
-                                stdout=subprocess.DEVNULL) for _ in range(2)]
+        [
+            sys.executable,
+            "-c",
+            "import sys\nfrom policycli.main import main\n"
+            "for k in range(6):\n    try:\n        main(['load', sys.argv[1 + k % 2]])\n    except SystemExit:\n        pass\n",
+            str(renamed),
+            str(original),
+        ],
+        env=env,
+        stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+    )
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, *measures],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(2)
+    ]
     outcomes = [w.communicate(timeout=120)[1] for w in writers]
     loads.wait(timeout=120)
     conn = sqlite3.connect(db)
@@ -129,14 +162,26 @@ def test_concurrent_marks_and_renaming_loads_lose_nothing(db, tmp_path):
         assert "Traceback" not in stderr
         for line in stderr.splitlines():
             if " → " not in line:
-                assert line.endswith(" 3"), line  # the only failure allowed: busy past the timeout, nothing written
+                assert line.endswith(" 3"), (
+                    line
+                )  # the only failure allowed: busy past the timeout, nothing written
                 continue
             measure, agency = line.split(" [")[0], line.split(" [")[1].split("]")[0]
             assert agency in (OLD, NEW), line
             reported += 1
             # the part it reported is done now, under whichever name the part carries at the end
-            live = {a for (a,) in conn.execute("SELECT agency FROM assignments WHERE measure_id = ? AND obsolete = 0", [measure])}
-            done = {a for (a,) in conn.execute("SELECT agency FROM progress WHERE measure_id = ? AND status = 'done'", [measure])}
+            live = {
+                a
+                for (a,) in conn.execute(
+                    "SELECT agency FROM assignments WHERE measure_id = ? AND obsolete = 0", [measure]
+                )
+            }
+            done = {
+                a
+                for (a,) in conn.execute(
+                    "SELECT agency FROM progress WHERE measure_id = ? AND status = 'done'", [measure]
+                )
+            }
             assert done & live & {OLD, NEW}, (line, done, live)
             assert done <= live, (line, done, live)  # nothing recorded on a part nobody sees
     assert reported >= len(measures)
@@ -154,7 +199,9 @@ def test_undo_after_a_successor_rename_reverts_the_renamed_part(db, tmp_path):
     assert parts(db, BANKING)[NEW] == "todo"
     history = as_json(run_policy("history", BANKING, "--format", "json", db=db))
     assert [(h["action"], h["agency"], h["after"], h["undone"]) for h in history] == [
-        ("undo", NEW, "todo", False), ("mark", NEW, "done", True)]
+        ("undo", NEW, "todo", False),
+        ("mark", NEW, "done", True),
+    ]
 
 
 def test_undo_refuses_when_the_part_no_longer_holds_the_change(db):
@@ -172,11 +219,29 @@ def test_undo_refuses_when_the_part_no_longer_holds_the_change(db):
 # --- 2. outputs never over the database, FIFOs or devices; no clobbering -------------------
 
 
-@pytest.mark.parametrize("command", [
-    ("export", "-o", "{db}", "--force"), ("export", "-o", "{db}-wal", "--force"), ("export", "-f", "json", "-o", "{db}-shm", "--force"),
-    ("export", "-f", "ics", "-o", "{db}", "--force"), ("backup", "{db}", "--force"), ("backup", "{db}-wal", "--force"),
-    ("backup", "{link}", "--force"), ("export", "-o", "{hardlink}", "--force"),
-], ids=["export-db", "export-wal", "json-shm", "ics-db", "backup-db", "backup-wal", "backup-symlink", "export-hardlink"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("export", "-o", "{db}", "--force"),
+        ("export", "-o", "{db}-wal", "--force"),
+        ("export", "-f", "json", "-o", "{db}-shm", "--force"),
+        ("export", "-f", "ics", "-o", "{db}", "--force"),
+        ("backup", "{db}", "--force"),
+        ("backup", "{db}-wal", "--force"),
+        ("backup", "{link}", "--force"),
+        ("export", "-o", "{hardlink}", "--force"),
+    ],
+    ids=[
+        "export-db",
+        "export-wal",
+        "json-shm",
+        "ics-db",
+        "backup-db",
+        "backup-wal",
+        "backup-symlink",
+        "export-hardlink",
+    ],
+)
 def test_no_output_lands_on_the_live_database(db, tmp_path, command):
     ok(run_policy("done", BANKING, "--agency", OLD, db=db))
     (tmp_path / "link.db").symlink_to(db)
@@ -189,7 +254,9 @@ def test_no_output_lands_on_the_live_database(db, tmp_path, command):
     assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-@pytest.mark.parametrize("command", [("export", "-o"), ("export", "-f", "json", "-o"), ("backup",)], ids=["csv", "json", "backup"])
+@pytest.mark.parametrize(
+    "command", [("export", "-o"), ("export", "-f", "json", "-o"), ("backup",)], ids=["csv", "json", "backup"]
+)
 def test_force_replaces_regular_files_only(db, tmp_path, command):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -230,10 +297,24 @@ def _limited(limit: int):
 
 def run_limited(args: list[str], db: Path, out: Path, limit: int = 33 * 1024, stdout_to_file: bool = True):
     """Run policy with a file-size limit (`ulimit -f`): just above the 32 KiB of the -shm file SQLite needs."""
-    env = {**os.environ, "POLICY_DB": str(db), "PYTHONIOENCODING": "utf-8", "COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb"}
+    env = {
+        **os.environ,
+        "POLICY_DB": str(db),
+        "PYTHONIOENCODING": "utf-8",
+        "COLUMNS": "80",
+        "NO_COLOR": "1",
+        "TERM": "dumb",
+    }
     with out.open("wb") as handle:
-        return subprocess.run([sys.executable, "-m", "policycli", *args], env=env, stdout=handle if stdout_to_file else None,
-                              stderr=subprocess.PIPE, text=True, preexec_fn=_limited(limit), timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "policycli", *args],
+            env=env,
+            stdout=handle if stdout_to_file else None,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=_limited(limit),
+            timeout=120,
+        )
 
 
 @pytest.fixture
@@ -243,23 +324,40 @@ def busy_db(db):
     from policycli.store import connect
 
     database = connect(db)
-    ids = [r[0] for r in database.conn.execute(
-        "SELECT measure_id FROM assignments WHERE agency = '' AND obsolete = 0 ORDER BY measure_id LIMIT 50")]
+    ids = [
+        r[0]
+        for r in database.conn.execute(
+            "SELECT measure_id FROM assignments WHERE agency = '' AND obsolete = 0 ORDER BY measure_id LIMIT 50"
+        )
+    ]
     for measure in ids:
         mark(database, measure, "doing", note="推进中" * 400, by="测试")
     database.conn.close()
     return db
 
 
-@pytest.mark.parametrize("args", [
-    ["export"], ["export", "-f", "json"], ["export", "-f", "ics"], ["export", "-f", "md"], ["tasks", "--limit", "0"],
-    ["tasks", "-f", "json"], ["tasks", "-f", "csv", "--status", "all"], ["history", "--limit", "0"], ["history", "-f", "json"],
-    ["remind", "--today", "2026-01-01", "--within", "3000", "--max", "0", "--include-expired"],
-], ids=lambda a: " ".join(a[:3]))
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export"],
+        ["export", "-f", "json"],
+        ["export", "-f", "ics"],
+        ["export", "-f", "md"],
+        ["tasks", "--limit", "0"],
+        ["tasks", "-f", "json"],
+        ["tasks", "-f", "csv", "--status", "all"],
+        ["history", "--limit", "0"],
+        ["history", "-f", "json"],
+        ["remind", "--today", "2026-01-01", "--within", "3000", "--max", "0", "--include-expired"],
+    ],
+    ids=lambda a: " ".join(a[:3]),
+)
 def test_a_short_write_to_stdout_is_an_error(busy_db, tmp_path, args):
     out = tmp_path / "out"
     full = run_limited(args, busy_db, out, limit=10**9)
-    assert full.returncode == 0 and out.stat().st_size > 33 * 1024, "the output must exceed the limit for the test to mean anything"
+    assert full.returncode == 0 and out.stat().st_size > 33 * 1024, (
+        "the output must exceed the limit for the test to mean anything"
+    )
     cut = run_limited(args, busy_db, out)
     assert cut.returncode == 1, cut.stderr
     lines = cut.stderr.strip().splitlines()
@@ -270,13 +368,26 @@ def test_a_short_write_to_stdout_is_an_error(busy_db, tmp_path, args):
 def test_a_full_disk_on_stdout_is_an_error(db, args):
     env = {**os.environ, "POLICY_DB": str(db), "PYTHONIOENCODING": "utf-8"}
     with open("/dev/full", "wb") as full:
-        result = subprocess.run([sys.executable, "-m", "policycli", *args], env=env, stdout=full, stderr=subprocess.PIPE,
-                                text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "policycli", *args],
+            env=env,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode == 1 and "the disk is full" in result.stderr and "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("args", [["export", "-o", "{out}"], ["export", "-f", "json", "-o", "{out}"],
-                                  ["export", "-f", "ics", "-o", "{out}"], ["backup", "{out}"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "-o", "{out}"],
+        ["export", "-f", "json", "-o", "{out}"],
+        ["export", "-f", "ics", "-o", "{out}"],
+        ["backup", "{out}"],
+    ],
+)
 def test_a_full_disk_writing_a_file_leaves_nothing(busy_db, tmp_path, args):
     target = tmp_path / "out" / "ledger"
     target.parent.mkdir()
@@ -293,13 +404,28 @@ def test_ingest_of_several_files_is_all_or_nothing(tmp_path):
     out.mkdir()
     # A limit the smallest structured file fits under and the largest does not.
     limit = (sizes[0].stat().st_size + sizes[-1].stat().st_size) // 2
-    result = run_limited(["ingest", *map(str, sorted((ROOT / "data" / "sources").iterdir())), "--out", str(out)],
-                         tmp_path / "unused.db", tmp_path / "stdout", limit=limit)
+    result = run_limited(
+        ["ingest", *map(str, sorted((ROOT / "data" / "sources").iterdir())), "--out", str(out)],
+        tmp_path / "unused.db",
+        tmp_path / "stdout",
+        limit=limit,
+    )
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith("error: cannot write") and "nothing was written" in result.stderr
+    assert (
+        result.stderr.strip().splitlines()[-1].startswith("error: cannot write")
+        and "nothing was written" in result.stderr
+    )
     assert list(out.iterdir()) == []
     assert sources  # and without the limit, the same run writes them all
-    ok(run_policy("ingest", *map(str, sorted((ROOT / "data" / "sources").iterdir())), "--out", str(out), db=tmp_path / "unused.db"))
+    ok(
+        run_policy(
+            "ingest",
+            *map(str, sorted((ROOT / "data" / "sources").iterdir())),
+            "--out",
+            str(out),
+            db=tmp_path / "unused.db",
+        )
+    )
     assert len(list(out.iterdir())) == len(sizes)
 
 
@@ -326,11 +452,15 @@ def _foreign(path: Path, tables: str) -> None:
     conn.close()
 
 
-@pytest.mark.parametrize("tables", [
-    "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('mine');",
-    "CREATE TABLE documents (name TEXT); INSERT INTO documents VALUES ('合同');",
-    "PRAGMA application_id = 1234; CREATE TABLE t (x);",
-], ids=["other-tables", "own-documents-table", "other-application"])
+@pytest.mark.parametrize(
+    "tables",
+    [
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('mine');",
+        "CREATE TABLE documents (name TEXT); INSERT INTO documents VALUES ('合同');",
+        "PRAGMA application_id = 1234; CREATE TABLE t (x);",
+    ],
+    ids=["other-tables", "own-documents-table", "other-application"],
+)
 @pytest.mark.parametrize("command", [("tasks",), ("done", BANKING), ("load",), ("undo",)])
 def test_a_foreign_sqlite_database_is_refused_untouched(tmp_path, tables, command):
     path = tmp_path / "theirs.db"
@@ -338,7 +468,11 @@ def test_a_foreign_sqlite_database_is_refused_untouched(tmp_path, tables, comman
     before = sha(path)
     mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
     result = run_policy(*command, db=path)
-    assert result.returncode == 2 and "not a policy database" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode == 2
+        and "not a policy database" in result.stderr
+        and "Traceback" not in result.stderr
+    )
     assert sha(path) == before
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == mode == "delete"
     assert not Path(f"{path}-wal").exists()
@@ -370,21 +504,37 @@ def test_an_earlier_policy_database_is_upgraded_and_stamped(db):
     assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'assignments_due'").fetchone()
 
 
-@pytest.mark.parametrize("newer", ["PRAGMA user_version = 99",
-                                   "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('policy', 'm099_future', 'x')"])
+@pytest.mark.parametrize(
+    "newer",
+    [
+        "PRAGMA user_version = 99",
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('policy', 'm099_future', 'x')",
+    ],
+)
 def test_a_newer_policy_database_is_read_but_never_written(db, newer):
     conn = sqlite3.connect(db)
     conn.execute(newer)
     conn.commit()
     conn.close()
     before = sqlite3.connect(db).execute("SELECT count(*) FROM events").fetchone()[0]
-    for command in (("done", BANKING, "--agency", OLD), ("undo",), ("load",), ("agencies", "alias", "市商委", "市商务委")):
+    for command in (
+        ("done", BANKING, "--agency", OLD),
+        ("undo",),
+        ("load",),
+        ("agencies", "alias", "市商委", "市商务委"),
+    ):
         result = run_policy(*command, db=db)
-        assert result.returncode == 2 and "newer policy" in result.stderr and "schema version" in result.stderr, (command, result.stderr)
+        assert (
+            result.returncode == 2 and "newer policy" in result.stderr and "schema version" in result.stderr
+        ), (command, result.stderr)
     assert sqlite3.connect(db).execute("SELECT count(*) FROM events").fetchone()[0] == before
     ok(run_policy("tasks", "--agency", "市商务委", db=db))  # reading what it understands still works
     doctor = run_policy("doctor", db=db)
-    assert "schema is current" not in doctor.stdout and "newer policy" in doctor.stdout and doctor.returncode == 1
+    assert (
+        "schema is current" not in doctor.stdout
+        and "newer policy" in doctor.stdout
+        and doctor.returncode == 1
+    )
 
 
 # --- 7 and 8. doctor's advice per cause; read-only mounts ----------------------------------
@@ -423,9 +573,20 @@ def _read_only_mount(directory: Path, command: str) -> subprocess.CompletedProce
     if shutil.which("unshare") is None:
         return None
     script = f"mount --bind {directory} {directory} && mount -o remount,bind,ro {directory} && {command}"
-    result = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script], capture_output=True,
-                            text=True, encoding="utf-8", env={**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "80"}, timeout=120)
-    if "unshare failed" in result.stderr or "mount:" in result.stderr and result.returncode and "Operation not permitted" in result.stderr:
+    result = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "80"},
+        timeout=120,
+    )
+    if (
+        "unshare failed" in result.stderr
+        or "mount:" in result.stderr
+        and result.returncode
+        and "Operation not permitted" in result.stderr
+    ):
         return None
     return result
 
@@ -461,16 +622,23 @@ def test_outputs_never_land_on_the_real_files_of_a_symlinked_database(tmp_path):
     ok(run_policy("docs", db=real / "a.db"))
     link = tmp_path / "link.db"
     link.symlink_to(real / "a.db")
-    for args in (("export", "-o", str(real / "a.db-wal"), "--force"), ("backup", str(real / "a.db-shm"), "--force")):
+    for args in (
+        ("export", "-o", str(real / "a.db-wal"), "--force"),
+        ("backup", str(real / "a.db-shm"), "--force"),
+    ):
         result = run_policy(*args, db=link)
         assert result.returncode == 2 and "database" in result.stderr, (args, result.stderr)
 
 
-@pytest.mark.parametrize("script", [
-    "CREATE VIEW v AS SELECT 1;",
-    "PRAGMA user_version = 7;",
-    f"PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 99;",
-], ids=["only-a-view", "only-a-version", "stamped-newer-but-empty"])
+@pytest.mark.parametrize(
+    "script",
+    [
+        "CREATE VIEW v AS SELECT 1;",
+        "PRAGMA user_version = 7;",
+        f"PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 99;",
+    ],
+    ids=["only-a-view", "only-a-version", "stamped-newer-but-empty"],
+)
 def test_files_with_nothing_of_policy_in_them_are_refused_untouched(tmp_path, script):
     path = tmp_path / "x.db"
     _foreign(path, script)
@@ -510,7 +678,9 @@ def test_a_database_that_cannot_be_written_for_lack_of_space_says_so(db, tmp_pat
     Path(f"{db}-wal").unlink(missing_ok=True)
     result = run_limited(["done", BANKING, "--agency", OLD], db, tmp_path / "out", limit=1024)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "disk is full or a file-size limit" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert (
+        "disk is full or a file-size limit" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    )
 
 
 def test_a_read_only_mount_shows_the_changes_still_in_the_wal(tmp_path):
@@ -519,7 +689,9 @@ def test_a_read_only_mount_shows_the_changes_still_in_the_wal(tmp_path):
     path = live / "policy.db"
     ok(run_policy("docs", db=path))
     holder = sqlite3.connect(path, isolation_level=None)  # keeps the -wal from being checkpointed
-    holder.execute("SELECT count(*) FROM documents").fetchone()  # the -wal open: the last to close is not `done`
+    holder.execute(
+        "SELECT count(*) FROM documents"
+    ).fetchone()  # the -wal open: the last to close is not `done`
     ok(run_policy("done", BANKING, "--agency", OLD, "--note", "只在wal里", db=path, real=True))
     mounted = tmp_path / "mounted"
     mounted.mkdir()
@@ -527,7 +699,10 @@ def test_a_read_only_mount_shows_the_changes_still_in_the_wal(tmp_path):
     shutil.copy(f"{path}-wal", mounted / "policy.db-wal")  # and no -shm: it cannot be created on the mount
     holder.close()
     assert (mounted / "policy.db-wal").stat().st_size > 0
-    result = _read_only_mount(mounted, f"POLICY_DB={mounted / 'policy.db'} {sys.executable} -m policycli show {BANKING} --format json")
+    result = _read_only_mount(
+        mounted,
+        f"POLICY_DB={mounted / 'policy.db'} {sys.executable} -m policycli show {BANKING} --format json",
+    )
     if result is None:
         pytest.skip("this kernel allows no unprivileged read-only bind mount (unshare)")
     assert result.returncode == 0, result.stderr
@@ -545,7 +720,15 @@ def test_written_files_get_the_users_umask_not_0600(db, tmp_path):
     try:
         ok(run_policy("export", "-o", str(tmp_path / "台账.csv"), db=db))
         ok(run_policy("backup", str(tmp_path / "copy.db"), db=db))
-        ok(run_policy("ingest", str(ROOT / "data" / "sources" / "000_d931d1a5793d598d.txt"), "--out", str(tmp_path / "out"), db=db))
+        ok(
+            run_policy(
+                "ingest",
+                str(ROOT / "data" / "sources" / "000_d931d1a5793d598d.txt"),
+                "--out",
+                str(tmp_path / "out"),
+                db=db,
+            )
+        )
     finally:
         os.umask(previous)
     for written in (tmp_path / "台账.csv", tmp_path / "copy.db", *(tmp_path / "out").iterdir()):

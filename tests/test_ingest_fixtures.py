@@ -80,9 +80,17 @@ def _notice(tmp_path, greeting: str, signature: str = "") -> dict:
 
 
 def test_a_greeting_to_every_district_and_commission_marks_a_city_document(tmp_path):
-    for greeting in ("各区人民政府，市政府各委、办、局：", "市政府各委、办、局，各区人民政府：", "各区、县人民政府，市政府各部门："):
+    for greeting in (
+        "各区人民政府，市政府各委、办、局：",
+        "市政府各委、办、局，各区人民政府：",
+        "各区、县人民政府，市政府各部门：",
+    ):
         document = _notice(tmp_path, greeting)
-        assert (document["issuer"], document["issuer_source"], document["level"]) == ("上海市人民政府", "inferred from addressees", "市"), greeting
+        assert (document["issuer"], document["issuer_source"], document["level"]) == (
+            "上海市人民政府",
+            "inferred from addressees",
+            "市",
+        ), greeting
 
 
 def test_the_greeting_is_only_a_last_resort_for_the_issuer(tmp_path):

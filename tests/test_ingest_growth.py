@@ -43,14 +43,38 @@ def _repeat(unit: str, n: int) -> str:
 SHAPES: list[tuple[str, str, Callable[[int], str], int]] = [
     # white space runs next to optional words: regexes that split one run every way
     ("spaces-in-an-item", ".txt", lambda n: "一、任务\n1.推进" + " " * n + "2025年底前完成。\n", 60_000),
-    ("spaces-after-附件", ".txt", lambda n: "一、任务\n附件" + " " * n + "说明\n", 150_000),  # ATTACHMENT_START: cubic
-    ("tabs-in-the-header", ".txt", lambda n: "Word" + "\t" * n + "PDF\n一、任务\n", 120_000),  # metadata._compact
+    (
+        "spaces-after-附件",
+        ".txt",
+        lambda n: "一、任务\n附件" + " " * n + "说明\n",
+        150_000,
+    ),  # ATTACHMENT_START: cubic
+    (
+        "tabs-in-the-header",
+        ".txt",
+        lambda n: "Word" + "\t" * n + "PDF\n一、任务\n",
+        120_000,
+    ),  # metadata._compact
     ("u3000-after-a-heading", ".txt", lambda n: "（一）" + "\u3000" * n + "年\n", 200_000),
     ("spaces-after-印发之日起1", ".txt", lambda n: "1.本方案印发之日起1" + " " * n + "完成。\n", 70_000),
-    ("spaces-in-a-validity-range", ".txt", lambda n: "本办法有效期自2025年1月1日" + " " * n + "起至2026年。\n", 150_000),
-    ("spaces-in-a-pilot-period", ".txt",
-     lambda n: "关于印发试点方案的通知\n本办法有效期从2025年" + " " * n + "起" + " " * n + "启动，至\n", 30_000),
-    ("spaces-in-a-pilot-length", ".txt", lambda n: "本办法有效期通过3年" + " " * n + "的" + " " * n + "x。\n", 100_000),
+    (
+        "spaces-in-a-validity-range",
+        ".txt",
+        lambda n: "本办法有效期自2025年1月1日" + " " * n + "起至2026年。\n",
+        150_000,
+    ),
+    (
+        "spaces-in-a-pilot-period",
+        ".txt",
+        lambda n: "关于印发试点方案的通知\n本办法有效期从2025年" + " " * n + "起" + " " * n + "启动，至\n",
+        30_000,
+    ),
+    (
+        "spaces-in-a-pilot-length",
+        ".txt",
+        lambda n: "本办法有效期通过3年" + " " * n + "的" + " " * n + "x。\n",
+        100_000,
+    ),
     ("markdown-table-rule-of-spaces", ".md", lambda n: " " * n + "x\n", 1_000_000),
     # a scan from every opener to the end
     ("markdown-links", ".md", lambda n: _repeat("[", n) + "\n", 120_000),
@@ -62,23 +86,79 @@ SHAPES: list[tuple[str, str, Callable[[int], str], int]] = [
     ("run-of-《-in-the-title", ".txt", lambda n: "标题：" + _repeat("《", n) + "\n一、任务\n", 50_000),
     ("dates-without-a-stop", ".txt", lambda n: "1.推进" + _repeat("2025年底前完成，", n) + "\n", 30_000),
     # work per item over the whole text or over all items
-    ("annotations-in-one-item", ".txt", lambda n: "1.推进" + _repeat("（责任单位：市商务委）", n) + "\n", 20_000),
-    ("bare-label-collectives", ".txt", lambda n: "1.推进 牵头单位：各街道，" + _repeat("镇，", n) + "\n", 18_000),
-    ("bare-label-carry-overs", ".txt",
-     lambda n: "1.推进 牵头单位：" + "".join(f"以下均需区{_names(k)}局落实，" for k in range(n // 14)) + "\n", 25_000),
+    (
+        "annotations-in-one-item",
+        ".txt",
+        lambda n: "1.推进" + _repeat("（责任单位：市商务委）", n) + "\n",
+        20_000,
+    ),
+    (
+        "bare-label-collectives",
+        ".txt",
+        lambda n: "1.推进 牵头单位：各街道，" + _repeat("镇，", n) + "\n",
+        18_000,
+    ),
+    (
+        "bare-label-carry-overs",
+        ".txt",
+        lambda n: (
+            "1.推进 牵头单位：" + "".join(f"以下均需区{_names(k)}局落实，" for k in range(n // 14)) + "\n"
+        ),
+        25_000,
+    ),
     ("a-tab-row-of-many-cells", ".txt", lambda n: "".join(f"附{k}\t" for k in range(n // 6)) + "\n", 25_000),
-    ("sub-items-with-annotations", ".txt",
-     lambda n: "一、任务\n1.推进工作。\n" + "".join(f"（{k % 99 + 1}）{_names(k)}。\n（责任单位：市商务委）\n" for k in range(n // 25)), 15_000),
-    ("target-bullets", ".txt", lambda n: "一、发展目标\n" + "——现代服务业核心功能更加凸显。\n" * (n // 17), 30_000),
-    ("many-flattened-tables", ".txt",
-     lambda n: "一、任务\n1.加强管理。\n" + "序号\n工作任务\n牵头单位\n1\n推进工作建设。\n区商务委\n一、保障\n" * (n // 40), 8_000),
-    ("many-tab-tables", ".txt",
-     lambda n: "".join(f"{k + 1}.{_names(k)}工作。\n序号\t具体举措\t责任单位\n1\t{_names(k)}工作\t市商务委\n" for k in range(n // 40)), 10_000),
-    ("many-attachments", ".txt",
-     lambda n: "一、任务\n" + "".join(f"{k % 999 + 1}.{_names(k)}推进工作。\n" for k in range(n // 30))
-     + "".join(f"附件{k + 1}\n标题\n1.{_names(k)}推进工作。\n" for k in range(n // 30)), 10_000),
-    ("distinct-unresolved-units", ".txt",
-     lambda n: "一、任务\n" + "".join(f"{k % 999 + 1}.做好工作（责任单位：市{_names(k)}局）\n" for k in range(n // 25)), 15_000),
+    (
+        "sub-items-with-annotations",
+        ".txt",
+        lambda n: (
+            "一、任务\n1.推进工作。\n"
+            + "".join(f"（{k % 99 + 1}）{_names(k)}。\n（责任单位：市商务委）\n" for k in range(n // 25))
+        ),
+        15_000,
+    ),
+    (
+        "target-bullets",
+        ".txt",
+        lambda n: "一、发展目标\n" + "——现代服务业核心功能更加凸显。\n" * (n // 17),
+        30_000,
+    ),
+    (
+        "many-flattened-tables",
+        ".txt",
+        lambda n: (
+            "一、任务\n1.加强管理。\n"
+            + "序号\n工作任务\n牵头单位\n1\n推进工作建设。\n区商务委\n一、保障\n" * (n // 40)
+        ),
+        8_000,
+    ),
+    (
+        "many-tab-tables",
+        ".txt",
+        lambda n: "".join(
+            f"{k + 1}.{_names(k)}工作。\n序号\t具体举措\t责任单位\n1\t{_names(k)}工作\t市商务委\n"
+            for k in range(n // 40)
+        ),
+        10_000,
+    ),
+    (
+        "many-attachments",
+        ".txt",
+        lambda n: (
+            "一、任务\n"
+            + "".join(f"{k % 999 + 1}.{_names(k)}推进工作。\n" for k in range(n // 30))
+            + "".join(f"附件{k + 1}\n标题\n1.{_names(k)}推进工作。\n" for k in range(n // 30))
+        ),
+        10_000,
+    ),
+    (
+        "distinct-unresolved-units",
+        ".txt",
+        lambda n: (
+            "一、任务\n"
+            + "".join(f"{k % 999 + 1}.做好工作（责任单位：市{_names(k)}局）\n" for k in range(n // 25))
+        ),
+        15_000,
+    ),
     ("a-real-document-repeated", ".txt", lambda n: _seed() * max(1, n // len(_seed())), 40_000),
 ]
 
@@ -131,17 +211,35 @@ def test_ingest_grows_linearly(tmp_path, suffix, make, n):
 REFUSED = [  # (id, text, what the message names, a smaller limit to reach it sooner)
     ("lines", lambda: "a\n" * (limits.MAX_LINES + 1), "lines", None),
     ("text-lines", lambda: "推进工作\n" * (limits.MAX_TEXT_LINES + 1), "lines of text", None),
-    ("items", lambda: "".join(f"{k % 999 + 1}.a\n" for k in range(limits.MAX_ITEMS + 1)), "numbered items", None),
+    (
+        "items",
+        lambda: "".join(f"{k % 999 + 1}.a\n" for k in range(limits.MAX_ITEMS + 1)),
+        "numbered items",
+        None,
+    ),
     # one bracket holds 600 characters, so many brackets: 1,001 units over a limit of 1,000
-    ("units", lambda: "1.推进" + "".join(f"（责任单位：{_names(k)}局）" for k in range(1_001)) + "\n", "responsible units",
-     ("MAX_UNITS", 1_000)),
+    (
+        "units",
+        lambda: "1.推进" + "".join(f"（责任单位：{_names(k)}局）" for k in range(1_001)) + "\n",
+        "responsible units",
+        ("MAX_UNITS", 1_000),
+    ),
     # 500 monthly measures over a century: 600,000 periods over a limit of 100,000
-    ("periods", lambda: "本办法自2000年1月1日起施行，有效期至2099年12月31日。\n一、任务\n" + "".join(f"{k + 1}.每月报告。\n" for k in range(500)),
-     "periods", ("MAX_PERIODS", 100_000)),
+    (
+        "periods",
+        lambda: (
+            "本办法自2000年1月1日起施行，有效期至2099年12月31日。\n一、任务\n"
+            + "".join(f"{k + 1}.每月报告。\n" for k in range(500))
+        ),
+        "periods",
+        ("MAX_PERIODS", 100_000),
+    ),
 ]
 
 
-@pytest.mark.parametrize("make, message, smaller", [pytest.param(m, s, lim, id=name) for name, m, s, lim in REFUSED])
+@pytest.mark.parametrize(
+    "make, message, smaller", [pytest.param(m, s, lim, id=name) for name, m, s, lim in REFUSED]
+)
 def test_more_than_a_document_is_refused(tmp_path, monkeypatch, make, message, smaller):
     if smaller:
         monkeypatch.setattr(limits, *smaller)

@@ -27,7 +27,10 @@ def test_corrected_text_keeps_ids(tmp_path):
     (source,) = SOURCES.glob("001_*.txt")
     corrected = tmp_path / "corrected.txt"
     text = source.read_text(encoding="utf-8")
-    corrected.write_text(text.replace("市房城乡建设管理委", "市住房城乡建设管理委").replace("长宁区区政府", "长宁区政府"), encoding="utf-8")
+    corrected.write_text(
+        text.replace("市房城乡建设管理委", "市住房城乡建设管理委").replace("长宁区区政府", "长宁区政府"),
+        encoding="utf-8",
+    )
     before, after = ingest_path(source), ingest_path(corrected)
     assert [m["id"] for m in before["measures"]] == [m["id"] for m in after["measures"]]
     assert after["id"] == before["id"]
@@ -102,8 +105,10 @@ def test_a_long_table_beside_a_long_body_aligns_in_linear_time(tmp_path):
 
         path = tmp_path / f"t{n}.txt"
         path.write_text(
-            "关于印发《测试方案》的通知\n一、主要任务\n" + "".join(f"{k}.{sentence(k)}\n" for k in range(1, n + 1))
-            + "附件\n分工表\n序号\t具体举措\t责任单位\n" + "".join(f"{k}\t{sentence(k)}\t市商务委\n" for k in range(1, n + 1)),
+            "关于印发《测试方案》的通知\n一、主要任务\n"
+            + "".join(f"{k}.{sentence(k)}\n" for k in range(1, n + 1))
+            + "附件\n分工表\n序号\t具体举措\t责任单位\n"
+            + "".join(f"{k}\t{sentence(k)}\t市商务委\n" for k in range(1, n + 1)),
             encoding="utf-8",
         )
         return path

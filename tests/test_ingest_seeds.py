@@ -14,7 +14,9 @@ def printed_units(measure: dict) -> list[str]:
 
 
 def counts_under(document: dict, prefix: str, kind: str) -> int:
-    return sum(1 for m in document["measures"] if m["kind"] == kind and (m["path"] + ".").startswith(prefix + "."))
+    return sum(
+        1 for m in document["measures"] if m["kind"] == kind and (m["path"] + ".").startswith(prefix + ".")
+    )
 
 
 # --- 001: the 80-row 责任分工表 is authoritative ---------------------------------------------
@@ -166,13 +168,19 @@ def test_003_pdf_text_tasks_boxes_targets():
     measures = by_path(document)
     boxes = [m for m in document["measures"] if m["path"].split(".")[-1].startswith("zl")]
     assert len(boxes) == 11 and all(m["kind"] == "task" for m in boxes)
-    items = [m for m in document["measures"] if m["kind"] == "task" and m["path"].startswith("3.") and "zl" not in m["path"]]
+    items = [
+        m
+        for m in document["measures"]
+        if m["kind"] == "task" and m["path"].startswith("3.") and "zl" not in m["path"]
+    ]
     assert len(items) == 11
     assert counts_under(document, "4", "task") == 4
     assert counts_under(document, "2.3", "target") == 5
     assert counts_under(document, "5", "safeguard") == 5
     # wrapped lines are joined, page numbers dropped, the box ends where body-width text resumes
-    assert "—８１—" not in measures["3.2.2"]["text"] and "服务信息化、标准化建设." in measures["3.2.2"]["text"]
+    assert (
+        "—８１—" not in measures["3.2.2"]["text"] and "服务信息化、标准化建设." in measures["3.2.2"]["text"]
+    )
     assert "节能环保服务" in measures["3.2.3"]["text"] and "节能环保服务" not in measures["3.2.3.zl6"]["text"]
     assert measures["3.1.1.zl1"]["title"] == "提升金融服务能级专项行动"
     assert document["doc_number"] == "沪府办发〔2021〕7号" and document["issued_on"] == "2021-06-16"
@@ -186,7 +194,12 @@ def test_003_indicator_table():
     for measure, row in zip(indicators, gold, strict=True):
         assert measure["path"] == f"2.3.zb{row['seq']}"
         assert measure["title"] == row["name"]
-        assert measure["indicator"] == {"unit": row["unit"], "attribute": row["attribute"], "target": row["target"], "year": 2025}
+        assert measure["indicator"] == {
+            "unit": row["unit"],
+            "attribute": row["attribute"],
+            "target": row["target"],
+            "year": 2025,
+        }
     # the caption above the header stays in the output, with the section that holds the table
     caption = "上海“十四五”服务业发展主要指标"
     measures = by_path(document)

@@ -17,8 +17,16 @@ from policycli import schema
 
 FORMATS = Path(__file__).resolve().parent / "formats"
 # The test files of tests/formats that ingest reads (the others are broken on purpose).
-GOOD_FORMATS = ["docx_cn004_autonum.docx", "docx_cn004_typed.docx", "docx_fengong_table.docx", "docx_hfg001_autonum.docx",
-                "docx_hfg001_typed.docx", "pdf_hfg_2020_24.pdf", "renwu_fengong.xlsx", "renwu_notice.txt"]
+GOOD_FORMATS = [
+    "docx_cn004_autonum.docx",
+    "docx_cn004_typed.docx",
+    "docx_fengong_table.docx",
+    "docx_hfg001_autonum.docx",
+    "docx_hfg001_typed.docx",
+    "pdf_hfg_2020_24.pdf",
+    "renwu_fengong.xlsx",
+    "renwu_notice.txt",
+]
 
 
 @pytest.fixture(scope="module")
@@ -70,43 +78,132 @@ def _set(*keys_and_value):
     return edit
 
 
-RECURRING = {"date": None, "precision": "day", "quote": "每年", "rule": "recurring (yearly) within the validity period",
-             "inherited": False, "recurrence": "yearly", "occurrences": ["2018-12-31", "soon", 2020], "lines": [20, 20]}
+RECURRING = {
+    "date": None,
+    "precision": "day",
+    "quote": "每年",
+    "rule": "recurring (yearly) within the validity period",
+    "inherited": False,
+    "recurrence": "yearly",
+    "occurrences": ["2018-12-31", "soon", 2020],
+    "lines": [20, 20],
+}
 
 # (case, edit of the bundled document, the field the message names, words of the problem)
 BAD_VALUES = [
-    ("due not a date", _set("measures", 4, "due", "not-a-date"), "measures[4].due", "'not-a-date' is not a date (YYYY-MM-DD)"),
-    ("due 30 February", _set("measures", 4, "due", "2021-02-30"), "measures[4].due", "'2021-02-30' is not a date"),
+    (
+        "due not a date",
+        _set("measures", 4, "due", "not-a-date"),
+        "measures[4].due",
+        "'not-a-date' is not a date (YYYY-MM-DD)",
+    ),
+    (
+        "due 30 February",
+        _set("measures", 4, "due", "2021-02-30"),
+        "measures[4].due",
+        "'2021-02-30' is not a date",
+    ),
     ("due year 9999", _set("measures", 4, "due", "9999-12-31"), "measures[4].due", "outside 1900–2199"),
-    ("occurrences garbage", _set("measures", 4, "due_info", RECURRING), "measures[4].due_info.occurrences[1]", "'soon' is not a date"),
-    ("occurrences a string", _set("measures", 4, "due_info", dict(RECURRING, occurrences="2019-12-31")),
-     "measures[4].due_info.occurrences", "is not a list or null"),
-    ("effective_until garbage", _set("effective_until", "長期有效"), "effective_until", "is not a date (YYYY-MM-DD)"),
-    ("validity_rules a string", _set("validity_rules", "自2018年6月1日起执行"), "validity_rules", "is not an object or null"),
-    ("validity_rules edge without a date", _set("validity_rules", "until", {"quote": "有效期至2020年12月31日", "rule": "stated end"}),
-     "validity_rules.until", "missing field 'date'"),
-    ("units a string", _set("measures", 4, "units", "市商务委"), "measures[4].units", "'市商务委' is not a list or null"),
-    ("a unit a string", _set("measures", 4, "units", ["市商务委"]), "measures[4].units[0]", "is not an object"),
+    (
+        "occurrences garbage",
+        _set("measures", 4, "due_info", RECURRING),
+        "measures[4].due_info.occurrences[1]",
+        "'soon' is not a date",
+    ),
+    (
+        "occurrences a string",
+        _set("measures", 4, "due_info", dict(RECURRING, occurrences="2019-12-31")),
+        "measures[4].due_info.occurrences",
+        "is not a list or null",
+    ),
+    (
+        "effective_until garbage",
+        _set("effective_until", "長期有效"),
+        "effective_until",
+        "is not a date (YYYY-MM-DD)",
+    ),
+    (
+        "validity_rules a string",
+        _set("validity_rules", "自2018年6月1日起执行"),
+        "validity_rules",
+        "is not an object or null",
+    ),
+    (
+        "validity_rules edge without a date",
+        _set("validity_rules", "until", {"quote": "有效期至2020年12月31日", "rule": "stated end"}),
+        "validity_rules.until",
+        "missing field 'date'",
+    ),
+    (
+        "units a string",
+        _set("measures", 4, "units", "市商务委"),
+        "measures[4].units",
+        "'市商务委' is not a list or null",
+    ),
+    (
+        "a unit a string",
+        _set("measures", 4, "units", ["市商务委"]),
+        "measures[4].units[0]",
+        "is not an object",
+    ),
     ("measures strings", _set("measures", ["1.1", "1.2"]), "measures[0]", "'1.1' is not an object"),
     ("lines 5", _set("measures", 4, "lines", 5), "measures[4].lines", "5 is not a list or null"),
-    ("lines [10**30]", _set("measures", 4, "lines", [10**30]), "measures[4].lines[0]", f"{10**30} is more than 1000000000"),
+    (
+        "lines [10**30]",
+        _set("measures", 4, "lines", [10**30]),
+        "measures[4].lines[0]",
+        f"{10**30} is more than 1000000000",
+    ),
     ("lines one number", _set("measures", 4, "lines", [7]), "measures[4].lines", "[7] has 1 item, not 2"),
     ("lines 1.5", _set("measures", 4, "lines", [1.5, 2]), "measures[4].lines[0]", "1.5 is not an integer"),
-    ("source a string", _set("source", "qmtjjaqg-2018.txt"), "source", "'qmtjjaqg-2018.txt' is not an object or null"),
-    ("segment start a string", _set("source", "segments", [{"name": "1", "first_line": "1"}]), "source.segments[0].first_line",
-     "'1' is not an integer"),
+    (
+        "source a string",
+        _set("source", "qmtjjaqg-2018.txt"),
+        "source",
+        "'qmtjjaqg-2018.txt' is not an object or null",
+    ),
+    (
+        "segment start a string",
+        _set("source", "segments", [{"name": "1", "first_line": "1"}]),
+        "source.segments[0].first_line",
+        "'1' is not an integer",
+    ),
     ("flags numbers", _set("measures", 4, "flags", [1]), "measures[4].flags[0]", "1 is not a string"),
-    ("unit agency a number", _set("measures", 4, "units", [{"agency": 5}]), "measures[4].units[0].agency", "5 is not a string"),
+    (
+        "unit agency a number",
+        _set("measures", 4, "units", [{"agency": 5}]),
+        "measures[4].units[0].agency",
+        "5 is not a string",
+    ),
     ("district a list", _set("district", ["静安区"]), "district", "is not a string or null"),
-    ("kind misspelt", _set("measures", 4, "kind", "tsk"), "measures[4].kind", "'tsk' is not one of 'section', 'task'"),
-    ("measure id with a space", _set("measures", 4, "id", "bad/3.1.1 "), "measures[4].id", "'bad/3.1.1 ' is not an id"),
+    (
+        "kind misspelt",
+        _set("measures", 4, "kind", "tsk"),
+        "measures[4].kind",
+        "'tsk' is not one of 'section', 'task'",
+    ),
+    (
+        "measure id with a space",
+        _set("measures", 4, "id", "bad/3.1.1 "),
+        "measures[4].id",
+        "'bad/3.1.1 ' is not an id",
+    ),
     ("measure without a path", lambda d: d["measures"][4].pop("path"), "measures[4]", "missing field 'path'"),
-    ("validity sentence lines missing", _set("validity", [{"text": "有效期至2020年12月31日"}]), "validity[0]", "missing field 'lines'"),
+    (
+        "validity sentence lines missing",
+        _set("validity", [{"text": "有效期至2020年12月31日"}]),
+        "validity[0]",
+        "missing field 'lines'",
+    ),
 ]
 
 
-@pytest.mark.parametrize("edit, field, problem", [case[1:] for case in BAD_VALUES], ids=[case[0] for case in BAD_VALUES])
-def test_a_bad_value_is_refused_naming_file_and_field_and_nothing_is_written(db, tmp_path, edit, field, problem):
+@pytest.mark.parametrize(
+    "edit, field, problem", [case[1:] for case in BAD_VALUES], ids=[case[0] for case in BAD_VALUES]
+)
+def test_a_bad_value_is_refused_naming_file_and_field_and_nothing_is_written(
+    db, tmp_path, edit, field, problem
+):
     path = bundled_variant(tmp_path, "bad", edit)
     before = dump(db)
     line = refused(run_policy("load", str(path), db=db), str(path), problem)
@@ -116,7 +213,9 @@ def test_a_bad_value_is_refused_naming_file_and_field_and_nothing_is_written(db,
 
 def test_a_lone_surrogate_is_refused(db, tmp_path):
     path = bundled_variant(tmp_path, "surrogate", _set("measures", 4, "title", "SURROGATE"))
-    path.write_text(path.read_text(encoding="utf-8").replace("SURROGATE", "推进\\ud800改革"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("SURROGATE", "推进\\ud800改革"), encoding="utf-8"
+    )
     before = dump(db)
     refused(run_policy("load", str(path), db=db), f"{path}: measures[4].title: ", "lone surrogate (\\ud800)")
     assert dump(db) == before
@@ -124,7 +223,10 @@ def test_a_lone_surrogate_is_refused(db, tmp_path):
 
 def test_a_surrogate_pair_and_an_escaped_backslash_u_are_text(db, tmp_path):
     path = bundled_variant(tmp_path, "emoji", _set("measures", 4, "title", "EMOJI"))
-    path.write_text(path.read_text(encoding="utf-8").replace("EMOJI", "推进\\ud83d\\ude00改革 \\\\ud800"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("EMOJI", "推进\\ud83d\\ude00改革 \\\\ud800"),
+        encoding="utf-8",
+    )
     ok(run_policy("load", str(path), db=db))
     shown = as_json(run_policy("show", "emoji/3.1.1", "--format", "json", db=db))
     assert shown["title"] == "推进\U0001f600改革 \\ud800"
@@ -133,8 +235,13 @@ def test_a_surrogate_pair_and_an_escaped_backslash_u_are_text(db, tmp_path):
 @pytest.mark.parametrize("depth", [100_000, 500])
 def test_deep_nesting_is_refused(db, tmp_path, depth):
     path = tmp_path / "deep.json"
-    path.write_text('{"format": "policy-document/2", "id": "deep", "measures": [], "note": ' + "[" * depth + "]" * depth + "}",
-                    encoding="utf-8")
+    path.write_text(
+        '{"format": "policy-document/2", "id": "deep", "measures": [], "note": '
+        + "[" * depth
+        + "]" * depth
+        + "}",
+        encoding="utf-8",
+    )
     before = dump(db)
     refused(run_policy("load", str(path), db=db), str(path), "nested")
     assert dump(db) == before
@@ -142,7 +249,9 @@ def test_deep_nesting_is_refused(db, tmp_path, depth):
 
 def test_a_deep_value_where_the_schema_wants_an_object_is_refused(db, tmp_path):
     path = bundled_variant(tmp_path, "deep", _set("measures", 4, "due_info", "DEEP"))
-    path.write_text(path.read_text(encoding="utf-8").replace('"DEEP"', "[" * 800 + "]" * 800), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('"DEEP"', "[" * 800 + "]" * 800), encoding="utf-8"
+    )
     before = dump(db)
     refused(run_policy("load", str(path), db=db), str(path), "nested more than")
     assert dump(db) == before
@@ -173,7 +282,10 @@ def test_a_measure_id_of_another_document_in_the_database_is_refused(db, tmp_pat
     outer, inner = nested_documents(tmp_path)
     ok(run_policy("load", str(outer), db=db))
     before = dump(db)
-    refused(run_policy("load", str(inner), db=db), f"{inner}: measure id clash/b/1 already belongs to document clash")
+    refused(
+        run_policy("load", str(inner), db=db),
+        f"{inner}: measure id clash/b/1 already belongs to document clash",
+    )
     assert dump(db) == before
 
 
@@ -181,7 +293,10 @@ def test_a_document_whose_measure_id_another_document_has_is_refused(db, tmp_pat
     outer, inner = nested_documents(tmp_path)
     ok(run_policy("load", str(inner), db=db))
     before = dump(db)
-    refused(run_policy("load", str(outer), db=db), f"{outer}: measure id clash/b/1 already belongs to document clash/b")
+    refused(
+        run_policy("load", str(outer), db=db),
+        f"{outer}: measure id clash/b/1 already belongs to document clash/b",
+    )
     assert dump(db) == before
 
 
@@ -212,12 +327,41 @@ def test_the_bundled_documents_match_the_schema():
 
 def test_a_format_1_file_loads(db, tmp_path):
     document = {
-        "format": "policy-document/1", "id": "old", "title": "旧格式文件", "issued_on": "2021-01-01",
+        "format": "policy-document/1",
+        "id": "old",
+        "title": "旧格式文件",
+        "issued_on": "2021-01-01",
         "measures": [
-            {"id": "old/1", "path": "1", "number": "1.", "parent": None, "kind": "task", "title": "措施一", "text": "推进改革试点。",
-             "lines": [3, 3], "units": [{"printed": "市商务委", "name": "市商务委", "agency": "市商务委", "role": "lead", "group": 1}],
-             "due": "2021-12-31", "due_info": {"date": "2021-12-31", "precision": "day", "quote": "2021年底前", "rule": "stated",
-                                                "inherited": False, "recurrence": None, "occurrences": [], "lines": [3, 3]}},
+            {
+                "id": "old/1",
+                "path": "1",
+                "number": "1.",
+                "parent": None,
+                "kind": "task",
+                "title": "措施一",
+                "text": "推进改革试点。",
+                "lines": [3, 3],
+                "units": [
+                    {
+                        "printed": "市商务委",
+                        "name": "市商务委",
+                        "agency": "市商务委",
+                        "role": "lead",
+                        "group": 1,
+                    }
+                ],
+                "due": "2021-12-31",
+                "due_info": {
+                    "date": "2021-12-31",
+                    "precision": "day",
+                    "quote": "2021年底前",
+                    "rule": "stated",
+                    "inherited": False,
+                    "recurrence": None,
+                    "occurrences": [],
+                    "lines": [3, 3],
+                },
+            },
         ],
     }
     path = tmp_path / "old.json"
@@ -239,8 +383,17 @@ def test_every_fixture_ingests_to_a_document_the_schema_accepts():
 def test_ingested_fixtures_load(tmp_path):
     out = tmp_path / "out"
     ok(run_policy("ingest", *map(str, sorted(FIXTURES.iterdir())), "--out", str(out)))
-    ok(run_policy("ingest", str(FORMATS / "renwu_notice.txt"), str(FORMATS / "renwu_fengong.xlsx"), "--attach-to", "cfb-2024-7",
-                  "--out", str(out / "attached")))
+    ok(
+        run_policy(
+            "ingest",
+            str(FORMATS / "renwu_notice.txt"),
+            str(FORMATS / "renwu_fengong.xlsx"),
+            "--attach-to",
+            "cfb-2024-7",
+            "--out",
+            str(out / "attached"),
+        )
+    )
     db = tmp_path / "fixtures.db"
     ok(run_policy("load", str(out), str(out / "attached"), db=db))
     assert len(as_json(run_policy("docs", "--format", "json", db=db))) == len(list(out.glob("*.json"))) + 1

@@ -29,7 +29,11 @@ def click_command(command):
     import typer.main
 
     group = typer.main.get_command(build_app([command.words[0]]))
-    found = group.commands[command.words[0]] if len(command.words) == 1 or command.words[0] in group.commands else group
+    found = (
+        group.commands[command.words[0]]
+        if len(command.words) == 1 or command.words[0] in group.commands
+        else group
+    )
     if len(command.words) == 2:
         found = found.commands[command.words[1]]
     return found
@@ -65,10 +69,12 @@ def test_every_option_string_is_written_once():
 
 def test_no_import_cycle():
     """The library and the command table never import the entry point or the Typer app."""
-    code = ("import sys, importlib\n"
-            "for name in ('policycli.errors', 'policycli.commands', 'policycli.quick', 'policycli.checklist', 'policycli.store'):\n"
-            "    importlib.import_module(name)\n"
-            "print(sorted(m for m in ('policycli.main', 'policycli.cli', 'typer') if m in sys.modules))")
+    code = (
+        "import sys, importlib\n"
+        "for name in ('policycli.errors', 'policycli.commands', 'policycli.quick', 'policycli.checklist', 'policycli.store'):\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in ('policycli.main', 'policycli.cli', 'typer') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr
 
@@ -99,14 +105,33 @@ def test_the_fast_path_reads_what_typer_reads(name, tmp_path):
 
 def test_plain_invocations_parse_and_anything_else_goes_to_typer():
     assert parse(["done", f"{TRADE}/2.1.1.2", "--agency", "市商务委", "--note=已报送"]) == (
-        "done", {"measure_id": f"{TRADE}/2.1.1.2", "agency": "市商务委", "note": "已报送"})
+        "done",
+        {"measure_id": f"{TRADE}/2.1.1.2", "agency": "市商务委", "note": "已报送"},
+    )
     assert parse(["tasks", "-a", "市商务委", "--limit", "5", "--overdue", "--db", "x.db"]) == (
-        "tasks", {"agency": "市商务委", "limit": 5, "overdue": True, "db": Path("x.db")})
-    assert parse(["start", "x/1", "--note", "-减少10%"])[1]["note"] == "-减少10%"  # click takes it as the value too
+        "tasks",
+        {"agency": "市商务委", "limit": 5, "overdue": True, "db": Path("x.db")},
+    )
+    assert (
+        parse(["start", "x/1", "--note", "-减少10%"])[1]["note"] == "-减少10%"
+    )  # click takes it as the value too
     for argv in (
-        [], ["docs"], ["tasks", "--help"], ["done", "--help"], ["tasks", "--agency"], ["tasks", "--limit", "five"],
-        ["tasks", "-a", "A", "--agency", "B"], ["tasks", "--all=yes"], ["tasks", "-a=市商务委"], ["tasks", "-a市商务委"],
-        ["done"], ["done", "a", "b"], ["done", "--", "-x"], ["mark", "x/1"], ["tasks", "--db", ""], ["tasks", "extra"],
+        [],
+        ["docs"],
+        ["tasks", "--help"],
+        ["done", "--help"],
+        ["tasks", "--agency"],
+        ["tasks", "--limit", "five"],
+        ["tasks", "-a", "A", "--agency", "B"],
+        ["tasks", "--all=yes"],
+        ["tasks", "-a=市商务委"],
+        ["tasks", "-a市商务委"],
+        ["done"],
+        ["done", "a", "b"],
+        ["done", "--", "-x"],
+        ["mark", "x/1"],
+        ["tasks", "--db", ""],
+        ["tasks", "extra"],
     ):
         assert parse(argv) is None, argv
 
@@ -114,10 +139,17 @@ def test_plain_invocations_parse_and_anything_else_goes_to_typer():
 def test_a_fast_command_imports_no_typer(tmp_path):
     db = tmp_path / "p.db"
     ok(run_policy("docs", db=db))
-    code = ("import sys; from policycli.main import main; main(['done', sys.argv[1], '--agency', '市商务委']); "
-            "print(sorted(m for m in ('typer', 'sqlite_utils', 'rich') if m in sys.modules))")
-    result = subprocess.run([sys.executable, "-c", code, f"{TRADE}/2.1.1.2"], capture_output=True, text=True,
-                            env={**os.environ, "POLICY_DB": str(db)}, timeout=60)
+    code = (
+        "import sys; from policycli.main import main; main(['done', sys.argv[1], '--agency', '市商务委']); "
+        "print(sorted(m for m in ('typer', 'sqlite_utils', 'rich') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, f"{TRADE}/2.1.1.2"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "POLICY_DB": str(db)},
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]" and "todo → done" in result.stderr
 
@@ -135,7 +167,18 @@ INVOCATIONS = [
     ["tasks", "--due-before", "2021-13-01"],
     ["tasks", "--status", "finished"],
     ["tasks", "--format", "xml"],
-    ["done", f"{TRADE}/2.1.1.2", "--agency", "市商务委", "--note", "已报送", "--evidence", "https://x.example/1", "--by", "张三"],
+    [
+        "done",
+        f"{TRADE}/2.1.1.2",
+        "--agency",
+        "市商务委",
+        "--note",
+        "已报送",
+        "--evidence",
+        "https://x.example/1",
+        "--by",
+        "张三",
+    ],
     ["done", f"{TRADE}/2.1.1.2"],
     ["done", f"{TRADE}/9.9.9"],
     ["start", f"{TRADE}/2.1.1.2", "-a", "市政府发展研究中心", "-n", "-减少10%", "--by", "李四"],
@@ -150,9 +193,13 @@ INVOCATIONS = [
 def _state(db: Path) -> tuple[list, list]:
     conn = sqlite3.connect(db)
     try:
-        progress = conn.execute("SELECT measure_id, agency, status, note, evidence, by FROM progress ORDER BY 1, 2").fetchall()
-        events = conn.execute("SELECT id, measure_id, agency, action, before_status, after_status, note, evidence, by "
-                              "FROM events ORDER BY id").fetchall()
+        progress = conn.execute(
+            "SELECT measure_id, agency, status, note, evidence, by FROM progress ORDER BY 1, 2"
+        ).fetchall()
+        events = conn.execute(
+            "SELECT id, measure_id, agency, action, before_status, after_status, note, evidence, by "
+            "FROM events ORDER BY id"
+        ).fetchall()
     finally:
         conn.close()
     return progress, events
@@ -169,11 +216,23 @@ def test_both_paths_give_the_same_output_exit_code_and_records(tmp_path):
     fast_used = 0
     for argv in INVOCATIONS:
         fast_used += parse(argv) is not None
-        fast = subprocess.run([sys.executable, "-m", "policycli", *argv], capture_output=True, text=True,
-                              env={**env, "POLICY_DB": str(fast_db)}, timeout=60)
-        slow = subprocess.run([sys.executable, "-c", typer_only, *argv], capture_output=True, text=True,
-                              env={**env, "POLICY_DB": str(typer_db)}, timeout=60)
-        assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr), argv
+        fast = subprocess.run(
+            [sys.executable, "-m", "policycli", *argv],
+            capture_output=True,
+            text=True,
+            env={**env, "POLICY_DB": str(fast_db)},
+            timeout=60,
+        )
+        slow = subprocess.run(
+            [sys.executable, "-c", typer_only, *argv],
+            capture_output=True,
+            text=True,
+            env={**env, "POLICY_DB": str(typer_db)},
+            timeout=60,
+        )
+        assert (fast.returncode, fast.stdout, fast.stderr) == (slow.returncode, slow.stdout, slow.stderr), (
+            argv
+        )
         assert "Traceback" not in fast.stderr, argv
     assert fast_used == len(INVOCATIONS)  # every case above exercised the fast path
     assert _state(fast_db) == _state(typer_db)
@@ -188,8 +247,12 @@ def test_a_closed_pipe_ends_both_paths_alike(tmp_path):
     outcomes = []
     for command in (["-m", "policycli"], ["-c", typer_only]):
         # the reader is gone before policy writes a byte: every write meets EPIPE
-        process = subprocess.Popen([sys.executable, *command, "tasks", "--status", "all", "--format", "csv"],
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "POLICY_DB": str(db)})
+        process = subprocess.Popen(
+            [sys.executable, *command, "tasks", "--status", "all", "--format", "csv"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "POLICY_DB": str(db)},
+        )
         process.stdout.close()
         stderr = process.stderr.read().decode("utf-8")
         outcomes.append((process.wait(timeout=60), stderr))

@@ -33,7 +33,10 @@ def texts(path: Path) -> list[str]:
 
 def measure_view(measure: dict) -> dict:
     return {
-        "id": measure["id"], "number": measure["number"], "text": measure["text"], "kind": measure["kind"],
+        "id": measure["id"],
+        "number": measure["number"],
+        "text": measure["text"],
+        "kind": measure["kind"],
         "due": measure.get("due"),
         "units": [(u["printed"], u["name"], u["role"]) for u in measure["units"]],
     }
@@ -41,8 +44,11 @@ def measure_view(measure: dict) -> dict:
 
 def document_view(document: dict) -> dict:
     return {
-        "id": document["id"], "title": document["title"], "doc_number": document["doc_number"],
-        "issued_on": document["issued_on"], "effective_from": document.get("effective_from"),
+        "id": document["id"],
+        "title": document["title"],
+        "doc_number": document["doc_number"],
+        "issued_on": document["issued_on"],
+        "effective_from": document.get("effective_from"),
         "effective_until": document.get("effective_until"),
         "validity": [{k: v for k, v in entry.items() if k != "lines"} for entry in document["validity"]],
     }
@@ -69,10 +75,16 @@ def test_seed_as_docx_gives_the_same_measures_as_the_text(name, variant):
 def test_autonum_fixture_has_no_typed_markers_only_numbering(name):
     """The markers are not in the text of the automatic-numbering variant: only numbering gives them back."""
     document = docx.Document(FORMATS / f"docx_{name}_autonum.docx")
-    typed = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|[0-9]{1,3}[、.](?![0-9]))")
+    typed = re.compile(
+        r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|[0-9]{1,3}[、.](?![0-9]))"
+    )
     assert not [p.text for p in document.paragraphs if typed.match(p.text)]
-    numbered = [p for p in document.paragraphs if p._p.pPr is not None
-                and (p._p.pPr.numPr is not None or (p.style is not None and p.style.style_id.startswith("CNHeading")))]
+    numbered = [
+        p
+        for p in document.paragraphs
+        if p._p.pPr is not None
+        and (p._p.pPr.numPr is not None or (p.style is not None and p.style.style_id.startswith("CNHeading")))
+    ]
     assert len(numbered) >= 30
 
 
@@ -83,11 +95,29 @@ def test_automatic_numbering_restores_every_printed_marker():
     items = [int(m.group(1)) for line in lines if (m := re.match(r"^([0-9]+)、(?!长宁区)", line))]
     assert items == list(range(1, 39))  # lvlRestart 0: 1、…38、 run on across （一）…（六）
     headings = [line[:3] for line in lines if re.match(r"^（[一二三四五六]）", line) and "\t" not in line]
-    assert headings == ["（一）", "（二）", "（三）", "（四）", "（五）", "（六）", "（一）", "（二）", "（三）"]
+    assert headings == [
+        "（一）",
+        "（二）",
+        "（三）",
+        "（四）",
+        "（五）",
+        "（六）",
+        "（一）",
+        "（二）",
+        "（三）",
+    ]
     assert any(line.startswith("2、长宁区") for line in lines)  # startOverride 2
-    attachment = lines[next(k for k, line in enumerate(lines) if line.startswith("附件 1")):]
+    attachment = lines[next(k for k, line in enumerate(lines) if line.startswith("附件 1")) :]
     assert [line[:2] for line in attachment if re.match(r"^[一二三四五六七八]、", line)] == [
-        "一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、"]  # a new list starts again at 一
+        "一、",
+        "二、",
+        "三、",
+        "四、",
+        "五、",
+        "六、",
+        "七、",
+        "八、",
+    ]  # a new list starts again at 一
     assert not any("\t" in line for line in lines[:60])  # Word's tab after "一、" is not a cell separator
     hfg = texts(FORMATS / "docx_hfg001_autonum.docx")
     assert "(一)全面探索完善管理体制" in hfg and any(line.startswith("22.完善评估分析体系") for line in hfg)
@@ -97,12 +127,19 @@ HEADERS = ("长宁区人民政府 网络发布稿", "上海市人民政府规范
 
 
 def test_header_footer_and_page_fields_are_never_text():
-    for path in [*(FORMATS / f"docx_{name}_{variant}.docx" for name in SEEDS for variant in ("typed", "autonum")), FENGONG]:
+    for path in [
+        *(FORMATS / f"docx_{name}_{variant}.docx" for name in SEEDS for variant in ("typed", "autonum")),
+        FENGONG,
+    ]:
         joined = "\n".join(texts(path))
         for furniture in (*HEADERS, "第 1 页", "共 9 页", "PAGE", "NUMPAGES", "— 2 —", "— —"):
             assert furniture not in joined, (path.name, furniture)
         with zipfile.ZipFile(path) as archive:  # they are in the file, in its header and footer parts
-            parts = "".join(archive.read(n).decode("utf-8") for n in archive.namelist() if re.match(r"word/(header|footer)", n))
+            parts = "".join(
+                archive.read(n).decode("utf-8")
+                for n in archive.namelist()
+                if re.match(r"word/(header|footer)", n)
+            )
         assert any(header in parts for header in HEADERS) and "NUMPAGES" in parts
 
 
@@ -112,7 +149,7 @@ def test_header_footer_and_page_fields_are_never_text():
 def test_table_rows_are_tab_joined_with_merged_values_in_every_row():
     lines = texts(FENGONG)
     header = lines.index("序号\t工作任务\t主要工作内容\t牵头单位\t配合单位\t完成时限")
-    rows = [line.split("\t") for line in lines[header + 1:] if "\t" in line]
+    rows = [line.split("\t") for line in lines[header + 1 :] if "\t" in line]
     assert all(len(cells) == 6 for cells in rows)  # one cell per grid column
     # gridSpan: a group label spanning the row is one cell, not repeated across the columns
     assert rows[0] == ["（一）完善养老服务设施", "", "", "", "", ""]
@@ -122,7 +159,11 @@ def test_table_rows_are_tab_joined_with_merged_values_in_every_row():
     assert [cells[0] for cells in data] == ["1", "1", "1", "2", "3", "3", "4"]
     assert [cells[1] for cells in data[:3]] == ["完善社区养老设施网络"] * 3
     assert [cells[1] for cells in data[4:6]] == ["推进智慧养老服务"] * 2
-    assert [cells[3] for cells in data[:3]] == ["区民政局", "区民政局", "区卫生健康委"]  # 牵头单位 merged over two rows
+    assert [cells[3] for cells in data[:3]] == [
+        "区民政局",
+        "区民政局",
+        "区卫生健康委",
+    ]  # 牵头单位 merged over two rows
     assert data[6][3:5] == ["区卫生健康委", ""]  # 牵头 and 配合 merged across: the value once
 
 
@@ -136,8 +177,18 @@ def test_table_rows_become_measures_with_roles_and_due_dates():
         "改造提升综合为老服务中心3家。": ("1", ["区民政局"], ["区建设管理委", "各街镇"], "2024-12-31"),
         "新增家庭照护床位500张。": ("1", ["区卫生健康委"], ["区民政局"], "2025-06-30"),
         "开展养老护理员职业技能培训2000人次。": ("2", ["区人力资源社会保障局"], ["区民政局"], "2024-12-31"),
-        "建设区级智慧养老服务平台，接入全区养老服务机构。": ("3", ["区民政局"], ["区科委", "区大数据中心"], "2025-03-31"),
-        "为独居老人安装智能水表、烟感报警器等设备3000户。": ("3", ["各街镇"], ["区民政局", "区消防救援支队"], "2024-09-30"),
+        "建设区级智慧养老服务平台，接入全区养老服务机构。": (
+            "3",
+            ["区民政局"],
+            ["区科委", "区大数据中心"],
+            "2025-03-31",
+        ),
+        "为独居老人安装智能水表、烟感报警器等设备3000户。": (
+            "3",
+            ["各街镇"],
+            ["区民政局", "区消防救援支队"],
+            "2024-09-30",
+        ),
         "推动社区卫生服务中心与养老机构签约服务全覆盖。": ("4", ["区卫生健康委"], [], "2025-12-31"),
     }
     assert set(rows) == set(expected)
@@ -174,7 +225,9 @@ def test_show_says_which_paragraph(tmp_path):
     assert document["source"]["unit"] == "paragraph"
     measure = next(m for m in document["measures"] if m["text"] == "改造提升综合为老服务中心3家。")
     first, last = measure["lines"]
-    assert texts(FENGONG)[first - 1].split("\t")[2] == measure["text"]  # the number is the paragraph's position
+    assert (
+        texts(FENGONG)[first - 1].split("\t")[2] == measure["text"]
+    )  # the number is the paragraph's position
     assert run_policy("load", str(out), db=db).returncode == 0
     shown = run_policy("show", measure["id"], db=db, env={"COLUMNS": "120"})
     assert shown.returncode == 0, shown.stderr
@@ -207,7 +260,7 @@ def lying_sizes(tmp_path: Path) -> Path:
     struct.pack_into("<I", data, info.header_offset + 22, 1000)  # local header: uncompressed size
     name = b"word/document.xml"
     central = data.index(b"PK\x01\x02")
-    while data[central + 46: central + 46 + len(name)] != name:
+    while data[central + 46 : central + 46 + len(name)] != name:
         central = data.index(b"PK\x01\x02", central + 4)
     struct.pack_into("<I", data, central + 24, 1000)  # central directory: uncompressed size
     path = tmp_path / "lying.docx"
@@ -223,7 +276,9 @@ def test_refusals_by_the_reader(tmp_path, monkeypatch):
         FORMATS / "docx_truncated.docx": "not a readable Word file",
         FORMATS / "docx_empty.docx": "has no text",
         zip_bomb(tmp_path, "bomb.docx", "word/media/image9.png", 101 * 1024 * 1024): "zip bomb",
-        zip_bomb(tmp_path, "bigxml.docx", "word/glossary.xml", 51 * 1024 * 1024): "50 MiB limit for one XML part",
+        zip_bomb(
+            tmp_path, "bigxml.docx", "word/glossary.xml", 51 * 1024 * 1024
+        ): "50 MiB limit for one XML part",
         lying_sizes(tmp_path): "not a readable Word file",
     }
     for path, said in cases.items():
@@ -249,8 +304,11 @@ def test_entities_are_not_resolved_even_past_the_doctype_check(tmp_path, monkeyp
     with zipfile.ZipFile(io.BytesIO(base)) as archive:
         xml = archive.read("word/document.xml").decode("utf-8")
     head, rest = xml.split("?>", 1)
-    external = head + '?><!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>' + rest.replace(
-        "PLACEHOLDER", "甲&xxe;乙")
+    external = (
+        head
+        + '?><!DOCTYPE w:document [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        + rest.replace("PLACEHOLDER", "甲&xxe;乙")
+    )
     path = tmp_path / "xxe_only.docx"
     path.write_bytes(fx.rezip(base, {"word/document.xml": external.encode("utf-8")}))
     read = "\n".join(line.text for line in reader.read(path).lines)
@@ -261,16 +319,23 @@ def test_entities_are_not_resolved_even_past_the_doctype_check(tmp_path, monkeyp
     assert time.monotonic() - started < 5
 
 
-@pytest.mark.parametrize("name, said", [
-    ("docx_encrypted.docx", "password-protected"),
-    ("docx_xxe.docx", "DOCTYPE"),
-    ("docx_corrupt_xml.docx", "not a readable Word file"),
-    ("docx_truncated.docx", ""),
-    ("docx_empty.docx", "no text"),
-    ("bomb", "zip bomb"),
-])
+@pytest.mark.parametrize(
+    "name, said",
+    [
+        ("docx_encrypted.docx", "password-protected"),
+        ("docx_xxe.docx", "DOCTYPE"),
+        ("docx_corrupt_xml.docx", "not a readable Word file"),
+        ("docx_truncated.docx", ""),
+        ("docx_empty.docx", "no text"),
+        ("bomb", "zip bomb"),
+    ],
+)
 def test_refused_files_exit_2_with_one_line_and_nothing_written(tmp_path, name, said):
-    path = zip_bomb(tmp_path, "bomb.docx", "word/media/image9.png", 101 * 1024 * 1024) if name == "bomb" else FORMATS / name
+    path = (
+        zip_bomb(tmp_path, "bomb.docx", "word/media/image9.png", 101 * 1024 * 1024)
+        if name == "bomb"
+        else FORMATS / name
+    )
     out = tmp_path / "out"
     result = run_policy("ingest", str(FENGONG), str(path), "--out", str(out))
     assert result.returncode == 2, result.stderr
@@ -284,13 +349,34 @@ def test_refused_files_exit_2_with_one_line_and_nothing_written(tmp_path, name, 
 
 def test_number_formats():
     f = reader.format_number
-    assert [f(n, "chineseCounting") for n in (1, 10, 11, 20, 23, 99)] == ["一", "十", "十一", "二十", "二十三", "九十九"]
-    assert [f(n, "chineseCountingThousand") for n in (10, 105, 110, 1010)] == ["十", "一百零五", "一百一十", "一千零一十"]
+    assert [f(n, "chineseCounting") for n in (1, 10, 11, 20, 23, 99)] == [
+        "一",
+        "十",
+        "十一",
+        "二十",
+        "二十三",
+        "九十九",
+    ]
+    assert [f(n, "chineseCountingThousand") for n in (10, 105, 110, 1010)] == [
+        "十",
+        "一百零五",
+        "一百一十",
+        "一千零一十",
+    ]
     assert [f(n, "ideographDigital") for n in (3, 10, 21)] == ["三", "一〇", "二一"]
     assert [f(n, "decimalEnclosedCircle") for n in (1, 20, 21)] == ["①", "⑳", "21"]
     assert [f(n, "chineseLegalSimplified") for n in (3, 10, 12)] == ["叁", "壹拾", "壹拾贰"]
-    assert [f(n, fmt) for n, fmt in ((2, "ideographTraditional"), (4, "upperRoman"), (28, "lowerLetter"),
-                                     (7, "decimalZero"), (5, "decimalFullWidth"), (3, "none"))] == ["乙", "IV", "bb", "07", "５", ""]
+    assert [
+        f(n, fmt)
+        for n, fmt in (
+            (2, "ideographTraditional"),
+            (4, "upperRoman"),
+            (28, "lowerLetter"),
+            (7, "decimalZero"),
+            (5, "decimalFullWidth"),
+            (3, "none"),
+        )
+    ] == ["乙", "IV", "bb", "07", "５", ""]
 
 
 def _para(document, text: str, num: int | None = None, ilvl: int | None = None, style: str | None = None):
@@ -311,39 +397,69 @@ def _read(tmp_path: Path, document, name: str = "t.docx") -> list[str]:
 def test_numbering_levels_restarts_overrides_and_styles(tmp_path):
     document = docx.Document()
     lists = fx.Lists(document)
-    a = lists.abstract([
-        {"fmt": "chineseCounting", "text": "%1、"},
-        {"fmt": "chineseCounting", "text": "（%2）", "suff": "nothing"},
-        {"fmt": "decimal", "text": "%3.", "suff": "nothing"},
-        {"fmt": "decimal", "text": "（%4）", "suff": "nothing"},
-        {"fmt": "decimalEnclosedCircle", "text": "%5", "suff": "nothing"},
-    ])
+    a = lists.abstract(
+        [
+            {"fmt": "chineseCounting", "text": "%1、"},
+            {"fmt": "chineseCounting", "text": "（%2）", "suff": "nothing"},
+            {"fmt": "decimal", "text": "%3.", "suff": "nothing"},
+            {"fmt": "decimal", "text": "（%4）", "suff": "nothing"},
+            {"fmt": "decimalEnclosedCircle", "text": "%5", "suff": "nothing"},
+        ]
+    )
     first, same, again = lists.num(a), lists.num(a), lists.num(a, {0: 5})
-    b = lists.abstract([
-        {"fmt": "chineseCounting", "text": "第%1部分", "suff": "space"},
-        {"fmt": "decimal", "text": "%1.%2", "legal": True, "suff": "nothing"},
-    ])
+    b = lists.abstract(
+        [
+            {"fmt": "chineseCounting", "text": "第%1部分", "suff": "space"},
+            {"fmt": "decimal", "text": "%1.%2", "legal": True, "suff": "nothing"},
+        ]
+    )
     legal = lists.num(b)
-    c = lists.abstract([{"fmt": "chineseCounting", "text": "%1、"}, {"fmt": "decimal", "text": "%2.", "restart": 0}])
+    c = lists.abstract(
+        [{"fmt": "chineseCounting", "text": "%1、"}, {"fmt": "decimal", "text": "%2.", "restart": 0}]
+    )
     never = lists.num(c)
     fx.add_style(document, "Listed", num_id=first, ilvl=1)
     fx.add_style(document, "ListedChild", based_on="Listed")
     steps = [
-        ("总体要求", first, 0, None), ("项目甲", first, 2, None), ("子项", first, 3, None), ("圈号", first, 4, None),
-        ("圈号二", first, 4, None), ("项目乙", first, 2, None), ("子项二", first, 3, None),
+        ("总体要求", first, 0, None),
+        ("项目甲", first, 2, None),
+        ("子项", first, 3, None),
+        ("圈号", first, 4, None),
+        ("圈号二", first, 4, None),
+        ("项目乙", first, 2, None),
+        ("子项二", first, 3, None),
         ("主要任务", same, 0, None),  # another w:num of the same list continues it
         ("由样式编号", None, None, "ListedChild"),  # numbering through the basedOn chain
         ("项目丙", same, 2, None),
         ("另起", again, 0, None),  # startOverride: a list of its own from 五
         ("不编号", 0, None, "ListedChild"),  # numId 0 takes the style's numbering away
-        ("甲", legal, 0, None), ("乙", legal, 1, None),
-        ("一级", never, 0, None), ("条目", never, 1, None), ("二级", never, 0, None), ("条目二", never, 1, None),
+        ("甲", legal, 0, None),
+        ("乙", legal, 1, None),
+        ("一级", never, 0, None),
+        ("条目", never, 1, None),
+        ("二级", never, 0, None),
+        ("条目二", never, 1, None),
     ]
     for text, num, ilvl, style in steps:
         _para(document, text, num, ilvl, style)
     assert _read(tmp_path, document) == [
-        "一、总体要求", "1.项目甲", "（1）子项", "①圈号", "②圈号二", "2.项目乙", "（1）子项二", "二、主要任务",
-        "（一）由样式编号", "1.项目丙", "五、另起", "不编号", "第一部分 甲", "1.1乙", "一、一级", "1.条目", "二、二级",
+        "一、总体要求",
+        "1.项目甲",
+        "（1）子项",
+        "①圈号",
+        "②圈号二",
+        "2.项目乙",
+        "（1）子项二",
+        "二、主要任务",
+        "（一）由样式编号",
+        "1.项目丙",
+        "五、另起",
+        "不编号",
+        "第一部分 甲",
+        "1.1乙",
+        "一、一级",
+        "1.条目",
+        "二、二级",
         "2.条目二",
     ]
 
@@ -351,19 +467,31 @@ def test_numbering_levels_restarts_overrides_and_styles(tmp_path):
 def test_line_breaks_tabs_nested_tables_frames_and_tables_of_contents(tmp_path):
     document = docx.Document()
     broken = document.add_paragraph("（一）加强领导。")
-    fx.append_runs(broken, [f'<w:r {fx.NSDECL}><w:br/></w:r>', fx.run_xml("（二）强化保障。"),
-                            f'<w:r {fx.NSDECL}><w:br/></w:r>', fx.run_xml("续写的一句。")])
+    fx.append_runs(
+        broken,
+        [
+            f"<w:r {fx.NSDECL}><w:br/></w:r>",
+            fx.run_xml("（二）强化保障。"),
+            f"<w:r {fx.NSDECL}><w:br/></w:r>",
+            fx.run_xml("续写的一句。"),
+        ],
+    )
     tabbed = document.add_paragraph("附件：")
-    fx.append_runs(tabbed, [f'<w:r {fx.NSDECL}><w:tab/></w:r>', fx.run_xml("分工表")])
+    fx.append_runs(tabbed, [f"<w:r {fx.NSDECL}><w:tab/></w:r>", fx.run_xml("分工表")])
     latin = document.add_paragraph("Open")
-    fx.append_runs(latin, [f'<w:r {fx.NSDECL}><w:br/></w:r>', fx.run_xml("Data")])
+    fx.append_runs(latin, [f"<w:r {fx.NSDECL}><w:br/></w:r>", fx.run_xml("Data")])
     body = document.element.body
     toc = parse_xml(
         f'<w:sdt {fx.NSDECL}><w:sdtPr><w:docPartObj><w:docPartGallery w:val="Table of Contents"/></w:docPartObj>'
-        '</w:sdtPr><w:sdtContent><w:p><w:r><w:t>一、目录里的标题 3</w:t></w:r></w:p></w:sdtContent></w:sdt>')
+        "</w:sdtPr><w:sdtContent><w:p><w:r><w:t>一、目录里的标题 3</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+    )
     body.sectPr.addprevious(toc)
-    field_toc = [document.add_paragraph(), document.add_paragraph("二、目录第二行 5"), document.add_paragraph()]
-    fx.append_runs(field_toc[0], fx.field_runs("TOC \\o \"1-3\"", "一、目录第一行 3")[:-1])
+    field_toc = [
+        document.add_paragraph(),
+        document.add_paragraph("二、目录第二行 5"),
+        document.add_paragraph(),
+    ]
+    fx.append_runs(field_toc[0], fx.field_runs('TOC \\o "1-3"', "一、目录第一行 3")[:-1])
     fx.append_runs(field_toc[2], [f'<w:r {fx.NSDECL}><w:fldChar w:fldCharType="end"/></w:r>'])
     frame = document.add_table(rows=2, cols=1)
     frame.cell(0, 0).text = "专栏1 重点项目"
@@ -380,9 +508,14 @@ def test_line_breaks_tabs_nested_tables_frames_and_tables_of_contents(tmp_path):
     inner.cell(0, 0).text = "区数据局"
     inner.cell(0, 1).text = "区商务委"
     assert _read(tmp_path, document) == [
-        "（一）加强领导。", "（二）强化保障。续写的一句。", "附件： 分工表", "Open Data",
-        "专栏1 重点项目", "建设一批示范项目。",
-        "序号\t措施\t责任单位", "1\t推进数据共享。\t区民政局、区科委、区数据局 区商务委",
+        "（一）加强领导。",
+        "（二）强化保障。续写的一句。",
+        "附件： 分工表",
+        "Open Data",
+        "专栏1 重点项目",
+        "建设一批示范项目。",
+        "序号\t措施\t责任单位",
+        "1\t推进数据共享。\t区民政局、区科委、区数据局 区商务委",
     ]
 
 
@@ -406,10 +539,13 @@ def test_fixtures_are_what_the_script_makes():
 def test_tracked_changes_read_as_accepted_with_a_warning(tmp_path):
     document = docx.Document()
     paragraph = document.add_paragraph("保留")
-    fx.append_runs(paragraph, [
-        f'<w:ins {fx.NSDECL} w:id="1" w:author="a"><w:r><w:t>新增</w:t></w:r></w:ins>',
-        f'<w:del {fx.NSDECL} w:id="2" w:author="a"><w:r><w:delText>删去</w:delText></w:r></w:del>',
-    ])
+    fx.append_runs(
+        paragraph,
+        [
+            f'<w:ins {fx.NSDECL} w:id="1" w:author="a"><w:r><w:t>新增</w:t></w:r></w:ins>',
+            f'<w:del {fx.NSDECL} w:id="2" w:author="a"><w:r><w:delText>删去</w:delText></w:r></w:del>',
+        ],
+    )
     path = tmp_path / "tracked.docx"
     path.write_bytes(fx.docx_bytes(document))
     blocks = read_blocks(path)
@@ -441,7 +577,12 @@ def test_a_table_grid_of_100000_columns_is_cut_at_64(tmp_path):
 def test_a_box_framed_by_a_one_cell_table_ends_with_its_frame(tmp_path):
     # Word draws a 专栏 as a one-column table; the paragraphs after it are the body's again.
     document = docx.Document()
-    for text in ("上海市某某发展规划", "二、主要任务", "（一）发展现代服务业", "推进服务业提质增效，打造一批服务业集聚区。"):
+    for text in (
+        "上海市某某发展规划",
+        "二、主要任务",
+        "（一）发展现代服务业",
+        "推进服务业提质增效，打造一批服务业集聚区。",
+    ):
         document.add_paragraph(text)
     frame = document.add_table(rows=1, cols=1)
     frame.rows[0].cells[0].text = "专栏1 重点服务业领域"

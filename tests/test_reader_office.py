@@ -35,10 +35,19 @@ def ole_file(path: Path, *streams: str, text: str = "") -> Path:
     """Enough of an OLE compound file for the reader: its header, a directory sector with an entry per
     stream (128 bytes: the name in UTF-16, its byte length at 64), and some UTF-16 text."""
     entries = b"".join(
-        (name.encode("utf-16-le").ljust(64, b"\x00") + ((len(name) + 1) * 2).to_bytes(2, "little")).ljust(128, b"\x00")
+        (name.encode("utf-16-le").ljust(64, b"\x00") + ((len(name) + 1) * 2).to_bytes(2, "little")).ljust(
+            128, b"\x00"
+        )
         for name in ("Root Entry", *streams)
     )
-    path.write_bytes(OLE + b"\x00" * 504 + entries.ljust(512, b"\x00") + b"\x00\x01" + text.encode("utf-16-le") + b"\x00" * 1024)
+    path.write_bytes(
+        OLE
+        + b"\x00" * 504
+        + entries.ljust(512, b"\x00")
+        + b"\x00\x01"
+        + text.encode("utf-16-le")
+        + b"\x00" * 1024
+    )
     return path
 
 
@@ -58,7 +67,9 @@ def no_libreoffice(tmp_path):
         ("分工表.et", ("Workbook",), "a WPS Spreadsheets (.et) file", "xlsx"),
     ],
 )
-def test_without_libreoffice_old_formats_name_the_command(tmp_path, no_libreoffice, name, streams, what, target):
+def test_without_libreoffice_old_formats_name_the_command(
+    tmp_path, no_libreoffice, name, streams, what, target
+):
     path = ole_file(tmp_path / name, *streams)
     out = tmp_path / "out"
     result = run_policy("ingest", str(NOTICE), str(path), "--out", str(out), env=no_libreoffice)
@@ -94,7 +105,9 @@ def test_encrypted_office_files_are_refused_whatever_their_name(tmp_path):
         path = ole_file(tmp_path / name, "EncryptionInfo", "EncryptedPackage")
         result = run_policy("ingest", str(path), "--out", str(tmp_path / "out"))
         assert result.returncode == 2
-        assert result.stderr.strip() == f"error: {name}: password-protected; remove the password and save again"
+        assert (
+            result.stderr.strip() == f"error: {name}: password-protected; remove the password and save again"
+        )
     assert not (tmp_path / "out").exists()
 
 
@@ -144,7 +157,8 @@ def test_a_web_page_saved_as_doc_is_read_as_html(tmp_path, no_libreoffice):
     page = tmp_path / "通知.doc"
     page.write_text(
         "<html><head><meta charset='utf-8'><title>关于加强安全生产工作的通知</title></head><body>"
-        "<p>一、压实责任。各单位落实安全生产责任制。（区应急局牵头）</p></body></html>", encoding="utf-8"
+        "<p>一、压实责任。各单位落实安全生产责任制。（区应急局牵头）</p></body></html>",
+        encoding="utf-8",
     )
     blocks = read_blocks(page)
     assert blocks.format == "html" and any("压实责任" in ln.text for ln in blocks.lines)
@@ -195,8 +209,11 @@ def test_an_old_excel_file_is_converted_and_keeps_its_own_name_and_hash(tmp_path
     document = json.loads(written.read_text(encoding="utf-8"))
     reference = ingest_path(TABLE)
     assert document["measures"] == [
-        {**m, "id": m["id"].replace(reference["id"], document["id"], 1),
-         "parent": m["parent"] and m["parent"].replace(reference["id"], document["id"], 1)}
+        {
+            **m,
+            "id": m["id"].replace(reference["id"], document["id"], 1),
+            "parent": m["parent"] and m["parent"].replace(reference["id"], document["id"], 1),
+        }
         for m in reference["measures"]
     ]
     source = document["source"]
@@ -206,7 +223,11 @@ def test_an_old_excel_file_is_converted_and_keeps_its_own_name_and_hash(tmp_path
 
     assert source["sha256"] == hashlib.sha256(old.read_bytes()).hexdigest()
     command = log.read_text(encoding="utf-8").splitlines()[0]
-    assert "--headless" in command and "--convert-to xlsx" in command and "-env:UserInstallation=file://" in command
+    assert (
+        "--headless" in command
+        and "--convert-to xlsx" in command
+        and "-env:UserInstallation=file://" in command
+    )
     assert command.endswith("input.xls")  # a copy under an ASCII name, in a private directory
     assert "Traceback" not in result.stderr
 
@@ -219,14 +240,28 @@ def test_an_old_word_file_is_converted_then_read_as_docx(tmp_path, fake_soffice,
     def read(path: Path) -> Blocks:  # the .docx reader is tested on its own; here only the hand-over
         seen.append(path)
         assert path.name == "input.docx" and path.is_file()
-        return Blocks(path, [], "docx", "docx", "0" * 64, path.stat().st_size, unit="paragraph",
-                      warnings=["input.docx: a footnote was dropped"], whole_paragraphs=True)
+        return Blocks(
+            path,
+            [],
+            "docx",
+            "docx",
+            "0" * 64,
+            path.stat().st_size,
+            unit="paragraph",
+            warnings=["input.docx: a footnote was dropped"],
+            whole_paragraphs=True,
+        )
 
     monkeypatch.setattr(docx_reader, "read", read)
     old = ole_file(tmp_path / "通知.wps", "WordDocument")
     blocks = office_reader.read(old)
     assert seen and not seen[0].exists()  # converted in a temporary directory, removed afterwards
-    assert (blocks.path, blocks.format, blocks.unit, blocks.size) == (old, "wps", "paragraph", old.stat().st_size)
+    assert (blocks.path, blocks.format, blocks.unit, blocks.size) == (
+        old,
+        "wps",
+        "paragraph",
+        old.stat().st_size,
+    )
     assert blocks.warnings == ["通知.wps: a footnote was dropped"]
     assert "--convert-to docx" in fake_soffice[1].read_text(encoding="utf-8")
 
@@ -234,7 +269,9 @@ def test_an_old_word_file_is_converted_then_read_as_docx(tmp_path, fake_soffice,
 def test_a_failed_conversion_is_one_line(tmp_path, fake_soffice):
     env, _ = fake_soffice
     old = ole_file(tmp_path / "分工表.xls", "Workbook")
-    result = run_policy("ingest", str(old), "--out", str(tmp_path / "out"), env={**env, "FAKE_SOFFICE_MODE": "fail"})
+    result = run_policy(
+        "ingest", str(old), "--out", str(tmp_path / "out"), env={**env, "FAKE_SOFFICE_MODE": "fail"}
+    )
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "分工表.xls: LibreOffice could not convert an old Excel (.xls) file to .xlsx" in result.stderr
     assert "source file could not be loaded" in result.stderr and "remove it and save again" in result.stderr
@@ -258,11 +295,25 @@ def test_a_hanging_conversion_is_stopped(tmp_path, fake_soffice, monkeypatch):
 # --- real conversion, where LibreOffice is installed ---------------------------------------------------
 
 
-@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: real .xls conversion not tested")
+@pytest.mark.skipif(
+    SOFFICE is None, reason="LibreOffice (soffice) is not installed: real .xls conversion not tested"
+)
 def test_real_conversion_of_an_xls_gives_the_xlsx_measures(tmp_path):
-    subprocess.run([SOFFICE, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
-                    "--convert-to", "xls", "--outdir", str(tmp_path), str(TABLE)], check=True, timeout=180,
-                   capture_output=True)
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "xls",
+            "--outdir",
+            str(tmp_path),
+            str(TABLE),
+        ],
+        check=True,
+        timeout=180,
+        capture_output=True,
+    )
     old = tmp_path / "renwu_fengong.xls"
     converted = ingest_path(old)
     reference = ingest_path(TABLE)

@@ -64,7 +64,18 @@ def test_typeset_pdf_gives_the_measures_of_the_txt_it_came_from():
     assert [m["id"] for m in pdf["measures"]] == [m["id"] for m in txt["measures"]]
     assert len(pdf["measures"]) == 114
     for a, b in zip(txt["measures"], pdf["measures"], strict=True):
-        for key in ("id", "number", "text", "kind", "title", "parent", "units_raw", "due", "deadline_raw", "flags"):
+        for key in (
+            "id",
+            "number",
+            "text",
+            "kind",
+            "title",
+            "parent",
+            "units_raw",
+            "due",
+            "deadline_raw",
+            "flags",
+        ):
             assert a[key] == b[key], (a["id"], key)
         assert [(u["printed"], u["name"], u["role"]) for u in a["units"]] == [
             (u["printed"], u["name"], u["role"]) for u in b["units"]
@@ -74,7 +85,17 @@ def test_typeset_pdf_gives_the_measures_of_the_txt_it_came_from():
 
 def test_typeset_pdf_gives_the_document_facts_of_the_txt():
     txt, pdf = from_txt(), from_pdf()
-    for key in ("id", "title", "notice_title", "doc_number", "issuer", "level", "issued_on", "effective_from", "effective_until"):
+    for key in (
+        "id",
+        "title",
+        "notice_title",
+        "doc_number",
+        "issuer",
+        "level",
+        "issued_on",
+        "effective_from",
+        "effective_until",
+    ):
         assert txt[key] == pdf[key], key
     assert pdf["doc_number"] == "沪府规〔2020〕24号" and pdf["effective_from"] == "2020-11-06"
     assert without_lines(txt["validity"]) == without_lines(pdf["validity"])
@@ -96,12 +117,19 @@ def test_running_header_and_page_numbers_are_in_no_measure():
         assert not re.search(r"—\s*[0-9]+\s*—", measure["text"])
     assert RUNNING_HEADER not in document["text"]
     blocks = typeset_blocks()
-    assert not any(RUNNING_HEADER in line.text or re.fullmatch(r"—\s*[0-9]+\s*—", line.text) for line in blocks.lines)
+    assert not any(
+        RUNNING_HEADER in line.text or re.fullmatch(r"—\s*[0-9]+\s*—", line.text) for line in blocks.lines
+    )
 
 
 def test_pdf_provenance_is_page_and_line():
     blocks = typeset_blocks()
-    assert (blocks.format, blocks.encoding, blocks.unit, blocks.whole_paragraphs) == ("pdf", "pdf", "page-line", True)
+    assert (blocks.format, blocks.encoding, blocks.unit, blocks.whole_paragraphs) == (
+        "pdf",
+        "pdf",
+        "page-line",
+        True,
+    )
     pages = blocks.segments
     assert [s["name"] for s in pages] == [str(n) for n in range(1, len(pages) + 1)]
     assert pages[0]["first_line"] == 1
@@ -122,8 +150,13 @@ def test_fixture_exercises_page_breaks_inside_paragraphs_and_table_rows():
             tables = page.find_tables({"vertical_strategy": "lines", "horizontal_strategy": "lines"})
             below_header = sorted((c for c in page.chars if c["top"] > 80), key=lambda c: c["top"])
             words = [c for c in below_header if not tables or c["bottom"] < tables[0].bbox[1]]
-            if words and min(c["x0"] for c in words if abs(c["top"] - words[0]["top"]) < 2) < 28 * 72 / 25.4 + 1:
-                continued_paragraphs += 1  # the page opens with a line at the left margin: a paragraph goes on
+            if (
+                words
+                and min(c["x0"] for c in words if abs(c["top"] - words[0]["top"]) < 2) < 28 * 72 / 25.4 + 1
+            ):
+                continued_paragraphs += (
+                    1  # the page opens with a line at the left margin: a paragraph goes on
+                )
             if tables:
                 rows = tables[0].extract()
                 repeated_headers += rows[0][:3] == ["试点任务", "任务细化", "序号"]
@@ -218,7 +251,9 @@ def hand_made_pdf(objects: dict[int, str], page_resources: str, contents: str) -
         out += f"{k} 0 obj\n{bodies[k]}\nendobj\n"
     size = max(bodies) + 1
     xref = len(out.encode())
-    out += f"xref\n0 {size}\n0000000000 65535 f \n" + "".join(f"{offsets[k]:010d} 00000 n \n" for k in range(1, size))
+    out += f"xref\n0 {size}\n0000000000 65535 f \n" + "".join(
+        f"{offsets[k]:010d} 00000 n \n" for k in range(1, size)
+    )
     return (out + f"trailer << /Size {size} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").encode()
 
 
@@ -229,8 +264,10 @@ def nested_forms(levels: int) -> bytes:
     for k in range(levels):
         inner = "<< /Font << /F1 5 0 R >> >>" if k == 0 else f"<< /XObject << /X {5 + k} 0 R >> >>"
         data = "BT /F1 12 Tf 100 100 Td (AB) Tj ET" if k == 0 else " ".join(["/X Do"] * 10)
-        objects[6 + k] = (f"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources {inner} /Length {len(data)} >>"
-                            f"\nstream\n{data}\nendstream")
+        objects[6 + k] = (
+            f"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources {inner} /Length {len(data)} >>"
+            f"\nstream\n{data}\nendstream"
+        )
     return hand_made_pdf(objects, f"<< /XObject << /X {5 + levels} 0 R >> >>", "/X Do")
 
 
@@ -240,7 +277,9 @@ def test_a_page_that_draws_too_much_is_not_read(tmp_path, monkeypatch):
     path.write_bytes(nested_forms(3))  # 200 characters, all in one place: read, and the copies taken as one
     assert [line.text for line in read_blocks(path).lines] == ["AB"]
     path.write_bytes(nested_forms(5))  # 20,000: not read, and nothing else has text
-    with pytest.raises(BadInput, match="page 1 draws over 2,000 objects .a drawing.., and no other page has text"):
+    with pytest.raises(
+        BadInput, match="page 1 draws over 2,000 objects .a drawing.., and no other page has text"
+    ):
         read_blocks(path)
 
 
@@ -253,7 +292,11 @@ def test_compression_bomb_is_refused_before_parsing(tmp_path, monkeypatch):
         b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
         b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
         b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >> endobj\n"
-        b"4 0 obj << /Length " + str(len(bomb)).encode() + b" /Filter /FlateDecode >>\nstream\n" + bomb + b"\nendstream\nendobj\n"
+        b"4 0 obj << /Length "
+        + str(len(bomb)).encode()
+        + b" /Filter /FlateDecode >>\nstream\n"
+        + bomb
+        + b"\nendstream\nendobj\n"
         b"trailer << /Root 1 0 R >>\n%%EOF\n"
     )
     path = tmp_path / "bomb.pdf"
@@ -297,8 +340,16 @@ def _tiny_image():
 MARGIN = "以上工作由各单位按照职责分工抓好落实并确保取得实效。"  # 26 characters: indented, a full line
 
 
-def body_page(lines: list[str], first: float = 120, left: float = 80, indent=frozenset(), size: float = 16,
-              header: str | None = "某某区人民政府规范性文件", footer: str | None = None, margin: bool = True) -> list:
+def body_page(
+    lines: list[str],
+    first: float = 120,
+    left: float = 80,
+    indent=frozenset(),
+    size: float = 16,
+    header: str | None = "某某区人民政府规范性文件",
+    footer: str | None = None,
+    margin: bool = True,
+) -> list:
     """A page of 16 pt lines 28 characters wide (x 80 to 528), 29 pt apart; an indented full line at the
     foot of the page marks the right margin."""
     items = []
@@ -325,12 +376,15 @@ assert len(MARGIN) == FULL - 2
 def test_paragraph_goes_on_over_a_page_and_page_numbers_go(tmp_path):
     first = ["为加强管理，" + A[: FULL - 8], A[:FULL], A[:FULL]]  # the last line of page 1 is full
     second = ["接上页的文字。", "一、总体要求", "新的段落从这里开始，" + A[:16], "结束。"]
-    path = write_pdf(tmp_path / "p.pdf", [
-        body_page(first, indent={0}, footer="— 1 —", margin=False),
-        body_page(second, indent={1, 2}, footer="-2-", margin=False),
-        body_page(["第三页的段落。"], indent={0}, footer="第3页", margin=False),
-        body_page(["最后一页。"], indent={0}, footer="4/4", margin=False),
-    ])
+    path = write_pdf(
+        tmp_path / "p.pdf",
+        [
+            body_page(first, indent={0}, footer="— 1 —", margin=False),
+            body_page(second, indent={1, 2}, footer="-2-", margin=False),
+            body_page(["第三页的段落。"], indent={0}, footer="第3页", margin=False),
+            body_page(["最后一页。"], indent={0}, footer="4/4", margin=False),
+        ],
+    )
     assert paragraphs_of(path) == [
         "为加强管理，" + A[: FULL - 8] + A[:FULL] + A[:FULL] + "接上页的文字。",
         "一、总体要求",
@@ -345,7 +399,10 @@ def test_paragraph_goes_on_over_a_page_and_page_numbers_go(tmp_path):
 
 
 def test_an_indented_line_after_a_full_line_starts_a_paragraph(tmp_path):
-    path = write_pdf(tmp_path / "p.pdf", [body_page([A[: FULL - 2], A[:FULL], A[: FULL - 2], A[:4]], indent={0, 2}, header=None)])
+    path = write_pdf(
+        tmp_path / "p.pdf",
+        [body_page([A[: FULL - 2], A[:FULL], A[: FULL - 2], A[:4]], indent={0, 2}, header=None)],
+    )
     assert paragraphs_of(path) == [A[: FULL - 2] + A[:FULL], A[: FULL - 2] + A[:4]]
 
 
@@ -370,20 +427,29 @@ def test_latin_words_wrapped_at_a_space(tmp_path, printed_space):
     words = "The library itself should be portable to any C89 system, not even POSIX is required.".split()
     k = max(n for n in range(1, len(words)) if stringWidth(" ".join(words[:n]), "STSong-Light", 16) <= 448)
     first, rest = " ".join(words[:k]), " ".join(words[k:])
-    path = write_pdf(tmp_path / "p.pdf", [body_page([first + (" " if printed_space else ""), rest], header=None)])
+    path = write_pdf(
+        tmp_path / "p.pdf", [body_page([first + (" " if printed_space else ""), rest], header=None)]
+    )
     assert paragraphs_of(path) == [" ".join(words)]
 
 
 def test_centred_title_over_two_lines_is_one_paragraph(tmp_path):
     line1, line2 = "上海市人民政府关于印发《上海市全面深化", "服务贸易实施方案》的通知"
-    title = [(80 + (448 - 22 * len(line1)) / 2, 120, line1, 22), (80 + (448 - 22 * len(line2)) / 2, 152, line2, 22)]
+    title = [
+        (80 + (448 - 22 * len(line1)) / 2, 120, line1, 22),
+        (80 + (448 - 22 * len(line2)) / 2, 152, line2, 22),
+    ]
     body = [(112, 200, "各区人民政府：", 16), (112, 229, "现将方案印发给你们。", 16), (112, 258, MARGIN, 16)]
     path = write_pdf(tmp_path / "p.pdf", [title + body])
     assert paragraphs_of(path) == [line1 + line2, "各区人民政府：", "现将方案印发给你们。"]
 
 
 def test_image_page_in_a_text_pdf_is_skipped_with_a_warning(tmp_path):
-    pages = [body_page(["第一页。"], indent={0}, margin=False), [], body_page(["第三页。"], indent={0}, margin=False)]
+    pages = [
+        body_page(["第一页。"], indent={0}, margin=False),
+        [],
+        body_page(["第三页。"], indent={0}, margin=False),
+    ]
     blocks = read_blocks(write_pdf(tmp_path / "p.pdf", pages, image_pages={1}))
     assert [line.text for line in blocks.lines] == ["第一页。", "第三页。"]
     assert blocks.warnings == ["page 2: an image with no text layer (scanned?); its content is not read"]
@@ -407,15 +473,31 @@ def test_split_row_rules():
 
 
 def test_watermark_on_every_page_is_dropped(tmp_path):
-    pages = [body_page([text], indent={0}, margin=False) + [(200, 400, "内部资料 注意保存", 30)]
-             for text in ("第一页的段落。", "第二页的段落。", "第三页的段落。")]
-    assert paragraphs_of(write_pdf(tmp_path / "p.pdf", pages)) == ["第一页的段落。", "第二页的段落。", "第三页的段落。"]
+    pages = [
+        body_page([text], indent={0}, margin=False) + [(200, 400, "内部资料 注意保存", 30)]
+        for text in ("第一页的段落。", "第二页的段落。", "第三页的段落。")
+    ]
+    assert paragraphs_of(write_pdf(tmp_path / "p.pdf", pages)) == [
+        "第一页的段落。",
+        "第二页的段落。",
+        "第三页的段落。",
+    ]
 
 
 def test_rows_of_a_table_without_rules_are_lines_of_their_own(tmp_path):
-    rows = [(80, 120, "序号", 16), (160, 120, "指标名称", 16), (420, 120, "属性", 16), (490, 120, "2025年", 16)]
-    for k, (name, kind, value) in enumerate([("服务业增加值占全市生产总值比重（%）", "预期性", "75"),
-                                              ("数字贸易进出口额（亿美元）", "预期性", "400")], start=1):
+    rows = [
+        (80, 120, "序号", 16),
+        (160, 120, "指标名称", 16),
+        (420, 120, "属性", 16),
+        (490, 120, "2025年", 16),
+    ]
+    for k, (name, kind, value) in enumerate(
+        [
+            ("服务业增加值占全市生产总值比重（%）", "预期性", "75"),
+            ("数字贸易进出口额（亿美元）", "预期性", "400"),
+        ],
+        start=1,
+    ):
         y = 120 + 29 * k
         rows += [(80, y, str(k), 16), (112, y, name, 16), (420, y, kind, 16), (500, y, value, 16)]
     assert paragraphs_of(write_pdf(tmp_path / "p.pdf", [rows])) == [
@@ -437,8 +519,15 @@ def _bomb_pdf(path: Path, filter_entry: bytes, padding: bytes = b"") -> Path:
         b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
         b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >> endobj\n"
         b"5 0 obj /FlateDecode endobj\n"
-        b"4 0 obj << /Length " + str(len(bomb)).encode() + b" " + filter_entry + b" " + padding + b" >>\nstream\n"
-        + bomb + b"\nendstream\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+        b"4 0 obj << /Length "
+        + str(len(bomb)).encode()
+        + b" "
+        + filter_entry
+        + b" "
+        + padding
+        + b" >>\nstream\n"
+        + bomb
+        + b"\nendstream\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
     )
     return path
 

@@ -31,15 +31,36 @@ NOTICE_ID = "cfb-2024-7"
 EXPECTED_LINES = [
     (1, "长宁区2024年优化营商环境重点任务分工表"),
     (2, "序号\t工作任务\t主要工作内容\t牵头单位\t配合单位\t完成时限"),
-    (3, "1\t提升企业开办效率\t推行企业开办“一表申报”，营业执照、公章刻制、发票申领一日办结。\t区市场监管局\t区税务局、区公安分局\t2024年6月30日"),
-    (4, "1\t提升企业开办效率\t在区行政服务中心设立企业开办专区，为新办企业提供免费帮办服务。\t区府办\t区市场监管局\t2024年底前"),
-    (5, "2\t优化工程建设项目审批\t社会投资低风险产业类项目实行“拿地即开工”，审批时间压缩至10个工作日以内。\t区建管委\t"
-        "区规划资源局、区生态环境局\t2024年9月30日"),
-    (6, "3\t加强涉企政策服务\t依托“一网通办”平台建立惠企政策清单，推动政策免申即享。\t区发展改革委\t区财政局、区商务委、区科委\t2024年12月31日"),
+    (
+        3,
+        "1\t提升企业开办效率\t推行企业开办“一表申报”，营业执照、公章刻制、发票申领一日办结。\t区市场监管局\t区税务局、区公安分局\t2024年6月30日",
+    ),
+    (
+        4,
+        "1\t提升企业开办效率\t在区行政服务中心设立企业开办专区，为新办企业提供免费帮办服务。\t区府办\t区市场监管局\t2024年底前",
+    ),
+    (
+        5,
+        "2\t优化工程建设项目审批\t社会投资低风险产业类项目实行“拿地即开工”，审批时间压缩至10个工作日以内。\t区建管委\t"
+        "区规划资源局、区生态环境局\t2024年9月30日",
+    ),
+    (
+        6,
+        "3\t加强涉企政策服务\t依托“一网通办”平台建立惠企政策清单，推动政策免申即享。\t区发展改革委\t区财政局、区商务委、区科委\t2024年12月31日",
+    ),
     (7, "序号\t工作任务\t主要工作内容\t牵头单位\t配合单位\t完成时限"),
-    (8, "4\t维护公平竞争秩序\t清理妨碍统一市场和公平竞争的政策措施，每季度通报一次清理进展。\t区市场监管局\t区司法局\t每季度"),
-    (9, "5\t优化人才服务\t为重点企业人才办理落户、子女入学等事项提供“一站式”服务。\t区人社局\t区教育局、区房管局\t2024年11月15日"),
-    (10, "6\t提升知识产权保护水平\t建立知识产权快速维权通道，全年办理维权援助案件不少于100件。\t区科委\t区法院、区检察院\t2024年底前"),
+    (
+        8,
+        "4\t维护公平竞争秩序\t清理妨碍统一市场和公平竞争的政策措施，每季度通报一次清理进展。\t区市场监管局\t区司法局\t每季度",
+    ),
+    (
+        9,
+        "5\t优化人才服务\t为重点企业人才办理落户、子女入学等事项提供“一站式”服务。\t区人社局\t区教育局、区房管局\t2024年11月15日",
+    ),
+    (
+        10,
+        "6\t提升知识产权保护水平\t建立知识产权快速维权通道，全年办理维权援助案件不少于100件。\t区科委\t区法院、区检察院\t2024年底前",
+    ),
 ]
 
 # Each row's lead, co units and due date, in order.
@@ -70,7 +91,10 @@ def test_workbook_rows_become_numbered_lines_with_merged_values_numbers_and_date
     blocks = read_blocks(TABLE)
     assert [(ln.number, ln.text) for ln in blocks.lines] == EXPECTED_LINES
     assert (blocks.format, blocks.unit, blocks.whole_paragraphs) == ("xlsx", "sheet-row", True)
-    assert blocks.segments == [{"name": "任务分工", "first_line": 1}, {"name": "续表", "first_line": 7}]  # Sheet3 is empty
+    assert blocks.segments == [
+        {"name": "任务分工", "first_line": 1},
+        {"name": "续表", "first_line": 7},
+    ]  # Sheet3 is empty
     assert blocks.size == TABLE.stat().st_size and blocks.source_lines == 10
     assert blocks.warnings == []
 
@@ -99,7 +123,9 @@ def test_show_says_sheet_and_row(tmp_path):
     shown = ok(run_policy("show", second_sheet["id"], db=db, env={"POLICY_TODAY": "2024-05-01"})).stdout
     assert "renwu_fengong.xlsx 工作表“续表”第3" in shown
     assert "第9" not in shown  # not the running line number
-    merged = ok(run_policy("show", tasks(document)[1]["id"], db=db, env={"POLICY_TODAY": "2024-05-01"})).stdout
+    merged = ok(
+        run_policy("show", tasks(document)[1]["id"], db=db, env={"POLICY_TODAY": "2024-05-01"})
+    ).stdout
     assert "工作表“任务分工”第4" in merged and "2024-12-31" in merged
 
 
@@ -118,8 +144,10 @@ def test_cell_values_read_as_printed():
 
 
 def test_merged_ranges_are_read_from_the_sheet_xml_across_chunks(monkeypatch):
-    xml = (b'<worksheet><sheetData/><x:mergeCells count="3"><x:mergeCell ref="A3:A4"/>'
-           b"<mergeCell ref='b3:B4'/><mergeCell  ref=\"C1:F1\"/></x:mergeCells></worksheet>")
+    xml = (
+        b'<worksheet><sheetData/><x:mergeCells count="3"><x:mergeCell ref="A3:A4"/>'
+        b"<mergeCell ref='b3:B4'/><mergeCell  ref=\"C1:F1\"/></x:mergeCells></worksheet>"
+    )
     expected = [(1, 3, 1, 4), (2, 3, 2, 4), (3, 1, 6, 1)]
     for chunk in (1, 7, 13, 1 << 20):  # every cut through a tag
         monkeypatch.setattr(xlsx_reader, "_CHUNK", chunk)
@@ -129,10 +157,16 @@ def test_merged_ranges_are_read_from_the_sheet_xml_across_chunks(monkeypatch):
 def test_too_many_merged_cells_are_left_unfilled_and_said(monkeypatch):
     monkeypatch.setattr(xlsx_reader, "MAX_FILLED", 1)
     blocks = read_blocks(TABLE)
-    assert blocks.warnings == ["renwu_fengong.xlsx: sheet “任务分工”: merged cells span 2 rows of cells, over the 1 "
-                               "filled in; merged values are left in their first row only"]
+    assert blocks.warnings == [
+        "renwu_fengong.xlsx: sheet “任务分工”: merged cells span 2 rows of cells, over the 1 "
+        "filled in; merged values are left in their first row only"
+    ]
     lines = {ln.number: ln.text for ln in blocks.lines}
-    assert lines[4].split("\t")[:3] == ["", "", "在区行政服务中心设立企业开办专区，为新办企业提供免费帮办服务。"]
+    assert lines[4].split("\t")[:3] == [
+        "",
+        "",
+        "在区行政服务中心设立企业开办专区，为新办企业提供免费帮办服务。",
+    ]
     assert {n: t for n, t in lines.items() if n != 4} == {n: t for n, t in EXPECTED_LINES if n != 4}
 
 
@@ -155,7 +189,10 @@ def _rewrite(tmp_path: Path, name: str, edit) -> Path:
 def test_hidden_sheets_are_skipped_and_said(tmp_path):
     def hide(filename, data):
         if filename == "xl/workbook.xml":
-            return data.replace('name="续表" sheetId="2" state="visible"'.encode(), 'name="续表" sheetId="2" state="hidden"'.encode())
+            return data.replace(
+                'name="续表" sheetId="2" state="visible"'.encode(),
+                'name="续表" sheetId="2" state="hidden"'.encode(),
+            )
         return data or None
 
     blocks = read_blocks(_rewrite(tmp_path, "hidden.xlsx", hide))
@@ -168,9 +205,14 @@ def test_a_merged_range_over_the_whole_sheet_does_not_hang(tmp_path):
 
     def huge(filename, data):
         if filename == "xl/worksheets/sheet1.xml":
-            data = data.replace(b"</sheetData>", b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c>'
-                                b'<c r="XFD1048576" t="inlineStr"><is><t>far</t></is></c></row></sheetData>')
-            return data.replace(b'<mergeCell ref="A3:A4"/>', b'<mergeCell ref="A3:A4"/><mergeCell ref="A5:XFD1048575"/>')
+            data = data.replace(
+                b"</sheetData>",
+                b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c>'
+                b'<c r="XFD1048576" t="inlineStr"><is><t>far</t></is></c></row></sheetData>',
+            )
+            return data.replace(
+                b'<mergeCell ref="A3:A4"/>', b'<mergeCell ref="A3:A4"/><mergeCell ref="A5:XFD1048575"/>'
+            )
         return data or None
 
     path = _rewrite(tmp_path, "huge_merge.xlsx", huge)
@@ -178,21 +220,29 @@ def test_a_merged_range_over_the_whole_sheet_does_not_hang(tmp_path):
     started = time.monotonic()
     blocks = read_blocks(path)
     assert time.monotonic() - started < 20
-    assert blocks.warnings == ["huge_merge.xlsx: sheet “任务分工”: merged cells span 1,048,572 rows of cells, over "
-                               "the 200,000 filled in; merged values are left in their first row only"]
+    assert blocks.warnings == [
+        "huge_merge.xlsx: sheet “任务分工”: merged cells span 1,048,572 rows of cells, over "
+        "the 200,000 filled in; merged values are left in their first row only"
+    ]
     lines = {ln.number: ln.text for ln in blocks.lines}
-    assert lines[1_048_576].split("\t")[0] == "x" and "far" not in lines[1_048_576]  # past column 64: not read
+    assert (
+        lines[1_048_576].split("\t")[0] == "x" and "far" not in lines[1_048_576]
+    )  # past column 64: not read
     assert blocks.segments[1] == {"name": "续表", "first_line": 1_048_577}
 
 
 # --- hostile and broken workbooks -----------------------------------------------------------------
 
-XXE = (b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE sst [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-       b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
-       b"<si><t>&xxe;</t></si></sst>")
-LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "lollollollol">'
-          + b"".join(b'<!ENTITY %c "%s">' % (98 + k, b"&%c;" % (97 + k) * 10) for k in range(9))
-          + b"]>")
+XXE = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE sst [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+    b"<si><t>&xxe;</t></si></sst>"
+)
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "lollollollol">'
+    + b"".join(b'<!ENTITY %c "%s">' % (98 + k, b"&%c;" % (97 + k) * 10) for k in range(9))
+    + b"]>"
+)
 
 
 def _with_shared_strings(payload: bytes):
@@ -200,7 +250,10 @@ def _with_shared_strings(payload: bytes):
         if filename == "":
             return ("xl/sharedStrings.xml", payload)
         if filename == "xl/worksheets/sheet1.xml":  # make cell A2 read string 0 of the shared strings
-            return data.replace(b'<c r="A2" t="inlineStr"><is><t>&#24207;&#21495;</t></is></c>', b'<c r="A2" t="s"><v>0</v></c>')
+            return data.replace(
+                b'<c r="A2" t="inlineStr"><is><t>&#24207;&#21495;</t></is></c>',
+                b'<c r="A2" t="s"><v>0</v></c>',
+            )
         return data or None
 
     return edit
@@ -232,20 +285,30 @@ def hostile(tmp_path: Path) -> dict[str, Path]:
     (tmp_path / "truncated.xlsx").write_bytes(data[: len(data) // 2])
     (tmp_path / "garbage.xlsx").write_bytes(b"\x00\x01not a workbook" * 100)
     entries = b"".join(  # OLE directory entries: 128 bytes, the name in UTF-16, its byte length at 64
-        (n.encode("utf-16-le").ljust(64, b"\x00") + ((len(n) + 1) * 2).to_bytes(2, "little")).ljust(128, b"\x00")
+        (n.encode("utf-16-le").ljust(64, b"\x00") + ((len(n) + 1) * 2).to_bytes(2, "little")).ljust(
+            128, b"\x00"
+        )
         for n in ("Root Entry", "EncryptionInfo", "EncryptedPackage")
     )
-    (tmp_path / "encrypted.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + entries + b"\x00" * 512)
+    (tmp_path / "encrypted.xlsx").write_bytes(
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + entries + b"\x00" * 512
+    )
     return {
         "bomb": tmp_path / "bomb.xlsx",
         "xxe_strings": _rewrite(tmp_path, "xxe_strings.xlsx", _with_shared_strings(XXE)),
-        "xxe_sheet": _rewrite(tmp_path, "xxe_sheet.xlsx", _sheet_with_entities(
-            b'<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', b"&xxe;")),
+        "xxe_sheet": _rewrite(
+            tmp_path,
+            "xxe_sheet.xlsx",
+            _sheet_with_entities(
+                b'<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', b"&xxe;"
+            ),
+        ),
         "laughs": _rewrite(tmp_path, "laughs.xlsx", _sheet_with_entities(LAUGHS, b"&j;")),
         "truncated": tmp_path / "truncated.xlsx",
         "garbage": tmp_path / "garbage.xlsx",
         "encrypted": tmp_path / "encrypted.xlsx",
-        "password": FORMATS / "renwu_fengong_password.xlsx",  # encrypted as Excel does (make_xlsx_fixtures.py)
+        "password": FORMATS
+        / "renwu_fengong_password.xlsx",  # encrypted as Excel does (make_xlsx_fixtures.py)
     }
 
 
@@ -330,9 +393,14 @@ def test_attached_rows_are_the_notices_measures_as_a_pasted_table_would_be(tmp_p
     assert without_source(attached) == without_source(expected)
     rows = [m for m in attached["measures"] if m["units"]]
     assert [(*roles(m), m["due"]) for m in rows] == EXPECTED_ROWS
-    assert {m["parent"] for m in rows if m["parent"]} >= {f"{NOTICE_ID}/1", f"{NOTICE_ID}/3"}  # under the items they restate
+    assert {m["parent"] for m in rows if m["parent"]} >= {
+        f"{NOTICE_ID}/1",
+        f"{NOTICE_ID}/3",
+    }  # under the items they restate
     (record,) = attached["source"]["attachments_files"]
-    assert record["file"] == "renwu_fengong.xlsx" and record["format"] == "xlsx" and record["first_line"] == 14
+    assert (
+        record["file"] == "renwu_fengong.xlsx" and record["format"] == "xlsx" and record["first_line"] == 14
+    )
     assert attached["source"]["file"] == "renwu_notice.txt" and attached["source"]["unit"] == "line"
 
 
@@ -341,9 +409,15 @@ def test_attach_to_a_document_already_in_out_and_keep_it_on_reingest(tmp_path):
     ok(run_policy("ingest", str(NOTICE), "--out", str(out)))
     alone = json.loads((out / f"{NOTICE_ID}.json").read_text(encoding="utf-8"))
     assert not any(m["units"] for m in alone["measures"])
-    ok(run_policy("ingest", str(TABLE), "--attach-to", NOTICE_ID, "--out", str(out)))  # the notice is found beside it
+    ok(
+        run_policy("ingest", str(TABLE), "--attach-to", NOTICE_ID, "--out", str(out))
+    )  # the notice is found beside it
     attached = json.loads((out / f"{NOTICE_ID}.json").read_text(encoding="utf-8"))
-    ok(run_policy("ingest", str(NOTICE), str(TABLE), "--attach-to", NOTICE_ID, "--out", str(tmp_path / "same_run")))
+    ok(
+        run_policy(
+            "ingest", str(NOTICE), str(TABLE), "--attach-to", NOTICE_ID, "--out", str(tmp_path / "same_run")
+        )
+    )
     assert attached == json.loads((tmp_path / "same_run" / f"{NOTICE_ID}.json").read_text(encoding="utf-8"))
     # Ingesting the notice again alone (make data) keeps the table it was given.
     again = ok(run_policy("ingest", str(NOTICE), "--out", str(out)))
@@ -381,8 +455,14 @@ def test_attach_to_errors_are_one_line_and_write_nothing(tmp_path):
     assert (out / f"{NOTICE_ID}.json").read_bytes() == before
     both = run_policy("ingest", str(NOTICE), "--id", "x", "--attach-to", NOTICE_ID, "--out", str(out))
     assert both.returncode == 2 and "do not go together" in both.stderr
-    twice = run_policy("ingest", str(NOTICE), str(TABLE), str(TABLE), "--attach-to", NOTICE_ID, "--out", str(out))
-    assert twice.returncode == 2 and "given twice" in twice.stderr and len(twice.stderr.strip().splitlines()) == 1
+    twice = run_policy(
+        "ingest", str(NOTICE), str(TABLE), str(TABLE), "--attach-to", NOTICE_ID, "--out", str(out)
+    )
+    assert (
+        twice.returncode == 2
+        and "given twice" in twice.stderr
+        and len(twice.stderr.strip().splitlines()) == 1
+    )
     # An id is a plain name: "../planted" would read and overwrite a file outside --out.
     planted = tmp_path / "planted.json"
     planted.write_text("{}", encoding="utf-8")
@@ -398,10 +478,22 @@ def test_a_dropped_attachment_is_said(tmp_path):
     here.mkdir()
     for path in (NOTICE, TABLE):
         shutil.copyfile(path, here / path.name)
-    ok(run_policy("ingest", str(here / NOTICE.name), str(here / TABLE.name), "--attach-to", NOTICE_ID, "--out", str(out)))
+    ok(
+        run_policy(
+            "ingest",
+            str(here / NOTICE.name),
+            str(here / TABLE.name),
+            "--attach-to",
+            NOTICE_ID,
+            "--out",
+            str(out),
+        )
+    )
     (here / TABLE.name).unlink()
     again = ok(run_policy("ingest", str(here / NOTICE.name), "--out", str(out), cwd=here))
-    assert "note: cfb-2024-7: renwu_fengong.xlsx was attached to it and is not found beside it" in again.stderr
+    assert (
+        "note: cfb-2024-7: renwu_fengong.xlsx was attached to it and is not found beside it" in again.stderr
+    )
     document = json.loads((out / f"{NOTICE_ID}.json").read_text(encoding="utf-8"))
     assert "attachments_files" not in document["source"]
 
@@ -425,6 +517,8 @@ def test_an_attached_word_file_keeps_its_paragraphs_beside_a_hard_wrapped_text()
     from policycli.ingest.readers import read_blocks
 
     word = read_blocks(FORMATS / "docx_fengong_table.docx")
-    combined = combine(read_blocks(FORMATS.parent.parent / "data" / "sources" / "003_176c92806e5df7f3.txt"), [word])
+    combined = combine(
+        read_blocks(FORMATS.parent.parent / "data" / "sources" / "003_176c92806e5df7f3.txt"), [word]
+    )
     texts = [p.text for p in paragraphs(combined.lines, whole=combined.whole_paragraphs)[0]]
     assert all(line.text in texts for line in word.lines)

@@ -80,15 +80,41 @@ def test_every_district_has_its_townships_and_the_counts_are_shanghais():
 def test_every_district_resolves_its_departments_in_its_documents(district):
     r = registry()
     expected = {
-        "区水务局": "水务局", "区规划资源局": "规划资源局", "区规土局": "规划资源局", "区绿化市容局": "绿化市容局",
-        "区生态环境局": "生态环境局", "区房管局": "房管局", "区住房保障房屋管理局": "房管局", "区城管执法局": "城管执法局",
-        "区市场监管局": "市场监管局", "区财政局": "财政局", "区民政局": "民政局", "区卫生健康委": "卫生健康委",
-        "区应急局": "应急局", "区公安分局": "公安分局", "区消防支队": "消防救援支队", "区税务局": "税务局",
-        "区人力资源社会保障局": "人社局", "区司法局": "司法局", "区数据局": "数据局", "区大数据中心": "大数据中心",
-        "区融媒体中心": "融媒体中心", "区政府办公室": "府办", "区政府办": "府办", "区土储中心": "土储中心",
-        "区城运中心": "城运中心", "区医保局": "医保局", "区退役军人局": "退役军人局", "区信访办": "信访办",
-        "区民防办": "民防办", "区发展改革委": "发改委", "区商务委": "商务委", "区政府": "政府", "区人民政府": "政府",
-        "各街镇": "各街道、镇", "区委组织部": "委组织部",
+        "区水务局": "水务局",
+        "区规划资源局": "规划资源局",
+        "区规土局": "规划资源局",
+        "区绿化市容局": "绿化市容局",
+        "区生态环境局": "生态环境局",
+        "区房管局": "房管局",
+        "区住房保障房屋管理局": "房管局",
+        "区城管执法局": "城管执法局",
+        "区市场监管局": "市场监管局",
+        "区财政局": "财政局",
+        "区民政局": "民政局",
+        "区卫生健康委": "卫生健康委",
+        "区应急局": "应急局",
+        "区公安分局": "公安分局",
+        "区消防支队": "消防救援支队",
+        "区税务局": "税务局",
+        "区人力资源社会保障局": "人社局",
+        "区司法局": "司法局",
+        "区数据局": "数据局",
+        "区大数据中心": "大数据中心",
+        "区融媒体中心": "融媒体中心",
+        "区政府办公室": "府办",
+        "区政府办": "府办",
+        "区土储中心": "土储中心",
+        "区城运中心": "城运中心",
+        "区医保局": "医保局",
+        "区退役军人局": "退役军人局",
+        "区信访办": "信访办",
+        "区民防办": "民防办",
+        "区发展改革委": "发改委",
+        "区商务委": "商务委",
+        "区政府": "政府",
+        "区人民政府": "政府",
+        "各街镇": "各街道、镇",
+        "区委组织部": "委组织部",
     }
     for printed, unit in expected.items():
         found = r.resolve_printed(printed, district)
@@ -112,7 +138,11 @@ def test_changning_rows_written_by_hand_take_the_generated_names():
     assert r.resolve_printed("区建设管理委", "长宁区").agency == "长宁区建管委"
     assert r.resolve_printed("区发展改革委", "长宁区").agency == "长宁区发改委"
     assert "各区发展改革委" in r.agency("长宁区发改委").member_of
-    assert r.resolve_printed("区商务委", "长宁区").agency == "长宁区商务委" != r.resolve_printed("市商务委").agency
+    assert (
+        r.resolve_printed("区商务委", "长宁区").agency
+        == "长宁区商务委"
+        != r.resolve_printed("市商务委").agency
+    )
 
 
 # --- municipal units -----------------------------------------------------------------------------
@@ -120,7 +150,14 @@ def test_changning_rows_written_by_hand_take_the_generated_names():
 
 def test_water_bureau_spellings_and_never_the_tax_bureau():
     r = registry()
-    for printed in ("市水务局", "市海洋局", "市水务局（海洋局）", "市水务局（市海洋局）", "上海市水务局", "上海市海洋局"):
+    for printed in (
+        "市水务局",
+        "市海洋局",
+        "市水务局（海洋局）",
+        "市水务局（市海洋局）",
+        "上海市水务局",
+        "上海市海洋局",
+    ):
         found = r.resolve_printed(printed)
         assert (found.agency, found.how) in {("市水务局", "exact"), ("市水务局", "alias")}, printed
     assert r.resolve_printed("市税务局").agency == "市税务局"
@@ -130,7 +167,9 @@ def test_water_bureau_spellings_and_never_the_tax_bureau():
 def test_an_unknown_name_is_kept_as_printed_not_given_to_the_nearest_unit():
     # Without its row the registry does not know 市水务局: it must stay 市水务局 (unresolved), not
     # become 市税务局 (one character away) nor one of the districts' 水务局.
-    without = Registry([a for a in bundled_agencies() if a.canonical != "市水务局"], generated=bundled_generated)
+    without = Registry(
+        [a for a in bundled_agencies() if a.canonical != "市水务局"], generated=bundled_generated
+    )
     found = without.resolve_printed("市水务局")
     assert (found.agency, found.how) == ("市水务局", "unresolved")
     assert "市税务局" in found.suggestions  # a suggestion for people, nothing more
@@ -170,7 +209,9 @@ def test_a_district_unit_in_a_city_document_is_every_districts():
 def test_a_street_resolves_and_belongs_to_its_districts_streets_and_towns():
     r = registry()
     assert r.resolve_printed("永丰街道", "松江区").agency == "松江区永丰街道"
-    assert r.resolve_printed("永丰街道").agency == "松江区永丰街道"  # unique in Shanghai: also in a city document
+    assert (
+        r.resolve_printed("永丰街道").agency == "松江区永丰街道"
+    )  # unique in Shanghai: also in a city document
     assert r.resolve_printed("上海市松江区永丰街道办事处").agency == "松江区永丰街道"
     assert r.resolve_printed("泗泾镇人民政府", "松江区").agency == "松江区泗泾镇"
     assert r.scope("松江区永丰街道")["松江区各街道、镇"] == "collective"
@@ -188,12 +229,19 @@ def test_a_street_resolves_and_belongs_to_its_districts_streets_and_towns():
 
 def test_a_member_street_sees_its_districts_streets_and_towns_measures(db, tmp_path):
     def collective(document):
-        unit = {"printed": "各街镇", "name": "各街镇", "agency": "松江区各街道、镇", "role": "unspecified", "group": 1}
+        unit = {
+            "printed": "各街镇",
+            "name": "各街镇",
+            "agency": "松江区各街道、镇",
+            "role": "unspecified",
+            "group": 1,
+        }
         document["measures"][4]["units"] = [unit | {"collective": True}]
 
     ok(run_policy("load", str(bundled_variant(tmp_path, "sj", collective)), db=db))
     rows = as_json(run_policy("tasks", "--agency", "永丰街道", "--doc", "sj", "--format", "json", db=db))
     assert [(r["id"], r["via"]) for r in rows] == [("sj/3.1.1", "collective: 松江区各街道、镇")]
+
     def seen_by(name: str) -> list[dict]:
         return as_json(run_policy("tasks", "--agency", name, "--doc", "sj", "--format", "json", db=db))
 
@@ -226,27 +274,42 @@ def test_installed_copies_ship_the_registry_tables():
 
 def _units(*names: tuple[str, str, str]):
     """An edit for bundled_variant: measure 3.1.1 gets these (printed, agency, resolution) units."""
+
     def edit(document):
         document["level"], document["district"] = "区", "嘉定区"
         document["measures"][4]["units"] = [
-            {"printed": printed, "name": printed, "agency": agency, "resolution": how, "role": "unspecified",
-             "group": 1}
+            {
+                "printed": printed,
+                "name": printed,
+                "agency": agency,
+                "resolution": how,
+                "role": "unspecified",
+                "group": 1,
+            }
             for printed, agency, how in names
         ]
+
     return edit
 
 
 def test_agencies_unknown_lists_what_does_not_resolve(db, tmp_path):
-    edit = _units(("市水利局", "市水利局", "unresolved"), ("市商务委", "市商务委", "exact"), ("同济大学", "同济大学", "unresolved"))
+    edit = _units(
+        ("市水利局", "市水利局", "unresolved"),
+        ("市商务委", "市商务委", "exact"),
+        ("同济大学", "同济大学", "unresolved"),
+    )
     ok(run_policy("load", str(bundled_variant(tmp_path, "extra", edit)), db=db))
     rows = as_json(run_policy("agencies", "unknown", "--format", "json", db=db))
     assert [(r["agency"], r["printed"], r["measures"], r["documents"]) for r in rows] == [
-        ("同济大学", ["同济大学"], 1, ["extra"]), ("市水利局", ["市水利局"], 1, ["extra"]),
+        ("同济大学", ["同济大学"], 1, ["extra"]),
+        ("市水利局", ["市水利局"], 1, ["extra"]),
     ]
     assert set(rows[0]) == {"agency", "printed", "measures", "documents", "suggestions"}
     assert "市水务局" in rows[1]["suggestions"]
     csv_out = ok(run_policy("agencies", "unknown", "--doc", "extra", "--format", "csv", db=db)).stdout
-    assert csv_out.splitlines()[0].lstrip("\ufeff").startswith("单位,原文,措施,文件") and "市水利局" in csv_out
+    assert (
+        csv_out.splitlines()[0].lstrip("\ufeff").startswith("单位,原文,措施,文件") and "市水利局" in csv_out
+    )
     table = ok(run_policy("agencies", "unknown", db=db)).stdout
     assert "同济大学" in table and "市商务委" not in table
     # a user alias resolves it: the list is then empty
@@ -262,8 +325,11 @@ def test_agencies_unknown_lists_what_does_not_resolve(db, tmp_path):
 def test_load_looks_unresolved_units_up_again_in_todays_registry(db, tmp_path):
     """A file ingested before the registry knew a unit says `unresolved`; loading finds the unit now,
     exactly (in the document's district), and leaves a still-unknown name as it is."""
-    edit = _units(("区水务局", "嘉定区水务局", "unresolved"), ("区建设管理委", "嘉定区建设管理委", "unresolved"),
-                  ("区水利局", "嘉定区水利局", "unresolved"))
+    edit = _units(
+        ("区水务局", "嘉定区水务局", "unresolved"),
+        ("区建设管理委", "嘉定区建设管理委", "unresolved"),
+        ("区水利局", "嘉定区水利局", "unresolved"),
+    )
     ok(run_policy("load", str(bundled_variant(tmp_path, "again", edit)), db=db))
     detail = as_json(run_policy("show", "again/3.1.1", "--format", "json", db=db))
     assert [p["agency"] for p in detail["agencies"]] == ["嘉定区水务局", "嘉定区建管委", "嘉定区水利局"]
@@ -272,7 +338,11 @@ def test_load_looks_unresolved_units_up_again_in_todays_registry(db, tmp_path):
 
 
 def test_agencies_listing_shows_generated_units_with_measures_or_when_asked(db, tmp_path):
-    ok(run_policy("load", str(bundled_variant(tmp_path, "jd", _units(("区水务局", "嘉定区水务局", "exact")))), db=db))
+    ok(
+        run_policy(
+            "load", str(bundled_variant(tmp_path, "jd", _units(("区水务局", "嘉定区水务局", "exact")))), db=db
+        )
+    )
     default = {r["agency"]: r for r in as_json(run_policy("agencies", "--format", "json", db=db))}
     assert default["嘉定区水务局"]["total"] == 1 and default["嘉定区水务局"]["level"] == "district"
     assert "嘉定区绿化市容局" not in default and "市商务委" in default

@@ -61,16 +61,33 @@ def test_eight_processes_lose_no_update(db):
     """8 processes × 200 done/reopen calls, half on one shared measure, half on their own."""
     rows = as_json(run_policy("tasks", "--agency", "市商务委", "--format", "json", db=db))
     shared = f"{TRADE}/2.2.5.17"  # eight responsible units
-    agencies = ["人民银行上海总部", "上海证监局", "市经济信息化委", "市住房城乡建设管理委", "市规划资源局", "上海海事局",
-                "市地方金融监管局", "市人力资源社会保障局"]
+    agencies = [
+        "人民银行上海总部",
+        "上海证监局",
+        "市经济信息化委",
+        "市住房城乡建设管理委",
+        "市规划资源局",
+        "上海海事局",
+        "市地方金融监管局",
+        "市人力资源社会保障局",
+    ]
     own = [r["id"] for r in rows[:8]]
     env = {**os.environ, "POLICY_DB": str(db), "PYTHONIOENCODING": "utf-8"}
     workers = []
     for k in range(8):
         # each worker marks its own agency's part of the shared measure, and 市商务委's part of its own measure
-        script = WORKER.replace('"--agency", agency', '"--agency", (agency if target == shared else "市商务委")')
-        workers.append(subprocess.Popen([sys.executable, "-c", script, own[k], agencies[k], shared, "200"],
-                                        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        script = WORKER.replace(
+            '"--agency", agency', '"--agency", (agency if target == shared else "市商务委")'
+        )
+        workers.append(
+            subprocess.Popen(
+                [sys.executable, "-c", script, own[k], agencies[k], shared, "200"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
     outputs = [w.communicate(timeout=600) for w in workers]
     for worker, (_, stderr) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, stderr[-2000:]
@@ -78,16 +95,22 @@ def test_eight_processes_lose_no_update(db):
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM events WHERE action = 'mark'").fetchone()[0] == 8 * 200
     for k in range(8):
-        per_worker = conn.execute("SELECT count(*) FROM events WHERE by = ?", [f"worker-{agencies[k]}"]).fetchone()[0]
+        per_worker = conn.execute(
+            "SELECT count(*) FROM events WHERE by = ?", [f"worker-{agencies[k]}"]
+        ).fetchone()[0]
         assert per_worker == 200
     # the last call of each loop (k = 199: odd → shared, 199 % 4 = 3 → reopen) set todo on the shared part;
     # the last own-measure call (k = 198: 198 % 4 = 2 → reopen) set todo too
-    statuses = dict(conn.execute("SELECT agency, status FROM progress WHERE measure_id = ?", [shared]).fetchall())
+    statuses = dict(
+        conn.execute("SELECT agency, status FROM progress WHERE measure_id = ?", [shared]).fetchall()
+    )
     assert statuses == {a: "todo" for a in agencies}
     # every before/after chain is consistent: each event's before is the previous event's after
     for measure_id, agency in conn.execute("SELECT DISTINCT measure_id, agency FROM events").fetchall():
-        chain = conn.execute("SELECT before_status, after_status FROM events WHERE measure_id = ? AND agency = ? ORDER BY id",
-                             [measure_id, agency]).fetchall()
+        chain = conn.execute(
+            "SELECT before_status, after_status FROM events WHERE measure_id = ? AND agency = ? ORDER BY id",
+            [measure_id, agency],
+        ).fetchall()
         for (before, _), (_, previous_after) in zip(chain[1:], chain, strict=False):
             assert before == previous_after
 
@@ -110,11 +133,25 @@ def test_a_lock_held_too_long_is_database_busy_and_writes_nothing(db):
 def big_document(version: str, measures: int = 20000) -> dict:
     units = ["市商务委", "市发展改革委", "市财政局", "市经济信息化委"]
     return {
-        "format": "policy-document/1", "id": "big", "title": f"大文件 {version}", "issued_on": "2021-01-01",
+        "format": "policy-document/1",
+        "id": "big",
+        "title": f"大文件 {version}",
+        "issued_on": "2021-01-01",
         "measures": [
-            {"id": f"big/{k}", "path": str(k), "number": f"{k}.", "parent": None, "kind": "task", "title": f"措施{k}",
-             "text": f"{version} 第{k}项措施的内容，推进改革试点。", "lines": [k, k],
-             "units": [{"printed": u, "name": u, "agency": u, "role": "unspecified", "group": 1} for u in units[: 1 + k % 4]]}
+            {
+                "id": f"big/{k}",
+                "path": str(k),
+                "number": f"{k}.",
+                "parent": None,
+                "kind": "task",
+                "title": f"措施{k}",
+                "text": f"{version} 第{k}项措施的内容，推进改革试点。",
+                "lines": [k, k],
+                "units": [
+                    {"printed": u, "name": u, "agency": u, "role": "unspecified", "group": 1}
+                    for u in units[: 1 + k % 4]
+                ],
+            }
             for k in range(1, measures + 1)
         ],
     }
@@ -133,11 +170,17 @@ def test_kill_9_during_load_leaves_old_or_new_never_half(db, tmp_path):
     v2.write_text(json.dumps(big_document("V2"), ensure_ascii=False), encoding="utf-8")
     ok(run_policy("load", str(v1), db=db))
     ok(run_policy("done", "big/7", "--agency", "市商务委", "--note", "保留", db=db))
-    progress_before = sqlite3.connect(db).execute("SELECT * FROM progress ORDER BY measure_id, agency").fetchall()
+    progress_before = (
+        sqlite3.connect(db).execute("SELECT * FROM progress ORDER BY measure_id, agency").fetchall()
+    )
     env = {**os.environ, "POLICY_DB": str(db)}
     for delay in (0.15, 0.3, 0.5, 0.8, 1.2, 1.8):
-        loader = subprocess.Popen([sys.executable, "-m", "policycli", "load", str(v2)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        loader = subprocess.Popen(
+            [sys.executable, "-m", "policycli", "load", str(v2)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         loader.send_signal(signal.SIGKILL)
         loader.wait()
@@ -145,13 +188,18 @@ def test_kill_9_during_load_leaves_old_or_new_never_half(db, tmp_path):
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         old, new = versions(db)
         assert (old, new) in ((20000, 0), (0, 20000)), (delay, old, new)
-        assert conn.execute("SELECT * FROM progress ORDER BY measure_id, agency").fetchall() == progress_before
+        assert (
+            conn.execute("SELECT * FROM progress ORDER BY measure_id, agency").fetchall() == progress_before
+        )
         conn.close()
         if new:
             break
     ok(run_policy("load", str(v2), db=db))
     assert versions(db) == (0, 20000)
-    assert sqlite3.connect(db).execute("SELECT * FROM progress ORDER BY measure_id, agency").fetchall() == progress_before
+    assert (
+        sqlite3.connect(db).execute("SELECT * FROM progress ORDER BY measure_id, agency").fetchall()
+        == progress_before
+    )
 
 
 def test_ctrl_c_rolls_back_and_exits_130(db, tmp_path):
@@ -160,8 +208,13 @@ def test_ctrl_c_rolls_back_and_exits_130(db, tmp_path):
     v2.write_text(json.dumps(big_document("V2", 40000), ensure_ascii=False), encoding="utf-8")
     ok(run_policy("load", str(v1), db=db))
     env = {**os.environ, "POLICY_DB": str(db), "PYTHONIOENCODING": "utf-8"}
-    loader = subprocess.Popen([sys.executable, "-m", "policycli", "load", str(v2)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    loader = subprocess.Popen(
+        [sys.executable, "-m", "policycli", "load", str(v2)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(1.0)
     loader.send_signal(signal.SIGINT)
     _, stderr = loader.communicate(timeout=60)
@@ -177,7 +230,12 @@ def test_load_never_uses_destructive_writes():
     tree = ast.parse((ROOT / "policycli" / "load.py").read_text(encoding="utf-8"))
     for node in ast.walk(tree):  # drop docstrings: they may name what the code must not do
         body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+        ):
             body[0].value.value = ""
     code = ast.unparse(tree)
     for forbidden in ("replace=True", "INSERT OR REPLACE", "REPLACE INTO", "upsert_all", ".upsert("):
@@ -191,12 +249,20 @@ def test_updated_document_with_a_renamed_agency_keeps_progress(db, tmp_path):
     for m in document["measures"]:
         for unit in m["units"]:
             if unit["agency"] == "上海银保监局":
-                unit.update(printed="金融监管总局上海监管局", name="金融监管总局上海监管局", agency="金融监管总局上海监管局")
+                unit.update(
+                    printed="金融监管总局上海监管局",
+                    name="金融监管总局上海监管局",
+                    agency="金融监管总局上海监管局",
+                )
     path = tmp_path / f"{TRADE}.json"
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     ok(run_policy("load", str(path), db=db))
     detail = as_json(run_policy("show", measure, "--format", "json", db=db))
-    assert [(p["agency"], p["status"], p["note"]) for p in detail["agencies"]][0] == ("金融监管总局上海监管局", "done", "已完成")
+    assert [(p["agency"], p["status"], p["note"]) for p in detail["agencies"]][0] == (
+        "金融监管总局上海监管局",
+        "done",
+        "已完成",
+    )
 
 
 def test_read_only_database_serves_reads(db):
@@ -218,8 +284,12 @@ def test_reads_work_while_a_load_runs(db, tmp_path):
     v1 = tmp_path / "v1.json"
     v1.write_text(json.dumps(big_document("V1", 40000), ensure_ascii=False), encoding="utf-8")
     env = {**os.environ, "POLICY_DB": str(db)}
-    loader = subprocess.Popen([sys.executable, "-m", "policycli", "load", str(v1)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    loader = subprocess.Popen(
+        [sys.executable, "-m", "policycli", "load", str(v1)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         time.sleep(0.3)
         if loader.poll() is not None:
@@ -307,7 +377,9 @@ def test_hostile_content_is_stored_verbatim_and_shown_safely(tmp_path):
     source = tmp_path / "hostile.txt"
     long_line = "很长的一行" * 200_000  # 1 MB of text on one line
     source.write_text(
-        "关于推进[red]试点[/]的通知\n一、主要任务\n1.加强\x1b[31m统筹[/]。（责任单位：市商务委）\n2." + long_line + "。（责任单位：市财政局）\n",
+        "关于推进[red]试点[/]的通知\n一、主要任务\n1.加强\x1b[31m统筹[/]。（责任单位：市商务委）\n2."
+        + long_line
+        + "。（责任单位：市财政局）\n",
         encoding="utf-8",
     )
     out = tmp_path / "out"
@@ -325,9 +397,17 @@ def test_hostile_content_is_stored_verbatim_and_shown_safely(tmp_path):
 
 def test_non_utf8_terminals_and_pipes_never_crash(db):
     for env in ({"PYTHONIOENCODING": "ascii"}, {"PYTHONIOENCODING": "latin-1", "LANG": "C", "LC_ALL": "C"}):
-        for args in (["tasks", "--agency", "市商务委"], ["remind", "--today", "2020-12-01", "--within", "60"], ["show", f"{TRADE}/2.1.1.2"]):
-            result = subprocess.run([sys.executable, "-m", "policycli", *args], capture_output=True,
-                                    env={**os.environ, "POLICY_DB": str(db), **env}, timeout=60)
+        for args in (
+            ["tasks", "--agency", "市商务委"],
+            ["remind", "--today", "2020-12-01", "--within", "60"],
+            ["show", f"{TRADE}/2.1.1.2"],
+        ):
+            result = subprocess.run(
+                [sys.executable, "-m", "policycli", *args],
+                capture_output=True,
+                env={**os.environ, "POLICY_DB": str(db), **env},
+                timeout=60,
+            )
             assert result.returncode == 0, result.stderr
             assert b"UnicodeEncodeError" not in result.stderr
 
@@ -349,7 +429,11 @@ def test_the_one_agency_listing_uses_the_index(db):
         steps = [r[-1] for r in database.conn.execute("EXPLAIN QUERY PLAN " + statement)]
         uses_the_index += any("INDEX assignments_agency" in step for step in steps)
         subqueries = {step.split()[-1] for step in steps if step.startswith(("CO-ROUTINE", "MATERIALIZE"))}
-        tables_scanned = [step for step in steps if step.startswith("SCAN") and "INDEX" not in step and step.split()[1] not in subqueries]
+        tables_scanned = [
+            step
+            for step in steps
+            if step.startswith("SCAN") and "INDEX" not in step and step.split()[1] not in subqueries
+        ]
         assert not tables_scanned, steps
     assert uses_the_index >= 2  # the dated rows and the recurring ones; the rest fetch by measure id
     database.conn.close()

@@ -9,7 +9,9 @@ def units(text: str) -> list[tuple[str, str, str, int]]:
 
 
 def test_full_and_half_width_brackets_alike():
-    assert units("加快建设。（责任单位：市商务委、市财政局）") == units("加快建设。(责任单位:市商务委、市财政局)")
+    assert units("加快建设。（责任单位：市商务委、市财政局）") == units(
+        "加快建设。(责任单位:市商务委、市财政局)"
+    )
 
 
 def test_trailing_deng_opens_the_list_and_is_not_a_unit():
@@ -26,7 +28,13 @@ def test_district_prefix_distribution_and_shichang_trap():
 
 def test_city_list_keeps_units_with_their_own_level():
     annotation = parse_units_text("市委网信办、上海海关、人民银行上海总部、浦东新区政府、商务委")
-    assert [u.name for u in annotation.units] == ["市委网信办", "上海海关", "人民银行上海总部", "浦东新区政府", "市商务委"]
+    assert [u.name for u in annotation.units] == [
+        "市委网信办",
+        "上海海关",
+        "人民银行上海总部",
+        "浦东新区政府",
+        "市商务委",
+    ]
 
 
 def test_lead_and_co_roles_with_groups():
@@ -40,7 +48,11 @@ def test_lead_and_co_roles_with_groups():
 
 def test_bare_labels_without_brackets():
     got = units("牵头单位：市经济信息化委 配合单位：市商务委、市科委。")
-    assert [(p, r) for p, _, r, _ in got] == [("市经济信息化委", "lead"), ("市商务委", "co"), ("市科委", "co")]
+    assert [(p, r) for p, _, r, _ in got] == [
+        ("市经济信息化委", "lead"),
+        ("市商务委", "co"),
+        ("市科委", "co"),
+    ]
 
 
 def test_collective_with_dangling_suffix():

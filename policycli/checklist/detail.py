@@ -21,9 +21,16 @@ def measure_detail(db: Database, measure_id: str, today: date) -> dict:
     """Everything `policy show` prints about one measure."""
     measure = resolve_measure(db, measure_id)
     conn = db.conn
-    document = dict(zip(["id", "title", "doc_number", "source_file", "source"], conn.execute(
-        "SELECT id, title, doc_number, source_file, json_extract(data, '$.source') FROM documents WHERE id = ?",
-        [measure["doc_id"]]).fetchone(), strict=True))
+    document = dict(
+        zip(
+            ["id", "title", "doc_number", "source_file", "source"],
+            conn.execute(
+                "SELECT id, title, doc_number, source_file, json_extract(data, '$.source') FROM documents WHERE id = ?",
+                [measure["doc_id"]],
+            ).fetchone(),
+            strict=True,
+        )
+    )
     document["source"] = json.loads(document["source"]) if document["source"] else {}  # unit, pages, sheets
     parts = [
         dict(zip(["agency", "printed", "role", "status", "note", "evidence", "by", "at"], r, strict=True))
@@ -37,7 +44,9 @@ def measure_detail(db: Database, measure_id: str, today: date) -> dict:
     parents = []
     parent = measure["parent_id"]
     while parent:
-        row = conn.execute("SELECT id, number, title, parent_id FROM measures WHERE id = ?", [parent]).fetchone()
+        row = conn.execute(
+            "SELECT id, number, title, parent_id FROM measures WHERE id = ?", [parent]
+        ).fetchone()
         if not row:
             break
         parents.insert(0, {"id": row[0], "number": row[1], "title": row[2]})

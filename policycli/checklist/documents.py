@@ -18,8 +18,13 @@ from policycli.store import Database
 EXPIRING_DAYS = 90
 
 
-def document_status(effective_from: str | None, effective_until: str | None, today: date, expiring_days: int = EXPIRING_DAYS,
-                    issued_on: str | None = None) -> str:
+def document_status(
+    effective_from: str | None,
+    effective_until: str | None,
+    today: date,
+    expiring_days: int = EXPIRING_DAYS,
+    issued_on: str | None = None,
+) -> str:
     """not yet in force | in force | expiring | expired | unknown. Without a stated start, a document is not
     in force before its issue date either."""
     iso = today.isoformat()
@@ -38,11 +43,24 @@ def list_documents(db: Database, today: date, expiring_days: int = EXPIRING_DAYS
                    (SELECT count(*) FROM measures m WHERE m.doc_id = d.id AND m.obsolete = 0 AND m.kind IN ({KINDS_SQL}))
             FROM documents d WHERE d.obsolete = 0 ORDER BY d.issued_on IS NULL, d.issued_on, d.id"""
     ).fetchall()
-    columns = ["id", "title", "doc_number", "issuer", "issued_on", "effective_from", "effective_until", "level", "district", "measures"]
+    columns = [
+        "id",
+        "title",
+        "doc_number",
+        "issuer",
+        "issued_on",
+        "effective_from",
+        "effective_until",
+        "level",
+        "district",
+        "measures",
+    ]
     out = []
     for row in rows:
         item = dict(zip(columns, row, strict=True))
-        item["status"] = document_status(item["effective_from"], item["effective_until"], today, expiring_days, item["issued_on"])
+        item["status"] = document_status(
+            item["effective_from"], item["effective_until"], today, expiring_days, item["issued_on"]
+        )
         item["days_left"] = days_left(item["effective_until"], today)
         out.append(item)
     return out
@@ -52,7 +70,9 @@ def document_detail(db: Database, doc_id: str, today: date) -> dict:
     """`policy docs show`: metadata, the validity period with the quotes and rules behind it."""
     require_document(db, doc_id)
     item = next(d for d in list_documents(db, today) if d["id"] == doc_id)
-    data, validity, source = db.conn.execute("SELECT data, validity, source_file FROM documents WHERE id = ?", [doc_id]).fetchone()
+    data, validity, source = db.conn.execute(
+        "SELECT data, validity, source_file FROM documents WHERE id = ?", [doc_id]
+    ).fetchone()
     meta = json.loads(data)
     return item | {
         "source_file": source,

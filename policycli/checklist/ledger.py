@@ -12,16 +12,43 @@ from policycli.kinds import (
 )
 from policycli.store import Database
 
-LEDGER_FIELDS = ("doc", "doc_title", "doc_number", "id", "number", "kind", "title", "text", "agency", "role",
-                 "status", "note", "evidence", "by", "at", "due", "source_file", "line_first", "line_last")
+LEDGER_FIELDS = (
+    "doc",
+    "doc_title",
+    "doc_number",
+    "id",
+    "number",
+    "kind",
+    "title",
+    "text",
+    "agency",
+    "role",
+    "status",
+    "note",
+    "evidence",
+    "by",
+    "at",
+    "due",
+    "source_file",
+    "line_first",
+    "line_last",
+)
 
 
-def ledger(db: Database, agency: str | None = None, doc: str | None = None, include_obsolete: bool = False) -> list[dict]:
+def ledger(
+    db: Database, agency: str | None = None, doc: str | None = None, include_obsolete: bool = False
+) -> list[dict]:
     """One row per measure × responsible unit: the 台账 an office prints."""
     return [dict(zip(LEDGER_FIELDS, r, strict=True)) for r in ledger_rows(db, agency, doc, include_obsolete)]
 
 
-def ledger_rows(db: Database, agency: str | None = None, doc: str | None = None, include_obsolete: bool = False, for_csv: bool = False):
+def ledger_rows(
+    db: Database,
+    agency: str | None = None,
+    doc: str | None = None,
+    include_obsolete: bool = False,
+    for_csv: bool = False,
+):
     """The ledger as a cursor of tuples in LEDGER_FIELDS order (streamed: 100k rows need no memory).
 
     `for_csv`: one column instead, the whole CSV line as UTF-8 bytes, its cells as the spreadsheet
@@ -35,8 +62,27 @@ def ledger_rows(db: Database, agency: str | None = None, doc: str | None = None,
     params += more
     if not include_obsolete:
         where += ["m.obsolete = 0", "a.obsolete = 0"]
-    columns = ["d.id", "d.title", "d.doc_number", "m.id", "m.number", "m.kind", "m.title", "m.text", "a.agency", "a.role",
-               "coalesce(p.status, 'todo')", "p.note", "p.evidence", "p.by", "p.at", "m.due", "d.source_file", "m.line_first", "m.line_last"]
+    columns = [
+        "d.id",
+        "d.title",
+        "d.doc_number",
+        "m.id",
+        "m.number",
+        "m.kind",
+        "m.title",
+        "m.text",
+        "a.agency",
+        "a.role",
+        "coalesce(p.status, 'todo')",
+        "p.note",
+        "p.evidence",
+        "p.by",
+        "p.at",
+        "m.due",
+        "d.source_file",
+        "m.line_first",
+        "m.line_last",
+    ]
     if for_csv:
         from policycli.render import csv_line_sql
         from policycli.timezone import sql_local_time
@@ -58,10 +104,10 @@ def ledger_rows(db: Database, agency: str | None = None, doc: str | None = None,
     measures_first = "measures m CROSS JOIN assignments a ON a.measure_id = m.id"
     assignments_first = "assignments a JOIN measures m ON m.id = a.measure_id"
     sql = f"""
-        SELECT {', '.join(columns)}
+        SELECT {", ".join(columns)}
         FROM {assignments_first if agency else measures_first} JOIN documents d ON d.id = m.doc_id
         LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
-        WHERE {' AND '.join(where)}
+        WHERE {" AND ".join(where)}
         ORDER BY m.due NULLS LAST, m.doc_id, m.seq, a.seq
     """
     return db.conn.execute(sql, params)

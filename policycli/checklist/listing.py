@@ -57,7 +57,9 @@ class TaskQuery:
 _PARTS_SQL = """(SELECT json_group_array(json_array(a.agency, coalesce(p.status, 'todo')))
                   FROM (SELECT * FROM assignments WHERE measure_id = m.id AND obsolete = 0 ORDER BY seq) a
                   LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency)"""
-_MEASURE_COLUMNS = "m.id, m.doc_id, m.number, m.kind, m.title, m.text, m.due, m.obsolete, m.seq, m.path, m.due_info"
+_MEASURE_COLUMNS = (
+    "m.id, m.doc_id, m.number, m.kind, m.title, m.text, m.due, m.obsolete, m.seq, m.path, m.due_info"
+)
 _ROW_FIELDS = ["id", "doc", "number", "kind", "title", "text", "due", "obsolete", "seq", "path", "due_info"]
 
 
@@ -120,18 +122,25 @@ def count_tasks(db: Database, query: TaskQuery) -> int:
     scope = _scope(db, query)
     if scope is not None:
         own, values = _own_part_conditions(query, list(scope), where, params)
-        sql = ("SELECT count(DISTINCT m.id) FROM assignments own JOIN measures m ON m.id = own.measure_id "
-               "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency WHERE " + " AND ".join(own))
+        sql = (
+            "SELECT count(DISTINCT m.id) FROM assignments own JOIN measures m ON m.id = own.measure_id "
+            "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency WHERE "
+            + " AND ".join(own)
+        )
         return db.conn.execute(sql, values).fetchone()[0]
     # overall_status() in SQL, from each measure's counts of parts
-    overall = ("CASE WHEN n = 0 THEN 'todo' WHEN fin = n THEN (CASE WHEN na = n THEN 'n/a' ELSE 'done' END) "
-               "WHEN blk > 0 THEN 'blocked' WHEN st > 0 THEN 'doing' ELSE 'todo' END")
+    overall = (
+        "CASE WHEN n = 0 THEN 'todo' WHEN fin = n THEN (CASE WHEN na = n THEN 'n/a' ELSE 'done' END) "
+        "WHEN blk > 0 THEN 'blocked' WHEN st > 0 THEN 'doing' ELSE 'todo' END"
+    )
     status = "coalesce(p.status, 'todo')"
-    per_measure = (f"SELECT count(a.agency) AS n, sum({status} IN ({FINISHED_SQL})) AS fin, sum({status} = 'n/a') AS na, "
-                   f"sum({status} = 'blocked') AS blk, sum({status} IN ('doing', 'done', 'n/a')) AS st "
-                   "FROM measures m LEFT JOIN assignments a ON a.measure_id = m.id AND a.obsolete = 0 "
-                   "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency "
-                   f"WHERE {' AND '.join(where)} GROUP BY m.id")
+    per_measure = (
+        f"SELECT count(a.agency) AS n, sum({status} IN ({FINISHED_SQL})) AS fin, sum({status} = 'n/a') AS na, "
+        f"sum({status} = 'blocked') AS blk, sum({status} IN ('doing', 'done', 'n/a')) AS st "
+        "FROM measures m LEFT JOIN assignments a ON a.measure_id = m.id AND a.obsolete = 0 "
+        "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency "
+        f"WHERE {' AND '.join(where)} GROUP BY m.id"
+    )
     if query.status == "open":
         condition = f"({overall}) NOT IN ({FINISHED_SQL})"
     elif query.status == "all":
@@ -150,7 +159,11 @@ def agency_summary(db: Database, agency: str, today: date, soon_days: int = DUE_
     base = TaskQuery(agency=agency, status="open", today=today, soon_days=soon_days)
     from dataclasses import replace
 
-    return {"agency": canonical, "open": count_tasks(db, base), "overdue": count_tasks(db, replace(base, overdue=True))}
+    return {
+        "agency": canonical,
+        "open": count_tasks(db, base),
+        "overdue": count_tasks(db, replace(base, overdue=True)),
+    }
 
 
 def _normalised(query: TaskQuery) -> TaskQuery:
@@ -226,7 +239,9 @@ def _scope(db: Database, query: TaskQuery) -> dict[str, str] | None:
     return None
 
 
-def _own_part_conditions(query: TaskQuery, names: list[str], where: list[str], params: list) -> tuple[list[str], list]:
+def _own_part_conditions(
+    query: TaskQuery, names: list[str], where: list[str], params: list
+) -> tuple[list[str], list]:
     """Conditions on the agency's own part (`own`, its progress `op`): one of `names`, current unless
     obsolete ones are asked for, in the status asked for."""
     conditions = [f"own.agency IN ({', '.join('?' for _ in names)})", *where]
@@ -241,13 +256,22 @@ def _own_part_conditions(query: TaskQuery, names: list[str], where: list[str], p
     return conditions, values
 
 
-def _agency_tasks(db: Database, query: TaskQuery, scope: dict[str, str], where: list[str], params: list, today: date,
-                  fetch_all: bool = False) -> list[dict]:
+def _agency_tasks(
+    db: Database,
+    query: TaskQuery,
+    scope: dict[str, str],
+    where: list[str],
+    params: list,
+    today: date,
+    fetch_all: bool = False,
+) -> list[dict]:
     names = list(scope)
     own_where, own_params = _own_part_conditions(query, names, where, params)
-    select = (f"SELECT {_MEASURE_COLUMNS}, {_PARTS_SQL}, own.agency, coalesce(op.status, 'todo') "
-              "FROM assignments own JOIN measures m ON m.id = own.measure_id "
-              "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency")
+    select = (
+        f"SELECT {_MEASURE_COLUMNS}, {_PARTS_SQL}, own.agency, coalesce(op.status, 'todo') "
+        "FROM assignments own JOIN measures m ON m.id = own.measure_id "
+        "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency"
+    )
     # Several names in scope (a predecessor, a collective) can list one measure twice: fetch a
     # little more than asked, keep each measure once (and fetch everything if that fell short).
     fetch = None if fetch_all or not query.limit else query.limit + 50 if len(names) > 1 else query.limit
@@ -261,12 +285,18 @@ def _agency_tasks(db: Database, query: TaskQuery, scope: dict[str, str], where: 
     if query.due_within is not None:  # due within N days: from today on, not the overdue
         dated.append("own.due >= ?")
         dated_params.append(today.isoformat())
-    records = db.conn.execute(f"{select} WHERE {' AND '.join(dated)} ORDER BY own.due, m.doc_id, m.seq{limit}", dated_params).fetchall()
+    records = db.conn.execute(
+        f"{select} WHERE {' AND '.join(dated)} ORDER BY own.due, m.doc_id, m.seq{limit}", dated_params
+    ).fetchall()
     if horizon is None and (not fetch or len(records) < fetch):
         undated = [*own_where, "m.recurrence IS NULL", "own.due IS NULL"]
         more = f" LIMIT {int(fetch - len(records))}" if fetch else ""
-        records += db.conn.execute(f"{select} WHERE {' AND '.join(undated)} ORDER BY m.doc_id, m.seq{more}", own_params).fetchall()
-    records += _recurring_records(db, select, own_where, own_params, records if fetch and len(records) >= fetch else None, query, today)
+        records += db.conn.execute(
+            f"{select} WHERE {' AND '.join(undated)} ORDER BY m.doc_id, m.seq{more}", own_params
+        ).fetchall()
+    records += _recurring_records(
+        db, select, own_where, own_params, records if fetch and len(records) >= fetch else None, query, today
+    )
     best: dict[str, dict] = {}
     for record in records:
         name, own_status = record[-2], record[-1]
@@ -276,7 +306,11 @@ def _agency_tasks(db: Database, query: TaskQuery, scope: dict[str, str], where: 
             continue
         # The agency's own part; else a predecessor's (上海银保监局 for 金融监管总局上海监管局);
         # else a collective's it belongs to (各区政府 for 长宁区政府), marked as such.
-        item.update(agency_status=own_status, via=None if scope[name] == "own" else f"{scope[name]}: {name}", _rank=rank)
+        item.update(
+            agency_status=own_status,
+            via=None if scope[name] == "own" else f"{scope[name]}: {name}",
+            _rank=rank,
+        )
         item["deadline"] = deadline_status(own_status, item["due"], today, query.soon_days)
         if _due_matches(query, item, today):
             best[item["id"]] = item
@@ -288,16 +322,26 @@ def _agency_tasks(db: Database, query: TaskQuery, scope: dict[str, str], where: 
     return rows[: query.limit] if query.limit else rows
 
 
-def _recurring_records(db: Database, select: str, own_where: list[str], own_params: list, full: list | None, query: TaskQuery, today: date) -> list:
+def _recurring_records(
+    db: Database,
+    select: str,
+    own_where: list[str],
+    own_params: list,
+    full: list | None,
+    query: TaskQuery,
+    today: date,
+) -> list:
     """Recurring measures of the agency, due at their next occurrence. Their dates are read first
     (a small column); full rows are fetched only for those that can make the list: all of them,
     or — when the dated rows already fill it (`full`) — those due no later than its last one."""
     # The next occurrence, as effective_due() computes it, in SQL: 3,000 recurring measures (an
     # agency's at 1M) cost 30 ms more when each due_info is parsed in Python.
-    cheap = (f"SELECT m.id, {NEXT_DUE_SQL} FROM assignments own JOIN measures m ON m.id = own.measure_id "
-             "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency WHERE "
-             # own.due is NULL for recurring measures: the agency index finds them without a scan
-             + " AND ".join([*own_where, "own.due IS NULL", "m.recurrence IS NOT NULL"]))
+    cheap = (
+        f"SELECT m.id, {NEXT_DUE_SQL} FROM assignments own JOIN measures m ON m.id = own.measure_id "
+        "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency WHERE "
+        # own.due is NULL for recurring measures: the agency index finds them without a scan
+        + " AND ".join([*own_where, "own.due IS NULL", "m.recurrence IS NOT NULL"])
+    )
     threshold = max(r[6] for r in full) if full else None  # column 6 is m.due
     wanted = []
     for measure_id, due in db.conn.execute(cheap, [today.isoformat(), *own_params]):
@@ -331,4 +375,8 @@ def _due_matches(query: TaskQuery, item: dict, today: date) -> bool:
     if horizon is None:
         return True
     due = item["due"]
-    return due is not None and due <= horizon.isoformat() and (query.due_within is None or due >= today.isoformat())
+    return (
+        due is not None
+        and due <= horizon.isoformat()
+        and (query.due_within is None or due >= today.isoformat())
+    )

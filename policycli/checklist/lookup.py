@@ -21,7 +21,9 @@ def agency_scope(db: Database, name: str) -> tuple[str, dict[str, str]]:
     return resolve(db, name)
 
 
-def agency_condition(db: Database, name: str, column: str = "agency", collectives: bool = True) -> tuple[str, list[str]]:
+def agency_condition(
+    db: Database, name: str, column: str = "agency", collectives: bool = True
+) -> tuple[str, list[str]]:
     """See agency_store.agency_condition (imported when an --agency is given)."""
     from policycli.agency_store import agency_condition as condition
 
@@ -43,7 +45,10 @@ def require_document(db: Database, doc_id: str) -> None:
         return
     docs = [r[0] for r in db.conn.execute("SELECT id FROM documents ORDER BY id")]
     near = _nearest(doc_id, docs, 0.3)
-    raise NotFound(f"unknown document {doc_id!r}; " + (f"did you mean {' or '.join(near)}?" if near else f"documents: {', '.join(docs)}"))
+    raise NotFound(
+        f"unknown document {doc_id!r}; "
+        + (f"did you mean {' or '.join(near)}?" if near else f"documents: {', '.join(docs)}")
+    )
 
 
 def resolve_measure(db: Database, measure_id: str) -> dict:
@@ -54,7 +59,10 @@ def resolve_measure(db: Database, measure_id: str) -> dict:
     if row:
         return dict(zip([d[0] for d in cursor.description], row, strict=True))
     doc = measure_id.split("/", 1)[0]
-    pool = [r[0] for r in db.conn.execute(f"SELECT id FROM measures WHERE doc_id = ? AND kind IN ({KINDS_SQL})", [doc])]
+    pool = [
+        r[0]
+        for r in db.conn.execute(f"SELECT id FROM measures WHERE doc_id = ? AND kind IN ({KINDS_SQL})", [doc])
+    ]
     if not pool:
         docs = [r[0] for r in db.conn.execute("SELECT id FROM documents")]
         near_docs = _nearest(doc, docs, 0.3)
@@ -66,7 +74,9 @@ def resolve_measure(db: Database, measure_id: str) -> dict:
     raise NotFound(f"no measure {measure_id!r}" + (f"; did you mean {' or '.join(hint)}?" if hint else ""))
 
 
-def part_filters(db: Database, doc: str | None, agency: str | None, column: str = "a.agency") -> tuple[list[str], list]:
+def part_filters(
+    db: Database, doc: str | None, agency: str | None, column: str = "a.agency"
+) -> tuple[list[str], list]:
     """SQL conditions and values for the parts of one document and of what one agency sees (its own,
     its predecessors', its collectives'), either or both; NotFound for an unknown document or agency."""
     where: list[str] = []

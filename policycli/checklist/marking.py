@@ -37,19 +37,32 @@ def mark(
     try:
         status = status_from_input(status)
     except ValueError:
-        raise BadInput(f"unknown status {status!r}; use one of {', '.join(STATUSES)} "
-                       f"({'、'.join(STATUS_LABELS.values())})") from None
+        raise BadInput(
+            f"unknown status {status!r}; use one of {', '.join(STATUSES)} "
+            f"({'、'.join(STATUS_LABELS.values())})"
+        ) from None
     by = by or current_user()
     at = now_iso()
     with write_transaction(db):
         measure = resolve_measure(db, measure_id)
         if measure["kind"] not in MEASURE_KINDS:
-            raise BadInput(f"{measure['id']} is a heading ({measure['title']}), not a measure; `policy tasks --doc {measure['doc_id']}` lists its measures")
-        assigned = [r[0] for r in db.conn.execute("SELECT agency FROM assignments WHERE measure_id = ? AND obsolete = 0 ORDER BY seq", [measure["id"]])]
+            raise BadInput(
+                f"{measure['id']} is a heading ({measure['title']}), not a measure; `policy tasks --doc {measure['doc_id']}` lists its measures"
+            )
+        assigned = [
+            r[0]
+            for r in db.conn.execute(
+                "SELECT agency FROM assignments WHERE measure_id = ? AND obsolete = 0 ORDER BY seq",
+                [measure["id"]],
+            )
+        ]
         if agency is None and assigned != [UNASSIGNED]:
             agency = default_agency
         key = _assignment_key(db, measure, assigned, agency)
-        before = db.conn.execute("SELECT status, note, evidence FROM progress WHERE measure_id = ? AND agency = ?", [measure["id"], key]).fetchone()
+        before = db.conn.execute(
+            "SELECT status, note, evidence FROM progress WHERE measure_id = ? AND agency = ?",
+            [measure["id"], key],
+        ).fetchone()
         db.conn.execute(
             "INSERT INTO progress (measure_id, agency, status, note, evidence, by, at) VALUES (?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (measure_id, agency) DO UPDATE SET status = excluded.status, note = excluded.note, "
@@ -59,16 +72,36 @@ def mark(
         cursor = db.conn.execute(
             "INSERT INTO events (measure_id, agency, action, before_status, after_status, before_note, before_evidence, note, evidence, by, at) "
             "VALUES (?, ?, 'mark', ?, ?, ?, ?, ?, ?, ?, ?)",
-            [measure["id"], key, before[0] if before else None, status, before[1] if before else None, before[2] if before else None,
-             note, evidence, by, at],
+            [
+                measure["id"],
+                key,
+                before[0] if before else None,
+                status,
+                before[1] if before else None,
+                before[2] if before else None,
+                note,
+                evidence,
+                by,
+                at,
+            ],
         )
         event_id = cursor.lastrowid
-    return {"id": event_id, "measure_id": measure["id"], "agency": key, "before": before[0] if before else "todo", "after": status, "by": by, "at": at}
+    return {
+        "id": event_id,
+        "measure_id": measure["id"],
+        "agency": key,
+        "before": before[0] if before else "todo",
+        "after": status,
+        "by": by,
+        "at": at,
+    }
 
 
 def _assignment_key(db: Database, measure: dict, assigned: list[str], agency: str | None) -> str:
     if not assigned:  # every part obsolete: the measure left its document's units behind
-        raise BadInput(f"{measure['id']} has no current responsible unit to mark; `policy show {measure['id']}` shows its history")
+        raise BadInput(
+            f"{measure['id']} has no current responsible unit to mark; `policy show {measure['id']}` shows its history"
+        )
     if assigned == [UNASSIGNED]:
         if agency:
             raise BadInput(f"{measure['id']} has no responsible unit; mark it without --agency")
@@ -76,14 +109,18 @@ def _assignment_key(db: Database, measure: dict, assigned: list[str], agency: st
     if agency is None:
         if len(assigned) == 1:
             return assigned[0]
-        raise BadInput(f"{measure['id']} has {len(assigned)} responsible units; pass --agency (one of {'、'.join(assigned)})")
+        raise BadInput(
+            f"{measure['id']} has {len(assigned)} responsible units; pass --agency (one of {'、'.join(assigned)})"
+        )
     canonical, scope = agency_scope(db, agency)
     mine = sorted((_SCOPE_ORDER[scope[a]], a) for a in assigned if a in scope)
     if mine and scope[mine[0][1]] != "collective":
         return mine[0][1]
     if mine:
         collective = mine[0][1]
-        raise BadInput(f"{measure['id']} is assigned to the collective {collective}; mark it with --agency {collective}")
+        raise BadInput(
+            f"{measure['id']} is assigned to the collective {collective}; mark it with --agency {collective}"
+        )
     raise BadInput(f"{canonical} is not responsible for {measure['id']}; its units are {'、'.join(assigned)}")
 
 
@@ -103,13 +140,17 @@ def undo(db: Database, agency: str | None = None, by: str | None = None) -> dict
             raise BadInput("nothing to undo")
         event_id, measure_id, key, before_status, after_status, before_note, before_evidence = last
         at = now_iso()
-        current = db.conn.execute("SELECT status FROM progress WHERE measure_id = ? AND agency = ?", [measure_id, key]).fetchone()
+        current = db.conn.execute(
+            "SELECT status FROM progress WHERE measure_id = ? AND agency = ?", [measure_id, key]
+        ).fetchone()
         if current is None or current[0] != after_status:
             # The part's state is no longer what the change left (its progress moved with a rename
             # the log does not show, say): reverting blindly would report a change that did not happen.
             now = current[0] if current else "no recorded status"
-            raise BadInput(f"cannot undo change {event_id}: {measure_id} [{key or UNASSIGNED_LABEL}] is now {now}, not {after_status}; "
-                           f"record the status you want with `policy mark {measure_id} --status …`")
+            raise BadInput(
+                f"cannot undo change {event_id}: {measure_id} [{key or UNASSIGNED_LABEL}] is now {now}, not {after_status}; "
+                f"record the status you want with `policy mark {measure_id} --status …`"
+            )
         if before_status is None:
             db.conn.execute("DELETE FROM progress WHERE measure_id = ? AND agency = ?", [measure_id, key])
         else:
@@ -120,12 +161,29 @@ def undo(db: Database, agency: str | None = None, by: str | None = None) -> dict
         db.conn.execute("UPDATE events SET undone = 1 WHERE id = ?", [event_id])
         db.conn.execute(
             "INSERT INTO events (measure_id, agency, action, before_status, after_status, note, by, at, undoes) VALUES (?, ?, 'undo', ?, ?, ?, ?, ?, ?)",
-            [measure_id, key, after_status, before_status or "todo", f"undo of change {event_id}", by, at, event_id],
+            [
+                measure_id,
+                key,
+                after_status,
+                before_status or "todo",
+                f"undo of change {event_id}",
+                by,
+                at,
+                event_id,
+            ],
         )
-    return {"undone": event_id, "measure_id": measure_id, "agency": key, "status": before_status or "todo", "was": after_status}
+    return {
+        "undone": event_id,
+        "measure_id": measure_id,
+        "agency": key,
+        "status": before_status or "todo",
+        "was": after_status,
+    }
 
 
-def history(db: Database, measure_id: str | None = None, agency: str | None = None, limit: int | None = None) -> list[dict]:
+def history(
+    db: Database, measure_id: str | None = None, agency: str | None = None, limit: int | None = None
+) -> list[dict]:
     where, params = [], []
     if measure_id:
         where.append("measure_id = ?")
@@ -140,5 +198,19 @@ def history(db: Database, measure_id: str | None = None, agency: str | None = No
     sql += " ORDER BY id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    columns = ["id", "at", "by", "measure", "agency", "action", "before", "after", "note", "evidence", "undone"]
-    return [dict(zip(columns, r, strict=True)) | {"undone": bool(r[-1])} for r in db.conn.execute(sql, params)]
+    columns = [
+        "id",
+        "at",
+        "by",
+        "measure",
+        "agency",
+        "action",
+        "before",
+        "after",
+        "note",
+        "evidence",
+        "undone",
+    ]
+    return [
+        dict(zip(columns, r, strict=True)) | {"undone": bool(r[-1])} for r in db.conn.execute(sql, params)
+    ]

@@ -76,9 +76,18 @@ def combine(main: Blocks, extras: list[Blocks]) -> Blocks:
         records.append(record)
         last = offset + own_last
     return AttachedBlocks(
-        main.path, lines, main.format, main.encoding, main.sha256, main.size, unit=main.unit,
-        segments=main.segments, warnings=warnings, source_lines=main.source_lines,
-        whole_paragraphs=True, attachments=records,
+        main.path,
+        lines,
+        main.format,
+        main.encoding,
+        main.sha256,
+        main.size,
+        unit=main.unit,
+        segments=main.segments,
+        warnings=warnings,
+        source_lines=main.source_lines,
+        whole_paragraphs=True,
+        attachments=records,
     )
 
 
@@ -131,29 +140,41 @@ def recorded(out_dir: Path, doc_id: str, strict: bool = True) -> dict | None:
     except (OSError, ValueError):
         if not strict:
             return None
-        raise BadInput(f"{path}: not a readable structured document; remove it or ingest into another --out") from None
+        raise BadInput(
+            f"{path}: not a readable structured document; remove it or ingest into another --out"
+        ) from None
     return found if isinstance(found, dict) else None
 
 
 def _attachments_of(document: dict | None) -> list[dict]:
     source = (document or {}).get("source")
     found = source.get("attachments_files") if isinstance(source, dict) else None
-    return [a for a in found if isinstance(a, dict) and isinstance(a.get("file"), str)] if isinstance(found, list) else []
+    return (
+        [a for a in found if isinstance(a, dict) and isinstance(a.get("file"), str)]
+        if isinstance(found, list)
+        else []
+    )
 
 
 def search_places(files: list[Path], out_dir: Path) -> list[Path]:
     return [*dict.fromkeys([f.parent for f in files] + [Path.cwd(), out_dir])]
 
 
-def ingest_attached(files: list[Path], out_dir: Path, target: str, encoding: str | None) -> tuple[dict, list[str]]:
+def ingest_attached(
+    files: list[Path], out_dir: Path, target: str, encoding: str | None
+) -> tuple[dict, list[str]]:
     """The document `target` with every other file of the run attached; and notes for the user."""
     blocks = [read_blocks(f, encoding) for f in files]
     twice = [b for k, b in enumerate(blocks) if any(b.sha256 == a.sha256 for a in blocks[:k])]
     if twice:  # its rows would become the document's measures twice
-        raise BadInput(f"--attach-to {target}: {twice[0].path.name} is given twice (the same content); pass it once")
+        raise BadInput(
+            f"--attach-to {target}: {twice[0].path.name} is given twice (the same content); pass it once"
+        )
     mains = [b for b in blocks if build_document(b)["id"] == target]
     if len(mains) > 1:
-        raise BadInput(f"--attach-to {target}: {mains[0].path.name} and {mains[1].path.name} both give that id; pass one")
+        raise BadInput(
+            f"--attach-to {target}: {mains[0].path.name} and {mains[1].path.name} both give that id; pass one"
+        )
     if not mains:
         existing = recorded(out_dir, target)
         if existing is None:
@@ -187,7 +208,8 @@ def _attached(main: Blocks, extras: list[Blocks], out_dir: Path, target: str) ->
     notes = [
         f"{target}: {old.get('file')} was attached before and is not now (attachments are replaced); "
         f"pass it again with --attach-to {target} to keep it"
-        for old in before if old.get("file") not in names
+        for old in before
+        if old.get("file") not in names
     ]
     return build_document(combine(main, extras), target), notes
 

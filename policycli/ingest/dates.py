@@ -37,7 +37,12 @@ class DateValue:
     end: int = 0
 
     def to_dict(self) -> dict:
-        return {"date": self.date.isoformat() if self.date else None, "precision": self.precision, "quote": self.quote, "rule": self.rule}
+        return {
+            "date": self.date.isoformat() if self.date else None,
+            "precision": self.precision,
+            "quote": self.quote,
+            "rule": self.rule,
+        }
 
 
 def _num(text: str | None) -> int | None:
@@ -59,7 +64,12 @@ def month_end(year: int, month: int) -> date:
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("day", re.compile(rf"(?:{_YEAR}\s*)?(?P<month>{_N})\s*月\s*(?P<day>{_N})\s*[日号]")),
     # 第三季度, 2021年一季度, 四季度末 (not 统一季度: the numeral must not end a word)
-    ("quarter", re.compile(rf"(?:{_YEAR}\s*)?(?:第\s*|(?<![\u4e00-\u9fa5])|(?<=年))(?P<quarter>[一二三四1-4])\s*季度(?:末|底)?")),
+    (
+        "quarter",
+        re.compile(
+            rf"(?:{_YEAR}\s*)?(?:第\s*|(?<![\u4e00-\u9fa5])|(?<=年))(?P<quarter>[一二三四1-4])\s*季度(?:末|底)?"
+        ),
+    ),
     ("half", re.compile(rf"(?:{_YEAR}\s*)?(?P<half>上|下)半年")),
     ("month", re.compile(rf"(?:{_YEAR}\s*)?(?P<month>{_N})\s*月(?:份)?(?P<edge>底|末|初|中旬|上旬|下旬)?")),
     ("year", re.compile(rf"{_YEAR}(?P<edge>底|末|年底|年末)?")),
@@ -173,7 +183,14 @@ def _resolve(precision: str, groups: dict, year: int, edge: str) -> date | None:
 # --- five-year plans -----------------------------------------------------------------------
 
 # The last year of each 五年规划 (十四五: 2021–2025).
-FIVE_YEAR_PLANS = {"十一五": 2010, "十二五": 2015, "十三五": 2020, "十四五": 2025, "十五五": 2030, "十六五": 2035}
+FIVE_YEAR_PLANS = {
+    "十一五": 2010,
+    "十二五": 2015,
+    "十三五": 2020,
+    "十四五": 2025,
+    "十五五": 2030,
+    "十六五": 2035,
+}
 # “十四五”, "十四五", 十四五 (folded text keeps the curly quotes).
 FIVE_YEAR_LABEL = r"[“\"']?(?P<plan>十[一二三四五六]五)[”\"']?"
 
@@ -221,7 +238,15 @@ def find_duration(folded: str) -> Duration | None:
     amount = 0.5 if m.group("n") == "半" else cn_to_int(m.group("n"))
     if not amount:
         return None
-    unit = {"年": "years", "月": "months", "周": "weeks", "星期": "weeks", "工作日": "workdays", "日": "days", "天": "days"}[m.group("unit")]
+    unit = {
+        "年": "years",
+        "月": "months",
+        "周": "weeks",
+        "星期": "weeks",
+        "工作日": "workdays",
+        "日": "days",
+        "天": "days",
+    }[m.group("unit")]
     if amount == 0.5 and unit not in ("years", "months"):
         return None  # 半天, 半周: no whole-day period to end a deadline on
     return Duration(amount, unit, m.group(0))
@@ -256,7 +281,14 @@ def find_recurrence(folded: str) -> tuple[str, str] | None:
     word = m.group(1) or ""
     if m.group(2):
         return "periodic", m.group(0)
-    kind = {"年": "yearly", "季度": "quarterly", "季": "quarterly", "半年": "half-yearly", "月": "monthly", "周": "weekly"}[word]
+    kind = {
+        "年": "yearly",
+        "季度": "quarterly",
+        "季": "quarterly",
+        "半年": "half-yearly",
+        "月": "monthly",
+        "周": "weekly",
+    }[word]
     return kind, m.group(0)
 
 

@@ -62,14 +62,33 @@ class DeadlineRule:
 
 DEADLINE_RULES: list[DeadlineRule] = [
     DeadlineRule("by (…前)", None, re.compile(r"^\s*(?:之|以)?前"), "2024年底前，完成系统方案编制"),
-    DeadlineRule("by (到/至…)", re.compile(r"(?:到|至|截至|截止到|截止|于|在|[年月日]\s*[-—–~～])\s*$"), None,
-                 "到2025年，品牌化比例达到50%"),
-    DeadlineRule("done by", None, re.compile(r"^\s*(?:(?:要|应|须|需|必须)\s*)?(?:(?:基本|全面|初步|全部|确保|力争|争取)\s*)?"
-                                             r"(?:完成|实现|建成|达到|形成|出台|落地|到位|确定|制定|明确|启动|开展|组织)"),
-                 "2021年底基本形成可落地、可操作的实施方案"),
-    DeadlineRule("opening", re.compile(r"[,;。；!！?？]\s*$"),
-                 re.compile(r"^\s*(?:,|(?![以起开及和与、的度版同比前后至到中内来间-])[\u4e00-\u9fa5])"), "完善技术体系。2027年，制定…管理办法"),
-    DeadlineRule("opening the text", re.compile(rf"{_TEXT_START}\s*$"), re.compile(r"^\s*,"), "2021年底，基本完成控制性详细规划编制"),
+    DeadlineRule(
+        "by (到/至…)",
+        re.compile(r"(?:到|至|截至|截止到|截止|于|在|[年月日]\s*[-—–~～])\s*$"),
+        None,
+        "到2025年，品牌化比例达到50%",
+    ),
+    DeadlineRule(
+        "done by",
+        None,
+        re.compile(
+            r"^\s*(?:(?:要|应|须|需|必须)\s*)?(?:(?:基本|全面|初步|全部|确保|力争|争取)\s*)?"
+            r"(?:完成|实现|建成|达到|形成|出台|落地|到位|确定|制定|明确|启动|开展|组织)"
+        ),
+        "2021年底基本形成可落地、可操作的实施方案",
+    ),
+    DeadlineRule(
+        "opening",
+        re.compile(r"[,;。；!！?？]\s*$"),
+        re.compile(r"^\s*(?:,|(?![以起开及和与、的度版同比前后至到中内来间-])[\u4e00-\u9fa5])"),
+        "完善技术体系。2027年，制定…管理办法",
+    ),
+    DeadlineRule(
+        "opening the text",
+        re.compile(rf"{_TEXT_START}\s*$"),
+        re.compile(r"^\s*,"),
+        "2021年底，基本完成控制性详细规划编制",
+    ),
 ]
 # 到“十四五”末, “十四五”期间, “十四五”时期 (not “十四五”规划: that names a plan).
 _FIVE_YEAR_DEADLINE = re.compile(rf"{FIVE_YEAR_LABEL}\s*(?:期间|时期|末|期末)")
@@ -81,14 +100,32 @@ _FROM_ISSUE_RELATIVE = re.compile(
 _CITED = re.compile(r"《[^《》]{0,80}》")
 # A date that qualifies a noun, not work to be done by it: "2025年6月30日前已取得许可的企业",
 # "2025年12月31日前的标准", "在2024年的基础上", "于2025年世博会期间".
-_NOT_A_DEADLINE_AFTER = re.compile(r"^\s*(?:(?:之|以)?前(?:已|的|未)|的(?:基础|水平|标准|基数|数据|情况)|[^,，。;；]{0,8}期间)")
+_NOT_A_DEADLINE_AFTER = re.compile(
+    r"^\s*(?:(?:之|以)?前(?:已|的|未)|的(?:基础|水平|标准|基数|数据|情况)|[^,，。;；]{0,8}期间)"
+)
 _CLAUSE_START = re.compile(r"[,;。；!！?？]")
 
 
-def _due(value: str | None, precision: str | None, quote: str, rule: str, lines: list[int] | None, inherited: bool = False,
-         recurrence: str | None = None, dates: list[str] | None = None) -> dict:
-    return {"date": value, "precision": precision, "quote": quote, "rule": rule, "inherited": inherited,
-            "recurrence": recurrence, "occurrences": dates or [], "lines": lines}
+def _due(
+    value: str | None,
+    precision: str | None,
+    quote: str,
+    rule: str,
+    lines: list[int] | None,
+    inherited: bool = False,
+    recurrence: str | None = None,
+    dates: list[str] | None = None,
+) -> dict:
+    return {
+        "date": value,
+        "precision": precision,
+        "quote": quote,
+        "rule": rule,
+        "inherited": inherited,
+        "recurrence": recurrence,
+        "occurrences": dates or [],
+        "lines": lines,
+    }
 
 
 def deadlines_in(folded: str, ref_year: int | None, not_before: date | None = None) -> list[DateValue]:
@@ -98,19 +135,42 @@ def deadlines_in(folded: str, ref_year: int | None, not_before: date | None = No
     for found in find_dates(masked, ref_year):
         before = (_TEXT_START if found.start <= 4 else "") + masked[max(0, found.start - 4) : found.start]
         after = masked[found.end : found.end + 12]
-        rule = next((r for r in DEADLINE_RULES
-                     if (r.before is None or r.before.search(before)) and (r.after is None or r.after.match(after))), None)
+        rule = next(
+            (
+                r
+                for r in DEADLINE_RULES
+                if (r.before is None or r.before.search(before)) and (r.after is None or r.after.match(after))
+            ),
+            None,
+        )
         if rule is None or (not_before and found.date < not_before) or _NOT_A_DEADLINE_AFTER.match(after):
             continue
         clause = _CLAUSE_START.split(masked[max(0, found.start - 40) : found.start])[-1]
         if "有效期" in clause:
             continue  # 有效期至…, 中标有效期限自…起至…止: how long something is valid, not work to finish
-        out.append(DateValue(found.date, found.precision, folded[found.start : found.end].strip(), f"{found.rule}: {rule.name}",
-                             found.start, found.end))
+        out.append(
+            DateValue(
+                found.date,
+                found.precision,
+                folded[found.start : found.end].strip(),
+                f"{found.rule}: {rule.name}",
+                found.start,
+                found.end,
+            )
+        )
     for m in _FIVE_YEAR_DEADLINE.finditer(masked):
         end = five_year_plan_end(m.group("plan"))
         if end and not (not_before and end < not_before):
-            out.append(DateValue(end, "year", folded[m.start() : m.end()], "five-year plan (“十四五”期间/末)", m.start(), m.end()))
+            out.append(
+                DateValue(
+                    end,
+                    "year",
+                    folded[m.start() : m.end()],
+                    "five-year plan (“十四五”期间/末)",
+                    m.start(),
+                    m.end(),
+                )
+            )
     return sorted(out, key=lambda d: d.start)
 
 
@@ -144,7 +204,13 @@ def measure_deadline(measure: dict, document: dict, validity: dict, parent_due: 
         found = deadlines_in(cell, ref_year) or find_dates(cell, ref_year)
         if found:
             last = max(found, key=lambda d: d.date)
-            return _due(last.date.isoformat(), last.precision, measure["deadline_raw"], "deadline cell (完成时限)", lines)
+            return _due(
+                last.date.isoformat(),
+                last.precision,
+                measure["deadline_raw"],
+                "deadline cell (完成时限)",
+                lines,
+            )
 
     recurrence = find_recurrence(folded)
     repeats = recurrence is not None and recurrence[0] != "periodic"
@@ -154,7 +220,13 @@ def measure_deadline(measure: dict, document: dict, validity: dict, parent_due: 
         first = own[0]
         return _due(first.date.isoformat(), first.precision, first.quote, first.rule, lines)
     if len(distinct) > 1 and not repeats:
-        info = _due(None, None, " / ".join(d.quote for d in own), "several deadlines: none is the measure's own", lines)
+        info = _due(
+            None,
+            None,
+            " / ".join(d.quote for d in own),
+            "several deadlines: none is the measure's own",
+            lines,
+        )
         return info | {"milestones": [d.isoformat() for d in distinct]}
 
     if measure.get("indicator") and measure["indicator"].get("year"):  # 3. an indicator's target year
@@ -168,25 +240,42 @@ def measure_deadline(measure: dict, document: dict, validity: dict, parent_due: 
         if value:
             return _due(value.isoformat(), "day", relative.group(0), "from the issue date", lines)
         if duration and duration.unit == "workdays":
-            return _due(None, None, relative.group(0), "working days beyond the holiday calendar: unresolved", lines)
+            return _due(
+                None, None, relative.group(0), "working days beyond the holiday calendar: unresolved", lines
+            )
 
     period_start = start or issued  # 4. a recurrence inside the validity period
     if repeats and period_start and end:
         kind, quote = recurrence
         dates = _period_ends(kind, period_start, end)
         if dates:
-            rule = f"recurring ({kind}) within the validity period" + ("" if start else ", from the issue date")
+            rule = f"recurring ({kind}) within the validity period" + (
+                "" if start else ", from the issue date"
+            )
             return _due(None, "day", quote, rule, lines, recurrence=kind, dates=list(dates))
     if repeats:
-        return _due(None, None, recurrence[1], f"recurring ({recurrence[0]}): no validity period to count in", lines,
-                    recurrence=recurrence[0])
+        return _due(
+            None,
+            None,
+            recurrence[1],
+            f"recurring ({recurrence[0]}): no validity period to count in",
+            lines,
+            recurrence=recurrence[0],
+        )
 
     if parent_due and not parent_due.get("inherited") and parent_due.get("date"):  # 5. inherited
         return parent_due | {"rule": f"parent's: {parent_due['rule']}", "inherited": True}
     if validity.get("until"):
         until = validity["until"]
-        return _due(until["date"], "day", until["quote"], f"document end: {until['rule']}", until["lines"],
-                    inherited=True, recurrence=recurrence[0] if recurrence else None)
+        return _due(
+            until["date"],
+            "day",
+            until["quote"],
+            f"document end: {until['rule']}",
+            until["lines"],
+            inherited=True,
+            recurrence=recurrence[0] if recurrence else None,
+        )
     return None
 
 

@@ -72,14 +72,18 @@ def decode_bytes(data: bytes, encoding: str | None = None, name: str = "input") 
         except LookupError:
             raise BadInput(f"{name}: unknown encoding {encoding!r}") from None
         except UnicodeDecodeError as exc:
-            raise BadInput(f"{name}: not valid {encoding} (byte {exc.start}); try another --encoding") from None
+            raise BadInput(
+                f"{name}: not valid {encoding} (byte {exc.start}); try another --encoding"
+            ) from None
         return _checked(text.lstrip("\ufeff"), name), encoding
     for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
                 return _checked(data.decode(codec).lstrip("\ufeff"), name), codec
             except UnicodeDecodeError:
-                raise BadInput(f"{name}: starts with a {codec} byte-order mark but is not valid {codec}") from None
+                raise BadInput(
+                    f"{name}: starts with a {codec} byte-order mark but is not valid {codec}"
+                ) from None
     if b"\x00" in data:
         raise BadInput(f"{name}: not a text file (contains NUL bytes)")
     try:
@@ -117,7 +121,9 @@ def _cjk_share(text: str) -> float:
     letters = [c for c in text if not c.isspace()]
     if not letters:
         return 0.0
-    return sum(1 for c in letters if "\u3400" <= c <= "\u9fff" or "\U00020000" <= c <= "\U0003ffff") / len(letters)
+    return sum(1 for c in letters if "\u3400" <= c <= "\u9fff" or "\U00020000" <= c <= "\U0003ffff") / len(
+        letters
+    )
 
 
 def _checked(text: str, name: str) -> str:

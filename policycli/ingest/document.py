@@ -62,11 +62,15 @@ def build_document(source: Blocks, doc_id: str | None = None) -> dict:
     resolve = _Resolver(meta)
     # The items a table row can restate: the same for every table of the document, so found (and their
     # character pairs indexed) once, not once per table.
-    candidates = Candidates([n for n in body if n.marker not in ("box", "bullet", "indicator", "row") and n.text])
+    candidates = Candidates(
+        [n for n in body if n.marker not in ("box", "bullet", "indicator", "row") and n.text]
+    )
     for owner, table in outline.tables:
         warnings.extend(table.warnings)
         reconcile(table, candidates, owner, warnings, same_agency=lambda name: resolve(name).agency)
-    body_pairs: set[str] | None = None  # every character pair of the body, read at the first attachment that needs it
+    body_pairs: set[str] | None = (
+        None  # every character pair of the body, read at the first attachment that needs it
+    )
     for attachment in outline.attachments:
         if not _may_restate_body(attachment):
             continue
@@ -91,7 +95,9 @@ def build_document(source: Blocks, doc_id: str | None = None) -> dict:
         path = f"{parent_path}.{token}" if parent_path else token
         if path in seen:
             seen[path] += 1
-            warnings.append(f"line {node.first_line}: number {node.printed} appears twice under the same heading; second one is {path}-{seen[path]}")
+            warnings.append(
+                f"line {node.first_line}: number {node.printed} appears twice under the same heading; second one is {path}-{seen[path]}"
+            )
             path = f"{path}-{seen[path]}"
         else:
             seen[path] = 1
@@ -110,7 +116,9 @@ def build_document(source: Blocks, doc_id: str | None = None) -> dict:
                 f"({quote}…); not taken as responsible, kept unassigned"
             )
         elif assigned_any and m["kind"] == "task":
-            warnings.append(f"line {m['lines'][0]}: measure {m['path']} ({m['number']}) has no responsible unit; kept unassigned")
+            warnings.append(
+                f"line {m['lines'][0]}: measure {m['path']} ({m['number']}) has no responsible unit; kept unassigned"
+            )
     document = {
         "format": FORMAT,
         "id": doc_id,
@@ -175,7 +183,9 @@ def _take_annotations(node: Node) -> list[Unit]:
     parts = len(node.parts)
     if len(annotations) * (len(text) + 1) <= _SEARCH_BUDGET:
         for annotation in annotations:
-            node.parts = [p.replace(annotation.raw, "", 1).rstrip() if annotation.raw in p else p for p in node.parts]
+            node.parts = [
+                p.replace(annotation.raw, "", 1).rstrip() if annotation.raw in p else p for p in node.parts
+            ]
     else:
         node.parts = _cut_out(node.parts, annotations)
     # An annotation printed as a paragraph of its own ("（责任单位：…）" after the sub-items).
@@ -317,7 +327,9 @@ def _measure_dict(doc_id: str, node: Node, root: Node) -> dict:
         "id": f"{doc_id}/{node.token}",
         "path": node.token,
         "number": node.printed,
-        "parent": f"{doc_id}/{node.parent.token}" if node.parent is not None and node.parent is not root else None,
+        "parent": f"{doc_id}/{node.parent.token}"
+        if node.parent is not None and node.parent is not root
+        else None,
         "kind": node.kind,
         "title": short_title(title) if len(title) > 40 else title,
         "text": node.text,
@@ -368,7 +380,9 @@ def _resolve_units(root: Node, resolve: _Resolver, warnings: list[str]) -> None:
             found = resolve(unit.name)
             unit.agency, unit.resolution, unit.collective = found.agency, found.how, found.collective
             if found.how == "typo":
-                warnings.append(f"line {node.first_line}: {unit.printed} read as {found.agency} (a known misprint)")
+                warnings.append(
+                    f"line {node.first_line}: {unit.printed} read as {found.agency} (a known misprint)"
+                )
             elif found.how == "unresolved":
                 unresolved.setdefault(found.agency, (node.first_line, unit.name))
     for k, (name, (line, printed)) in enumerate(unresolved.items()):
@@ -397,9 +411,22 @@ def _coordinating_units(root: Node, resolve: _Resolver) -> list[dict]:
 
 # How each district's name is read: pypinyin alone reads 长宁 as zhǎng níng and 闵行 as mǐn xíng.
 _DISTRICT_READINGS = {
-    "黄浦": "huáng pǔ", "徐汇": "xú huì", "长宁": "cháng níng", "静安": "jìng ān", "普陀": "pǔ tuó", "虹口": "hóng kǒu",
-    "杨浦": "yáng pǔ", "闵行": "mǐn háng", "宝山": "bǎo shān", "嘉定": "jiā dìng", "浦东": "pǔ dōng", "金山": "jīn shān",
-    "松江": "sōng jiāng", "青浦": "qīng pǔ", "奉贤": "fèng xián", "崇明": "chóng míng",
+    "黄浦": "huáng pǔ",
+    "徐汇": "xú huì",
+    "长宁": "cháng níng",
+    "静安": "jìng ān",
+    "普陀": "pǔ tuó",
+    "虹口": "hóng kǒu",
+    "杨浦": "yáng pǔ",
+    "闵行": "mǐn háng",
+    "宝山": "bǎo shān",
+    "嘉定": "jiā dìng",
+    "浦东": "pǔ dōng",
+    "金山": "jīn shān",
+    "松江": "sōng jiāng",
+    "青浦": "qīng pǔ",
+    "奉贤": "fèng xián",
+    "崇明": "chóng míng",
 }
 # A district office's 文号 abbreviates the district to its first character (长发改, 长府办, 闵府发).
 _DISTRICT_INITIAL = {short[0]: reading[0] for short, reading in _DISTRICT_READINGS.items()}
@@ -427,7 +454,9 @@ def make_doc_id(meta: Metadata, path: Path) -> str:
     _load_place_names()
 
     def initials(text: str) -> str:
-        return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore") if p and p[0].isalnum()).lower()
+        return "".join(
+            p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="ignore") if p and p[0].isalnum()
+        ).lower()
 
     if meta.doc_number:
         m = re.match(r"(.+)〔([0-9]{4})〕([0-9]+)号", meta.doc_number)

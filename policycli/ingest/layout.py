@@ -22,8 +22,10 @@ from policycli.ingest.patterns import SENTENCE_END, starts_heading
 from policycli.ingest.units import looks_like_unit_list
 
 # "—７—", "- 12 -", "第3页", "3/20" alone on a line.
-_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]+\s*[0-9]+\s*[-—–－]+|第\s*[0-9]+\s*页(?:\s*共\s*[0-9]+\s*页)?|[0-9]+\s*/\s*[0-9]+)\s*$")
-_TERMINAL = tuple("。.!！?？；;:：」』”\"）)")
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-—–－]+\s*[0-9]+\s*[-—–－]+|第\s*[0-9]+\s*页(?:\s*共\s*[0-9]+\s*页)?|[0-9]+\s*/\s*[0-9]+)\s*$"
+)
+_TERMINAL = tuple('。.!！?？；;:：」』”"）)')
 _OPEN_ENDING = tuple("，,、(（“《")
 
 
@@ -91,10 +93,19 @@ def _make(lines: list[RawLine]) -> Paragraph:
     if len(lines) == 1 and "\t" in lines[0].text:
         # A table row: empty leading and trailing cells are part of its shape.
         text = lines[0].text.rstrip("\r\n")
-        return Paragraph(lines[0].number, lines[0].last or lines[0].number, text, fold(text), len(text.strip()),
-                         lines[0].after_frame)
+        return Paragraph(
+            lines[0].number,
+            lines[0].last or lines[0].number,
+            text,
+            fold(text),
+            len(text.strip()),
+            lines[0].after_frame,
+        )
     first = lines[0].text.lstrip(" \t")
-    parts = [_body(ln.text).strip("\u3000 ") if k else first.rstrip().strip("\u3000 ") for k, ln in enumerate(lines)]
+    parts = [
+        _body(ln.text).strip("\u3000 ") if k else first.rstrip().strip("\u3000 ")
+        for k, ln in enumerate(lines)
+    ]
     text = "".join(_glue(parts))
     return Paragraph(
         first_line=lines[0].number,
@@ -109,7 +120,13 @@ def _make(lines: list[RawLine]) -> Paragraph:
 def _glue(parts: list[str]):
     # Chinese wraps need no space; a wrap between two Latin words does ("hard" / "X射线").
     for k, part in enumerate(parts):
-        if k and parts[k - 1][-1:].isascii() and parts[k - 1][-1:].isalnum() and part[:1].isascii() and part[:1].isalpha():
+        if (
+            k
+            and parts[k - 1][-1:].isascii()
+            and parts[k - 1][-1:].isalnum()
+            and part[:1].isascii()
+            and part[:1].isalpha()
+        ):
             yield " "
         yield part
 

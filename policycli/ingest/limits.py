@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from policycli.errors import BadInput
 
-MAX_LINES = 1_000_000  # lines a reader hands on, blank ones included (a 10 MiB file of "a\n" has five million)
+MAX_LINES = (
+    1_000_000  # lines a reader hands on, blank ones included (a 10 MiB file of "a\n" has five million)
+)
 MAX_TEXT_LINES = 200_000  # non-blank lines (or Word / PDF paragraphs) the parser reads
 MAX_ITEMS = 50_000  # numbered items, bullets, indicators and table rows: each becomes a measure
 # Responsible units of all measures together, carried ones included: "…，下同" hands a list on to every
@@ -27,16 +29,31 @@ MAX_PERIODS = 500_000
 # What each limit counts (the name of its constant, read when checked), and the one line a refusal
 # says ({count} and {limit} filled in).
 _REFUSALS = {
-    "lines": ("MAX_LINES", "{count:,} lines is over the limit of {limit:,} for one document; "
-                         "is it one policy document? Split it, or remove the blank lines"),
-    "text lines": ("MAX_TEXT_LINES", "{count:,} lines of text is over the limit of {limit:,} for one document; "
-                                   "is it one policy document? Split it and ingest the parts"),
-    "units": ("MAX_UNITS", "over {limit:,} responsible units named (and carried on by 下同) in one document, "
-                         "more than one policy document has; split it and ingest the parts"),
-    "periods": ("MAX_PERIODS", "its recurring measures (每年, 每月 …) have over {limit:,} periods within its validity "
-                             "period, more than one policy document has; check the validity dates it states, or split it"),
-    "items": ("MAX_ITEMS", "over {limit:,} numbered items and table rows, more than one policy document "
-                         "has (a five-year plan has a few hundred); split it and ingest the parts"),
+    "lines": (
+        "MAX_LINES",
+        "{count:,} lines is over the limit of {limit:,} for one document; "
+        "is it one policy document? Split it, or remove the blank lines",
+    ),
+    "text lines": (
+        "MAX_TEXT_LINES",
+        "{count:,} lines of text is over the limit of {limit:,} for one document; "
+        "is it one policy document? Split it and ingest the parts",
+    ),
+    "units": (
+        "MAX_UNITS",
+        "over {limit:,} responsible units named (and carried on by 下同) in one document, "
+        "more than one policy document has; split it and ingest the parts",
+    ),
+    "periods": (
+        "MAX_PERIODS",
+        "its recurring measures (每年, 每月 …) have over {limit:,} periods within its validity "
+        "period, more than one policy document has; check the validity dates it states, or split it",
+    ),
+    "items": (
+        "MAX_ITEMS",
+        "over {limit:,} numbered items and table rows, more than one policy document "
+        "has (a five-year plan has a few hundred); split it and ingest the parts",
+    ),
 }
 
 

@@ -70,8 +70,37 @@ def _links(line: str, opener: str, keep_text: bool) -> str:
     return "".join(out)
 
 
-_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "tr", "section", "article", "title", "pre", "blockquote"}
-_SKIP = {"script", "style", "noscript", "nav", "header", "footer", "form", "button", "select", "iframe", "svg"}
+_BLOCKS = {
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "br",
+    "tr",
+    "section",
+    "article",
+    "title",
+    "pre",
+    "blockquote",
+}
+_SKIP = {
+    "script",
+    "style",
+    "noscript",
+    "nav",
+    "header",
+    "footer",
+    "form",
+    "button",
+    "select",
+    "iframe",
+    "svg",
+}
 
 
 def _tail_as_text(text: str) -> str:
@@ -95,14 +124,16 @@ class _Reader(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.lines: list[RawLine] = []
         self._buf: list[str] = []
-        self._buf_has_text = False  # any non-space character in _buf (not "".join(_buf) at every chunk: quadratic)
+        self._buf_has_text = (
+            False  # any non-space character in _buf (not "".join(_buf) at every chunk: quadratic)
+        )
         self._line = 1
         self._skip = 0
         self._cells: list[str] | None = None
         self._cell: list[str] | None = None
 
     def parse_marked_section(self, i: int, report: int = 1) -> int:
-        """"<![CDATA[…]]>", "<![if !supportLists]>" (Word's HTML) as html.parser reads them; any other
+        """ "<![CDATA[…]]>", "<![if !supportLists]>" (Word's HTML) as html.parser reads them; any other
         "<![…" ("<![b", "<![ 1") made Python 3.11's parser raise AssertionError, a traceback for a page
         a browser shows: it is skipped to its ">" as a comment, the way browsers (and Python 3.13) do."""
         try:

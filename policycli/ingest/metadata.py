@@ -31,8 +31,22 @@ from policycli.ingest.patterns import (
 )
 
 SHANGHAI_DISTRICTS = (
-    "黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区", "宝山区", "嘉定区",
-    "浦东新区", "金山区", "松江区", "青浦区", "奉贤区", "崇明区",
+    "黄浦区",
+    "徐汇区",
+    "长宁区",
+    "静安区",
+    "普陀区",
+    "虹口区",
+    "杨浦区",
+    "闵行区",
+    "宝山区",
+    "嘉定区",
+    "浦东新区",
+    "金山区",
+    "松江区",
+    "青浦区",
+    "奉贤区",
+    "崇明区",
 )
 
 
@@ -43,11 +57,31 @@ def district_short_name(district: str) -> str:
 
 # 沪府规〔2020〕24号, 沪府办发 〔２０２１〕７号, 长发改〔2021〕47号 (brackets vary: 〔〕 [] 【】 ())
 # 沪府规〔2020〕24号, 沪府办发 〔２０２１〕７号, 长发改〔2021〕47号 (brackets vary: 〔〕 [] 【】 ())
-DOC_NUMBER = re.compile(r"([\u4e00-\u9fa5]{1,10})\s*[〔\[【(]\s*((?:19|20)[0-9]{2})\s*[〕\]】)]\s*([0-9]{1,4})\s*号")
+DOC_NUMBER = re.compile(
+    r"([\u4e00-\u9fa5]{1,10})\s*[〔\[【(]\s*((?:19|20)[0-9]{2})\s*[〕\]】)]\s*([0-9]{1,4})\s*号"
+)
 # Words that end a title or a label run together with a 文号 ("…的通知沪建法规〔2021〕832号", "文件编号沪建…"):
 # the 文号's issuer code starts after the last of them.
-_BEFORE_CODE = ("的", "之", "通知", "方案", "意见", "办法", "细则", "规定", "要点", "要求", "措施", "举措", "决定", "号", "文件",
-                "编号", "字号", ":")
+_BEFORE_CODE = (
+    "的",
+    "之",
+    "通知",
+    "方案",
+    "意见",
+    "办法",
+    "细则",
+    "规定",
+    "要点",
+    "要求",
+    "措施",
+    "举措",
+    "决定",
+    "号",
+    "文件",
+    "编号",
+    "字号",
+    ":",
+)
 # 规划/计划/标准 begin some codes (沪规划资源数〔2026〕141号): they end a title only after two more characters.
 _BEFORE_CODE_LATE = ("规划", "计划", "标准")
 DATE_ISO = re.compile(r"((?:19|20)[0-9]{2})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
@@ -61,8 +95,27 @@ _FIELD_GROUPS = {
     "issuer": ("发文机构", "发文单位", "发布机构", "发文机关", "发布单位"),
     "date": ("成文日期", "印发日期", "发文日期", "发布日期"),
 }
-_OTHER_LABELS = ("索引号", "索取号", "公开属性", "主题分类", "层级", "类型", "分类", "状态", "官方链接", "附件", "有效性",
-                 "载体类型", "记录形式", "公开类别", "关键词", "内容描述", "生效日期", "废止日期", "失效日期")
+_OTHER_LABELS = (
+    "索引号",
+    "索取号",
+    "公开属性",
+    "主题分类",
+    "层级",
+    "类型",
+    "分类",
+    "状态",
+    "官方链接",
+    "附件",
+    "有效性",
+    "载体类型",
+    "记录形式",
+    "公开类别",
+    "关键词",
+    "内容描述",
+    "生效日期",
+    "废止日期",
+    "失效日期",
+)
 _LABELS = [label for labels in _FIELD_GROUPS.values() for label in labels] + list(_OTHER_LABELS)
 _LABEL_OF = {label: group for group, labels in _FIELD_GROUPS.items() for label in labels}
 _FIELD_START = re.compile(rf"^[•·\-*\s]*(?:{'|'.join(_LABELS)})\s*:")
@@ -76,9 +129,13 @@ _VALIDITY = re.compile(
 # A greeting to every district government and to every (各, not 有关: a commission greets "some")
 # department of the municipal government, in either order, spaces removed: "各区人民政府,市政府各委、办、局:",
 # "市政府各部门,各区、县人民政府:".
-_ADDRESSEES_OF_CITY = re.compile(r"^(?=[^:]*各区(?:、?县)?(?:人民)?政府)(?=[^:]*市(?:人民)?政府各)各?[^:]{4,60}:$")
+_ADDRESSEES_OF_CITY = re.compile(
+    r"^(?=[^:]*各区(?:、?县)?(?:人民)?政府)(?=[^:]*市(?:人民)?政府各)各?[^:]{4,60}:$"
+)
 # A notice that carries another text: 关于印发《X》的通知, 印发《关于…》的通知, 关于转发区建设管理委制订的《X》的通知.
-_WRAPS = re.compile(r"(?:印发|转发|下发|发布|颁布|公布|修订|修改)[^《》]{0,20}?《(?P<inner>[^《》]+(?:《[^《》]*》[^《》]*)*)》(?:的)?(?:通知|决定|函)")
+_WRAPS = re.compile(
+    r"(?:印发|转发|下发|发布|颁布|公布|修订|修改)[^《》]{0,20}?《(?P<inner>[^《》]+(?:《[^《》]*》[^《》]*)*)》(?:的)?(?:通知|决定|函)"
+)
 # …without brackets: 关于印发本区深化农村公路管理养护体制改革实施方案的通知,
 # 关于印发贯彻《上海市生活垃圾管理条例》推进全程分类体系建设实施方案的通知.
 _WRAPS_UNBRACKETED = re.compile(
@@ -179,7 +236,9 @@ def doc_number_in(text: str) -> tuple[str, int, int] | None:
         code = m.group(1)
         cut = max((code.rfind(word) + len(word) for word in _BEFORE_CODE if word in code), default=0)
         code = code[cut:]
-        cut = max((code.rfind(word) + len(word) for word in _BEFORE_CODE_LATE if code.rfind(word) >= 2), default=0)
+        cut = max(
+            (code.rfind(word) + len(word) for word in _BEFORE_CODE_LATE if code.rfind(word) >= 2), default=0
+        )
         code = code[cut:]
         if code:
             return f"{code}〔{m.group(2)}〕{m.group(3)}号", m.end(1) - len(code), m.end()
@@ -187,7 +246,7 @@ def doc_number_in(text: str) -> tuple[str, int, int] | None:
 
 
 def split_offices(text: str) -> list[str]:
-    """"上海市商务委员会、上海市发展和改革委员会", "上海市嘉定区建设和管理委员会    上海市嘉定区财政局",
+    """ "上海市商务委员会、上海市发展和改革委员会", "上海市嘉定区建设和管理委员会    上海市嘉定区财政局",
     "上海市奉贤区财政局上海市奉贤区规划和自然资源局" → one name each."""
     names = []
     for part in re.split(r"[、,，\s]+", text.strip()):
@@ -255,7 +314,10 @@ def _heading(line: str) -> str:
     number = doc_number_in(line)
     if number and number[1] >= 6:
         line = line[: number[1]]
-    greeting = re.search(r"(?<=通知|意见|方案|办法|规划|细则|规定|计划|要点|要求|决定|措施)(?:各[^《》]{1,80}|索取号|索引号)$", fold(line))
+    greeting = re.search(
+        r"(?<=通知|意见|方案|办法|规划|细则|规定|计划|要点|要求|决定|措施)(?:各[^《》]{1,80}|索取号|索引号)$",
+        fold(line),
+    )
     if greeting:
         line = line[: greeting.start()]
     return line.strip()
@@ -300,8 +362,14 @@ def _own_heading(inner: str, paragraphs: list[Paragraph]) -> str | None:
         return None
     for para in paragraphs:
         line = _compact(para.text)
-        if line != core and line.endswith(core) and len(line) <= len(core) + 12 and not re.search(r"[。,，:：;；]", line) \
-                and not starts_heading(fold(line)) and not line.startswith(("附件", "关于")):
+        if (
+            line != core
+            and line.endswith(core)
+            and len(line) <= len(core) + 12
+            and not re.search(r"[。,，:：;；]", line)
+            and not starts_heading(fold(line))
+            and not line.startswith(("附件", "关于"))
+        ):
             return line
     return None
 
@@ -355,7 +423,11 @@ def extract(preamble: list[Paragraph], everything: list[Paragraph], tail: list[P
             meta.issuers, meta.issuer, meta.issuer_source = offices, offices[0], "title"
 
     banner = next(
-        (p for p in preamble if re.fullmatch(rf"[\u4e00-\u9fa5]{{2,26}}(?:{OFFICE_ENDING})文件", _compact(p.text))),
+        (
+            p
+            for p in preamble
+            if re.fullmatch(rf"[\u4e00-\u9fa5]{{2,26}}(?:{OFFICE_ENDING})文件", _compact(p.text))
+        ),
         None,
     )
     if banner is not None and not meta.issuer:
@@ -371,7 +443,9 @@ def extract(preamble: list[Paragraph], everything: list[Paragraph], tail: list[P
         signers = _signers(everything[:signature_at])
         if signers and not meta.issuer:
             meta.issuers, meta.issuer, meta.issuer_source = signers, signers[0], "signature"
-        elif signers and meta.issuer_source in ("notice title", "header") and len(signers) > len(meta.issuers):
+        elif (
+            signers and meta.issuer_source in ("notice title", "header") and len(signers) > len(meta.issuers)
+        ):
             if signers[0] == meta.issuer or meta.issuer in signers:
                 meta.issuers = signers
     options += [p for p in tail if re.search(r"日\s*印发\s*$", p.folded.strip())]
@@ -381,7 +455,10 @@ def extract(preamble: list[Paragraph], everything: list[Paragraph], tail: list[P
         field_date = "date" in fields and para is fields["date"][1]
         parsed = parse_date(fold(fields["date"][0] if field_date else para.text))
         if parsed:
-            meta.issued_on, meta.issued_on_quote = parsed.isoformat(), fields["date"][2] if field_date else para.text.strip()
+            meta.issued_on, meta.issued_on_quote = (
+                parsed.isoformat(),
+                fields["date"][2] if field_date else para.text.strip(),
+            )
             break
 
     if not meta.issuer and "issuer" in fields:
@@ -403,7 +480,11 @@ def extract(preamble: list[Paragraph], everything: list[Paragraph], tail: list[P
 def _is_notice_line(folded: str) -> bool:
     """A notice's title, maybe with what layout ran into it: "…关于印发《X》的通知各有关单位:"."""
     end = _notice_end(folded)
-    return end is not None and "。" not in folded[:end] and bool(re.search(r"关于|印发|转发|下发|发布", folded[:end]))
+    return (
+        end is not None
+        and "。" not in folded[:end]
+        and bool(re.search(r"关于|印发|转发|下发|发布", folded[:end]))
+    )
 
 
 def _header(preamble: list[Paragraph], fields: dict) -> list[Paragraph]:
@@ -442,7 +523,10 @@ def _own_title(preamble: list[Paragraph]) -> tuple[str | None, str | None]:
         if 6 <= len(line) <= 60 and not re.search(r"[。,，:：;；]", fold(line)) and not line.endswith("文件"):
             if DOC_NUMBER.search(fold(line)) or is_date_line(para.folded) or line.startswith(("各", "附件")):
                 continue
-            if re.search(r"(方案|规划|意见|办法|规定|细则|通知|要点|计划|措施|决定|纲要|公告|通告|分工表|任务表|清单|台账)", line):
+            if re.search(
+                r"(方案|规划|意见|办法|规定|细则|通知|要点|计划|措施|决定|纲要|公告|通告|分工表|任务表|清单|台账)",
+                line,
+            ):
                 return line, "heading"
     return None, None
 

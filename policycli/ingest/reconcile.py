@@ -157,7 +157,9 @@ def _mirrors_body(rows: list[TableRow], nodes: list[Node | None]) -> bool:
     return checked > 0 and agree >= 0.6 * checked
 
 
-def reconcile(table: Table, candidates: list[Node] | Candidates, fallback: Node, warnings: list[str], same_agency) -> None:
+def reconcile(
+    table: Table, candidates: list[Node] | Candidates, fallback: Node, warnings: list[str], same_agency
+) -> None:
     """Attach each row of `table` to the body as described in the module docstring."""
     rows = table.rows
     if not rows:

@@ -34,8 +34,14 @@ def summary(document: dict) -> str:
 PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(?<!\.)")
 
 
-def ingest_files(files: list[Path], out_dir: Path, check: bool, encoding: str | None, doc_id: str | None,
-                 attach_to: str | None = None) -> list[dict]:
+def ingest_files(
+    files: list[Path],
+    out_dir: Path,
+    check: bool,
+    encoding: str | None,
+    doc_id: str | None,
+    attach_to: str | None = None,
+) -> list[dict]:
     """Parse every file, then (unless `check`) write each document's JSON into `out_dir`.
 
     `attach_to`: the id of a document in this run or already in `out_dir`; every other file of the run
@@ -45,7 +51,9 @@ def ingest_files(files: list[Path], out_dir: Path, check: bool, encoding: str | 
     for name, value in (("--id", doc_id), ("--attach-to", attach_to)):
         # An id becomes a file name in --out: a plain name only ("../../e", "/tmp/x" would escape it).
         if value is not None and not PLAIN_ID.fullmatch(value):
-            raise BadInput(f"{name} {value!r}: an id is a plain name of letters, digits, - and _ (e.g. hfg-2020-24)")
+            raise BadInput(
+                f"{name} {value!r}: an id is a plain name of letters, digits, - and _ (e.g. hfg-2020-24)"
+            )
     if doc_id and attach_to:
         raise BadInput("--id and --attach-to do not go together: the attached document keeps its id")
     from policycli.ingest import attach
@@ -81,7 +89,9 @@ def ingest_files(files: list[Path], out_dir: Path, check: bool, encoding: str | 
     out_dir.mkdir(parents=True, exist_ok=True)
     # All files or none (a full disk on the third leaves the first two unwritten), never over the
     # database the checklist uses.
-    outputs = [(out_dir / f"{document['id']}.json", to_json(document).encode("utf-8")) for document in documents]
+    outputs = [
+        (out_dir / f"{document['id']}.json", to_json(document).encode("utf-8")) for document in documents
+    ]
     in_use = database_files(database_path())
     for path, _ in outputs:
         check_output(path, force=True, in_use=in_use)

@@ -43,8 +43,13 @@ from policycli.ingest.units import Unit
 _CLASS_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("safeguard", re.compile(r"保障|组织实施|实施保障|工作要求|组织领导|推进机制|监督检查|实施要求")),
     ("target", re.compile(r"目标|指标$")),
-    ("background", re.compile(r"发展基础|发展现状|发展形势|面临形势|总体要求|指导思想|基本原则|发展方针|总体思路|"
-                               r"重要意义|背景|^总则|^附则|总体考虑|基本情况")),
+    (
+        "background",
+        re.compile(
+            r"发展基础|发展现状|发展形势|面临形势|总体要求|指导思想|基本原则|发展方针|总体思路|"
+            r"重要意义|背景|^总则|^附则|总体考虑|基本情况"
+        ),
+    ),
     ("task", re.compile(r"任务|举措|措施|工作要点|重点工作|主要工作|布局|行动|工程|项目")),
 ]
 # Lines that end the document proper: distribution lists and the issuing office's stamp line.
@@ -60,7 +65,9 @@ _SIGNATURE = re.compile(rf"^[\u4e00-\u9fa5（）()]{{2,30}}(?:{OFFICE_ENDING}|�
 _FOOTNOTE = re.compile(r"^注\s*(?:[0-9]{1,3}|[\u2460-\u2473])\s*[:：]")
 _SIGN_OFF = re.compile(r"^(?:特此通知|特此公告|特此通告|此复)[。.]?$")
 # Web-page furniture left in copies of government pages.
-_WEB_NOISE = re.compile(r"^(?:我要留言|留言选登|打印本页|关闭窗口|【?打印】?|【?关闭】?|分享到.*|扫一扫.*|\(此件公开发布\)|（此件公开发布）)$")
+_WEB_NOISE = re.compile(
+    r"^(?:我要留言|留言选登|打印本页|关闭窗口|【?打印】?|【?关闭】?|分享到.*|扫一扫.*|\(此件公开发布\)|（此件公开发布）)$"
+)
 
 
 def classify_title(title: str) -> str | None:
@@ -268,7 +275,9 @@ def _rule_indicator_row(o: _Outliner, para: Paragraph, folded: str) -> bool:
         o.indicator = None
         return False
     fields = indicator_fields(header, cells)
-    table.rows.append(TableRow(para.first_line, para.last_line, fields["seq"], cells[0], fields["name"] or "", None))
+    table.rows.append(
+        TableRow(para.first_line, para.last_line, fields["seq"], cells[0], fields["name"] or "", None)
+    )
     table.last_line = para.last_line
     o.counted()
     node = owner.add(Node("indicator", fields["seq"], cells[0], title=fields["name"] or ""))
@@ -286,7 +295,9 @@ def _rule_indicator_header(o: _Outliner, para: Paragraph, folded: str) -> bool:
     # The line above the header is the table's caption ("上海“十四五”服务业发展主要指标"):
     # it moves from the item it follows to the section that holds the table.
     previous = top.parts[-1] if top.parts else ""
-    title = previous if previous and len(previous) <= 40 and not re.search(r"[。.,，]", fold(previous)) else None
+    title = (
+        previous if previous and len(previous) <= 40 and not re.search(r"[。.,，]", fold(previous)) else None
+    )
     if title:
         top.parts.pop()
         caption = o.last_plain if o.last_plain is not None and o.last_plain.text.strip() == title else None
@@ -376,7 +387,9 @@ def _rule_numbered(o: _Outliner, para: Paragraph, folded: str) -> bool:
 
 
 def _rule_plain(o: _Outliner, para: Paragraph, folded: str) -> bool:
-    if o.box is not None and (para.after_frame or (o.wrapped and para.width <= o.body_width + 3 and o.box.width)):
+    if o.box is not None and (
+        para.after_frame or (o.wrapped and para.width <= o.body_width + 3 and o.box.width)
+    ):
         o.box = None  # the frame closed (Word), or back to body-width lines (PDF text): the box has ended
     target = o.box or o.top()
     target.add_text(para.text, para.first_line, para.last_line)
@@ -395,7 +408,11 @@ BLOCK_RULES: list[tuple[str, str, Callable[[_Outliner, Paragraph, str], bool]]] 
     ("closing", "本方案自2022年3月1日起施行。", _rule_closing),
     ("footnote", "注1：本方案所称重点区域…", _rule_footnote),
     ("tab row", "序号⇥具体举措⇥责任单位", _rule_tab_row),
-    ("flattened table", "序号 / 工作任务 / 主要工作内容 / 牵头单位 / 配合单位, a cell a line", _rule_flat_table),
+    (
+        "flattened table",
+        "序号 / 工作任务 / 主要工作内容 / 牵头单位 / 配合单位, a cell a line",
+        _rule_flat_table,
+    ),
     ("indicator row", "１ 服务业增加值占全市生产总值比重 ％ 预期性 ７５左右", _rule_indicator_row),
     ("indicator header", "序号 指标名称 单位 指标属性 ２０２５年", _rule_indicator_header),
     ("attachment listing", "附件：1.上海市…任务分工表", _rule_attachment_listing),

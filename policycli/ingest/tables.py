@@ -24,9 +24,39 @@ from policycli.ingest.layout import Paragraph
 from policycli.ingest.units import looks_like_unit_list
 
 HEADER_WORDS = {
-    "序号", "号", "编号", "试点任务", "任务细化", "主要任务", "重点任务", "工作任务", "任务", "具体举措", "具体措施",
-    "举措", "措施", "工作内容", "主要内容", "责任单位", "责任部门", "牵头单位", "配合单位", "牵头部门", "配合部门",
-    "完成时限", "完成时间", "时间节点", "时限", "备注", "类别", "领域", "指标名称", "指标", "单位", "指标属性", "属性",
+    "序号",
+    "号",
+    "编号",
+    "试点任务",
+    "任务细化",
+    "主要任务",
+    "重点任务",
+    "工作任务",
+    "任务",
+    "具体举措",
+    "具体措施",
+    "举措",
+    "措施",
+    "工作内容",
+    "主要内容",
+    "责任单位",
+    "责任部门",
+    "牵头单位",
+    "配合单位",
+    "牵头部门",
+    "配合部门",
+    "完成时限",
+    "完成时间",
+    "时间节点",
+    "时限",
+    "备注",
+    "类别",
+    "领域",
+    "指标名称",
+    "指标",
+    "单位",
+    "指标属性",
+    "属性",
 }
 _GROUP_LABEL = re.compile(r"^\(\s*([一二三四五六七八九十]+)\s*\)\s*(\S.*)$")
 _DETAIL_LABEL = re.compile(r"^([0-9]{1,2})\s*[.、]\s*(\S.*)$")
@@ -135,13 +165,29 @@ def _parse_row(cells: list[str], para: Paragraph, warnings: list[str]) -> list[T
         # "<p>开展帮办服务…</p> <p>加强“店小二”…</p> ⇥ <p>区府办等</p> <p>区投促办、商务委等</p>"
         per_flag = flag_parts if len(flag_parts) == len(texts) else [None] * len(texts)
         return [
-            TableRow(para.first_line, para.last_line, seq if k == 0 else None, seq_printed if k == 0 else "",
-                     text, unit, [f] if f else list(flag_parts), deadline)
+            TableRow(
+                para.first_line,
+                para.last_line,
+                seq if k == 0 else None,
+                seq_printed if k == 0 else "",
+                text,
+                unit,
+                [f] if f else list(flag_parts),
+                deadline,
+            )
             for k, (text, unit, f) in enumerate(zip(texts, units, per_flag, strict=True))
         ]
     return [
-        TableRow(para.first_line, para.last_line, seq, seq_printed, "".join(texts),
-                 "、".join(units) if units else None, list(dict.fromkeys(flag_parts)), deadline)
+        TableRow(
+            para.first_line,
+            para.last_line,
+            seq,
+            seq_printed,
+            "".join(texts),
+            "、".join(units) if units else None,
+            list(dict.fromkeys(flag_parts)),
+            deadline,
+        )
     ]
 
 
@@ -175,7 +221,14 @@ def indicator_row(paragraph: Paragraph, header: list[str]) -> list[str] | None:
 
 def indicator_fields(header: list[str], cells: list[str]) -> dict:
     """Map an indicator row to name / unit / attribute / target / year by the header's words."""
-    result: dict = {"seq": int(fold(cells[0])), "name": None, "unit": None, "attribute": None, "target": None, "year": None}
+    result: dict = {
+        "seq": int(fold(cells[0])),
+        "name": None,
+        "unit": None,
+        "attribute": None,
+        "target": None,
+        "year": None,
+    }
     for name, value in zip(header[1:], cells[1:], strict=True):
         folded_value = fold(value)
         year = _YEAR_COLUMN.match(name)
@@ -218,7 +271,9 @@ _HEADER_NOUN = re.compile(
 )
 _SEQ_CELL = re.compile(r"^(?:[0-9]{1,3}[.、]?|\(?[一二三四五六七八九十]{1,3}\)?[、.]?|[—–－-])$")
 # A heading of the body with its title ("二、保障措施", "（一）加强组织领导"): the table has ended.
-_BODY_HEADING = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\)|第[一二三四五六七八九十]+[章条])\S")
+_BODY_HEADING = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}、|\([一二三四五六七八九十]{1,3}\)|第[一二三四五六七八九十]+[章条])\S"
+)
 _NAME_START = re.compile(r"^(?:区|市|县|镇|各|属地|上海|公安|相关|有关)")
 _EMPTY_CELL = re.compile(r"^(?:[—–－-]{1,}|/|无|／)$")
 
@@ -271,7 +326,11 @@ def _is_date_cell(text: str) -> bool:
 def _accepts(kind: str, text: str, filled: bool, joined: str | None) -> bool:
     folded = _squeezed(text)
     if kind in ("lead", "co", "units"):
-        return bool(_EMPTY_CELL.match(folded)) or _is_units_cell(text) or (joined is not None and _is_units_cell(joined))
+        return (
+            bool(_EMPTY_CELL.match(folded))
+            or _is_units_cell(text)
+            or (joined is not None and _is_units_cell(joined))
+        )
     if kind == "deadline":
         return bool(_EMPTY_CELL.match(folded)) or _is_date_cell(text)
     if kind == "label":
@@ -317,17 +376,25 @@ def read_flat_table(paragraphs: list[Paragraph], start: int, header: int, stop) 
         nxt = paras[k + 1].text.strip() if paras.has(k + 1) else ""
         # A unit's name cut over two cells' worth of lines ("区土方工作" / "专班"): no punctuation in it.
         fragment = (
-            len(folded) <= 12 and bool(_NAME_START.match(folded)) and not re.search(r"[。.,，;；:：、()]", folded)
+            len(folded) <= 12
+            and bool(_NAME_START.match(folded))
+            and not re.search(r"[。.,，;；:：、()]", folded)
             and not _is_units_cell(text)
         )
         # …and only onto a bare ending ("专班"), never onto a name of its own ("区大数据中心").
-        joined = text + nxt if fragment and nxt and (len(_squeezed(nxt)) <= 2 or not _is_units_cell(nxt)) else None
+        joined = (
+            text + nxt if fragment and nxt and (len(_squeezed(nxt)) <= 2 or not _is_units_cell(nxt)) else None
+        )
         # A lone dash is a 序号 only where a row starts (06's first group row); elsewhere an empty cell.
         at_row_start = not any(row) or cursor == len(kinds) - 1
         lone_dash = bool(re.fullmatch(r"[—–－-]", folded))
         if _BODY_HEADING.match(folded):
             break  # "二、保障措施": the body goes on after the table
-        if "seq" in kinds and _SEQ_CELL.match(folded) and (not _EMPTY_CELL.match(folded) or (lone_dash and at_row_start)):
+        if (
+            "seq" in kinds
+            and _SEQ_CELL.match(folded)
+            and (not _EMPTY_CELL.match(folded) or (lone_dash and at_row_start))
+        ):
             commit()
             seq = kinds.index("seq")
             row[seq].append(text)
@@ -342,7 +409,9 @@ def read_flat_table(paragraphs: list[Paragraph], start: int, header: int, stop) 
                 filled = bool(row[j])
                 if filled and j == cursor and kind in ("lead", "co", "units"):
                     # a unit cell goes on only while its last line ends in a separator
-                    if not fold(row[j][-1]).rstrip().endswith(("、", "，", ",")) or not _accepts(kind, text, True, None):
+                    if not fold(row[j][-1]).rstrip().endswith(("、", "，", ",")) or not _accepts(
+                        kind, text, True, None
+                    ):
                         continue
                 elif filled and kind not in ("content", "label", "other"):
                     continue
@@ -365,7 +434,9 @@ def read_flat_table(paragraphs: list[Paragraph], start: int, header: int, stop) 
             if placed or attempt:
                 break
             # Nothing after the cursor takes it: a new row under the same merged 序号 / 任务 cells.
-            inherited = inherited or {j: list(row[j]) for j, kind in enumerate(kinds) if kind in ("seq", "label")}
+            inherited = inherited or {
+                j: list(row[j]) for j, kind in enumerate(kinds) if kind in ("seq", "label")
+            }
             commit()
             for j, cells in inherited.items():
                 row[j] = list(cells)
@@ -381,8 +452,21 @@ def read_flat_table(paragraphs: list[Paragraph], start: int, header: int, stop) 
     ends = paras.ends or [paras.start + header]
     k = ends[min(k, len(ends)) - 1] if k else ends[0]
     table = Table(paras[start].first_line, last or paras[start + header - 1].last_line, [])
-    table.rows = rows_from_grid(words, kinds, [(["".join(c) if kinds[j] not in ("lead", "co", "units") else "".join(c)
-                                                for j, c in enumerate(cells)], a, b) for cells, a, b in grid])
+    table.rows = rows_from_grid(
+        words,
+        kinds,
+        [
+            (
+                [
+                    "".join(c) if kinds[j] not in ("lead", "co", "units") else "".join(c)
+                    for j, c in enumerate(cells)
+                ],
+                a,
+                b,
+            )
+            for cells, a, b in grid
+        ],
+    )
     return table, k
 
 
@@ -393,9 +477,13 @@ class _CellParagraphs:
     Where the header's words are separated by blank lines, so is every cell, and lines that
     follow each other without one are a single cell ("海绵城市" / "建设管理")."""
 
-    def __init__(self, paragraphs: list[Paragraph], start: int, header: int, stop: Callable[[Paragraph], bool]) -> None:
+    def __init__(
+        self, paragraphs: list[Paragraph], start: int, header: int, stop: Callable[[Paragraph], bool]
+    ) -> None:
         heads = paragraphs[start : start + header]
-        self.blank_separated = all(b.first_line - a.last_line >= 2 for a, b in zip(heads, heads[1:], strict=False))
+        self.blank_separated = all(
+            b.first_line - a.last_line >= 2 for a, b in zip(heads, heads[1:], strict=False)
+        )
         self.source, self.start, self.header, self.stop = paragraphs, start, header, stop
         self.merged: list[list[Paragraph]] = []
         self.ends: list[int] = []  # for each merged cell, the index in `paragraphs` just after it
@@ -411,7 +499,12 @@ class _CellParagraphs:
         para = self.source[k]
         self.next = k + 1
         merged = self.merged
-        if k >= self.start + self.header and self.blank_separated and merged and para.first_line == merged[-1][-1].last_line + 1:
+        if (
+            k >= self.start + self.header
+            and self.blank_separated
+            and merged
+            and para.first_line == merged[-1][-1].last_line + 1
+        ):
             merged[-1].append(para)
             self.ends[-1] = k + 1
             return
@@ -439,7 +532,9 @@ def _joined(parts: list[Paragraph]) -> Paragraph:
     return Paragraph(parts[0].first_line, parts[-1].last_line, text, fold(text), max(p.width for p in parts))
 
 
-def rows_from_grid(words: list[str], kinds: list[str], grid: list[tuple[list[str], int, int]]) -> list[TableRow]:
+def rows_from_grid(
+    words: list[str], kinds: list[str], grid: list[tuple[list[str], int, int]]
+) -> list[TableRow]:
     """Rows of cells under a known header → table rows with their units labelled by column."""
     rows: list[TableRow] = []
     for cells, first, last in grid:
@@ -458,7 +553,9 @@ def rows_from_grid(words: list[str], kinds: list[str], grid: list[tuple[list[str
             continue  # a group label row ("二 / 构建全链条…体系") or an empty one
         seq_printed = _squeezed(value.get("seq", ""))
         seq = int(seq_printed) if seq_printed.isdigit() else None
-        row = TableRow(first, last, seq, seq_printed, text, "；".join(labelled), [], value.get("deadline") or None)
+        row = TableRow(
+            first, last, seq, seq_printed, text, "；".join(labelled), [], value.get("deadline") or None
+        )
         rows.append(row)
     return rows
 

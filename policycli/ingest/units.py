@@ -48,16 +48,39 @@ _LEAD_WORDS = re.compile(r"牵头|主责|主办")
 _CO_WORDS = re.compile(r"配合|协办|协同|参与|协助|支撑|支持|协作")
 LEAD_LABELS = ("牵头单位", "牵头部门", "主责单位", "主责部门", "牵头")
 CO_LABELS = ("配合单位", "配合部门", "协办单位", "协同单位", "参与单位", "协助单位", "支撑单位")
-PLAIN_LABELS = ("责任单位", "责任部门", "负责单位", "负责部门", "实施单位", "实施部门", "责任主体", "实施主体")
+PLAIN_LABELS = (
+    "责任单位",
+    "责任部门",
+    "负责单位",
+    "负责部门",
+    "实施单位",
+    "实施部门",
+    "责任主体",
+    "实施主体",
+)
 # A bare label opening a clause outside brackets: "牵头单位：市经济信息化委 配合单位：…".
-_BARE = re.compile(r"(?:^|(?<=[\s。.;；]))((?:牵头|主责|配合|协办|协同|参与|协助|支撑|责任|负责|实施)(?:单位|部门))\s*[:：]")
+_BARE = re.compile(
+    r"(?:^|(?<=[\s。.;；]))((?:牵头|主责|配合|协办|协同|参与|协助|支撑|责任|负责|实施)(?:单位|部门))\s*[:：]"
+)
 
 # Verbs that close a run of units and give them a role: "A、B按职责分工负责", "X牵头负责".
 _VERBS: list[tuple[str, str]] = [
-    ("牵头负责", "lead"), ("牵头落实", "lead"), ("牵头", "lead"), ("主责", "lead"),
-    ("按职责分工负责", "plain"), ("按职责分工落实", "co"), ("按职责负责", "plain"), ("分工负责", "plain"),
-    ("共同负责", "plain"), ("组织落实", "co"), ("配合", "co"), ("协助", "co"), ("参与", "co"), ("协同", "co"),
-    ("负责", "plain"), ("落实", "co"),
+    ("牵头负责", "lead"),
+    ("牵头落实", "lead"),
+    ("牵头", "lead"),
+    ("主责", "lead"),
+    ("按职责分工负责", "plain"),
+    ("按职责分工落实", "co"),
+    ("按职责负责", "plain"),
+    ("分工负责", "plain"),
+    ("共同负责", "plain"),
+    ("组织落实", "co"),
+    ("配合", "co"),
+    ("协助", "co"),
+    ("参与", "co"),
+    ("协同", "co"),
+    ("负责", "plain"),
+    ("落实", "co"),
 ]
 _VERB = re.compile("(" + "|".join(v for v, _ in _VERBS) + ")")
 _VERB_ROLE = dict(_VERBS)
@@ -85,14 +108,64 @@ _NOT_PREFIXED = re.compile(
     r"^(?:浦东|黄浦|徐汇|长宁|静安|普陀|虹口|杨浦|闵行|宝山|嘉定|金山|松江|青浦|奉贤|崇明|临港)|"
     r"(?:海关|中学|小学|一中|二中|幼儿园|航空|汽车城|居委会|村委会)$"
 )
-_OWN_NAME = re.compile(r"(?:大学|学院|学校|公司|集团|医院|银行|交易所|研究院|研究所)$|^[\u4e00-\u9fa5]{2,6}部(?!门)")
+_OWN_NAME = re.compile(
+    r"(?:大学|学院|学校|公司|集团|医院|银行|交易所|研究院|研究所)$|^[\u4e00-\u9fa5]{2,6}部(?!门)"
+)
 _NATIONAL = re.compile(r"(?:总局|总署|总会|总站|总队|^国家|^中国)")
 
 UNIT_SUFFIXES = (
-    "委", "办", "局", "部", "院", "会", "组", "站", "署", "厅", "所", "司", "中心", "政府", "集团", "公司",
-    "单位", "部门", "街道", "镇", "乡", "总部", "分局", "管委会", "小组", "海关", "联", "处", "科", "队", "馆", "行",
-    "校", "协会", "商会", "办公室", "分公司", "交易所", "专班", "处室", "科室", "机构", "企业", "国企", "街镇",
-    "区", "县", "大学", "学院", "医院", "平台", "园区",
+    "委",
+    "办",
+    "局",
+    "部",
+    "院",
+    "会",
+    "组",
+    "站",
+    "署",
+    "厅",
+    "所",
+    "司",
+    "中心",
+    "政府",
+    "集团",
+    "公司",
+    "单位",
+    "部门",
+    "街道",
+    "镇",
+    "乡",
+    "总部",
+    "分局",
+    "管委会",
+    "小组",
+    "海关",
+    "联",
+    "处",
+    "科",
+    "队",
+    "馆",
+    "行",
+    "校",
+    "协会",
+    "商会",
+    "办公室",
+    "分公司",
+    "交易所",
+    "专班",
+    "处室",
+    "科室",
+    "机构",
+    "企业",
+    "国企",
+    "街镇",
+    "区",
+    "县",
+    "大学",
+    "学院",
+    "医院",
+    "平台",
+    "园区",
 )
 # What a unit's name cannot start with: prose, scope notes and citations ("含装修垃圾", "以下简称").
 _NOT_A_NAME_START = re.compile(
@@ -100,7 +173,9 @@ _NOT_A_NAME_START = re.compile(
     r"组织|开展|推进|建立|完善|落实|做好|强化|提升|加快|实施|确保|依托|结合|通过|发挥|严格|积极|进一步|全面|重点|针对|"
     r"要求|明确|不再|不得|负责|牵头|配合|协助|参与|共同|统筹|指导|会同|联合|具体|所需)"
 )
-_NOT_A_NAME = re.compile(r"[的是了把被将从向于以《》“”\"0-9]|简称|联系|电话|地址|邮箱|^(?:试行|暂行|修订|草案)$")
+_NOT_A_NAME = re.compile(
+    r"[的是了把被将从向于以《》“”\"0-9]|简称|联系|电话|地址|邮箱|^(?:试行|暂行|修订|草案)$"
+)
 # Division endings: "市交通委科技信息处、港务监管处" distributes 市交通委 over the divisions.
 # How a government body's name starts in an unlabelled annotation: its level, a collective, or a
 # district's own name (松江区规划资源局); "区级平台", "市级财政" are adjectives, not bodies.
@@ -108,7 +183,9 @@ _OFFICIAL_START = re.compile(
     r"^(?:区|市|县|镇|乡|各|属地|相关|有关|上海|公安|(?:浦东|黄浦|徐汇|长宁|静安|普陀|虹口|杨浦|闵行|宝山|嘉定|金山|"
     r"松江|青浦|奉贤|崇明|临港)[\u4e00-\u9fa5]*?(?:局|委|办|中心|政府|分局|支队|管委会))"
 )
-_NOT_OFFICIAL = re.compile(r"^[区市县]级|^(?:区|市|县|镇|乡)$|[区县]$|(?:^(?:各|相关|有关)(?:企业|单位|学校|医院|机构))")
+_NOT_OFFICIAL = re.compile(
+    r"^[区市县]级|^(?:区|市|县|镇|乡)$|[区县]$|(?:^(?:各|相关|有关)(?:企业|单位|学校|医院|机构))"
+)
 _DIVISION = re.compile(r"(?:处|科|室|处室|科室|办公室|总队|大队|中队|支队|分队)$")
 _OFFICE = re.compile(r"^(.{1,12}?(?:局|委|厅|办|部|院|中心|政府))(.+)$")
 # A place name that can take the suffix of the last one in its list: 浦东新区 … 嘉定区政府.
@@ -129,8 +206,13 @@ class Unit:
 
     def to_dict(self) -> dict:
         out = {
-            "printed": self.printed, "name": self.name, "agency": self.agency or self.name, "resolution": self.resolution,
-            "collective": self.collective, "role": self.role, "group": self.group,
+            "printed": self.printed,
+            "name": self.name,
+            "agency": self.agency or self.name,
+            "resolution": self.resolution,
+            "collective": self.collective,
+            "role": self.role,
+            "group": self.group,
         }
         if self.carried:
             out["carried"] = True
@@ -171,7 +253,9 @@ def _rule_labelled(inner: str, at_end: bool) -> bool:
 
 def _has_role_label(inner: str) -> bool:
     label = _LABEL.match(inner)
-    return bool(label) and bool(re.search(r"牵头|主责|配合|协办|协同|参与|协助|支撑|责任|负责|实施|指导", label.group(1)))
+    return bool(label) and bool(
+        re.search(r"牵头|主责|配合|协办|协同|参与|协助|支撑|责任|负责|实施|指导", label.group(1))
+    )
 
 
 def official(name: str) -> bool:
@@ -211,7 +295,7 @@ def _division(name: str) -> bool:
 
 
 def _rule_carry_over(inner: str, at_end: bool) -> bool:
-    """"（以下均需区市场监管局落实，不再单独列出）": a unit for this and every later measure."""
+    """ "（以下均需区市场监管局落实，不再单独列出）": a unit for this and every later measure."""
     if not inner.startswith("以下"):
         return False
     m = _CARRY_OVER.match(_first_clause(inner))
@@ -260,7 +344,12 @@ def find_annotations(text: str) -> list[Annotation]:
             continue
         annotation = parse_units_text(text[start + 1 : inner_end])
         if annotation.units or annotation.carry:
-            annotation.raw, annotation.rule, annotation.start, annotation.end = text[start:end], rule, start, end
+            annotation.raw, annotation.rule, annotation.start, annotation.end = (
+                text[start:end],
+                rule,
+                start,
+                end,
+            )
             found.append(annotation)
         pos = end
     if found:
@@ -274,7 +363,12 @@ def find_annotations(text: str) -> list[Annotation]:
                 stop = k + 1
                 break
         annotation = parse_units_text(text[m.start() : stop])
-        annotation.raw, annotation.rule, annotation.start, annotation.end = text[m.start() : stop], "bare label", m.start(), stop
+        annotation.raw, annotation.rule, annotation.start, annotation.end = (
+            text[m.start() : stop],
+            "bare label",
+            m.start(),
+            stop,
+        )
         if annotation.units:
             found.append(annotation)
     return found
@@ -296,7 +390,10 @@ def _brackets(folded: str) -> Iterator[tuple[int, int]]:
     bracket's 600 characters again. Kept in arrays: a 10 MiB run of "（市" has millions of them."""
     limit = len(folded)
     starts, ends = array("q"), array("q")
-    open_starts, open_index = array("q"), array("q")  # the open brackets: start, index in starts (-1: not kept)
+    open_starts, open_index = (
+        array("q"),
+        array("q"),
+    )  # the open brackets: start, index in starts (-1: not kept)
     for m in re.finditer(r"[()\n]", folded):
         k, char = m.start(), m.group(0)
         if char == "(":
@@ -315,7 +412,9 @@ def _brackets(folded: str) -> Iterator[tuple[int, int]]:
                 if index >= 0 and k < start + _BRACKET_SPAN:
                     ends[index] = k + 1
         else:
-            for start, index in zip(open_starts, open_index, strict=True):  # unclosed: runs to the end of its paragraph
+            for start, index in zip(
+                open_starts, open_index, strict=True
+            ):  # unclosed: runs to the end of its paragraph
                 if index >= 0 and k < start + _BRACKET_SPAN:
                     ends[index] = k
             del open_starts[:], open_index[:]
@@ -491,7 +590,9 @@ def _tokens(folded: str) -> list[tuple[int, int, str]]:
             depth += 1
         elif char == ")":
             depth = max(0, depth - 1)
-        elif depth == 0 and (char in _UNIT_SEPARATORS or (char in "。." and not folded[k + 1 : k + 2].isdigit())):
+        elif depth == 0 and (
+            char in _UNIT_SEPARATORS or (char in "。." and not folded[k + 1 : k + 2].isdigit())
+        ):
             out.append((start, k, char))
             start = k + 1
     out.append((start, len(folded), ""))
@@ -527,8 +628,12 @@ def parse_units_text(text: str) -> Annotation:
     _distribute_office(units)
     _distribute_suffix(units)
     seen: set[str] = set()
-    units = [u for u in units if not (u.name in seen or seen.add(u.name))]  # printed in two role columns: once
-    return Annotation(raw=text, units=units, open_list=reader.open_list, carry=reader.carry, other=reader.other)
+    units = [
+        u for u in units if not (u.name in seen or seen.add(u.name))
+    ]  # printed in two role columns: once
+    return Annotation(
+        raw=text, units=units, open_list=reader.open_list, carry=reader.carry, other=reader.other
+    )
 
 
 def _settle_roles(reader: _Reader) -> None:
@@ -546,7 +651,13 @@ def _distribute_prefix(units: list[Unit]) -> None:
     if not units:
         return
     first = fold(units[0].printed)
-    prefix = "区" if first.startswith("区") else "市" if first.startswith("市") and not first.startswith("市场") else ""
+    prefix = (
+        "区"
+        if first.startswith("区")
+        else "市"
+        if first.startswith("市") and not first.startswith("市场")
+        else ""
+    )
     if not prefix:
         return
     for unit in units[1:]:
@@ -583,7 +694,9 @@ def _distribute_suffix(units: list[Unit]) -> None:
         if m:
             j = k
             while (
-                j > 0 and _PLACE.match(fold(units[j - 1].name)) and units[j - 1].role == units[k].role
+                j > 0
+                and _PLACE.match(fold(units[j - 1].name))
+                and units[j - 1].role == units[k].role
                 and not fold(units[j - 1].name).startswith(("各", "相关", "有关", "属地"))
             ):
                 j -= 1
@@ -607,6 +720,10 @@ def looks_like_unit_list(text: str) -> bool:
     good = 0
     for part in parts:
         part = re.sub(r"\([^)]*\)$", "", re.sub(r"等(?:相关)?(?:部门|单位)?$", "", part)).strip()
-        if part.endswith(UNIT_SUFFIXES) or part in _DANGLING or part.startswith(("各", "属地", "相关", "有关")):
+        if (
+            part.endswith(UNIT_SUFFIXES)
+            or part in _DANGLING
+            or part.startswith(("各", "属地", "相关", "有关"))
+        ):
             good += 1
     return good >= max(1, 0.75 * len(parts)) and all(len(p) <= 40 for p in parts)

@@ -134,9 +134,16 @@ def _add(start: date, years: float | None, months: int | None) -> date:
 # --- kind of document ----------------------------------------------------------------------
 
 KIND_RULES: list[tuple[str, re.Pattern[str], str]] = [
-    ("extension", re.compile(r"延长[^。]{0,120}?有效期|(?:继续有效|继续施行|继续执行|继续适用)的(?:通知|决定)"),
-     "关于延长《上海市建筑工程施工许可管理实施细则》有效期的通知"),
-    ("repeal", re.compile(r"废止[^。]{0,120}?的(?:通知|决定)$"), "关于废止规范性文件《徐汇区既有玻璃幕墙建筑管理办法》的通知"),
+    (
+        "extension",
+        re.compile(r"延长[^。]{0,120}?有效期|(?:继续有效|继续施行|继续执行|继续适用)的(?:通知|决定)"),
+        "关于延长《上海市建筑工程施工许可管理实施细则》有效期的通知",
+    ),
+    (
+        "repeal",
+        re.compile(r"废止[^。]{0,120}?的(?:通知|决定)$"),
+        "关于废止规范性文件《徐汇区既有玻璃幕墙建筑管理办法》的通知",
+    ),
 ]
 
 
@@ -180,7 +187,11 @@ def _from_issue_later(m: re.Match[str], ctx: Context) -> list[Found]:
     days = cn_to_int(m.group("n"))
     if not ctx.issued or not days:
         return []
-    return [Found("from", "N days after the issue date (自发布之日起N日后施行)", ctx.issued + timedelta(days=days))]
+    return [
+        Found(
+            "from", "N days after the issue date (自发布之日起N日后施行)", ctx.issued + timedelta(days=days)
+        )
+    ]
 
 
 def _from_issue(m: re.Match[str], ctx: Context) -> list[Found]:
@@ -216,7 +227,11 @@ def _length_of(m: re.Match[str]) -> tuple[float | None, int | None]:
 
 def _extended_by(m: re.Match[str], ctx: Context) -> list[Found]:
     years, months = _length_of(m)
-    return [Found("extended", "extension by a length (有效期延长N年)", years=years, months=months)] if years or months else []
+    return (
+        [Found("extended", "extension by a length (有效期延长N年)", years=years, months=months)]
+        if years or months
+        else []
+    )
 
 
 def _old_end(m: re.Match[str], ctx: Context) -> list[Found]:
@@ -226,7 +241,11 @@ def _old_end(m: re.Match[str], ctx: Context) -> list[Found]:
 
 def _duration(m: re.Match[str], ctx: Context) -> list[Found]:
     years, months = _length_of(m)
-    rule = "start plus trial period (试行N年)" if m.group(0).startswith("试行") else "start plus duration (有效期N年)"
+    rule = (
+        "start plus trial period (试行N年)"
+        if m.group(0).startswith("试行")
+        else "start plus duration (有效期N年)"
+    )
     return [Found("length", rule, years=years, months=months)] if years or months else []
 
 
@@ -242,38 +261,106 @@ def _pilot_length(m: re.Match[str], ctx: Context) -> list[Found]:
     if "试点" not in ctx.title:
         return []
     years, months = _length(next(g for g in m.groups() if g))
-    return [Found("length", "start plus pilot period (通过N年试点)", years=years, months=months, inferred=True)] if years else []
+    return (
+        [Found("length", "start plus pilot period (通过N年试点)", years=years, months=months, inferred=True)]
+        if years
+        else []
+    )
 
 
 CLAUSE_RULES: list[Rule] = [
     # Possessive white space (\s*+) where two runs meet around an optional word (\s*起?\s*): white space is
     # never 起 or 至, so nothing is given back, and a long run of spaces is not split every way.
-    Rule("range", re.compile(rf"有效期(?:为)?自?\s*(?P<from>{_DATE_TEXT})\s*+(?:起\s*+)?至\s*(?P<until>{_DATE_TEXT})\s*(?:止|为止|{_STOP}|$)"),
-         "本办法有效期自2026年1月1日起至2027年12月31日止。", _range),
-    Rule("start to end", re.compile(
-        rf"(?:自|从)\s*(?P<from>{_DATE_TEXT})\s*起\s*{_VERB}\s*,\s*(?:至|到)\s*(?P<until>{_DATE_TEXT})\s*(?:止|为止)"),
-         "本办法自2024年4月1日起施行，至2029年3月31日止。", _range),
-    Rule("from issue, later", re.compile(rf"(?:自|从)(?:本[\u4e00-\u9fa5]{{0,5}}?)?(?:印发|发布|公布)之日起\s*(?P<n>{_NUMBER})\s*(?:日|天)后\s*{_VERB}"),
-         "本意见自发布之日起30日后施行。", _from_issue_later),
-    Rule("from issue", re.compile(rf"(?:自|从)\s*(?:本[\u4e00-\u9fa5]{{0,5}}?)?(?:印发|发布|公布|下发|即日)(?:之日)?\s*起\s*{_VERB}"),
-         "本意见自发布之日起施行。", _from_issue),
-    Rule("start", re.compile(rf"(?:自|从|于)\s*(?P<date>[^\s,。;；、自从](?:[^,。;；、自从]{{0,23}}?[^\s,。;；、自从])??)\s*(?:起|开始)\s*{_VERB}"),
-         "本通知自2022年9月1日开始执行。", _start),
-    Rule("end", re.compile(rf"有效期\s*(?:为\s*)?(?P<extended>延长\s*)?(?:至|到|截至)\s*(?P<date>{_DATE_TEXT})\s*(?:止|为止|届满|{_STOP}|$)"),
-         "本办法自2024年3月1日起施行，有效期至2026年12月31日。", _end),
-    Rule("end (截止)", re.compile(rf"有效期\s*(?:于|至)\s*(?P<date>{_DATE_TEXT})\s*截止"), "本办法有效期于2025年12月31日截止。", _end_by),
-    Rule("extended by", re.compile(rf"有效期\s*(?:再\s*)?延长\s*(?P<n>{_NUMBER})\s*(?:个\s*)?(?P<unit>年|月)"),
-         "有效期延长两年。", _extended_by),
-    Rule("old end", re.compile(rf"有效期\s*(?:将\s*)?(?:于|至)\s*(?P<date>{_DATE_TEXT})\s*(?:届满|到期|截止)"),
-         "有效期将于2026年9月19日届满", _old_end),
-    Rule("length", re.compile(rf"(?:有效期|试行期?)\s*(?:为\s*)?(?P<n>{_NUMBER})\s*(?:个\s*)?(?P<unit>年|月)(?P<half>半)?"),
-         "本办法自2022年1月1日起施行，有效期五年。", _duration),
-    Rule("pilot period", re.compile(
-        rf"(?:从|自|于)\s*(?P<from>{_DATE_TEXT})\s*+(?:起\s*+)?(?:启动|开始|实施)\s*+(?:,\s*+)?(?:至|到)\s*(?P<until>{_DATE_TEXT})\s*(?:结束|止)"),
-         "本区农村集体经营性建设用地入市试点工作从2023年4月启动，至2024年底结束，为期两年", _pilot_period),
-    Rule("pilot length", re.compile(
-        r"(?:通过|开展|为期|试点期(?:限)?为?)\s*([0-9一二三四五六七八九十两]{1,3}\s*年)\s*+(?:的\s*+)?试点|试点期(?:限)?\s*+(?:为\s*+)?([0-9一二三四五六七八九十两]{1,3}\s*年)"),
-         "通过3年试点，形成可复制可推广的经验", _pilot_length),
+    Rule(
+        "range",
+        re.compile(
+            rf"有效期(?:为)?自?\s*(?P<from>{_DATE_TEXT})\s*+(?:起\s*+)?至\s*(?P<until>{_DATE_TEXT})\s*(?:止|为止|{_STOP}|$)"
+        ),
+        "本办法有效期自2026年1月1日起至2027年12月31日止。",
+        _range,
+    ),
+    Rule(
+        "start to end",
+        re.compile(
+            rf"(?:自|从)\s*(?P<from>{_DATE_TEXT})\s*起\s*{_VERB}\s*,\s*(?:至|到)\s*(?P<until>{_DATE_TEXT})\s*(?:止|为止)"
+        ),
+        "本办法自2024年4月1日起施行，至2029年3月31日止。",
+        _range,
+    ),
+    Rule(
+        "from issue, later",
+        re.compile(
+            rf"(?:自|从)(?:本[\u4e00-\u9fa5]{{0,5}}?)?(?:印发|发布|公布)之日起\s*(?P<n>{_NUMBER})\s*(?:日|天)后\s*{_VERB}"
+        ),
+        "本意见自发布之日起30日后施行。",
+        _from_issue_later,
+    ),
+    Rule(
+        "from issue",
+        re.compile(
+            rf"(?:自|从)\s*(?:本[\u4e00-\u9fa5]{{0,5}}?)?(?:印发|发布|公布|下发|即日)(?:之日)?\s*起\s*{_VERB}"
+        ),
+        "本意见自发布之日起施行。",
+        _from_issue,
+    ),
+    Rule(
+        "start",
+        re.compile(
+            rf"(?:自|从|于)\s*(?P<date>[^\s,。;；、自从](?:[^,。;；、自从]{{0,23}}?[^\s,。;；、自从])??)\s*(?:起|开始)\s*{_VERB}"
+        ),
+        "本通知自2022年9月1日开始执行。",
+        _start,
+    ),
+    Rule(
+        "end",
+        re.compile(
+            rf"有效期\s*(?:为\s*)?(?P<extended>延长\s*)?(?:至|到|截至)\s*(?P<date>{_DATE_TEXT})\s*(?:止|为止|届满|{_STOP}|$)"
+        ),
+        "本办法自2024年3月1日起施行，有效期至2026年12月31日。",
+        _end,
+    ),
+    Rule(
+        "end (截止)",
+        re.compile(rf"有效期\s*(?:于|至)\s*(?P<date>{_DATE_TEXT})\s*截止"),
+        "本办法有效期于2025年12月31日截止。",
+        _end_by,
+    ),
+    Rule(
+        "extended by",
+        re.compile(rf"有效期\s*(?:再\s*)?延长\s*(?P<n>{_NUMBER})\s*(?:个\s*)?(?P<unit>年|月)"),
+        "有效期延长两年。",
+        _extended_by,
+    ),
+    Rule(
+        "old end",
+        re.compile(rf"有效期\s*(?:将\s*)?(?:于|至)\s*(?P<date>{_DATE_TEXT})\s*(?:届满|到期|截止)"),
+        "有效期将于2026年9月19日届满",
+        _old_end,
+    ),
+    Rule(
+        "length",
+        re.compile(
+            rf"(?:有效期|试行期?)\s*(?:为\s*)?(?P<n>{_NUMBER})\s*(?:个\s*)?(?P<unit>年|月)(?P<half>半)?"
+        ),
+        "本办法自2022年1月1日起施行，有效期五年。",
+        _duration,
+    ),
+    Rule(
+        "pilot period",
+        re.compile(
+            rf"(?:从|自|于)\s*(?P<from>{_DATE_TEXT})\s*+(?:起\s*+)?(?:启动|开始|实施)\s*+(?:,\s*+)?(?:至|到)\s*(?P<until>{_DATE_TEXT})\s*(?:结束|止)"
+        ),
+        "本区农村集体经营性建设用地入市试点工作从2023年4月启动，至2024年底结束，为期两年",
+        _pilot_period,
+    ),
+    Rule(
+        "pilot length",
+        re.compile(
+            r"(?:通过|开展|为期|试点期(?:限)?为?)\s*([0-9一二三四五六七八九十两]{1,3}\s*年)\s*+(?:的\s*+)?试点|试点期(?:限)?\s*+(?:为\s*+)?([0-9一二三四五六七八九十两]{1,3}\s*年)"
+        ),
+        "通过3年试点，形成可复制可推广的经验",
+        _pilot_length,
+    ),
 ]
 
 
@@ -298,7 +385,11 @@ _NOTICE_WORDS = re.compile(r"关于|印发|发布|转发|下发")
 
 def _period_title(m: re.Match[str], ctx: Context) -> list[Found]:
     first, last = int(m.group("first")), int(m.group("last"))
-    return [Found("until", "plan period in the title (YYYY-YYYY年)", date(last, 12, 31))] if first <= last <= first + 15 else []
+    return (
+        [Found("until", "plan period in the title (YYYY-YYYY年)", date(last, 12, 31))]
+        if first <= last <= first + 15
+        else []
+    )
 
 
 def _five_year_title(m: re.Match[str], ctx: Context) -> list[Found]:
@@ -311,15 +402,38 @@ def _annual_title(m: re.Match[str], ctx: Context) -> list[Found]:
 
 
 TITLE_RULES: list[Rule] = [
-    Rule("plan period", re.compile(rf"(?P<first>{_YEAR})\s*(?:年\s*)?[-—–－~～至到]{{1,2}}\s*(?P<last>{_YEAR})"),
-         "上海市花白玉兰推广应用三年行动计划（2024-2026年）", _period_title),
-    Rule("five-year plan", re.compile(rf"{FIVE_YEAR_LABEL}\s*(?:规划|时期|期间)"), "上海市城市数字化转型“十四五”规划", _five_year_title),
-    Rule("annual plan: year first", re.compile(rf"^(?:本市|本区|全市|全区)?(?P<year>{_YEAR})\s*年(?:度)?[^《》()（）]{{0,40}}?{_PLAN_END}"),
-         "2026年上海量子城市空间智能建设工作要点", _annual_title),
-    Rule("annual plan: year before the plan word", re.compile(rf"(?P<year>{_YEAR})\s*年(?:度)?\s*{_PLAN_END}"),
-         "松江区城市更新2025年度实施计划", _annual_title),
-    Rule("annual plan: year after the plan word", re.compile(rf"{_PLAN}\s*[(（]\s*(?P<year>{_YEAR})\s*年(?:度)?\s*[)）]$"),
-         "上海市绿化和市容管理局信息化赋能事业高质量发展若干举措（2026年）", _annual_title),
+    Rule(
+        "plan period",
+        re.compile(rf"(?P<first>{_YEAR})\s*(?:年\s*)?[-—–－~～至到]{{1,2}}\s*(?P<last>{_YEAR})"),
+        "上海市花白玉兰推广应用三年行动计划（2024-2026年）",
+        _period_title,
+    ),
+    Rule(
+        "five-year plan",
+        re.compile(rf"{FIVE_YEAR_LABEL}\s*(?:规划|时期|期间)"),
+        "上海市城市数字化转型“十四五”规划",
+        _five_year_title,
+    ),
+    Rule(
+        "annual plan: year first",
+        re.compile(
+            rf"^(?:本市|本区|全市|全区)?(?P<year>{_YEAR})\s*年(?:度)?[^《》()（）]{{0,40}}?{_PLAN_END}"
+        ),
+        "2026年上海量子城市空间智能建设工作要点",
+        _annual_title,
+    ),
+    Rule(
+        "annual plan: year before the plan word",
+        re.compile(rf"(?P<year>{_YEAR})\s*年(?:度)?\s*{_PLAN_END}"),
+        "松江区城市更新2025年度实施计划",
+        _annual_title,
+    ),
+    Rule(
+        "annual plan: year after the plan word",
+        re.compile(rf"{_PLAN}\s*[(（]\s*(?P<year>{_YEAR})\s*年(?:度)?\s*[)）]$"),
+        "上海市绿化和市容管理局信息化赋能事业高质量发展若干举措（2026年）",
+        _annual_title,
+    ),
 ]
 
 
@@ -328,7 +442,9 @@ TITLE_RULES: list[Rule] = [
 
 def _sentences(document: dict, kind: str, title: str) -> list[Sentence]:
     """The validity sentences that speak about this document, best first (see the module docstring)."""
-    own_word = re.search(r"(办法|通知|细则|方案|规定|意见|标准|决定|计划|措施|规则|指引|要点|规划|导则|指南|纲要)", title[-12:])
+    own_word = re.search(
+        r"(办法|通知|细则|方案|规定|意见|标准|决定|计划|措施|规则|指引|要点|规划|导则|指南|纲要)", title[-12:]
+    )
     out = []
     for sentence in document.get("validity") or []:
         folded = fold(sentence["text"])
@@ -344,8 +460,16 @@ def _sentences(document: dict, kind: str, title: str) -> list[Sentence]:
     return sorted(out, key=lambda s: s.rank)
 
 
-def _record(value: date | None, quote: str, rule: str, lines: list[int] | None, inferred: bool = False) -> dict:
-    return {"date": value.isoformat() if value else None, "quote": quote, "rule": rule, "lines": lines, "inferred": inferred}
+def _record(
+    value: date | None, quote: str, rule: str, lines: list[int] | None, inferred: bool = False
+) -> dict:
+    return {
+        "date": value.isoformat() if value else None,
+        "quote": quote,
+        "rule": rule,
+        "lines": lines,
+        "inferred": inferred,
+    }
 
 
 def document_validity(document: dict) -> dict:
@@ -356,8 +480,13 @@ def document_validity(document: dict) -> dict:
     if kind == "document":
         kind = _kind(fold(title))
     issued = date.fromisoformat(document["issued_on"]) if document.get("issued_on") else None
-    ctx = Context(fold(title) + " " + fold(document.get("notice_title") or ""), issued,
-                  document.get("issued_on_quote") or "", _sentences(document, kind, fold(title)), kind)
+    ctx = Context(
+        fold(title) + " " + fold(document.get("notice_title") or ""),
+        issued,
+        document.get("issued_on_quote") or "",
+        _sentences(document, kind, fold(title)),
+        kind,
+    )
 
     if kind == "repeal":
         sentence = next((s for s in ctx.sentences if "废止" in s.folded), None)
@@ -375,30 +504,55 @@ def document_validity(document: dict) -> dict:
         return next(((f, s) for f, s in found if f.edge == edge), None)
 
     if kind == "extension":
-        new_end = next(((f, s) for f, s in found if f.edge == "until" and f.rule.startswith("extension")), None)
+        new_end = next(
+            ((f, s) for f, s in found if f.edge == "until" and f.rule.startswith("extension")), None
+        )
         if new_end is None:
             by, old = first("extended"), first("old-end")
             if by and old and old[0].value:
                 value = _add(old[0].value + timedelta(days=1), by[0].years, by[0].months)
-                new_end = (Found("until", "extension by a length from the old end (有效期延长N年)", value), by[1])
-        until = _record(new_end[0].value, new_end[1].text, new_end[0].rule, new_end[1].lines) if new_end else None
+                new_end = (
+                    Found("until", "extension by a length from the old end (有效期延长N年)", value),
+                    by[1],
+                )
+        until = (
+            _record(new_end[0].value, new_end[1].text, new_end[0].rule, new_end[1].lines) if new_end else None
+        )
         return {"from": None, "until": until}
 
     start_found, end_found = first("from"), first("until")
-    start = _record(start_found[0].value, start_found[1].text, start_found[0].rule, start_found[1].lines) if start_found else None
+    start = (
+        _record(start_found[0].value, start_found[1].text, start_found[0].rule, start_found[1].lines)
+        if start_found
+        else None
+    )
     until = None
     if end_found:
         f, s = end_found
-        rule = "explicit range" if start and f.rule == "stated end (有效期至)" else f.rule  # 自…起施行，有效期至…
+        rule = (
+            "explicit range" if start and f.rule == "stated end (有效期至)" else f.rule
+        )  # 自…起施行，有效期至…
         until = _record(f.value, s.text, rule, s.lines)
     if until is None:
         length = first("length")
         if length:
             f, s = length
             if start:
-                until = _record(_add(date.fromisoformat(start["date"]), f.years, f.months), s.text, f.rule, s.lines, f.inferred)
+                until = _record(
+                    _add(date.fromisoformat(start["date"]), f.years, f.months),
+                    s.text,
+                    f.rule,
+                    s.lines,
+                    f.inferred,
+                )
             elif issued and not f.inferred:
-                until = _record(_add(issued, f.years, f.months), s.text, f.rule + ", counted from the issue date", s.lines, True)
+                until = _record(
+                    _add(issued, f.years, f.months),
+                    s.text,
+                    f.rule + ", counted from the issue date",
+                    s.lines,
+                    True,
+                )
     if until is None:
         name = _plan_name(title)
         for rule in TITLE_RULES:

@@ -69,7 +69,9 @@ def stat_regular(path: Path, limit: int, what: str) -> int:
     if not stat.S_ISREG(st.st_mode):
         raise BadInput(f"{path}: not a regular file")  # FIFOs, sockets and devices would block or never end
     if st.st_size > limit:
-        raise BadInput(f"{path}: {st.st_size:,} bytes is over the {limit // (1024 * 1024)} MiB limit for one {what}")
+        raise BadInput(
+            f"{path}: {st.st_size:,} bytes is over the {limit // (1024 * 1024)} MiB limit for one {what}"
+        )
     return st.st_size
 
 

@@ -89,8 +89,18 @@ def read(path: Path) -> Blocks:
         after_frame = False
     if not lines:
         raise BadInput(f"{path}: the file has no text (an empty Word document, or only images)")
-    return Blocks(path, lines, "docx", "docx", sha256(data), size, unit="paragraph", warnings=reader.warnings,
-                  source_lines=len(lines), whole_paragraphs=True)
+    return Blocks(
+        path,
+        lines,
+        "docx",
+        "docx",
+        sha256(data),
+        size,
+        unit="paragraph",
+        warnings=reader.warnings,
+        source_lines=len(lines),
+        whole_paragraphs=True,
+    )
 
 
 def is_password_protected(data: bytes) -> bool:
@@ -102,8 +112,10 @@ def is_password_protected(data: bytes) -> bool:
 def ole_message(path: Path, data: bytes) -> str:
     """The one-line refusal for an OLE file given where a .docx was expected."""
     if is_password_protected(data):
-        return (f"{path}: the file is password-protected (encrypted); remove the password in Word or WPS "
-                "(文件 › 信息 › 保护文档 › 用密码进行加密) and save it again")
+        return (
+            f"{path}: the file is password-protected (encrypted); remove the password in Word or WPS "
+            "(文件 › 信息 › 保护文档 › 用密码进行加密) and save it again"
+        )
     return f"{path}: an old-format Word file (.doc/.wps), not .docx; convert it: soffice --headless --convert-to docx {path.name}"
 
 
@@ -115,10 +127,19 @@ def check_package(path: Path, data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise BadInput(f"{path}: not a readable Word file ({_one_line(exc)}); open it in Word or WPS and save it again") from None
+        raise BadInput(
+            f"{path}: not a readable Word file ({_one_line(exc)}); open it in Word or WPS and save it again"
+        ) from None
     with archive:
-        package.check_package(archive, str(path), "Word file", required="[Content_Types].xml", max_members=MAX_PARTS,
-                              max_unpacked=MAX_UNPACKED_BYTES, max_part=MAX_PART_BYTES)
+        package.check_package(
+            archive,
+            str(path),
+            "Word file",
+            required="[Content_Types].xml",
+            max_members=MAX_PARTS,
+            max_unpacked=MAX_UNPACKED_BYTES,
+            max_part=MAX_PART_BYTES,
+        )
 
 
 def _one_line(exc: BaseException) -> str:
@@ -146,14 +167,35 @@ def _open(path: Path, data: bytes) -> _Package:
         document = docx.Document(io.BytesIO(data))
         body = document.element.body
         parts = {rel.reltype: rel.target_part for rel in document.part.rels.values() if not rel.is_external}
-        elements = {kind: _element(parts.get(kind)) for kind in (RT.STYLES, RT.NUMBERING, RT.SETTINGS, RT.FOOTNOTES, RT.ENDNOTES)}
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError, OSError, EOFError,
-            AttributeError, TypeError, NotImplementedError) as exc:
-        raise BadInput(f"{path}: not a readable Word file ({_one_line(exc)}); open it in Word or WPS and save it again") from None
+        elements = {
+            kind: _element(parts.get(kind))
+            for kind in (RT.STYLES, RT.NUMBERING, RT.SETTINGS, RT.FOOTNOTES, RT.ENDNOTES)
+        }
+    except (
+        PackageNotFoundError,
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        etree.XMLSyntaxError,
+        OSError,
+        EOFError,
+        AttributeError,
+        TypeError,
+        NotImplementedError,
+    ) as exc:
+        raise BadInput(
+            f"{path}: not a readable Word file ({_one_line(exc)}); open it in Word or WPS and save it again"
+        ) from None
     if body is None:
         raise BadInput(f"{path}: not a readable Word file (the document has no body)")
-    return _Package(body, elements[RT.STYLES], elements[RT.NUMBERING], elements[RT.SETTINGS],
-                    elements[RT.FOOTNOTES], elements[RT.ENDNOTES])
+    return _Package(
+        body,
+        elements[RT.STYLES],
+        elements[RT.NUMBERING],
+        elements[RT.SETTINGS],
+        elements[RT.FOOTNOTES],
+        elements[RT.ENDNOTES],
+    )
 
 
 def _element(part):
@@ -176,8 +218,12 @@ _TIANGAN = "甲乙丙丁戊己庚辛壬癸"
 _DIZHI = "子丑寅卯辰巳午未申酉戌亥"
 
 
-def _cn_counting(n: int, digits: str = "零一二三四五六七八九", units: tuple[str, str, str] = ("十", "百", "千"),
-                 ten_alone: bool = True) -> str:
+def _cn_counting(
+    n: int,
+    digits: str = "零一二三四五六七八九",
+    units: tuple[str, str, str] = ("十", "百", "千"),
+    ten_alone: bool = True,
+) -> str:
     """1 → 一, 10 → 十, 21 → 二十一, 105 → 一百零五, 1010 → 一千零一十 (to 9999; larger digit by digit)."""
     if n <= 0 or n >= 10000:
         return "".join(_CN[int(d)] for d in str(max(n, 0)))
@@ -202,8 +248,21 @@ def _roman(n: int) -> str:
     if n <= 0 or n >= 4000:
         return str(n)
     out = []
-    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
-                           (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+    for value, letters in (
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ):
         while n >= value:
             out.append(letters)
             n -= value
@@ -329,7 +388,9 @@ class Numbering:
                     continue
                 ppr = style.find(W + "pPr")
                 numpr = ppr.find(W + "numPr") if ppr is not None else None
-                self.styles[style_id] = _Style(_val(style, "basedOn"), _val(numpr, "numId"), _int(_val(numpr, "ilvl")))
+                self.styles[style_id] = _Style(
+                    _val(style, "basedOn"), _val(numpr, "numId"), _int(_val(numpr, "ilvl"))
+                )
                 if style.get(W + "type") == "paragraph" and style.get(W + "default") in ("1", "true", "on"):
                     self.default_style = style_id
         if numbering is None:
@@ -337,7 +398,8 @@ class Numbering:
         for abstract in numbering.iter(W + "abstractNum"):
             key = abstract.get(W + "abstractNumId") or ""
             self.abstracts[key] = {
-                ilvl: _level(lvl) for lvl in abstract.iter(W + "lvl")
+                ilvl: _level(lvl)
+                for lvl in abstract.iter(W + "lvl")
                 if (ilvl := _int(lvl.get(W + "ilvl"))) is not None and 0 <= ilvl <= 8
             }
             link = _val(abstract, "numStyleLink")
@@ -465,8 +527,13 @@ def glue(parts: Iterable[str], units: bool = False) -> str:
             continue
         if out and out[-1].isascii() and out[-1].isalnum() and part[0].isascii() and part[0].isalpha():
             out += " "
-        elif (units and out and not out.endswith(("、", "，", ",", "；", ";")) and looks_like_unit_list(previous)
-              and looks_like_unit_list(part)):
+        elif (
+            units
+            and out
+            and not out.endswith(("、", "，", ",", "；", ";"))
+            and looks_like_unit_list(previous)
+            and looks_like_unit_list(part)
+        ):
             out += "、"
         out += part
         previous = part
@@ -588,7 +655,9 @@ class _Reader:
                 if branch is not None:
                     self.blocks(branch)
             elif tag == W + "altChunk":
-                self.warn("the Word file embeds another document (w:altChunk: HTML or RTF); its text is not read")
+                self.warn(
+                    "the Word file embeds another document (w:altChunk: HTML or RTF); its text is not read"
+                )
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -664,8 +733,10 @@ class _Reader:
                 continue
             if tag in (W + "drawing", W + "pict", W + "object"):
                 if tag == W + "object" and any("OLEObject" in str(e.tag) for e in child.iter()):
-                    self.warn("the Word file holds an embedded object (an Excel sheet?); its contents are not read — "
-                              "ingest that file on its own")
+                    self.warn(
+                        "the Word file holds an embedded object (an Excel sheet?); its contents are not read — "
+                        "ingest that file on its own"
+                    )
                 self.boxes(child, text)
                 continue
             if tag == MC + "AlternateContent":

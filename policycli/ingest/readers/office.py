@@ -77,7 +77,9 @@ def read(path: Path) -> Blocks:
     elif suffix in (".doc", ".wps") and _looks_html(data):
         return _as_html(path)
     if suffix not in KINDS:
-        raise BadInput(f"{name}: not a file format policy reads (.txt .md .html .docx .pdf .xlsx .doc .wps .xls .et)")
+        raise BadInput(
+            f"{name}: not a file format policy reads (.txt .md .html .docx .pdf .xlsx .doc .wps .xls .et)"
+        )
     what, target = KINDS[suffix]
     program = shutil.which("soffice") or shutil.which("libreoffice")
     if program is None:
@@ -112,17 +114,35 @@ def convert(program: str, path: Path, suffix: str, target: str, tmp: Path, what:
     outdir = tmp / "out"
     outdir.mkdir()
     command = [
-        program, f"-env:UserInstallation={(tmp / 'profile').as_uri()}", "--headless", "--norestore",
-        "--nolockcheck", "--convert-to", target, "--outdir", str(outdir), str(source),
+        program,
+        f"-env:UserInstallation={(tmp / 'profile').as_uri()}",
+        "--headless",
+        "--norestore",
+        "--nolockcheck",
+        "--convert-to",
+        target,
+        "--outdir",
+        str(outdir),
+        str(source),
     ]
     converted = outdir / f"input.{target}"
     deadline = time.monotonic() + TIMEOUT
-    for _ in range(2):  # a new profile makes soffice.bin ask for a restart (exit 81); its wrapper script does that
+    for _ in range(
+        2
+    ):  # a new profile makes soffice.bin ask for a restart (exit 81); its wrapper script does that
         try:
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp)
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd=tmp,
+            )
         except OSError as exc:
-            raise BadInput(f"{path.name}: cannot run LibreOffice ({program}: {exc.strerror or exc})") from None
+            raise BadInput(
+                f"{path.name}: cannot run LibreOffice ({program}: {exc.strerror or exc})"
+            ) from None
         try:
             output, _ = process.communicate(timeout=max(1.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
@@ -202,5 +222,12 @@ def _as_html(path: Path) -> Blocks:
     from policycli.ingest.markup import html_lines
 
     source = read_source(path, None)
-    return Blocks(source.path, html_lines(source.text), "html", source.encoding, source.sha256, source.size,
-                  source_lines=len(source.text.splitlines()))
+    return Blocks(
+        source.path,
+        html_lines(source.text),
+        "html",
+        source.encoding,
+        source.sha256,
+        source.size,
+        source_lines=len(source.text.splitlines()),
+    )

@@ -74,7 +74,9 @@ MAX_PAGES = 500
 MAX_STREAM_BYTES = 64 * 1024 * 1024
 MAX_OBJECTS_PER_PAGE = 200_000
 MAX_TABLE_EDGES = 4_000
-MAX_TABLE_CROSSINGS = 5_000  # vertical × horizontal ruling lines on one page (a real 分工表 page: a few hundred)
+MAX_TABLE_CROSSINGS = (
+    5_000  # vertical × horizontal ruling lines on one page (a real 分工表 page: a few hundred)
+)
 MAX_SECONDS = 60.0
 
 _TABLE_SETTINGS = {"snap_tolerance": 3, "join_tolerance": 3, "intersection_tolerance": 3}
@@ -90,7 +92,9 @@ _NO_LINE_END = set("（《「『“‘([{〔【〈")
 _SEQ_WORDS = {"序号", "编号", "号", "序"}
 _BARE_NUMBER = re.compile(r"^[0-9]{1,3}$")
 
-logging.getLogger("pdfminer").setLevel(logging.ERROR)  # pdfminer warns on every odd object; the reader says what matters
+logging.getLogger("pdfminer").setLevel(
+    logging.ERROR
+)  # pdfminer warns on every odd object; the reader says what matters
 
 
 @dataclass
@@ -112,7 +116,7 @@ class _Line:
         """The text, ending in one space where the line ended in a space (Latin words wrapped at a space)."""
         raw = "".join(c[0] for c in self.chars).lstrip(_SPACES)
         body = raw.rstrip(_SPACES)
-        return body + " " if " " in raw[len(body):] else body
+        return body + " " if " " in raw[len(body) :] else body
 
     @property
     def x0(self) -> float:
@@ -158,7 +162,9 @@ def read(path: Path) -> Blocks:
     size = stat_regular(path, MAX_BYTES, "PDF")
     data = read_bytes(path)
     if not data.startswith(b"%PDF"):
-        raise BadInput(f"{path}: not a PDF file (it does not start with %PDF); save it as PDF again or ingest the Word file")
+        raise BadInput(
+            f"{path}: not a PDF file (it does not start with %PDF); save it as PDF again or ingest the Word file"
+        )
     _refuse_bombs(path, data)
     pages, warnings = _read_pages(path, data)
     if not any(p.chars for p in pages):
@@ -166,7 +172,9 @@ def read(path: Path) -> Blocks:
         if busy:
             raise BadInput(f"{path}: {busy}, and no other page has text; refused as not a text document")
         if any(p.images for p in pages):
-            raise BadInput(f"{path}: a scanned PDF (images, no text layer); OCR is not done — ingest a text PDF or the Word file")
+            raise BadInput(
+                f"{path}: a scanned PDF (images, no text layer); OCR is not done — ingest a text PDF or the Word file"
+            )
         raise BadInput(f"{path}: no text in this PDF; nothing to ingest")
     unnamed, printed = sum(p.unnamed for p in pages), sum(p.chars for p in pages)
     if unnamed > 0.1 * printed:
@@ -178,14 +186,27 @@ def read(path: Path) -> Blocks:
         warnings.append(f"{unnamed} characters the PDF's fonts do not name are shown as \ufffd")
     for page in pages:
         if not page.chars and page.images:
-            warnings.append(f"page {page.number}: an image with no text layer (scanned?); its content is not read")
+            warnings.append(
+                f"page {page.number}: an image with no text layer (scanned?); its content is not read"
+            )
     _drop_running_lines(pages)
     segments, total = _number_lines(pages)
     lines = _assemble(pages)
     if not any(line.text.strip() for line in lines):
         raise BadInput(f"{path}: no text in this PDF but page numbers and running headers; nothing to ingest")
-    return Blocks(path, lines, "pdf", "pdf", sha256(data), size, unit="page-line", segments=segments,
-                  warnings=warnings, source_lines=total, whole_paragraphs=True)
+    return Blocks(
+        path,
+        lines,
+        "pdf",
+        "pdf",
+        sha256(data),
+        size,
+        unit="page-line",
+        segments=segments,
+        warnings=warnings,
+        source_lines=total,
+        whole_paragraphs=True,
+    )
 
 
 # --- safety ------------------------------------------------------------------------------------
@@ -237,7 +258,9 @@ class _Budget:
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
-            raise BadInput(f"{self.path}: reading took over {MAX_SECONDS:.0f} s (at page {self.page}); refused")
+            raise BadInput(
+                f"{self.path}: reading took over {MAX_SECONDS:.0f} s (at page {self.page}); refused"
+            )
 
 
 def _bounded_layout(page, budget: _Budget):
@@ -295,7 +318,9 @@ def _read_pages(path: Path, data: bytes) -> tuple[list[_Page], list[str]]:
         try:
             count = sum(1 for _ in zip(PDFPage.create_pages(pdf.doc), range(MAX_PAGES + 1), strict=False))
             if count > MAX_PAGES:
-                raise BadInput(f"{path}: more than {MAX_PAGES} pages; split it and ingest the part with the policy")
+                raise BadInput(
+                    f"{path}: more than {MAX_PAGES} pages; split it and ingest the part with the policy"
+                )
             document_pages = pdf.pages
         except BadInput:
             raise
@@ -346,13 +371,21 @@ def _read_page(page, layout, warnings: list[str]) -> _Page:
     crossings = len(columns) * len(rows)
     if len(edges) > MAX_TABLE_EDGES or crossings > MAX_TABLE_CROSSINGS:
         # pdfplumber's cell finding grows with the crossings of the lines (a 400×400 grid never ends)
-        warnings.append(f"page {page.page_number}: {len(edges):,} ruling edges; tables on it are not looked for, its text is read as lines")
-    elif sum(e["orientation"] == "v" for e in edges) >= 2 and sum(e["orientation"] == "h" for e in edges) >= 2:
+        warnings.append(
+            f"page {page.page_number}: {len(edges):,} ruling edges; tables on it are not looked for, its text is read as lines"
+        )
+    elif (
+        sum(e["orientation"] == "v" for e in edges) >= 2 and sum(e["orientation"] == "h" for e in edges) >= 2
+    ):
         # The "lines" strategy, given the page's ruling lines as read here (pdfplumber's own object
         # dictionaries for every character would cost a quarter of the reading time).
-        settings = {**_TABLE_SETTINGS, "vertical_strategy": "explicit", "horizontal_strategy": "explicit",
-                    "explicit_vertical_lines": [e for e in edges if e["orientation"] == "v"],
-                    "explicit_horizontal_lines": [e for e in edges if e["orientation"] == "h"]}
+        settings = {
+            **_TABLE_SETTINGS,
+            "vertical_strategy": "explicit",
+            "horizontal_strategy": "explicit",
+            "explicit_vertical_lines": [e for e in edges if e["orientation"] == "v"],
+            "explicit_horizontal_lines": [e for e in edges if e["orientation"] == "h"],
+        }
         tables = [t for t in page.find_tables(settings) if _columns(t) >= 2]
     boxes = [t.bbox for t in tables]
     free = [c for c in chars if not any(_inside(c, b) for b in boxes)]
@@ -380,8 +413,19 @@ def _objects(page, layout) -> tuple[list[dict], list[dict], int]:
     def edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> None:
         length = (bottom - top) if orientation == "v" else (x1 - x0)
         if length >= 1:
-            edges.append({"object_type": "rule_edge", "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
-                          "width": x1 - x0, "height": bottom - top, "orientation": orientation})
+            edges.append(
+                {
+                    "object_type": "rule_edge",
+                    "x0": x0,
+                    "x1": x1,
+                    "top": top,
+                    "bottom": bottom,
+                    "doctop": top,
+                    "width": x1 - x0,
+                    "height": bottom - top,
+                    "orientation": orientation,
+                }
+            )
 
     stack = [iter(layout)]
     while stack:
@@ -395,9 +439,21 @@ def _objects(page, layout) -> tuple[list[dict], list[dict], int]:
             text = item.get_text()
             if text.startswith("(cid:"):
                 text = "\ufffd"  # the font does not say which character it draws
-            c = {"text": text, "x0": item.x0 + mb_x0, "x1": item.x1 + mb_x0, "top": height - item.y1 + mb_top,
-                 "bottom": height - item.y0 + mb_top, "size": float(item.size)}
-            if c["text"] and bx0 - 1 <= c["x0"] and c["x1"] <= bx1 + 1 and btop - 1 <= c["top"] and c["bottom"] <= bbottom + 1:
+            c = {
+                "text": text,
+                "x0": item.x0 + mb_x0,
+                "x1": item.x1 + mb_x0,
+                "top": height - item.y1 + mb_top,
+                "bottom": height - item.y0 + mb_top,
+                "size": float(item.size),
+            }
+            if (
+                c["text"]
+                and bx0 - 1 <= c["x0"]
+                and c["x1"] <= bx1 + 1
+                and btop - 1 <= c["top"]
+                and c["bottom"] <= bbottom + 1
+            ):
                 chars.append(c)
         elif isinstance(item, LTCurve):
             x0, x1 = item.x0 + mb_x0, item.x1 + mb_x0
@@ -458,9 +514,15 @@ def _group_lines(chars: list[dict]) -> list[tuple[float, float, list[tuple[str, 
             text = char["text"]
             if placed:
                 previous, _, right = placed[-1]
-                if text == previous and abs(char["x0"] - placed[-1][1]) < 0.3 * (char["x1"] - char["x0"] or 1):
+                if text == previous and abs(char["x0"] - placed[-1][1]) < 0.3 * (
+                    char["x1"] - char["x0"] or 1
+                ):
                     continue  # the same glyph drawn twice (shadow, fake bold)
-                if text not in _SPACES and previous not in _SPACES and char["x0"] - right > _space_gap(previous, text, size):
+                if (
+                    text not in _SPACES
+                    and previous not in _SPACES
+                    and char["x0"] - right > _space_gap(previous, text, size)
+                ):
                     placed.append((" ", right, char["x0"]))
                 if char["x0"] - right > 1.5 * size:
                     gaps += 1
@@ -532,8 +594,14 @@ def _join(parts: list[str]) -> str:
 
 def _latin_break(before: str, after: str) -> bool:
     return (
-        bool(before) and bool(after) and before.isascii() and after.isascii() and not before.isspace() and not after.isspace()
-        and before not in "-/" and after not in ".,;:!?)]}%"
+        bool(before)
+        and bool(after)
+        and before.isascii()
+        and after.isascii()
+        and not before.isspace()
+        and not after.isspace()
+        and before not in "-/"
+        and after not in ".,;:!?)]}%"
     )
 
 
@@ -556,6 +624,7 @@ def _drop_running_lines(pages: list[_Page]) -> None:
     with_text = [p for p in pages if p.lines or p.tables]
     needed = max(2, int(0.4 * len(with_text) + 0.999))
     at_edge = Counter(key(ln) for p in with_text for ln in edges(p))
+
     # the same text in the same place on many pages, anywhere on them: a watermark or a form's print
     def place(line: _Line) -> tuple:
         return key(line), round(line.top / 3), round(line.x0 / 3)
@@ -563,7 +632,8 @@ def _drop_running_lines(pages: list[_Page]) -> None:
     placed = Counter(spot for p in with_text for spot in {place(ln) for ln in p.lines})
     for page in with_text:
         drop = {
-            id(ln) for ln in edges(page)
+            id(ln)
+            for ln in edges(page)
             if at_edge[key(ln)] >= needed or _PAGE_NUMBER.match(re.sub(r"\s+", " ", fold(ln.text)).strip())
         }
         drop |= {id(ln) for ln in page.lines if placed[place(ln)] >= needed}
@@ -659,8 +729,12 @@ def _geometry(pages: list[_Page]) -> dict[tuple[int, int], _Geometry]:
         sizes = Counter()
         for ln in lines:
             sizes[round(ln.size)] += len(ln.chars)
-        out[shape] = _Geometry(left, right, {s: float(c.most_common(1)[0][0]) for s, c in pitches.items()},
-                               float(sizes.most_common(1)[0][0]))
+        out[shape] = _Geometry(
+            left,
+            right,
+            {s: float(c.most_common(1)[0][0]) for s, c in pitches.items()},
+            float(sizes.most_common(1)[0][0]),
+        )
     return out
 
 
@@ -713,12 +787,16 @@ def _assemble(pages: list[_Page]) -> list[RawLine]:
     def flush() -> None:
         nonlocal paragraph
         if paragraph:
-            out.append(RawLine(paragraph[0].number, _join([ln.joinable for ln in paragraph]), paragraph[-1].number))
+            out.append(
+                RawLine(paragraph[0].number, _join([ln.joinable for ln in paragraph]), paragraph[-1].number)
+            )
         paragraph = []
 
     for page in pages:
         g = geometry.get((round(page.width), round(page.height)))
-        items: list[tuple[float, object]] = [(ln.top, ln) for ln in page.lines] + [(t.top, t) for t in page.tables]
+        items: list[tuple[float, object]] = [(ln.top, ln) for ln in page.lines] + [
+            (t.top, t) for t in page.tables
+        ]
         items.sort(key=lambda item: item[0])
         for position, (_, item) in enumerate(items):
             if isinstance(item, _Table):
@@ -777,13 +855,16 @@ def _continues_row(chain: list[list[str]], cells: list[str], seq_column: int | N
     if any(_BARE_NUMBER.match(fold(c).strip()) for c in cells):
         return False
     going_on = [j for j, c in enumerate(cells) if c.strip()]
-    if not going_on or any(not previous[j].strip() or _BARE_NUMBER.match(fold(previous[j]).strip()) for j in going_on):
+    if not going_on or any(
+        not previous[j].strip() or _BARE_NUMBER.match(fold(previous[j]).strip()) for j in going_on
+    ):
         return False
     if any(starts_heading(fold(cells[j]).strip()) for j in going_on):
         return False  # a label of its own ("（二）…", "5.推动…"): a new row
     data = chain[1:]
     numbered = (
-        seq_column is not None and not cells[seq_column].strip()
+        seq_column is not None
+        and not cells[seq_column].strip()
         and sum(1 for r in data if _BARE_NUMBER.match(fold(r[seq_column]).strip())) >= 0.8 * len(data)
     )
     return numbered or any(not fold(previous[j]).rstrip().endswith(_TERMINAL + (".",)) for j in going_on)

@@ -23,4 +23,6 @@ def read(path: Path, encoding: str | None = None) -> Blocks:
     else:
         lines, kind = raw_lines(source.text), "text"
     limits.check("lines", len(lines), str(path))  # an HTML page's blocks, not its lines
-    return Blocks(source.path, lines, kind, source.encoding, source.sha256, source.size, source_lines=source_lines)
+    return Blocks(
+        source.path, lines, kind, source.encoding, source.sha256, source.size, source_lines=source_lines
+    )

@@ -66,8 +66,15 @@ def read(path: Path) -> Blocks:
     name = path.name
     archive = _open_zip(data, name)
     with archive:
-        package.check_package(archive, name, "Excel workbook", required="xl/workbook.xml", max_members=MAX_MEMBERS,
-                              max_unpacked=MAX_UNCOMPRESSED, max_part=MAX_UNCOMPRESSED)
+        package.check_package(
+            archive,
+            name,
+            "Excel workbook",
+            required="xl/workbook.xml",
+            max_members=MAX_MEMBERS,
+            max_unpacked=MAX_UNCOMPRESSED,
+            max_part=MAX_UNCOMPRESSED,
+        )
     sheets, skipped, warnings = _load(data, name)
     lines: list[RawLine] = []
     segments: list[dict] = []
@@ -83,15 +90,28 @@ def read(path: Path) -> Blocks:
         first_line += max(rows)
     if not lines:
         raise BadInput(f"{path}: the workbook has no text in any sheet")
-    return Blocks(path, lines, "xlsx", "xlsx", sha256(data), size, unit="sheet-row", segments=segments,
-                  warnings=warnings, source_lines=read_rows, whole_paragraphs=True)
+    return Blocks(
+        path,
+        lines,
+        "xlsx",
+        "xlsx",
+        sha256(data),
+        size,
+        unit="sheet-row",
+        segments=segments,
+        warnings=warnings,
+        source_lines=read_rows,
+        whole_paragraphs=True,
+    )
 
 
 def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise BadInput(f"{name}: a damaged .xlsx file (not a readable zip archive); open it in Excel or WPS and save it again") from None
+        raise BadInput(
+            f"{name}: a damaged .xlsx file (not a readable zip archive); open it in Excel or WPS and save it again"
+        ) from None
 
 
 Row = dict[int, str]  # column → the cell's text, only cells with text
@@ -138,7 +158,9 @@ def _load(data: bytes, name: str) -> tuple[list[Sheet], list[str], list[str]]:
         raise
     except Exception as exc:  # openpyxl and its XML parsers raise anything on a damaged file
         reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-        raise BadInput(f"{name}: a damaged or unreadable .xlsx file ({reason}); open it in Excel or WPS and save it again") from None
+        raise BadInput(
+            f"{name}: a damaged or unreadable .xlsx file ({reason}); open it in Excel or WPS and save it again"
+        ) from None
     return sheets, hidden, warnings
 
 
@@ -169,7 +191,9 @@ def _rows(sheet, room: int = MAX_ROWS) -> dict[int, Row]:
 
 
 # <mergeCell ref="A3:A4"/>, with or without a namespace prefix, in either quotes.
-_MERGE = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref\s*=\s*["']([A-Za-z]{1,3}[0-9]{1,7}):([A-Za-z]{1,3}[0-9]{1,7})["']""")
+_MERGE = re.compile(
+    rb"""<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref\s*=\s*["']([A-Za-z]{1,3}[0-9]{1,7}):([A-Za-z]{1,3}[0-9]{1,7})["']"""
+)
 
 
 def merged_ranges(xml) -> list[tuple[int, int, int, int]]:
@@ -198,8 +222,11 @@ def _fill_merged(rows: dict[int, Row], spans: list[tuple[int, int, int, int]]) -
     once). A range reaching past the sheet's last row with text stops there. Returns 0, or the cells
     that would have been filled when that is over MAX_FILLED (then nothing is filled)."""
     last = max(rows, default=0)
-    todo = [(c1, r1, min(r2, last)) for c1, r1, _c2, r2 in spans
-            if c1 <= MAX_COLUMNS and r2 > r1 and rows.get(r1, {}).get(c1)]
+    todo = [
+        (c1, r1, min(r2, last))
+        for c1, r1, _c2, r2 in spans
+        if c1 <= MAX_COLUMNS and r2 > r1 and rows.get(r1, {}).get(c1)
+    ]
     cells = sum(max(0, r2 - r1) for _, r1, r2 in todo)
     if cells > MAX_FILLED:
         return cells
@@ -227,7 +254,11 @@ def cell_text(value: object, number_format: str | None = "General") -> str:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, dt.date) and _MONTH_ONLY.search(number_format or "") and not _DAY.search(number_format or ""):
+    if (
+        isinstance(value, dt.date)
+        and _MONTH_ONLY.search(number_format or "")
+        and not _DAY.search(number_format or "")
+    ):
         # shown as 2024年6月 (format yyyy"年"m"月"): a month, due at its end, not on its first day
         return f"{value.year}年{value.month}月"
     if isinstance(value, dt.datetime):
