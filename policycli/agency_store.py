@@ -55,7 +55,8 @@ def add_alias(db: Database, alias: str, target: str, by: str, at: str) -> dict:
     with write_transaction(db):
         db.conn.execute(
             "INSERT INTO agency_aliases (alias, canonical, by, at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (alias) DO UPDATE SET canonical = excluded.canonical, by = excluded.by, at = excluded.at",
+            "ON CONFLICT (alias) DO UPDATE SET canonical = excluded.canonical, by = excluded.by, at = "
+            "excluded.at",
             [alias.strip(), canonical, by, at],
         )
         # Units loaded under the alias (a name the registry did not know) now belong to the canonical
@@ -131,7 +132,8 @@ def agency_detail(db: Database, text: str) -> dict:
     documents = [
         {"doc": r[0], "title": r[1], "measures": r[2]}
         for r in db.conn.execute(
-            f"""SELECT d.id, d.title, count(DISTINCT m.id) FROM assignments a JOIN measures m ON m.id = a.measure_id
+            f"""SELECT d.id, d.title, count(DISTINCT m.id)
+                FROM assignments a JOIN measures m ON m.id = a.measure_id
                 JOIN documents d ON d.id = m.doc_id
                 WHERE a.obsolete = 0 AND m.obsolete = 0 AND m.kind IN ({KINDS_SQL}) AND {condition}
                 GROUP BY d.id ORDER BY d.id""",

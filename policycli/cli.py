@@ -35,10 +35,15 @@ def _root(
 
 def _typer_annotation(parameter: Parameter) -> object:
     if parameter.kind == "argument":
-        info = typer.Argument(help=parameter.help, show_default=False)
+        info = typer.Argument(help=parameter.help, show_default=False, metavar=parameter.metavar)
+    elif parameter.kind == "flag":
+        info = typer.Option(*parameter.names, help=parameter.help, show_default=False)
     else:
         info = typer.Option(
-            *parameter.names, help=parameter.help, show_default=parameter.default not in (None, False)
+            *parameter.names,
+            help=parameter.help,
+            metavar=parameter.metavar,
+            show_default=parameter.default is not None,
         )
     return Annotated[parameter.annotation, info]
 

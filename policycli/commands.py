@@ -22,15 +22,20 @@ TABLE_LIMIT = 100
 
 # Options several commands share.
 Db = Annotated[
-    Path | None, Option("--db", help="Database file (default: $POLICY_DB, else the user data directory).")
+    Path | None,
+    Option("--db", metavar="FILE", help="Database file (default: $POLICY_DB, else the user data directory)."),
 ]
 Today = Annotated[
     str | None,
-    Option("--today", help="Pretend today is YYYY-MM-DD (default: $POLICY_TODAY, else the clock)."),
+    Option(
+        "--today",
+        metavar="DATE",
+        help="Pretend today is YYYY-MM-DD (default: $POLICY_TODAY, else the clock).",
+    ),
 ]
 Format = Annotated[str, Option("--format", "-f", help="table, csv, json or md.")]
 DetailFormat = Annotated[str, Option("--format", "-f", help="text or json.")]
-Doc = Annotated[str | None, Option("--doc", "-d", help="Only this document (its id).")]
+Doc = Annotated[str | None, Option("--doc", "-d", metavar="DOC_ID", help="Only this document (its id).")]
 Agency = Annotated[str | None, Option("--agency", "-a", help="Responsible unit, e.g. 市商务委.")]
 By = Annotated[str | None, Option("--by", help="Who records this (default: your login name).")]
 Note = Annotated[str | None, Option("--note", "-n", help="A note for the record, e.g. 已报送.")]
@@ -105,10 +110,13 @@ def ingest(
     files: Annotated[
         list[Path],
         Argument(
-            help="Policy documents: .txt .md .html .docx .pdf .xlsx (.doc .wps .xls .et with LibreOffice)."
+            metavar="FILE...",
+            help="Policy documents: .txt .md .html .docx .pdf .xlsx (.doc .wps .xls .et with LibreOffice).",
         ),
     ],
-    out: Annotated[Path, Option("--out", "-o", help="Directory for the structured files.")] = Path("."),
+    out: Annotated[
+        Path, Option("--out", "-o", metavar="DIR", help="Directory for the structured files.")
+    ] = Path("."),
     check: Annotated[bool, Option("--check", help="Report what would be extracted; write nothing.")] = False,
     encoding: Annotated[
         str | None, Option("--encoding", help="Override encoding detection, e.g. gb18030.")
@@ -118,11 +126,15 @@ def ingest(
         str | None,
         Option(
             "--attach-to",
+            metavar="DOC_ID",
             help="Attach the other files (a 分工表) to this document: one in this run or already in --out.",
         ),
     ] = None,
 ) -> None:
-    """Turn policy texts into structured documents (JSON). Example: policy ingest 通知.docx --out data/measures"""
+    """Turn policy texts into structured documents (JSON).
+
+    Example: policy ingest 通知.docx --out data/measures
+    """
     from policycli.ingest.run import ingest_files
 
     ingest_files(files, out_dir=out, check=check, encoding=encoding, doc_id=doc_id, attach_to=attach_to)
@@ -130,11 +142,15 @@ def ingest(
 
 def load(
     paths: Annotated[
-        list[Path] | None, Argument(help="Structured files or directories (default: the bundled documents).")
+        list[Path] | None,
+        Argument(metavar="PATH...", help="Structured files or directories (default: the bundled documents)."),
     ] = None,
     db: Db = None,
 ) -> None:
-    """Load or refresh structured documents; recorded progress is kept. Example: policy load data/measures"""
+    """Load or refresh structured documents; recorded progress is kept.
+
+    Example: policy load data/measures
+    """
     from policycli.load import load_files
     from policycli.paths import bundled_measures_dir
 
@@ -143,11 +159,8 @@ def load(
     changed = [r for r in results if not r.unchanged]
     if len(results) <= 20:
         for result in results:
-            say(
-                f"{result.doc_id}: unchanged"
-                if result.unchanged
-                else f"{result.doc_id}: {result.added} added, {result.updated} updated, {result.obsoleted} obsolete"
-            )
+            counts = f"{result.added} added, {result.updated} updated, {result.obsoleted} obsolete"
+            say(f"{result.doc_id}: {'unchanged' if result.unchanged else counts}")
     else:
         say(
             f"{len(results)} documents: {len(results) - len(changed)} unchanged, {len(changed)} changed "
@@ -168,7 +181,8 @@ def tasks(
             "--status",
             "-s",
             help=(
-                "open/未完成 (default), all/全部, todo/未开始, doing/推进中, done/已完成, blocked/受阻 or n/a/不适用."
+                "open/未完成 (default), all/全部, todo/未开始, doing/推进中, done/已完成, "
+                "blocked/受阻 or n/a/不适用."
             ),
         ),
     ] = "open",
@@ -180,28 +194,34 @@ def tasks(
         bool, Option("--unassigned", help="Only measures with no responsible unit.")
     ] = False,
     search: Annotated[
-        str | None, Option("--search", "-q", help="Words that must appear (Chinese full text).")
+        str | None,
+        Option("--search", "-q", metavar="WORDS", help="Words that must appear (Chinese full text)."),
     ] = None,
     all_: Annotated[
         bool, Option("--all", help="Include measures removed from their document (obsolete).")
     ] = False,
     due_within: Annotated[
-        int | None, Option("--due-within", help="Only measures due within this many days.")
+        int | None, Option("--due-within", metavar="DAYS", help="Only measures due within this many days.")
     ] = None,
     overdue: Annotated[bool, Option("--overdue", help="Only measures past their due date.")] = False,
     due_before: Annotated[
-        str | None, Option("--due-before", help="Only measures due before YYYY-MM-DD.")
+        str | None, Option("--due-before", metavar="DATE", help="Only measures due before YYYY-MM-DD.")
     ] = None,
     limit: Annotated[
         int | None,
-        Option("--limit", help="At most this many, most urgent first (table default 100; 0: all)."),
+        Option(
+            "--limit", metavar="N", help="At most this many, most urgent first (table default 100; 0: all)."
+        ),
     ] = None,
     all_agencies: AllAgencies = False,
     fmt: Format = "table",
     db: Db = None,
     today: Today = None,
 ) -> None:
-    """List measures (an agency's open ones, say). Example: policy tasks --agency 市商务委 --due-within 30"""
+    """List measures (an agency's open ones, say).
+
+    Example: policy tasks --agency 市商务委 --due-within 30
+    """
     from dataclasses import replace
 
     from policycli import views
@@ -244,7 +264,10 @@ def tasks(
 
 
 def show(measure_id: MeasureId, fmt: DetailFormat = "text", db: Db = None, today: Today = None) -> None:
-    """Show a measure: full text, source lines, due date and its source, every agency's status, history. Example: policy show hfg-2020-24/2.2.5.17"""
+    """Show a measure: full text, source lines, due date and its source, every agency's status, history.
+
+    Example: policy show hfg-2020-24/2.2.5.17
+    """
     from policycli import views
     from policycli.checklist import measure_detail
 
@@ -264,7 +287,10 @@ def mark(
     by: By = None,
     db: Db = None,
 ) -> None:
-    """Set your part of a measure to any status. Example: policy mark hfg-2020-24/2.1.1.2 --agency 市商务委 --status n/a"""
+    """Set your part of a measure to any status.
+
+    Example: policy mark hfg-2020-24/2.1.1.2 --agency 市商务委 --status n/a
+    """
     from policycli.checklist import mark as record
 
     with database(db) as opened:
@@ -288,25 +314,32 @@ def _part(agency: str) -> str:
 
 
 def undo(agency: Agency = None, all_agencies: AllAgencies = False, by: By = None, db: Db = None) -> None:
-    """Revert the last recorded change (or the agency's own last one). Example: policy undo"""
+    """Revert the last recorded change (or the agency's own last one).
+
+    Example: policy undo
+    """
     from policycli.checklist import undo as revert
 
     with database(db) as opened:
         result = revert(opened, agency=_agency(agency, all_agencies), by=by or _setting("by"))
-    say(
-        f"undid change {result['undone']}: {result['measure_id']} [{_part(result['agency'])}] {result['was']} → {result['status']}"
-    )
+    part = f"{result['measure_id']} [{_part(result['agency'])}]"
+    say(f"undid change {result['undone']}: {part} {result['was']} → {result['status']}")
 
 
 def history(
     measure_id: Annotated[str | None, Argument(help="Only this measure.")] = None,
     agency: Agency = None,
-    limit: Annotated[int, Option("--limit", help="At most this many changes, newest first.")] = 50,
+    limit: Annotated[
+        int, Option("--limit", metavar="N", help="At most this many changes, newest first.")
+    ] = 50,
     all_agencies: AllAgencies = False,
     fmt: Format = "table",
     db: Db = None,
 ) -> None:
-    """List recorded changes, newest first. Example: policy history hfg-2020-24/2.1.1.2"""
+    """List recorded changes, newest first.
+
+    Example: policy history hfg-2020-24/2.1.1.2
+    """
     from policycli import views
     from policycli.checklist import history as changes
 
@@ -323,7 +356,7 @@ def history(
 
 
 def remind(
-    within: Annotated[int, Option("--within", help="Days ahead to look.")] = 30,
+    within: Annotated[int, Option("--within", metavar="DAYS", help="Days ahead to look.")] = 30,
     agency: Agency = None,
     fmt: Annotated[str, Option("--format", "-f", help="text, json or md.")] = "text",
     include_expired: Annotated[
@@ -335,14 +368,19 @@ def remind(
     per_agency: Annotated[
         int,
         Option(
-            "--max", help="At most this many items per agency and list (0: all); counts are always given."
+            "--max",
+            metavar="N",
+            help="At most this many items per agency and list (0: all); counts are always given.",
         ),
     ] = 20,
     all_agencies: AllAgencies = False,
     db: Db = None,
     today: Today = None,
 ) -> int:
-    """Overdue and soon-due measures per agency; prints nothing when nothing is due (cron). Example: policy remind --within 30"""
+    """Overdue and soon-due measures per agency; prints nothing when nothing is due (cron).
+
+    Example: policy remind --within 30
+    """
     from policycli import views
     from policycli.reminders import reminders
 
@@ -367,7 +405,10 @@ def stats(
     db: Db = None,
     today: Today = None,
 ) -> None:
-    """Progress per agency and per document: parts 已完成 / 推进中 / 受阻 / 逾期 and a bar. Example: policy stats --district 长宁区"""
+    """Progress per agency and per document: parts 已完成 / 推进中 / 受阻 / 逾期 and a bar.
+
+    Example: policy stats --district 长宁区
+    """
     from policycli import views
     from policycli.statistics import statistics
 
@@ -384,14 +425,17 @@ def export(
         str, Option("--format", "-f", help="csv (default), json, md, table or ics (calendar).")
     ] = "csv",
     output: Annotated[
-        Path | None, Option("--output", "-o", help="Write to this file instead of stdout.")
+        Path | None, Option("--output", "-o", metavar="FILE", help="Write to this file instead of stdout.")
     ] = None,
     force: Force = False,
     all_: Annotated[bool, Option("--all", help="Include obsolete measures.")] = False,
     all_agencies: AllAgencies = False,
     db: Db = None,
 ) -> None:
-    """Export the ledger, one row per measure and unit. Example: policy export --agency 市商务委 -o 台账.csv"""
+    """Export the ledger, one row per measure and unit.
+
+    Example: policy export --agency 市商务委 -o 台账.csv
+    """
     from policycli import views
     from policycli.checklist import ledger, ledger_rows
 
@@ -433,13 +477,19 @@ def export(
 
 def docs_list(
     expiring: Annotated[
-        int, Option("--expiring-within", help="Days before its end a document counts as expiring.")
+        int,
+        Option(
+            "--expiring-within", metavar="DAYS", help="Days before its end a document counts as expiring."
+        ),
     ] = 90,
     fmt: Format = "table",
     db: Db = None,
     today: Today = None,
 ) -> None:
-    """List the loaded documents: validity period, status, days left. Example: policy docs --format json"""
+    """List the loaded documents: validity period, status, days left.
+
+    Example: policy docs --format json
+    """
     from policycli import views
     from policycli.checklist import list_documents
 
@@ -453,7 +503,10 @@ def docs_show(
     db: Db = None,
     today: Today = None,
 ) -> None:
-    """Show a document: its validity period with the quotes and rules behind it. Example: policy docs show hfg-2020-24"""
+    """Show a document: its validity period with the quotes and rules behind it.
+
+    Example: policy docs show hfg-2020-24
+    """
     from policycli import views
     from policycli.checklist import document_detail
 
@@ -472,7 +525,10 @@ def agencies_list(
     fmt: Format = "table",
     db: Db = None,
 ) -> None:
-    """List units with their measures (total, open, done). Example: policy agencies --district 长宁区"""
+    """List units with their measures (total, open, done).
+
+    Example: policy agencies --district 长宁区
+    """
     from policycli import views
     from policycli.agency_store import agency_rows
 
@@ -481,7 +537,10 @@ def agencies_list(
 
 
 def agencies_unknown(doc: Doc = None, fmt: Format = "table", db: Db = None) -> None:
-    """List the units nothing resolves, with their measures. Example: policy agencies unknown -f csv"""
+    """List the units nothing resolves, with their measures.
+
+    Example: policy agencies unknown -f csv
+    """
     from policycli import views
     from policycli.agency_store import unknown_units
 
@@ -494,7 +553,10 @@ def agencies_show(
     fmt: DetailFormat = "text",
     db: Db = None,
 ) -> None:
-    """Show a unit's names, aliases, successor and documents. Example: policy agencies show 市发改委"""
+    """Show a unit's names, aliases, successor and documents.
+
+    Example: policy agencies show 市发改委
+    """
     from policycli import views
     from policycli.agency_store import agency_detail
 
@@ -508,7 +570,10 @@ def agencies_alias(
     by: By = None,
     db: Db = None,
 ) -> None:
-    """Teach policy another name for a unit; kept across reloads. Example: policy agencies alias 市商委 市商务委"""
+    """Teach policy another name for a unit; kept across reloads.
+
+    Example: policy agencies alias 市商委 市商务委
+    """
     from policycli.agency_store import add_alias
     from policycli.checklist import current_user, now_iso
 
@@ -522,11 +587,14 @@ def agencies_alias(
 
 
 def backup(
-    target: Annotated[Path, Argument(help="The backup file to write.")],
+    target: Annotated[Path, Argument(help="The backup file to write.", metavar="FILE")],
     force: Force = False,
     db: Db = None,
 ) -> None:
-    """Copy the database safely while it is in use (SQLite's backup API). Example: policy backup policy-2021-07-01.db"""
+    """Copy the database safely while it is in use (SQLite's backup API).
+
+    Example: policy backup policy-2021-07-01.db
+    """
     from policycli.files import check_output, database_files
     from policycli.paths import database_path
     from policycli.store import backup as copy_database
@@ -538,7 +606,10 @@ def backup(
 
 
 def doctor(db: Db = None) -> int:
-    """Check the database file and explain what is wrong, if anything. Example: policy doctor"""
+    """Check the database file and explain what is wrong, if anything.
+
+    Example: policy doctor
+    """
     from policycli import views
     from policycli.paths import database_path
     from policycli.store import doctor as check
@@ -550,7 +621,10 @@ def doctor(db: Db = None) -> int:
 
 
 def config_show(fmt: DetailFormat = "text") -> None:
-    """Show your settings and where each comes from. Example: policy config"""
+    """Show your settings and where each comes from.
+
+    Example: policy config
+    """
     from policycli import views
     from policycli.config import settings
 
@@ -562,7 +636,10 @@ def config_set(
     value: Annotated[str, Argument(help="Your unit (e.g. 市商务委) or your name (e.g. 王五).")],
     db: Db = None,
 ) -> None:
-    """Set a default: your agency for daily commands, your name for the record. Example: policy config set agency 市商务委"""
+    """Set a default: your agency for daily commands, your name for the record.
+
+    Example: policy config set agency 市商务委
+    """
     from policycli.config import store
 
     if key == "agency":  # a unit the registry (or a user alias) knows, stored by its canonical name
@@ -574,7 +651,10 @@ def config_set(
 
 
 def config_unset(key: Annotated[str, Argument(help="agency or by.")]) -> None:
-    """Remove a default. Example: policy config unset agency"""
+    """Remove a default.
+
+    Example: policy config unset agency
+    """
     from policycli.config import store
 
     say(f"{key} unset (in {store(key, None)})")
@@ -611,19 +691,23 @@ COMMANDS: list[Command] = [
     Command("show", show),
     _mark_as(
         "done",
-        "Mark your part of a measure done. Example: policy done hfg-2020-24/2.1.1.2 --agency 市商务委 --note 已报送",
+        "Mark your part of a measure done.\n\n"
+        "Example: policy done hfg-2020-24/2.1.1.2 --agency 市商务委 --note 已报送",
     ),
     _mark_as(
         "doing",
-        "Mark your part of a measure in progress. Example: policy start hfg-2020-24/2.1.1.2 --agency 市商务委",
+        "Mark your part of a measure in progress.\n\n"
+        "Example: policy start hfg-2020-24/2.1.1.2 --agency 市商务委",
     ),
     _mark_as(
         "blocked",
-        "Mark your part of a measure blocked. Example: policy block hfg-2020-24/2.1.1.2 --agency 市商务委 --note 待国家部委批复",
+        "Mark your part of a measure blocked.\n\n"
+        "Example: policy block hfg-2020-24/2.1.1.2 --agency 市商务委 --note 待国家部委批复",
     ),
     _mark_as(
         "todo",
-        "Set your part of a measure back to todo. Example: policy reopen hfg-2020-24/2.1.1.2 --agency 市商务委",
+        "Set your part of a measure back to todo.\n\n"
+        "Example: policy reopen hfg-2020-24/2.1.1.2 --agency 市商务委",
     ),
     Command("mark", mark),
     Command("undo", undo),

@@ -14,27 +14,30 @@ from typing import Annotated, get_args, get_origin
 
 
 class Option:
-    """An option: its names (long first, then short) and help text."""
+    """An option: its names (long first, then short), help text, and the placeholder help shows for its
+    value (default: the long name in capitals, `--agency AGENCY`)."""
 
-    __slots__ = ("names", "help")
+    __slots__ = ("names", "help", "metavar")
 
-    def __init__(self, *names: str, help: str) -> None:
-        self.names, self.help = names, help
+    def __init__(self, *names: str, help: str, metavar: str | None = None) -> None:
+        self.names, self.help, self.metavar = names, help, metavar
 
 
 class Argument:
-    """A positional argument and its help text."""
+    """A positional argument, its help text and placeholder (default: its name in capitals)."""
 
-    __slots__ = ("help",)
+    __slots__ = ("help", "metavar")
 
-    def __init__(self, help: str) -> None:
-        self.help = help
+    def __init__(self, help: str, metavar: str | None = None) -> None:
+        self.help, self.metavar = help, metavar
 
 
 class Parameter:
     """One parameter of a command as both front ends need it."""
 
-    __slots__ = ("name", "kind", "names", "type", "many", "default", "required", "help", "annotation")
+    __slots__ = (
+        "name", "kind", "names", "type", "many", "default", "required", "help", "annotation", "metavar"
+    )  # fmt: skip
 
     def __init__(self, name: str, declared: object, default: object) -> None:
         base, marker = get_args(declared)[0], declared.__metadata__[0]  # type: ignore[attr-defined]
@@ -47,9 +50,11 @@ class Parameter:
         self.default = None if self.required else default
         if isinstance(marker, Argument):
             self.kind, self.names = "argument", ()
+            self.metavar = marker.metavar or name.upper()
         else:
             self.kind = "flag" if self.type is bool else "option"
             self.names = marker.names
+            self.metavar = marker.metavar or marker.names[0].lstrip("-").replace("-", "_").upper()
 
 
 def parameters(function: Callable) -> list[Parameter]:

@@ -292,7 +292,8 @@ def read_subdistricts(path: Path) -> list[Kind]:
         if district not in DISTRICTS or place not in PLACE_LEVELS:
             kinds_ = ", ".join(PLACE_LEVELS)
             raise BadInput(f"{path}: {name}: the district must be one of the 16, the kind one of {kinds_}")
-        # A zone named after its district (嘉定工业区管委会) is written as it is; everything else is qualified.
+        # A zone named after its district (嘉定工业区管委会) is written as it is;
+        # everything else is qualified.
         canonical = name if place == "开发区" and name.startswith(SHORT[district]) else FULL_MARK + name
         aliases = [FULL_MARK + name, name]
         for alias in _split(extra_names):

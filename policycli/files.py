@@ -206,7 +206,8 @@ def atomic_writer(path: Path, replace: bool = True) -> Iterator[BinaryIO]:
 
 
 def umask() -> int:
-    """The process umask (read by setting it, so set back at once): files get 0o666 without it, as open() gives."""
+    """The process umask (read by setting it, so set back at once): files get 0o666 without it,
+    as open() gives."""
     mask = os.umask(0)
     os.umask(mask)
     return mask

@@ -108,11 +108,13 @@ def read_structured(path: Path, checked_sha: str | None = None) -> tuple[dict, s
         ) from None
     except RecursionError:
         raise BadInput(
-            f"{path}: nested too deeply to read (lists or objects about 1,000 levels deep); no policy document is"
+            f"{path}: nested too deeply to read (lists or objects about 1,000 levels deep); no policy "
+            "document is"
         ) from None
     except ValueError as exc:  # Python reads no integer of more than 4,300 digits
         raise BadInput(
-            f"{path}: not valid JSON for policy ({'a number of more than 4,300 digits' if 'digits' in str(exc) else exc})"
+            f"{path}: not valid JSON for policy "
+            f"({'a number of more than 4,300 digits' if 'digits' in str(exc) else exc})"
         ) from None
     except OSError as exc:
         raise BadInput(f"{path}: cannot read ({exc.strerror})") from None
@@ -422,7 +424,8 @@ def _load_assignments(conn, doc_id: str, document: dict) -> None:
     current: dict[tuple[str, str], tuple] = {
         (r[0], r[1]): r[2:]
         for r in conn.execute(
-            "SELECT a.measure_id, a.agency, a.printed, a.role, a.grp, a.seq, a.due, a.obsolete FROM assignments a "
+            "SELECT a.measure_id, a.agency, a.printed, a.role, a.grp, a.seq, a.due, a.obsolete FROM "
+            "assignments a "
             "JOIN measures m ON m.id = a.measure_id WHERE m.doc_id = ?",
             [doc_id],
         )
@@ -453,11 +456,13 @@ def _load_assignments(conn, doc_id: str, document: dict) -> None:
         updates += [(*wanted[key], *key) for key in moved]
         inserts = [row for row in inserts if (row[0], row[1]) not in moved]
     conn.executemany(
-        "INSERT INTO assignments (measure_id, agency, printed, role, grp, seq, due, obsolete) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO assignments (measure_id, agency, printed, role, grp, seq, due, obsolete) VALUES (?, ?, "
+        "?, ?, ?, ?, ?, ?)",
         inserts,
     )
     conn.executemany(
-        "UPDATE assignments SET printed = ?, role = ?, grp = ?, seq = ?, due = ?, obsolete = ? WHERE measure_id = ? AND agency = ?",
+        "UPDATE assignments SET printed = ?, role = ?, grp = ?, seq = ?, due = ?, obsolete = ? WHERE "
+        "measure_id = ? AND agency = ?",
         updates,
     )
     conn.executemany("UPDATE assignments SET obsolete = 1 WHERE measure_id = ? AND agency = ?", gone)

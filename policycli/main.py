@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None, quick: bool = True) -> None:
             sys.exit(ExitStatus.DATABASE_BUSY)
         if "full" in str(exc):
             error(
-                "the disk is full: the change was not recorded (nothing was half-written); free some space and try again"
+                "the disk is full: the change was not recorded (nothing was half-written); free some space "
+                "and try again"
             )
             sys.exit(ExitStatus.ERROR)
         error(f"database error: {exc}; run `policy doctor`")

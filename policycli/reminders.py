@@ -32,8 +32,10 @@ def _open_parts(db: Database, agency: str | None, horizon: date, today: date, in
         where.append(condition)
         params += names
     base = (
-        "SELECT a.agency, m.id, a.due, m.due_info, m.doc_id, m.seq FROM assignments a JOIN measures m ON m.id = a.measure_id "
-        "JOIN documents d ON d.id = m.doc_id LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency WHERE "
+        "SELECT a.agency, m.id, a.due, m.due_info, m.doc_id, m.seq FROM assignments a JOIN measures m ON "
+        "m.id = a.measure_id "
+        "JOIN documents d ON d.id = m.doc_id LEFT JOIN progress p ON p.measure_id = a.measure_id AND "
+        "p.agency = a.agency WHERE "
     )
     yield from db.conn.execute(base + " AND ".join([*where, "a.due <= ?"]), [*params, horizon.isoformat()])
     yield from db.conn.execute(
@@ -122,7 +124,8 @@ def _details(db: Database, measure_ids: set[str]) -> dict[str, dict]:
         chunk = ids[start : start + 500]
         marks = ", ".join("?" for _ in chunk)
         for row in db.conn.execute(
-            f"""SELECT m.id, m.doc_id, d.title, m.number, m.kind, m.title, d.source_file, m.line_first, m.line_last
+            f"""SELECT m.id, m.doc_id, d.title, m.number, m.kind, m.title, d.source_file,
+                       m.line_first, m.line_last
                 FROM measures m JOIN documents d ON d.id = m.doc_id WHERE m.id IN ({marks})""",
             chunk,
         ):
@@ -178,7 +181,8 @@ def _parts_for_calendar(db: Database, agency: str | None, doc: str | None):
         *filters,
     ]
     return db.conn.execute(
-        f"""SELECT a.agency, m.id, m.doc_id, m.number, m.title, m.due, m.due_info, d.title, d.source_file, m.line_first, m.line_last,
+        f"""SELECT a.agency, m.id, m.doc_id, m.number, m.title, m.due, m.due_info, d.title, d.source_file,
+                   m.line_first, m.line_last,
                    m.text, coalesce(p.status, 'todo')
             FROM assignments a JOIN measures m ON m.id = a.measure_id JOIN documents d ON d.id = m.doc_id
             LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency

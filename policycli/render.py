@@ -474,7 +474,8 @@ def csv_line_sql(expressions: Sequence[str]) -> str:
     apostrophe = "''''"  # the SQL literal for one '
     # one IN test for the common cell (a ltrim on every cell, or two tests, cost the export 10-30%)
     cells = [
-        f"(CASE WHEN unicode({e}) IN ({starts}, {skipped}) AND unicode(ltrim({e}, char({skipped}))) IN ({starts})"
+        f"(CASE WHEN unicode({e}) IN ({starts}, {skipped}) AND unicode(ltrim({e}, char({skipped}))) IN "
+        f"({starts})"
         f" THEN {apostrophe} || {e} ELSE coalesce({e}, '') END)"
         for e in expressions
     ]

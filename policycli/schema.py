@@ -251,7 +251,8 @@ def _validator():
 
 
 def schema_errors(document: Any) -> list:
-    """Every jsonschema error in the document (for tests and tools; `validate_document` stops at the first)."""
+    """Every jsonschema error in the document (for tests and tools; `validate_document` stops at
+    the first)."""
     return list(_validator().iter_errors(document))
 
 
@@ -269,7 +270,8 @@ def validate_document(path: Path | str, document: Any) -> None:
         where = _too_deep_at(document, MAX_DEPTH)
         place = json_path(where[:3]) + ("…" if len(where) > 3 else "")
         raise BadInput(
-            f"{path}: {place + ': ' if place else ''}nested more than {MAX_DEPTH} levels deep; no policy document is"
+            f"{path}: {place + ': ' if place else ''}nested more than {MAX_DEPTH} levels deep; no policy "
+            "document is"
         )
     error = next(_validator().iter_errors(document), None)
     if error is None:  # the fast checker is stricter than the schema: a bug in _compile
@@ -327,7 +329,8 @@ def describe(error) -> str:
         count = len(instance)
         if error.schema.get("minItems") == error.schema.get("maxItems"):
             return f"{shown} has {count} item{'s' if count != 1 else ''}, not {value}"
-        return f"{shown} has {count} item{'s' if count != 1 else ''}, {'fewer than' if kind == 'minItems' else 'more than'} {value}"
+        than = "fewer than" if kind == "minItems" else "more than"
+        return f"{shown} has {count} item{'s' if count != 1 else ''}, {than} {value}"
     if kind == "minLength":
         return f"{shown} is too short (at least {value} character{'s' if value != 1 else ''})"
     message = error.message

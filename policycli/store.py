@@ -135,7 +135,7 @@ def m003_deadlines(db) -> None:
     db.executescript(
         """
         ALTER TABLE measures ADD COLUMN due_info TEXT;      -- quote, rule, precision, recurrence (JSON)
-        ALTER TABLE measures ADD COLUMN recurrence TEXT;    -- yearly | quarterly | … (due is then per occurrence)
+        ALTER TABLE measures ADD COLUMN recurrence TEXT;    -- yearly | quarterly | … (due per occurrence)
         ALTER TABLE documents ADD COLUMN validity TEXT;     -- the rules that gave effective_from/until (JSON)
         CREATE INDEX measures_due ON measures(due) WHERE obsolete = 0;
         """
@@ -222,11 +222,20 @@ class Identity:
         if self.is_new or self.is_policy:
             return None
         if self.application_id not in (0, APPLICATION_ID):
-            return f"{path}: not a policy database (another program's SQLite file, application id {self.application_id:#x}); pass another --db"
+            return (
+                f"{path}: not a policy database (another program's SQLite file, "
+                f"application id {self.application_id:#x}); pass another --db"
+            )
         if not self.tables:
-            return f"{path}: not a policy database (it holds views, indexes or a version stamp but no policy tables); pass another --db"
+            return (
+                f"{path}: not a policy database (it holds views, indexes or a version stamp "
+                "but no policy tables); pass another --db"
+            )
         shown = ", ".join(self.tables[:5]) + (" …" if len(self.tables) > 5 else "")
-        return f"{path}: not a policy database (it holds other tables: {shown}); pass another --db or move the file away"
+        return (
+            f"{path}: not a policy database (it holds other tables: {shown}); "
+            "pass another --db or move the file away"
+        )
 
 
 def peek(path: Path) -> Identity | None:
@@ -392,7 +401,8 @@ def connect(path: Path, *, create: bool = True) -> Database:
         if identity.pending:
             if read_only:
                 raise BadInput(
-                    f"{path}: the database needs an upgrade, and it is read-only; open it once with write access"
+                    f"{path}: the database needs an upgrade, and it is read-only; open it once with write "
+                    "access"
                 )
             with write_transaction(db):
                 again = Identity(conn)  # another process may have migrated while we waited
@@ -473,7 +483,8 @@ def backup(db: Database, target: Path, replace: bool = False) -> int:
         _remove_with_journal(tmp)
         if "full" in str(exc) or "disk I/O" in str(exc):
             raise PolicyError(
-                f"cannot write {target}: the disk is full or the file size limit was reached; nothing was written"
+                f"cannot write {target}: the disk is full or the file size limit was reached; nothing was "
+                "written"
             ) from None
         raise
     except BaseException:
@@ -521,7 +532,8 @@ def doctor(path: Path) -> list[tuple[str, str, str]]:
             (
                 "file",
                 "problem",
-                f"{path} is not an SQLite database (it starts with {header[:8]!r}); move it away or pass another --db",
+                f"{path} is not an SQLite database (it starts with {header[:8]!r}); move it away or pass "
+                "another --db",
             )
         ]
     findings += _environment_findings(path)

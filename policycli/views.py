@@ -224,14 +224,16 @@ def detail(info: dict, fmt: str) -> None:
 
     line(
         "措施",
-        f"{measure['id']}  {measure['number'] or ''}  （{_kind_cell(measure['kind'])}{'，已从文件中删除' if measure['obsolete'] else ''}）",
+        f"{measure['id']}  {measure['number'] or ''}  "
+        f"（{_kind_cell(measure['kind'])}{'，已从文件中删除' if measure['obsolete'] else ''}）",
     )
     line("文件", " · ".join(x for x in (document["title"], document["doc_number"]) if x))
     if info["parents"]:
         line("位置", " › ".join(f"{p['number'] or ''}{p['title'] or ''}" for p in info["parents"]))
     line(
         "来源",
-        f"{document['source_file']} {describe(document.get('source'), measure['line_first'], measure['line_last'])}",
+        f"{document['source_file']} "
+        f"{describe(document.get('source'), measure['line_first'], measure['line_last'])}",
     )
     due_info = info["due_info"] or {}
     if info["due"]:
@@ -656,7 +658,8 @@ def reminders(groups: list[dict], fmt: str, today, within: int) -> None:
     overdue = sum(g["overdue_count"] for g in groups)
     soon = sum(g["due_soon_count"] for g in groups)
     lines = [
-        f"{'# ' if md else ''}政策任务提醒 {today.isoformat()}：逾期 {overdue} 项，{within} 天内到期 {soon} 项",
+        f"{'# ' if md else ''}政策任务提醒 {today.isoformat()}：逾期 {overdue} 项，{within} 天内到期 {soon} "
+        "项",
         "",
     ]
     for group in groups:
@@ -690,7 +693,8 @@ def doctor(path: Path, findings: list[tuple[str, str, str]]) -> None:
 
 
 def settings(rows: list[dict], fmt: str) -> None:
-    """`policy config`: each setting, its value and where it comes from (JSON: key, value, source, meaning)."""
+    """`policy config`: each setting, its value and where it comes from
+    (JSON: key, value, source, meaning)."""
     if _is_json(fmt, "config"):
         _json_out(rows)
         return

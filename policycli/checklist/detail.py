@@ -25,7 +25,8 @@ def measure_detail(db: Database, measure_id: str, today: date) -> dict:
         zip(
             ["id", "title", "doc_number", "source_file", "source"],
             conn.execute(
-                "SELECT id, title, doc_number, source_file, json_extract(data, '$.source') FROM documents WHERE id = ?",
+                "SELECT id, title, doc_number, source_file, json_extract(data, '$.source') FROM documents "
+                "WHERE id = ?",
                 [measure["doc_id"]],
             ).fetchone(),
             strict=True,
@@ -35,7 +36,8 @@ def measure_detail(db: Database, measure_id: str, today: date) -> dict:
     parts = [
         dict(zip(["agency", "printed", "role", "status", "note", "evidence", "by", "at"], r, strict=True))
         for r in conn.execute(
-            "SELECT a.agency, a.printed, a.role, coalesce(p.status, 'todo'), p.note, p.evidence, p.by, p.at FROM assignments a "
+            "SELECT a.agency, a.printed, a.role, coalesce(p.status, 'todo'), p.note, p.evidence, p.by, p.at "
+            "FROM assignments a "
             "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency "
             "WHERE a.measure_id = ? AND a.obsolete = 0 ORDER BY a.seq",
             [measure["id"]],

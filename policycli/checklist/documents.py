@@ -39,8 +39,10 @@ def document_status(
 
 def list_documents(db: Database, today: date, expiring_days: int = EXPIRING_DAYS) -> list[dict]:
     rows = db.conn.execute(
-        f"""SELECT d.id, d.title, d.doc_number, d.issuer, d.issued_on, d.effective_from, d.effective_until, d.level, d.district,
-                   (SELECT count(*) FROM measures m WHERE m.doc_id = d.id AND m.obsolete = 0 AND m.kind IN ({KINDS_SQL}))
+        f"""SELECT d.id, d.title, d.doc_number, d.issuer, d.issued_on, d.effective_from, d.effective_until,
+                   d.level, d.district,
+                   (SELECT count(*) FROM measures m
+                     WHERE m.doc_id = d.id AND m.obsolete = 0 AND m.kind IN ({KINDS_SQL}))
             FROM documents d WHERE d.obsolete = 0 ORDER BY d.issued_on IS NULL, d.issued_on, d.id"""
     ).fetchall()
     columns = [

@@ -135,7 +135,8 @@ def count_tasks(db: Database, query: TaskQuery) -> int:
     )
     status = "coalesce(p.status, 'todo')"
     per_measure = (
-        f"SELECT count(a.agency) AS n, sum({status} IN ({FINISHED_SQL})) AS fin, sum({status} = 'n/a') AS na, "
+        f"SELECT count(a.agency) AS n, sum({status} IN ({FINISHED_SQL})) AS fin, sum({status} = 'n/a') AS "
+        "na, "
         f"sum({status} = 'blocked') AS blk, sum({status} IN ('doing', 'done', 'n/a')) AS st "
         "FROM measures m LEFT JOIN assignments a ON a.measure_id = m.id AND a.obsolete = 0 "
         "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency "

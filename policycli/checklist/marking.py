@@ -47,7 +47,8 @@ def mark(
         measure = resolve_measure(db, measure_id)
         if measure["kind"] not in MEASURE_KINDS:
             raise BadInput(
-                f"{measure['id']} is a heading ({measure['title']}), not a measure; `policy tasks --doc {measure['doc_id']}` lists its measures"
+                f"{measure['id']} is a heading ({measure['title']}), not a measure; `policy tasks --doc "
+                f"{measure['doc_id']}` lists its measures"
             )
         assigned = [
             r[0]
@@ -64,13 +65,15 @@ def mark(
             [measure["id"], key],
         ).fetchone()
         db.conn.execute(
-            "INSERT INTO progress (measure_id, agency, status, note, evidence, by, at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "INSERT INTO progress (measure_id, agency, status, note, evidence, by, at) VALUES (?, ?, ?, ?, "
+            "?, ?, ?) "
             "ON CONFLICT (measure_id, agency) DO UPDATE SET status = excluded.status, note = excluded.note, "
             "evidence = excluded.evidence, by = excluded.by, at = excluded.at",
             [measure["id"], key, status, note, evidence, by, at],
         )
         cursor = db.conn.execute(
-            "INSERT INTO events (measure_id, agency, action, before_status, after_status, before_note, before_evidence, note, evidence, by, at) "
+            "INSERT INTO events (measure_id, agency, action, before_status, after_status, before_note, "
+            "before_evidence, note, evidence, by, at) "
             "VALUES (?, ?, 'mark', ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 measure["id"],
@@ -100,7 +103,8 @@ def mark(
 def _assignment_key(db: Database, measure: dict, assigned: list[str], agency: str | None) -> str:
     if not assigned:  # every part obsolete: the measure left its document's units behind
         raise BadInput(
-            f"{measure['id']} has no current responsible unit to mark; `policy show {measure['id']}` shows its history"
+            f"{measure['id']} has no current responsible unit to mark; `policy show {measure['id']}` shows "
+            "its history"
         )
     if assigned == [UNASSIGNED]:
         if agency:
@@ -110,7 +114,8 @@ def _assignment_key(db: Database, measure: dict, assigned: list[str], agency: st
         if len(assigned) == 1:
             return assigned[0]
         raise BadInput(
-            f"{measure['id']} has {len(assigned)} responsible units; pass --agency (one of {'、'.join(assigned)})"
+            f"{measure['id']} has {len(assigned)} responsible units; pass --agency (one of "
+            f"{'、'.join(assigned)})"
         )
     canonical, scope = agency_scope(db, agency)
     mine = sorted((_SCOPE_ORDER[scope[a]], a) for a in assigned if a in scope)
@@ -128,7 +133,10 @@ def undo(db: Database, agency: str | None = None, by: str | None = None) -> dict
     """Revert the most recent change not yet undone (optionally: the agency's own)."""
     by = by or current_user()
     with write_transaction(db):
-        sql = "SELECT id, measure_id, agency, before_status, after_status, before_note, before_evidence FROM events WHERE action = 'mark' AND undone = 0"
+        sql = (
+            "SELECT id, measure_id, agency, before_status, after_status, before_note, before_evidence "
+            "FROM events WHERE action = 'mark' AND undone = 0"
+        )
         params: list = []
         if agency is not None:
             # Not a collective's change: 长宁区华阳路街道 must not undo what 长宁区各街道、镇 recorded
@@ -148,19 +156,22 @@ def undo(db: Database, agency: str | None = None, by: str | None = None) -> dict
             # the log does not show, say): reverting blindly would report a change that did not happen.
             now = current[0] if current else "no recorded status"
             raise BadInput(
-                f"cannot undo change {event_id}: {measure_id} [{key or UNASSIGNED_LABEL}] is now {now}, not {after_status}; "
+                f"cannot undo change {event_id}: {measure_id} [{key or UNASSIGNED_LABEL}] is now {now}, not "
+                f"{after_status}; "
                 f"record the status you want with `policy mark {measure_id} --status …`"
             )
         if before_status is None:
             db.conn.execute("DELETE FROM progress WHERE measure_id = ? AND agency = ?", [measure_id, key])
         else:
             db.conn.execute(
-                "UPDATE progress SET status = ?, note = ?, evidence = ?, by = ?, at = ? WHERE measure_id = ? AND agency = ?",
+                "UPDATE progress SET status = ?, note = ?, evidence = ?, by = ?, at = ? WHERE measure_id = "
+                "? AND agency = ?",
                 [before_status, before_note, before_evidence, by, at, measure_id, key],
             )
         db.conn.execute("UPDATE events SET undone = 1 WHERE id = ?", [event_id])
         db.conn.execute(
-            "INSERT INTO events (measure_id, agency, action, before_status, after_status, note, by, at, undoes) VALUES (?, ?, 'undo', ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (measure_id, agency, action, before_status, after_status, note, by, at, "
+            "undoes) VALUES (?, ?, 'undo', ?, ?, ?, ?, ?, ?)",
             [
                 measure_id,
                 key,
@@ -192,7 +203,10 @@ def history(
         condition, names = agency_condition(db, agency)
         where.append(condition)
         params += names
-    sql = "SELECT id, at, by, measure_id, agency, action, coalesce(before_status, 'todo'), after_status, note, evidence, undone FROM events"
+    sql = (
+        "SELECT id, at, by, measure_id, agency, action, coalesce(before_status, 'todo'), after_status, "
+        "note, evidence, undone FROM events"
+    )
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY id DESC"

@@ -63,7 +63,8 @@ def effective_due(due: str | None, due_info: str | dict | None, today: date) -> 
 # The same rule in SQL, over a measure `m`: its next occurrence on or after the bound date (today),
 # else its last occurrence; a measure that does not recur is due on m.due.
 NEXT_DUE_SQL = (
-    "coalesce((SELECT o.value FROM json_each(m.due_info, '$.occurrences') o WHERE o.value >= ? ORDER BY o.key LIMIT 1), "
+    "coalesce((SELECT o.value FROM json_each(m.due_info, '$.occurrences') o WHERE o.value >= ? ORDER BY "
+    "o.key LIMIT 1), "
     "json_extract(m.due_info, '$.occurrences[#-1]'))"
 )
 EFFECTIVE_DUE_SQL = (
