@@ -24,8 +24,10 @@ test-fast: $(VENV)/.installed
 data: $(VENV)/.installed
 	$(BIN)/policy ingest data/sources/* --out data/measures
 
+# ruff's checks with the project's line length (110, CJK characters count two) and its formatter.
 lint: $(VENV)/.installed
 	$(BIN)/ruff check policycli tests bench
+	$(BIN)/ruff format --check policycli tests bench
 
 bench-ingest: $(VENV)/.installed
 	$(BIN)/python bench/ingest_speed.py

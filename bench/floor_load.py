@@ -13,11 +13,13 @@ def main(db: str, directory: str) -> None:
     for path in sorted(Path(directory).glob("*.json")):
         document = json.loads(path.read_text(encoding="utf-8"))
         conn.execute(
-            "INSERT INTO documents (id, title, issued_on, content_sha, data, loaded_at) VALUES (?, ?, ?, '', '{}', '')",
+            "INSERT INTO documents (id, title, issued_on, content_sha, data, loaded_at) "
+            "VALUES (?, ?, ?, '', '{}', '')",
             [document["id"], document["title"], document.get("issued_on")],
         )
         conn.executemany(
-            "INSERT INTO measures (id, doc_id, seq, path, kind, title, text, due) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO measures (id, doc_id, seq, path, kind, title, text, due) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (m["id"], document["id"], k, m["path"], m["kind"], m["title"], m["text"], m.get("due"))
                 for k, m in enumerate(document["measures"])

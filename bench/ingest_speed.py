@@ -32,7 +32,8 @@ def main(rounds: int = 5) -> None:
     best, size = measure(rounds)
     sources = list(SOURCES.iterdir())
     print(
-        f"ingest of {len(sources)} seed documents ({size / 1e6:.2f} MB): best of {rounds} = {best * 1000:.0f} ms, "
+        f"ingest of {len(sources)} seed documents ({size / 1e6:.2f} MB): "
+        f"best of {rounds} = {best * 1000:.0f} ms, "
         f"{size / 1e6 / best:.2f} MB/s (target ≥ 1 MB/s; whole set < 1 s)"
     )
 

@@ -104,7 +104,8 @@ def main() -> None:
         summary = summary[:80] + " … " + summary[-100:]  # its title is one of the shapes: 《 by the thousand
     ok = done.returncode == 0 and seconds < SECONDS and peak < MEGABYTES
     print(
-        f"{path.name}: {size / MiB:.2f} MiB, {len(ADVERSARIAL)} adversarial shapes + the seed documents repeated; "
+        f"{path.name}: {size / MiB:.2f} MiB, {len(ADVERSARIAL)} adversarial shapes + "
+        "the seed documents repeated; "
         f"exit {done.returncode}; {summary}",
         file=sys.stderr,
     )
@@ -112,7 +113,8 @@ def main() -> None:
     print("|---|---:|---|---:|---|---|")
     print(
         f"| ingest of a {size / MiB:.1f} MiB worst case ({len(ADVERSARIAL)} adversarial shapes + seeds; "
-        f"{written / MiB:.1f} MiB written) | {seconds:.1f} s | < {SECONDS:.0f} s | {peak:.0f} MB | < {MEGABYTES:.0f} MB | "
+        f"{written / MiB:.1f} MiB written) | {seconds:.1f} s | < {SECONDS:.0f} s | "
+        f"{peak:.0f} MB | < {MEGABYTES:.0f} MB | "
         f"{'ok' if ok else 'FAIL'} |"
     )
     if not ok:

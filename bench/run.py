@@ -125,7 +125,8 @@ def main() -> None:
         )
         shown = f"{ratio:.2f}×" if ratio else "—"
         print(
-            f"{job:58} ours {ours * 1000:8.0f} ms  floor {floor * 1000 if floor else 0:8.0f} ms  {shown:>7} {verdict}",
+            f"{job:58} ours {ours * 1000:8.0f} ms  floor {floor * 1000 if floor else 0:8.0f} ms  "
+            f"{shown:>7} {verdict}",
             file=sys.stderr,
         )
 
@@ -225,7 +226,8 @@ def main() -> None:
     csv_db = database(22_000)
     rows = sqlite3.connect(csv_db).execute("SELECT count(*) FROM assignments").fetchone()[0]
     query = (
-        "SELECT d.id, d.title, d.doc_number, m.id, m.number, m.kind, m.title, m.text, a.agency, a.role, coalesce(p.status, 'todo'), "
+        "SELECT d.id, d.title, d.doc_number, m.id, m.number, m.kind, m.title, m.text, a.agency, a.role, "
+        "coalesce(p.status, 'todo'), "
         "p.note, p.evidence, p.by, p.at, m.due, d.source_file, m.line_first, m.line_last FROM assignments a "
         "JOIN measures m ON m.id = a.measure_id JOIN documents d ON d.id = m.doc_id "
         "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency "
@@ -317,7 +319,10 @@ def taskwarrior(size: int, rounds: int) -> dict:
             )
         except (subprocess.TimeoutExpired, subprocess.CalledProcessError) as exc:
             return {
-                "note": f"Taskwarrior import of {size:,} tasks failed or timed out ({type(exc).__name__}); skipped"
+                "note": (
+                    f"Taskwarrior import of {size:,} tasks failed or timed out "
+                    f"({type(exc).__name__}); skipped"
+                )
             }
         (home / "imported").write_text(f"{time.perf_counter() - started:.0f}")
     listing, _ = best(["task", "+市商务委", "list"], max(1, rounds // 2), env)
@@ -373,9 +378,12 @@ def write_report(results: list[dict], peer: dict, sizes: list[int]) -> None:
         "# Benchmarks",
         "",
         f"Run with `make bench` on {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}: {machine()}.",
-        f"Corpora of {', '.join(size_label(s) for s in sizes)} measures built by `bench/generate.py` from the seeds' shapes "
-        "(documents of 1,000 measures, about 200 agencies, 1–8 per measure). Times are the best of several runs of a whole "
-        "process, start-up included; each ratio is against a floor script in `bench/` timed in the same run.",
+        (
+            f"Corpora of {', '.join(size_label(s) for s in sizes)} measures built by `bench/generate.py` "
+            "from the seeds' shapes (documents of 1,000 measures, about 200 agencies, 1–8 per measure). "
+            "Times are the best of several runs of a whole process, start-up included; each ratio is "
+            "against a floor script in `bench/` timed in the same run."
+        ),
         "",
         "| job | ours | floor | ratio | target | | peak memory |",
         "|---|---:|---:|---:|---|---|---:|",
@@ -391,23 +399,44 @@ def write_report(results: list[dict], peer: dict, sizes: list[int]) -> None:
         lines.append(peer["note"])
     else:
         lines += [
-            f"{peer['version']}, holding the same {peer['size']:,} tasks (the {size_label(peer['size'])} corpus, 市商务委's tagged):",
+            (
+                f"{peer['version']}, holding the same {peer['size']:,} tasks "
+                f"(the {size_label(peer['size'])} corpus, 市商务委's tagged):"
+            ),
             "",
             "| job | Taskwarrior | policy | ratio (policy / Taskwarrior) |",
             "|---|---:|---:|---:|",
-            f"| list 市商务委's tasks | {peer['task_list'] * 1000:.0f} ms | {peer['policy_list'] * 1000:.0f} ms | {peer['policy_list'] / peer['task_list']:.2f}× |",
-            f"| change one task | {peer['task_modify'] * 1000:.0f} ms | {peer['policy_done'] * 1000:.0f} ms | {peer['policy_done'] / peer['task_modify']:.2f}× |",
+            (
+                f"| list 市商务委's tasks | {peer['task_list'] * 1000:.0f} ms | "
+                f"{peer['policy_list'] * 1000:.0f} ms | {peer['policy_list'] / peer['task_list']:.2f}× |"
+            ),
+            (
+                f"| change one task | {peer['task_modify'] * 1000:.0f} ms | "
+                f"{peer['policy_done'] * 1000:.0f} ms | {peer['policy_done'] / peer['task_modify']:.2f}× |"
+            ),
         ]
     lines += [
         "",
         "Peak memory is the largest resident set of our process over the runs (target: under 200 MB at 1M).",
         "",
-        "Reading the ratios: `policy done` and `policy tasks` are whole processes, and their floors are tiny scripts",
+        (
+            "Reading the ratios: `policy done` and `policy tasks` are whole processes, "
+            "and their floors are tiny scripts"
+        ),
         "(`policy done`'s is a bare sqlite3 UPDATE of about 20 ms). The reference row shows what Typer — the",
-        "project's chosen CLI library — costs before a command does anything: more than the whole `done` floor.",
+        (
+            "project's chosen CLI library — costs before a command does anything: "
+            "more than the whole `done` floor."
+        ),
         "So `tasks` and the marks are read without Typer when their arguments are plain (policycli/quick.py;",
-        "help and usage errors still go through Typer), which is what these rows measure; `policy --help` is Typer's.",
-        "The CSV export is rendered by SQLite (one printf per line), so the Python process adds little to the",
+        (
+            "help and usage errors still go through Typer), which is what these rows measure; "
+            "`policy --help` is Typer's."
+        ),
+        (
+            "The CSV export is rendered by SQLite (one printf per line), "
+            "so the Python process adds little to the"
+        ),
         "query the sqlite3 shell runs.",
         "",
     ]

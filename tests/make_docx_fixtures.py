@@ -91,14 +91,17 @@ def text_box_run(lines: list[str], shape_id: int = 1) -> str:
     paras = "".join(f'<w:p><w:r><w:t xml:space="preserve">{esc(line)}</w:t></w:r></w:p>' for line in lines)
     return (
         f'<w:r {NSDECL}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>'
-        '<wp:anchor distT="0" distB="0" distL="114300" distR="114300" simplePos="0" relativeHeight="251659264" '
+        '<wp:anchor distT="0" distB="0" distL="114300" distR="114300" simplePos="0" '
+        'relativeHeight="251659264" '
         'behindDoc="0" locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
         '<wp:positionH relativeFrom="column"><wp:posOffset>0</wp:posOffset></wp:positionH>'
         '<wp:positionV relativeFrom="paragraph"><wp:posOffset>0</wp:posOffset></wp:positionV>'
-        '<wp:extent cx="5274310" cy="495300"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapTopAndBottom/>'
+        '<wp:extent cx="5274310" cy="495300"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
+        "<wp:wrapTopAndBottom/>"
         f'<wp:docPr id="{shape_id}" name="文本框 {shape_id}"/><wp:cNvGraphicFramePr/>'
         '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
-        '<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="5274310" cy="495300"/>'
+        '<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr><a:xfrm><a:off x="0" y="0"/>'
+        '<a:ext cx="5274310" cy="495300"/>'
         '</a:xfrm><a:prstGeom prst="rect"><a:avLst/></a:prstGeom></wps:spPr>'
         f"<wps:txbx><w:txbxContent>{paras}</w:txbxContent></wps:txbx><wps:bodyPr/></wps:wsp>"
         "</a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice>"
@@ -207,7 +210,8 @@ def add_style(
     based = f'<w:basedOn w:val="{based_on}"/>' if based_on else ""
     styles.append(
         parse_xml(
-            f'<w:style {NSDECL} w:type="paragraph" w:customStyle="1" w:styleId="{style_id}"><w:name w:val="{style_id}"/>'
+            f'<w:style {NSDECL} w:type="paragraph" w:customStyle="1" w:styleId="{style_id}">'
+            f'<w:name w:val="{style_id}"/>'
             f"{based}<w:qFormat/><w:pPr>{numpr}</w:pPr></w:style>"
         )
     )
@@ -275,7 +279,8 @@ def add_footnote(document, paragraph, text: str, note_id: int = 1) -> None:
     xml = (
         f"<w:footnotes {NSDECL}>"
         '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
-        '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>'
+        '<w:footnote w:type="continuationSeparator" w:id="0">'
+        "<w:p><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>"
         f'<w:footnote w:id="{note_id}"><w:p><w:pPr><w:pStyle w:val="FootnoteText"/></w:pPr>'
         '<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteRef/></w:r>'
         f'<w:r><w:t xml:space="preserve"> {esc(text)}</w:t></w:r></w:p></w:footnote></w:footnotes>'
@@ -284,7 +289,8 @@ def add_footnote(document, paragraph, text: str, note_id: int = 1) -> None:
     document.part.relate_to(part, RT.FOOTNOTES)
     paragraph._p.append(
         parse_xml(
-            f'<w:r {NSDECL}><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteReference w:id="{note_id}"/></w:r>'
+            f'<w:r {NSDECL}><w:rPr><w:vertAlign w:val="superscript"/></w:rPr>'
+            f'<w:footnoteReference w:id="{note_id}"/></w:r>'
         )
     )
 
@@ -460,7 +466,8 @@ FENGONG_HEADER = "嘉定区人民政府办公室 内部运行版"
 TEXT_BOX = "到2025年底，全区老年人对社区养老服务的满意度达到90%以上。"
 FOOTNOTE = "“15分钟养老服务圈”指老年人步行15分钟范围内可获得的基本养老服务。"
 HIDDEN = "此段为起草说明不予印发"
-# 序号 (numbered by Word), 工作任务, 主要工作内容, 牵头单位, 配合单位, 完成时限; None: merged with the row above.
+# 序号 (numbered by Word), 工作任务, 主要工作内容, 牵头单位, 配合单位, 完成时限; None: merged with the row
+# above.
 FENGONG_ROWS: list[tuple | str] = [
     "（一）完善养老服务设施",
     (

@@ -1,4 +1,5 @@
-"""Write the PDF fixtures in tests/formats/ (run from the checkout: .venv/bin/python tests/make_pdf_fixtures.py).
+"""Write the PDF fixtures in tests/formats/
+(run from the checkout: .venv/bin/python tests/make_pdf_fixtures.py).
 
 * pdf_hfg_2020_24.pdf — the bundled seed data/sources/001_ba29fc60ce853ee2.txt (沪府规〔2020〕24号, with its
   80-row 责任分工表) typeset the way Word prints a 公文: A4, 28 mm / 26 mm margins, 16 pt text 28

@@ -23,7 +23,8 @@ CSI_8BIT = "\x9b31m"  # the 8-bit CSI: a terminal runs it like ESC [
 OSC_LINK = "\x1b]8;;http://evil.example/\x07点我\x1b]8;;\x07"  # a hidden hyperlink
 SCRIPT = "<script>alert(1)</script>"
 HOSTILE = (
-    f"标题{ESC_RED}红{CSI_8BIT}八\u202e反转\u202c\u2066隔离\u2069\u200f\x07铃{SCRIPT}|管道 & 与\x0b\x0c\x7f\x85"
+    f"标题{ESC_RED}红{CSI_8BIT}八\u202e反转\u202c\u2066隔离\u2069\u200f\x07铃{SCRIPT}"
+    "|管道 & 与\x0b\x0c\x7f\x85"
     f"{OSC_LINK}覆盖\r假\t完"
 )
 AGENCY = f"恶意{ESC_RED}单位\u202e{CSI_8BIT}<b>粗</b>"

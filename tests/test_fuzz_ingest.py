@@ -1,10 +1,10 @@
 """`policy ingest` over generated text (issue 12): never a traceback or a hang, only a parsed document or a
 one-line refusal (BadInput, exit 2) that writes nothing. Texts are strung together from the pieces policy
-documents are made of — numbering (一、 （一） 1. （1） ①), labels and units (责任单位：市商务委、…), brackets,
-dates (2025年12月底前, 每年), validity clauses, 附件, table pipes and tabs, Markdown and HTML — with white space,
-line breaks, control characters and any other (surrogate-free) Unicode, sometimes a piece repeated hundreds
-of times. In-process through the entry the CLI uses (run.ingest_files); then a few hostile files through a
-real `policy ingest` process.
+documents are made of — numbering (一、 （一） 1. （1） ①), labels and units (责任单位：市商务委、…),
+brackets, dates (2025年12月底前, 每年), validity clauses, 附件, table pipes and tabs, Markdown and HTML — with
+white space, line breaks, control characters and any other (surrogate-free) Unicode, sometimes a piece
+repeated hundreds of times. In-process through the entry the CLI uses (run.ingest_files); then a few hostile
+files through a real `policy ingest` process.
 """
 
 from __future__ import annotations
@@ -281,7 +281,8 @@ def _on_alarm(signum, frame):
 
 
 def _ingest(text: str | bytes, suffix: str) -> None:
-    """Ingest one generated file as `policy ingest FILE --out DIR` does: a document, or BadInput and no file."""
+    """Ingest one generated file as `policy ingest FILE --out DIR` does: a document, or BadInput and no
+    file."""
     with tempfile.TemporaryDirectory() as work:
         path = Path(work) / f"input{suffix}"
         if isinstance(text, str):

@@ -337,7 +337,8 @@ def read_everything(db) -> None:
     agencies = [
         r[0]
         for r in conn.execute(
-            "SELECT DISTINCT a.agency FROM assignments a JOIN measures m ON m.id = a.measure_id WHERE m.doc_id != ? AND a.agency != '' LIMIT 2",
+            "SELECT DISTINCT a.agency FROM assignments a JOIN measures m ON m.id = a.measure_id "
+            "WHERE m.doc_id != ? AND a.agency != '' LIMIT 2",
             [BUNDLED],
         )
     ]
@@ -352,7 +353,9 @@ def read_everything(db) -> None:
             for agency in agencies:
                 try:
                     list_tasks(db, TaskQuery(agency=agency, today=today, status="all"))
-                except BadInput:  # a name --agency cannot take (one the registry resolves elsewhere): a message, not a crash
+                except BadInput:
+                    # a name --agency cannot take (one the registry resolves elsewhere): a message, not
+                    # a crash
                     pass
             details = [measure_detail(db, measure_id, today) for measure_id in measure_ids]
             documents = list_documents(db, today)

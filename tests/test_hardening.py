@@ -136,7 +136,8 @@ def test_concurrent_marks_and_renaming_loads_lose_nothing(db, tmp_path):
             sys.executable,
             "-c",
             "import sys\nfrom policycli.main import main\n"
-            "for k in range(6):\n    try:\n        main(['load', sys.argv[1 + k % 2]])\n    except SystemExit:\n        pass\n",
+            "for k in range(6):\n    try:\n        main(['load', sys.argv[1 + k % 2]])\n"
+            "    except SystemExit:\n        pass\n",
             str(renamed),
             str(original),
         ],
@@ -296,7 +297,8 @@ def _limited(limit: int):
 
 
 def run_limited(args: list[str], db: Path, out: Path, limit: int = 33 * 1024, stdout_to_file: bool = True):
-    """Run policy with a file-size limit (`ulimit -f`): just above the 32 KiB of the -shm file SQLite needs."""
+    """Run policy with a file-size limit (`ulimit -f`): just above the 32 KiB of the -shm file SQLite
+    needs."""
     env = {
         **os.environ,
         "POLICY_DB": str(db),
@@ -327,7 +329,8 @@ def busy_db(db):
     ids = [
         r[0]
         for r in database.conn.execute(
-            "SELECT measure_id FROM assignments WHERE agency = '' AND obsolete = 0 ORDER BY measure_id LIMIT 50"
+            "SELECT measure_id FROM assignments WHERE agency = '' AND obsolete = 0 "
+            "ORDER BY measure_id LIMIT 50"
         )
     ]
     for measure in ids:
@@ -508,7 +511,8 @@ def test_an_earlier_policy_database_is_upgraded_and_stamped(db):
     "newer",
     [
         "PRAGMA user_version = 99",
-        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('policy', 'm099_future', 'x')",
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('policy', 'm099_future', 'x')",
     ],
 )
 def test_a_newer_policy_database_is_read_but_never_written(db, newer):

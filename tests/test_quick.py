@@ -71,7 +71,8 @@ def test_no_import_cycle():
     """The library and the command table never import the entry point or the Typer app."""
     code = (
         "import sys, importlib\n"
-        "for name in ('policycli.errors', 'policycli.commands', 'policycli.quick', 'policycli.checklist', 'policycli.store'):\n"
+        "for name in ('policycli.errors', 'policycli.commands', 'policycli.quick', "
+        "'policycli.checklist', 'policycli.store'):\n"
         "    importlib.import_module(name)\n"
         "print(sorted(m for m in ('policycli.main', 'policycli.cli', 'typer') if m in sys.modules))"
     )

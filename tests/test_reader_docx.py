@@ -482,7 +482,8 @@ def test_line_breaks_tabs_nested_tables_frames_and_tables_of_contents(tmp_path):
     fx.append_runs(latin, [f"<w:r {fx.NSDECL}><w:br/></w:r>", fx.run_xml("Data")])
     body = document.element.body
     toc = parse_xml(
-        f'<w:sdt {fx.NSDECL}><w:sdtPr><w:docPartObj><w:docPartGallery w:val="Table of Contents"/></w:docPartObj>'
+        f"<w:sdt {fx.NSDECL}><w:sdtPr><w:docPartObj>"
+        '<w:docPartGallery w:val="Table of Contents"/></w:docPartObj>'
         "</w:sdtPr><w:sdtContent><w:p><w:r><w:t>一、目录里的标题 3</w:t></w:r></w:p></w:sdtContent></w:sdt>"
     )
     body.sectPr.addprevious(toc)
@@ -529,7 +530,8 @@ def test_old_word_file_and_no_body(tmp_path):
 
 
 def test_fixtures_are_what_the_script_makes():
-    """The committed files are the script's output (regenerate: .venv/bin/python tests/make_docx_fixtures.py)."""
+    """The committed files are the script's output
+    (regenerate: .venv/bin/python tests/make_docx_fixtures.py)."""
     made = fx.fixtures()
     assert sorted(made) == sorted(p.name for p in FORMATS.glob("docx_*.docx"))
     for name, data in made.items():

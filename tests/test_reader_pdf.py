@@ -237,11 +237,15 @@ def test_limits(monkeypatch):
 
 
 def hand_made_pdf(objects: dict[int, str], page_resources: str, contents: str) -> bytes:
-    """A one-page PDF: catalog 1, pages 2, page 3 (its /Resources given), contents 4, then `objects` (5, 6, …)."""
+    """A one-page PDF: catalog 1, pages 2, page 3 (its /Resources given), contents 4, then `objects`
+    (5, 6, …)."""
     bodies = {
         1: "<< /Type /Catalog /Pages 2 0 R >>",
         2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        3: f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources {page_resources} >>",
+        3: (
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            f"/Contents 4 0 R /Resources {page_resources} >>"
+        ),
         4: f"<< /Length {len(contents)} >>\nstream\n{contents}\nendstream",
         **objects,
     }
@@ -312,7 +316,8 @@ PAGE_H = 842.0
 
 
 def write_pdf(path: Path, pages: list[list[tuple[float, float, str, float]]], image_pages=()) -> Path:
-    """Pages of (x, baseline from the top, text, size) drawn in STSong-Light; image_pages get only a picture."""
+    """Pages of (x, baseline from the top, text, size) drawn in STSong-Light; image_pages get only a
+    picture."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas

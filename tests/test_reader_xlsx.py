@@ -341,7 +341,8 @@ def test_hostile_and_broken_workbooks_are_refused_in_one_line_and_nothing_is_wri
 
 
 def test_entities_never_reach_openpyxl_and_openpyxl_would_not_expand_them(tmp_path):
-    """The DOCTYPE check comes first; behind it openpyxl parses with defusedxml (and lxml without entities)."""
+    """The DOCTYPE check comes first; behind it openpyxl parses with defusedxml (and lxml without
+    entities)."""
     import openpyxl
 
     assert openpyxl.DEFUSEDXML, "defusedxml is a dependency: openpyxl uses it when it is installed"

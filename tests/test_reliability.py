@@ -48,7 +48,8 @@ from policycli.main import main
 measure, agency, shared, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 for k in range(count):
     target = shared if k % 2 else measure
-    sys.argv = ["policy", "done" if k % 4 < 2 else "reopen", target, "--agency", agency, "--by", "worker-" + agency]
+    sys.argv = ["policy", "done" if k % 4 < 2 else "reopen", target,
+                "--agency", agency, "--by", "worker-" + agency]
     try:
         main()
     except SystemExit as exc:
@@ -75,7 +76,8 @@ def test_eight_processes_lose_no_update(db):
     env = {**os.environ, "POLICY_DB": str(db), "PYTHONIOENCODING": "utf-8"}
     workers = []
     for k in range(8):
-        # each worker marks its own agency's part of the shared measure, and 市商务委's part of its own measure
+        # each worker marks its own agency's part of the shared measure, and 市商务委's part of its own
+        # measure
         script = WORKER.replace(
             '"--agency", agency', '"--agency", (agency if target == shared else "市商务委")'
         )
@@ -413,7 +415,8 @@ def test_non_utf8_terminals_and_pipes_never_crash(db):
 
 
 def test_the_one_agency_listing_uses_the_index(db):
-    """The queries of `policy tasks --agency` start from the agency index or fetch by id: none scans a table."""
+    """The queries of `policy tasks --agency` start from the agency index or fetch by id: none scans a
+    table."""
     from policycli.checklist import TaskQuery, list_tasks
     from policycli.paths import today
 

@@ -191,8 +191,9 @@ def ingest_attached(
             found = find_file(name, sha, search_places(files, out_dir)) if name else None
             if found is None:
                 raise BadInput(
-                    f"--attach-to {target}: its source {name or '(unknown)'} is not next to the attached file, in the "
-                    f"current directory or in {out_dir} (by name and sha256); pass it in the same run: "
+                    f"--attach-to {target}: its source {name or '(unknown)'} is not next to the attached "
+                    f"file, in the current directory or in {out_dir} (by name and sha256); "
+                    "pass it in the same run: "
                     f"policy ingest {name or 'FILE'} {' '.join(f.name for f in files)} --attach-to {target}"
                 )
             return _attached(read_blocks(found, encoding), blocks, out_dir, target)
@@ -226,8 +227,9 @@ def reattach(blocks: Blocks, document: dict, out_dir: Path) -> tuple[dict, list[
         found = find_file(old.get("file", ""), old.get("sha256"), places) if old.get("file") else None
         if found is None:
             notes.append(
-                f"{document['id']}: {old.get('file')} was attached to it and is not found beside it (same name and "
-                f"sha256); it is no longer attached — attach it again with --attach-to {document['id']}"
+                f"{document['id']}: {old.get('file')} was attached to it and is not found beside it "
+                "(same name and sha256); it is no longer attached — "
+                f"attach it again with --attach-to {document['id']}"
             )
             continue
         extras.append(read_blocks(found))

@@ -6,7 +6,8 @@ a rule matches, tried in this order:
 
   by (…前)            2024年底前完成, 6月底前, 11月中旬前               a date followed by 前 / 之前 / 以前
   by (到/至…)         到2025年, 至2035年, 于2021年6月, 2023年12月—2024年6月
-                                                                  a date after 到 / 至 / 截至 / 于 / 在, a range's end
+                                                                        a date after 到 / 至 / 截至 / 于 / 在,
+                                                                        a range's end
   done by             2021年底基本形成…, 2026年应完成…                  a date followed by the work it sets
   opening             …。2027年，制定…, …，2021年上半年研究明确…         a date opening a sentence or clause
   opening the text    2021年底，基本完成…                              a date and a comma opening the text
@@ -15,8 +16,9 @@ a rule matches, tried in this order:
 
 Not deadlines: dates inside 《…》 (titles cite years), dates before the document's start or issue date
 (baselines: 对照2020年…), dates that name a requirement (落实2030年…达标要求), starts (2023年起), “十四五”规划
-(a plan's name), dates in a clause about how long something is valid (有效期至…, 中标有效期限自…起至…止). A yearless date (6月底前, 一季度) takes the year of a date before it in the sentence, else the
-year of the document's period (its start, else its issue date, else its end).
+(a plan's name), dates in a clause about how long something is valid (有效期至…, 中标有效期限自…起至…止). A
+yearless date (6月底前, 一季度) takes the year of a date before it in the sentence, else the year of the
+document's period (its start, else its issue date, else its end).
 
 A measure's due, the first that applies:
   1. its table row's 完成时限 / 时间节点 cell (deadline_raw): 2019年3月 → 2019-03-31; a range → its end

@@ -79,7 +79,8 @@ def build_document(source: Blocks, doc_id: str | None = None) -> dict:
         if _restates_body(attachment, body_pairs):
             attachment.klass = "summary"
             warnings.append(
-                f"line {attachment.first_line}: {attachment.printed} restates the body's measures; kept as context, no measures taken from it"
+                f"line {attachment.first_line}: {attachment.printed} restates the body's measures; "
+                "kept as context, no measures taken from it"
             )
 
     _resolve_units(root, resolve, warnings)
@@ -96,7 +97,8 @@ def build_document(source: Blocks, doc_id: str | None = None) -> dict:
         if path in seen:
             seen[path] += 1
             warnings.append(
-                f"line {node.first_line}: number {node.printed} appears twice under the same heading; second one is {path}-{seen[path]}"
+                f"line {node.first_line}: number {node.printed} appears twice under the same heading; "
+                f"second one is {path}-{seen[path]}"
             )
             path = f"{path}-{seen[path]}"
         else:
@@ -109,7 +111,8 @@ def build_document(source: Blocks, doc_id: str | None = None) -> dict:
             continue
         named = _PROSE_DUTY.search(fold(m["text"]))
         if named:
-            # "区规划资源局牵头开展…": prose, not an annotation; a reviewer decides, the parser does not guess.
+            # "区规划资源局牵头开展…": prose, not an annotation; a reviewer decides, the parser does not
+            # guess.
             quote = m["text"][named.start(1) : named.end()]
             warnings.append(
                 f"line {m['lines'][0]}: measure {m['path']} ({m['number']}) names a unit only in its prose "
@@ -117,7 +120,8 @@ def build_document(source: Blocks, doc_id: str | None = None) -> dict:
             )
         elif assigned_any and m["kind"] == "task":
             warnings.append(
-                f"line {m['lines'][0]}: measure {m['path']} ({m['number']}) has no responsible unit; kept unassigned"
+                f"line {m['lines'][0]}: measure {m['path']} ({m['number']}) has no responsible unit; "
+                "kept unassigned"
             )
     document = {
         "format": FORMAT,
@@ -175,7 +179,8 @@ def _take_annotations(node: Node) -> list[Unit]:
         return []
     node.units = [u for a in annotations for u in a.units]
     node.units_raw = " ".join(a.raw for a in annotations)
-    # "（责任单位：区建设管理委；完成时限：2025年底）": the deadline inside the annotation stays the measure's.
+    # "（责任单位：区建设管理委；完成时限：2025年底）": the deadline inside the annotation stays the
+    # measure's.
     dated = [o for a in annotations for o in a.other if re.search(r"[0-9]{4}\s*年|年底|月底|季度", fold(o))]
     if dated and not node.deadline:
         node.deadline = "；".join(dated)
@@ -231,7 +236,8 @@ _SUB_ITEMS = ("num_paren", "circled")
 
 def _lift_trailing_annotations(root: Node) -> None:
     """An annotation on a paragraph of its own after sub-items （1）…（3） belongs to the item that
-    holds them, not to the last sub-item: "3.加强人才培养。" / "（1）…" / "（2）…" / "（责任单位：市教委）"."""
+    holds them, not to the last sub-item:
+    "3.加强人才培养。" / "（1）…" / "（2）…" / "（责任单位：市教委）"."""
     last_of: dict[int, dict[str, Node]] = {}  # per parent: its last child of each marker
     for node in list(root.walk()):
         parent = node.parent
@@ -243,7 +249,8 @@ def _lift_trailing_annotations(root: Node) -> None:
         if lasts is None:
             lasts = last_of[id(parent)] = {c.marker: c for c in parent.children}
         if lasts.get(node.marker) is not node:
-            continue  # only the last sub-item can hold its parent's annotation (and only it lists the siblings)
+            # only the last sub-item can hold its parent's annotation (and only it lists the siblings)
+            continue
         siblings = [c for c in parent.children if c.marker == node.marker]
         if len(siblings) < 2 or parent.units or any(c.units for c in siblings[:-1]):
             continue
@@ -279,7 +286,8 @@ def _may_restate_body(attachment: Node) -> bool:
 
 
 def _restates_body(attachment: Node, body_pairs: set[str]) -> bool:
-    """An attachment whose text is the body's again (附件1 八张牌): most of its character pairs are the body's."""
+    """An attachment whose text is the body's again (附件1 八张牌): most of its character pairs are the
+    body's."""
     own = bigrams("".join(n.text for n in attachment.walk() if n is not attachment))
     return bool(own) and len(own & body_pairs) / len(own) >= 0.7
 

@@ -1,12 +1,13 @@
 """Document-level facts: title, 文号, issuer(s), level, district, issue date, validity sentences.
 
 How each is read, first that applies:
-  文号        printed in the header (alone, or run into the title line by the layout: "…的通知沪建法规〔2021〕832号"),
-              else a front-matter / information-block field (文号, 发文字号, 文件编号)
-  title       a notice that carries a text (关于印发《X》的通知, 印发贯彻《条例》推进…实施方案的通知, 转发…关于X的通知)
-              has X, or the carried text's own heading when the notice names it loosely (本区X方案); any other
-              notice (关于延长《X》有效期的通知, 关于废止…的通知) is its own title; else the 标题 field, a heading line,
-              or the introduction (现提出…的若干意见如下)
+  文号        printed in the header (alone, or run into the title line by the layout:
+              "…的通知沪建法规〔2021〕832号"), else a front-matter / information-block field
+              (文号, 发文字号, 文件编号)
+  title       a notice that carries a text (关于印发《X》的通知, 印发贯彻《条例》推进…实施方案的通知,
+              转发…关于X的通知) has X, or the carried text's own heading when the notice names it loosely
+              (本区X方案); any other notice (关于延长《X》有效期的通知, 关于废止…的通知) is its own title;
+              else the 标题 field, a heading line, or the introduction (现提出…的若干意见如下)
   issuers     the notice title's issuers (split at 、 and where one office name runs into the next), the
               "…文件" banner, the offices signing above the date, a 发布机构/发文机关 field, the greeting of
               every district and commission (市政府); `issuer` is the first of them
@@ -60,8 +61,8 @@ def district_short_name(district: str) -> str:
 DOC_NUMBER = re.compile(
     r"([\u4e00-\u9fa5]{1,10})\s*[〔\[【(]\s*((?:19|20)[0-9]{2})\s*[〕\]】)]\s*([0-9]{1,4})\s*号"
 )
-# Words that end a title or a label run together with a 文号 ("…的通知沪建法规〔2021〕832号", "文件编号沪建…"):
-# the 文号's issuer code starts after the last of them.
+# Words that end a title or a label run together with a 文号 ("…的通知沪建法规〔2021〕832号",
+# "文件编号沪建…"): the 文号's issuer code starts after the last of them.
 _BEFORE_CODE = (
     "的",
     "之",
@@ -82,7 +83,8 @@ _BEFORE_CODE = (
     "字号",
     ":",
 )
-# 规划/计划/标准 begin some codes (沪规划资源数〔2026〕141号): they end a title only after two more characters.
+# 规划/计划/标准 begin some codes (沪规划资源数〔2026〕141号): they end a title only after two more
+# characters.
 _BEFORE_CODE_LATE = ("规划", "计划", "标准")
 DATE_ISO = re.compile(r"((?:19|20)[0-9]{2})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})")
 
@@ -132,7 +134,8 @@ _VALIDITY = re.compile(
 _ADDRESSEES_OF_CITY = re.compile(
     r"^(?=[^:]*各区(?:、?县)?(?:人民)?政府)(?=[^:]*市(?:人民)?政府各)各?[^:]{4,60}:$"
 )
-# A notice that carries another text: 关于印发《X》的通知, 印发《关于…》的通知, 关于转发区建设管理委制订的《X》的通知.
+# A notice that carries another text: 关于印发《X》的通知, 印发《关于…》的通知,
+# 关于转发区建设管理委制订的《X》的通知.
 _WRAPS = re.compile(
     r"(?:印发|转发|下发|发布|颁布|公布|修订|修改)[^《》]{0,20}?《(?P<inner>[^《》]+(?:《[^《》]*》[^《》]*)*)》(?:的)?(?:通知|决定|函)"
 )
@@ -145,7 +148,8 @@ _WRAPS_UNBRACKETED = re.compile(
 # Office names printed together in a signature or a title's issuer: a new one begins after an office ending.
 _NEXT_OFFICE = re.compile(
     rf"(?:政府|办公厅|办公室|委员会|管理局|局|委|办|厅|部|中心|总队|支队)(?=上海|中共|共青团|中国|国家|"
-    rf"{'|'.join(SHANGHAI_DISTRICTS)}|{'|'.join(d.removesuffix('区').removesuffix('新') for d in SHANGHAI_DISTRICTS)}区)"
+    rf"{'|'.join(SHANGHAI_DISTRICTS)}|"
+    rf"{'|'.join(d.removesuffix('区').removesuffix('新') for d in SHANGHAI_DISTRICTS)}区)"
 )
 
 
@@ -194,11 +198,11 @@ _SPACE_RUN = re.compile(r"\s+")
 def _compact(text: str) -> str:
     """Drop the spaces PDF extraction puts between characters ("上 海 市 人 民 政 府").
 
-    The rule, as the regex `(?<=[^\\x00-\\x7f])\\s+|\\s+(?=[^\\x00-\\x7f])` would apply it: white space after a
-    non-ASCII character goes, and so does white space up to a non-ASCII character ("Word 文件" → "Word文件"),
-    while spaces between ASCII words stay ("PDF text"). That regex retries its backtracking `\\s+` from
-    every character of a run: a line of 60,000 tabs took seconds. Here each run is read once
-    (`_squeeze_run`), with the same result."""
+    The rule, as the regex `(?<=[^\\x00-\\x7f])\\s+|\\s+(?=[^\\x00-\\x7f])` would apply it: white space after
+    a non-ASCII character goes, and so does white space up to a non-ASCII character
+    ("Word 文件" → "Word文件"), while spaces between ASCII words stay ("PDF text"). That regex retries its
+    backtracking `\\s+` from every character of a run: a line of 60,000 tabs took seconds. Here each run is
+    read once (`_squeeze_run`), with the same result."""
     text = text.strip()
     if not any(c.isspace() for c in text):
         return text
@@ -230,7 +234,8 @@ def _squeeze_run(text: str, start: int, end: int) -> str:
 
 
 def doc_number_in(text: str) -> tuple[str, int, int] | None:
-    """The first 文号 in a text as (normalised, start, end); the issuer code stops at a title or label run into it."""
+    """The first 文号 in a text as (normalised, start, end); the issuer code stops at a title or label run
+    into it."""
     folded = fold(text)
     for m in DOC_NUMBER.finditer(folded):
         code = m.group(1)
@@ -264,7 +269,8 @@ def _is_office(name: str) -> bool:
 
 
 def _fields(preamble: list[Paragraph]) -> dict[str, tuple[str, Paragraph, str]]:
-    """Front matter and information-block fields by group (title, number, issuer, date): (value, paragraph, quote)."""
+    """Front matter and information-block fields by group (title, number, issuer, date):
+    (value, paragraph, quote)."""
     out: dict[str, tuple[str, Paragraph, str]] = {}
     for k, para in enumerate(preamble):
         folded = para.folded
@@ -324,7 +330,8 @@ def _heading(line: str) -> str:
 
 
 def _notice_end(line: str) -> int | None:
-    """Where a notice's title ends: after the first 通知/决定 outside 《…》 (a cited title can be a 通知 too)."""
+    """Where a notice's title ends: after the first 通知/决定 outside 《…》 (a cited title can be a 通知
+    too)."""
     depth = 0
     for k, char in enumerate(line):
         if char in "《〈«<":
@@ -339,7 +346,8 @@ def _notice_end(line: str) -> int | None:
 
 
 def wrapped_title(notice: str) -> str | None:
-    """The title of the text a notice carries: 关于印发《X》的通知 → X; 关于印发本区X实施方案的通知 → 本区X实施方案.
+    """The title of the text a notice carries: 关于印发《X》的通知 → X;
+    关于印发本区X实施方案的通知 → 本区X实施方案.
     None for notices about another document (关于延长《X》有效期的通知, 关于废止《X》的通知)."""
     if len(notice) > 300:
         return None

@@ -177,7 +177,8 @@ def reconcile(
                 _row_child(fallback, row, len(fallback.children) + 1)
                 continue
             warnings.append(
-                f"line {row.first_line}: table row {row.seq_printed or '?'} matches no item of the body text; kept as its own measure"
+                f"line {row.first_line}: table row {row.seq_printed or '?'} matches no item of the body "
+                "text; kept as its own measure"
             )
             _row_child(fallback, row, len(fallback.children) + 1)
             continue

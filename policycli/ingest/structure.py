@@ -80,7 +80,9 @@ def classify_title(title: str) -> str | None:
 
 @dataclass
 class Node:
-    marker: str  # root | attachment | chapter | part | article | cn | cn_paren | num | num_paren | circled | box | bullet | row | indicator
+    # marker: root | attachment | chapter | part | article | cn | cn_paren | num | num_paren | circled | box
+    #   | bullet | row | indicator
+    marker: str
     number: int | None
     printed: str
     title: str = ""
@@ -356,7 +358,8 @@ def _rule_bullet(o: _Outliner, para: Paragraph, folded: str) -> bool:
         return False
     owner = o.box or o.top()
     if owner.section_class() == "target" and owner.marker != "box":
-        # Numbered by a count kept per owner: counting the owner's children again at every bullet was quadratic.
+        # Numbered by a count kept per owner: counting the owner's children again at every bullet was
+        # quadratic.
         number = o.bullets[id(owner)] = o.bullets.get(id(owner), 0) + 1
         o.counted()
         _new_item(owner, marker, para, bullet_number=number)

@@ -512,7 +512,8 @@ class _CellParagraphs:
         self.ends.append(k + 1)
 
     def has(self, i: int) -> bool:
-        """Is there a cell i? (Reads until cell i is complete: the cell after it has begun, or the table ended.)"""
+        """Is there a cell i? (Reads until cell i is complete: the cell after it has begun, or the table
+        ended.)"""
         while not self.done and len(self.merged) <= i + 1:
             self._read_one()
         return 0 <= i < len(self.merged)

@@ -666,7 +666,8 @@ def _distribute_prefix(units: list[Unit]) -> None:
         if _DIVISION.search(folded) and not folded.startswith(("区", "市")):
             continue  # a division takes its office's name, not only the level (_distribute_office)
         if _OWN_NAME.search(folded) or _NOT_PREFIXED.search(folded):
-            continue  # 同济大学, 嘉定海关, 安亭汽车城, 居委会: a name of its own, not a 市/区 office's short form
+            # 同济大学, 嘉定海关, 安亭汽车城, 居委会: a name of its own, not a 市/区 office's short form
+            continue
         if not (_HAS_OWN_LEVEL.match(folded) or _NATIONAL.search(folded)) and unit.name == unit.printed:
             unit.name = prefix + unit.printed
 

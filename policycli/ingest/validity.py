@@ -4,35 +4,40 @@ What the parser understands is the rule tables below, each rule a name, a patter
 what it gives; they are tried in this order:
 
   KIND_RULES (the title decides which sentences count)
-    extension notice      关于延长《X》有效期的通知, 关于《X》继续有效的通知: only the new end counts; the old
-                          有效期至 of X (or of its appended text) is superseded; 继续有效 without a date: no end
+    extension notice      关于延长《X》有效期的通知, 关于《X》继续有效的通知: only the new end counts;
+                          the old 有效期至 of X (or of its appended text) is superseded;
+                          继续有效 without a date: no end
     repeal notice         关于废止《X》的通知: starts on its issue date, no end of its own
   CLAUSE_RULES (sentences about this document: 本办法/本通知/本细则… as subject, or a clause that opens
                 with 自…起施行 / 有效期; an extension notice also reads its 延长至 sentence)
     range                 本办法有效期自2026年1月1日起至2027年12月31日止          from, until
     from issue, later     自发布之日起30日后施行                                  from = issue date + N days
-    from issue            本意见自印发之日起施行, 自发布之日起实行                  from = issue date (DERIVED)
+    from issue            本意见自印发之日起施行, 自发布之日起实行                from = issue date (DERIVED)
     start                 本办法自2024年3月1日起施行, 本通知自2022年9月1日开始执行   from
     end                   有效期至2026年12月31日, 有效期延长至2031年9月19日止       until
     end (截止)            有效期于2025年12月31日截止                              until
     extended by           有效期延长两年 (extension notices: old end + N)          until
     old end               有效期将于2026年9月19日届满 (read only by "extended by")
     length                有效期五年, 有效期两年, 试行一年                         until = from + N − 1 day
-    pilot period          试点工作从2023年4月启动，至2024年底结束，为期两年           from, until (printed end wins)
-    pilot length          通过3年试点 (with a start)                              until = from + N − 1 day, inferred
+    pilot period          试点工作从2023年4月启动，至2024年底结束，为期两年       from, until
+                                                                                  (printed end wins)
+    pilot length          通过3年试点 (with a start)                              until = from + N − 1 day,
+                                                                                  inferred
   TITLE_RULES (when no clause gave an end; never for extension or repeal notices)
-    plan period           …三年行动计划（2024-2026年）, （2019—2021）             until = 31 Dec of the last year
+    plan period           …三年行动计划（2024-2026年）, （2019—2021）             until = 31 Dec of
+                                                                                  the last year
     five-year plan        上海市城市数字化转型“十四五”规划                until = 2025-12-31
     annual plan           2026年…工作要点, …2025年度实施计划, 若干举措（2026年）,
                           2025年本市…工作要求                                     until = 31 Dec of that year
 
-The first start found wins, the clause of the carried text (本办法 in a 办法) before the notice's (本通知); the
-end is the first printed end, else start + length, else the title's. Pilot rules apply when the title names a
-试点. effective_from is the stated start only (or the issue date where the text says 自印发/发布之日起, and for a
-repeal notice); where no start is stated it is null, and the issue date stays in issued_on. A length
-without a stated start counts from the issue date and is marked inferred. Goals (到2025年), windows of
-other things (中标有效期限自…至…, 适用于2022-2026年投产的项目), dates of other documents and durations that
-are not the document's (证书有效期5年, 一年内) are not read: they are not clauses about this document.
+The first start found wins, the clause of the carried text (本办法 in a 办法) before the notice's (本通知);
+the end is the first printed end, else start + length, else the title's. Pilot rules apply when the title
+names a 试点. effective_from is the stated start only (or the issue date where the text says
+自印发/发布之日起, and for a repeal notice); where no start is stated it is null, and the issue date stays in
+issued_on. A length without a stated start counts from the issue date and is marked inferred. Goals
+(到2025年), windows of other things (中标有效期限自…至…, 适用于2022-2026年投产的项目), dates of other
+documents and durations that are not the document's (证书有效期5年, 一年内) are not read: they are not clauses
+about this document.
 """
 
 from __future__ import annotations
@@ -50,10 +55,10 @@ from policycli.ingest.patterns import cn_to_int
 
 _NUMBER = r"[0-9]{1,3}|[一二三四五六七八九十两半]{1,3}"
 _STOP = r"[,。;；、]"  # folded text: ，→,  ；→;
-# The words of one date, up to the next clause stop: 1 to 25 characters, the shortest that lets the rule go on,
-# neither first nor last a white space (white space after it is the rule's \s*). Ending on a non-space is what
-# the shortest one does anyway; saying so keeps each of the 25 tries from running on through a long run of
-# spaces after it ("本办法于于于…" and a megabyte of spaces: seconds).
+# The words of one date, up to the next clause stop: 1 to 25 characters, the shortest that lets the rule go
+# on, neither first nor last a white space (white space after it is the rule's \s*). Ending on a non-space is
+# what the shortest one does anyway; saying so keeps each of the 25 tries from running on through a long run
+# of spaces after it ("本办法于于于…" and a megabyte of spaces: seconds).
 _DATE_TEXT = r"[^\s,。;；、](?:[^,。;；、]{0,23}?[^\s,。;；、])??"
 _VERB = r"(?:正式)?(?:施行|执行|实施|生效|实行|试行)"
 
@@ -62,7 +67,8 @@ _THIS_DOCUMENT = re.compile(
     r"本[\u4e00-\u9fa5]{0,5}?(办法|通知|细则|方案|规定|意见|标准|决定|计划|措施|规则|指引|要点|制度|规范|公告|通告|条例"
     r"|规划|导则|指南|目录|清单|准则|举措|要求|纲要)"
 )
-# An article or item number, and a bracketed article title, before a clause: 第三十八条 【施行时间】, （二）, 4．, 六、
+# An article or item number, and a bracketed article title, before a clause:
+# 第三十八条 【施行时间】, （二）, 4．, 六、
 _LEAD_IN = re.compile(
     r"^\s*(?:第[一二三四五六七八九十百零〇0-9]{1,5}条|\([一二三四五六七八九十0-9]{1,3}\)|[一二三四五六七八九十0-9]{1,3}\s*[、.])?"
     r"\s*(?:【[^】]{0,12}】)?\s*"
@@ -149,7 +155,8 @@ KIND_RULES: list[tuple[str, re.Pattern[str], str]] = [
 
 def _cited_masked(title: str, keep_length: bool) -> str:
     """Each cited title 《…》 (from a 《 to the first 》 after it, as re.sub(r"《[^》]*》", …) reads them)
-    emptied to "《》", or, with `keep_length`, filled with "_": 关于印发《关于X《Y》的通知》的通知 → 《》的通知》的通知.
+    emptied to "《》", or, with `keep_length`, filled with "_":
+    关于印发《关于X《Y》的通知》的通知 → 《》的通知》的通知.
 
     Found with str.find, not that regex: it scanned from every 《 to the end of a title with no 》
     ("《《《…", 100,000 of them: minutes)."""
@@ -368,12 +375,16 @@ CLAUSE_RULES: list[Rule] = [
 
 _YEAR = r"(?:19|20)[0-9]{2}"
 # What a plan for one year is called at the end of its title.
-_PLAN = r"(?:工作要点|要点|工作计划|年度计划|实施计划|行动计划|计划|工作方案|实施方案|行动方案|方案|工作要求|要求|若干举措|举措|措施|任务清单|清单|重点工作|工作安排|安排)"
+_PLAN = (
+    r"(?:工作要点|要点|工作计划|年度计划|实施计划|行动计划|计划|工作方案|实施方案|行动方案|方案|工作要求"
+    r"|要求|若干举措|举措|措施|任务清单|清单|重点工作|工作安排|安排)"
+)
 _PLAN_END = rf"{_PLAN}(?:\s*[(（](?:试行|暂行)[)）])?$"
 
 
 def _plan_name(title: str) -> str:
-    """The plan's own name in a title: 关于发布2025年本市海绵城市建设工作要求的通知 → 2025年本市海绵城市建设工作要求."""
+    """The plan's own name in a title:
+    关于发布2025年本市海绵城市建设工作要求的通知 → 2025年本市海绵城市建设工作要求."""
     name = _cited_masked(fold(title), keep_length=True)  # cited titles masked
     name = re.sub(r"的(?:通知|决定|函)$", "", name.strip())
     ends = [m.end() for m in _NOTICE_WORDS.finditer(name)]

@@ -92,7 +92,8 @@ MAX_ANY_BYTES = 50 * 1024 * 1024  # the largest any reader takes (PDF); each rea
 
 
 def sniff(path: Path) -> str | None:
-    """The format a file's first bytes show, whatever its name says: pdf, docx, xlsx, ole (old Office), zip."""
+    """The format a file's first bytes show, whatever its name says:
+    pdf, docx, xlsx, ole (old Office), zip."""
     try:
         with path.open("rb") as handle:
             head = handle.read(8)

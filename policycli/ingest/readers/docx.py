@@ -116,7 +116,10 @@ def ole_message(path: Path, data: bytes) -> str:
             f"{path}: the file is password-protected (encrypted); remove the password in Word or WPS "
             "(文件 › 信息 › 保护文档 › 用密码进行加密) and save it again"
         )
-    return f"{path}: an old-format Word file (.doc/.wps), not .docx; convert it: soffice --headless --convert-to docx {path.name}"
+    return (
+        f"{path}: an old-format Word file (.doc/.wps), not .docx; convert it: "
+        f"soffice --headless --convert-to docx {path.name}"
+    )
 
 
 # --- the package: sizes and DOCTYPEs, before python-docx parses anything ---------------------
@@ -199,7 +202,8 @@ def _open(path: Path, data: bytes) -> _Package:
 
 
 def _element(part):
-    """A part's XML root: python-docx's own for the parts it models, else its bytes parsed by its safe parser."""
+    """A part's XML root: python-docx's own for the parts it models, else its bytes parsed by its safe
+    parser."""
     if part is None:
         return None
     element = getattr(part, "element", None)
@@ -734,8 +738,8 @@ class _Reader:
             if tag in (W + "drawing", W + "pict", W + "object"):
                 if tag == W + "object" and any("OLEObject" in str(e.tag) for e in child.iter()):
                     self.warn(
-                        "the Word file holds an embedded object (an Excel sheet?); its contents are not read — "
-                        "ingest that file on its own"
+                        "the Word file holds an embedded object (an Excel sheet?); its contents are "
+                        "not read — ingest that file on its own"
                     )
                 self.boxes(child, text)
                 continue

@@ -84,8 +84,8 @@ def read(path: Path) -> Blocks:
     program = shutil.which("soffice") or shutil.which("libreoffice")
     if program is None:
         raise BadInput(
-            f"{name}: {what}; convert it to .{target} first (soffice --headless --convert-to {target} {name}) "
-            "or install LibreOffice"
+            f"{name}: {what}; convert it to .{target} first "
+            f"(soffice --headless --convert-to {target} {name}) or install LibreOffice"
         )
     with tempfile.TemporaryDirectory(prefix="policy-convert-") as tmp:
         converted = convert(program, path, suffix, target, Path(tmp), what)

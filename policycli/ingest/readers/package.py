@@ -42,7 +42,8 @@ def check_package(
     members = archive.infolist()
     if len(members) > max_members:
         raise BadInput(
-            f"{name}: {len(members):,} parts in the package, over the limit of {max_members:,} for a {what}; refused"
+            f"{name}: {len(members):,} parts in the package, "
+            f"over the limit of {max_members:,} for a {what}; refused"
         )
     total = sum(m.file_size for m in members)
     if total > max_unpacked:
@@ -83,6 +84,7 @@ def _declares_entities(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: 
     except Exception as exc:  # BadZipFile, EOFError, zlib.error …: a damaged member
         message = " ".join(str(exc).split()) or type(exc).__name__
         raise BadInput(
-            f"{name}: not a readable {what}, damaged ({member.filename}: {message}); open it and save it again"
+            f"{name}: not a readable {what}, damaged ({member.filename}: {message}); "
+            "open it and save it again"
         ) from None
     return False

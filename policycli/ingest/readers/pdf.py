@@ -1,4 +1,5 @@
-"""PDF files (pdfplumber, on pdfminer.six) → Blocks: paragraphs rebuilt from the page geometry, ruled tables as rows.
+"""PDF files (pdfplumber, on pdfminer.six) → Blocks: paragraphs rebuilt from the page geometry, ruled
+tables as rows.
 
 What is read
     The text layer, page by page, top to bottom. Characters are joined as printed (full-width
@@ -163,7 +164,8 @@ def read(path: Path) -> Blocks:
     data = read_bytes(path)
     if not data.startswith(b"%PDF"):
         raise BadInput(
-            f"{path}: not a PDF file (it does not start with %PDF); save it as PDF again or ingest the Word file"
+            f"{path}: not a PDF file (it does not start with %PDF); "
+            "save it as PDF again or ingest the Word file"
         )
     _refuse_bombs(path, data)
     pages, warnings = _read_pages(path, data)
@@ -173,14 +175,16 @@ def read(path: Path) -> Blocks:
             raise BadInput(f"{path}: {busy}, and no other page has text; refused as not a text document")
         if any(p.images for p in pages):
             raise BadInput(
-                f"{path}: a scanned PDF (images, no text layer); OCR is not done — ingest a text PDF or the Word file"
+                f"{path}: a scanned PDF (images, no text layer); "
+                "OCR is not done — ingest a text PDF or the Word file"
             )
         raise BadInput(f"{path}: no text in this PDF; nothing to ingest")
     unnamed, printed = sum(p.unnamed for p in pages), sum(p.chars for p in pages)
     if unnamed > 0.1 * printed:
         raise BadInput(
-            f"{path}: its fonts do not say which characters they draw ({unnamed:,} of {printed:,} have no Unicode "
-            "mapping), so the text cannot be read; ingest the Word file or a PDF printed with Unicode fonts"
+            f"{path}: its fonts do not say which characters they draw ({unnamed:,} of {printed:,} have no "
+            "Unicode mapping), so the text cannot be read; "
+            "ingest the Word file or a PDF printed with Unicode fonts"
         )
     if unnamed:
         warnings.append(f"{unnamed} characters the PDF's fonts do not name are shown as \ufffd")
@@ -304,7 +308,8 @@ def _read_pages(path: Path, data: bytes) -> tuple[list[_Page], list[str]]:
         cause = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc
         if isinstance(cause, PDFPasswordIncorrect) or "password" in str(cause).lower():
             raise BadInput(
-                f"{path}: the PDF is password-protected; open it, save a copy without a password, and ingest that"
+                f"{path}: the PDF is password-protected; "
+                "open it, save a copy without a password, and ingest that"
             ) from None
         if "encrypt" in f"{type(cause).__name__} {cause}".lower():
             raise BadInput(
@@ -372,7 +377,8 @@ def _read_page(page, layout, warnings: list[str]) -> _Page:
     if len(edges) > MAX_TABLE_EDGES or crossings > MAX_TABLE_CROSSINGS:
         # pdfplumber's cell finding grows with the crossings of the lines (a 400×400 grid never ends)
         warnings.append(
-            f"page {page.page_number}: {len(edges):,} ruling edges; tables on it are not looked for, its text is read as lines"
+            f"page {page.page_number}: {len(edges):,} ruling edges; "
+            "tables on it are not looked for, its text is read as lines"
         )
     elif (
         sum(e["orientation"] == "v" for e in edges) >= 2 and sum(e["orientation"] == "h" for e in edges) >= 2

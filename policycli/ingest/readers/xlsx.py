@@ -110,7 +110,8 @@ def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
         return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise BadInput(
-            f"{name}: a damaged .xlsx file (not a readable zip archive); open it in Excel or WPS and save it again"
+            f"{name}: a damaged .xlsx file (not a readable zip archive); "
+            "open it in Excel or WPS and save it again"
         ) from None
 
 
@@ -148,8 +149,9 @@ def _load(data: bytes, name: str) -> tuple[list[Sheet], list[str], list[str]]:
                     unfilled = _fill_merged(rows, spans)
                     if unfilled:
                         warnings.append(
-                            f"{name}: sheet “{sheet.title}”: merged cells span {unfilled:,} rows of cells, over the "
-                            f"{MAX_FILLED:,} filled in; merged values are left in their first row only"
+                            f"{name}: sheet “{sheet.title}”: merged cells span {unfilled:,} rows of cells, "
+                            f"over the {MAX_FILLED:,} filled in; "
+                            "merged values are left in their first row only"
                         )
                     sheets.append((sheet.title, rows))
             finally:
@@ -159,7 +161,8 @@ def _load(data: bytes, name: str) -> tuple[list[Sheet], list[str], list[str]]:
     except Exception as exc:  # openpyxl and its XML parsers raise anything on a damaged file
         reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise BadInput(
-            f"{name}: a damaged or unreadable .xlsx file ({reason}); open it in Excel or WPS and save it again"
+            f"{name}: a damaged or unreadable .xlsx file ({reason}); "
+            "open it in Excel or WPS and save it again"
         ) from None
     return sheets, hidden, warnings
 
@@ -290,7 +293,8 @@ def _number(value: float, number_format: str) -> str:
 
 
 def _sheet_lines(rows: dict[int, Row], first_line: int) -> list[RawLine]:
-    """Paragraphs above the sheet's first row of several cells; tab rows over the table's columns from it on."""
+    """Paragraphs above the sheet's first row of several cells; tab rows over the table's columns from it
+    on."""
     header_row = next((r for r, cells in rows.items() if len(cells) >= 2), None)
     table = [cells for r, cells in rows.items() if header_row is not None and r >= header_row]
     left = min((min(cells) for cells in table), default=1)
