@@ -304,7 +304,7 @@ def mark(
             by=by or _setting("by"),
             default_agency=_setting("agency"),
         )
-    say(f"{event['measure_id']} [{_part(event['agency'])}]: {event['before']} → {event['after']}")
+    say(f"{event.measure_id} [{_part(event.agency)}]: {event.before} → {event.after}")
 
 
 def _part(agency: str) -> str:
@@ -322,8 +322,8 @@ def undo(agency: Agency = None, all_agencies: AllAgencies = False, by: By = None
 
     with database(db) as opened:
         result = revert(opened, agency=_agency(agency, all_agencies), by=by or _setting("by"))
-    part = f"{result['measure_id']} [{_part(result['agency'])}]"
-    say(f"undid change {result['undone']}: {part} {result['was']} → {result['status']}")
+    part = f"{result.measure_id} [{_part(result.agency)}]"
+    say(f"undid change {result.undone}: {part} {result.was} → {result.status}")
 
 
 def history(

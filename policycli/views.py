@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from policycli.errors import BadInput
 from policycli.kinds import (
@@ -33,6 +34,9 @@ from policycli.render import (
     write_stdout,
 )
 from policycli.timezone import local_time
+
+if TYPE_CHECKING:
+    from policycli.checklist.listing import AgencySummary, TaskRow
 
 TASK_FIELDS = (
     "id",
@@ -138,17 +142,16 @@ def _paragraph(out, text: str) -> None:
         out.print(Text(piece), soft_wrap=True)
 
 
-def task_title(summary: dict | None) -> str | None:
+def task_title(summary: AgencySummary | None) -> str | None:
     """ "市商务委 · 34 项未完成，其中逾期 34" from checklist.agency_summary."""
     if not summary:
         return None
-    return (
-        f"{summary['agency'] or UNASSIGNED_LABEL} · {summary['open']} 项未完成，其中逾期 {summary['overdue']}"
-    )
+    return f"{summary.agency or UNASSIGNED_LABEL} · {summary.open} 项未完成，其中逾期 {summary.overdue}"
 
 
-def tasks(rows: list[dict], fmt: str, agency: str | None, summary: dict | None = None) -> None:
+def tasks(tasks: list[TaskRow], fmt: str, agency: str | None, summary: AgencySummary | None = None) -> None:
     """`summary` (checklist.agency_summary): the title line above a table of one agency's measures."""
+    rows = [task.fields() for task in tasks]
     json_rows = _fields(rows, TASK_FIELDS + (("agency_status", "via") if agency else ()))
     table = fmt == "table"
     rows = [r | {"due_cell": _due_cell(r, table)} for r in rows]

@@ -260,37 +260,19 @@ def test_wrap_follows_kinsoku():
 
 def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch, capsys):
     from policycli import views
+    from policycli.checklist import TaskRow
 
+    common = dict(doc="x", kind="task", text="", obsolete=False, path=None, agencies=["市商务委"])
     rows = [
-        {
-            "id": "x/1",
-            "doc": "x",
-            "number": "1",
-            "kind": "task",
-            "title": "逾期的措施",
-            "text": "",
-            "agencies": ["市商务委"],
-            "status": "todo",
-            "progress": "0/1",
-            "due": "2020-12-31",
-            "deadline": "overdue",
-            "days_left": -182,
-        },
-        {
-            "id": "x/2",
-            "doc": "x",
-            "number": "2",
-            "kind": "task",
-            "title": "完成的措施",
-            "text": "",
-            "agencies": ["市商务委"],
-            "status": "done",
-            "progress": "1/1",
-            "due": "2021-07-15",
-            "deadline": "done",
-            "days_left": 14,
-        },
-    ]
+        TaskRow(
+            id="x/1", number="1", seq=1, title="逾期的措施", status="todo", progress="0/1",
+            due="2020-12-31", deadline="overdue", days_left=-182, **common,
+        ),
+        TaskRow(
+            id="x/2", number="2", seq=2, title="完成的措施", status="done", progress="1/1",
+            due="2021-07-15", deadline="done", days_left=14, **common,
+        ),
+    ]  # fmt: skip
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("TERM", "xterm-256color")
     monkeypatch.delenv("NO_COLOR", raising=False)
@@ -320,9 +302,9 @@ def test_agency_title_names_the_counts(loaded, monkeypatch, capsys):
     db = connect(loaded)
     later = date(2024, 1, 1)  # after the plan's end (2023-11-05): all of 市商务委's open measures overdue
     summary = agency_summary(db, "市商务委", later)
-    assert summary == {"agency": "市商务委", "open": 33, "overdue": 33}
+    assert (summary.agency, summary.open, summary.overdue) == ("市商务委", 33, 33)
     summary_then = agency_summary(db, "市商务委", date(2021, 7, 1))
-    assert summary_then == {"agency": "市商务委", "open": 33, "overdue": 0}
+    assert (summary_then.agency, summary_then.open, summary_then.overdue) == ("市商务委", 33, 0)
     query = TaskQuery(agency="市商务委", today=later, limit=5)
     views.tasks(list_tasks(db, query), "table", agency="市商务委", summary=summary)
     assert capsys.readouterr().out.splitlines()[0] == "市商务委 · 33 项未完成，其中逾期 33"

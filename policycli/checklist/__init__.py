@@ -8,15 +8,23 @@ one part of its own, under the agency "" (shown as kinds.UNASSIGNED_LABEL).
 One module per job: status.py (status and deadline rules), lookup.py (ids and --agency names),
 listing.py (policy tasks), detail.py (policy show), marking.py (mark, undo, history),
 documents.py (policy docs), ledger.py (the export); statistics.py (policy stats) beside them.
-The names other modules use are imported here.
+The names other modules use are imported here; rows that leave the package are dataclasses
+(TaskRow, AgencySummary, Marked, Undone), so a reader sees their fields and types.
 """
 
 from policycli.checklist.detail import measure_detail
 from policycli.checklist.documents import EXPIRING_DAYS, document_detail, document_status, list_documents
 from policycli.checklist.ledger import LEDGER_FIELDS, ledger, ledger_rows
-from policycli.checklist.listing import TaskQuery, agency_summary, count_tasks, list_tasks
+from policycli.checklist.listing import (
+    AgencySummary,
+    TaskQuery,
+    TaskRow,
+    agency_summary,
+    count_tasks,
+    list_tasks,
+)
 from policycli.checklist.lookup import agency_condition, agency_scope, require_document, resolve_measure
-from policycli.checklist.marking import history, mark, undo
+from policycli.checklist.marking import Marked, Undone, history, mark, undo
 from policycli.checklist.status import (
     DUE_SOON_DAYS,
     STATUS_FILTERS,
@@ -38,7 +46,11 @@ __all__ = [
     "STATUSES",
     "STATUS_FILTERS",
     "UNASSIGNED",
+    "AgencySummary",
+    "Marked",
     "TaskQuery",
+    "TaskRow",
+    "Undone",
     "agency_condition",
     "agency_scope",
     "agency_summary",

@@ -60,10 +60,44 @@ _PARTS_SQL = """(SELECT json_group_array(json_array(a.agency, coalesce(p.status,
 _MEASURE_COLUMNS = (
     "m.id, m.doc_id, m.number, m.kind, m.title, m.text, m.due, m.obsolete, m.seq, m.path, m.due_info"
 )
-_ROW_FIELDS = ["id", "doc", "number", "kind", "title", "text", "due", "obsolete", "seq", "path", "due_info"]
 
 
-def list_tasks(db: Database, query: TaskQuery) -> list[dict]:
+@dataclass
+class TaskRow:
+    """One measure of a `policy tasks` listing, as views and exports read it (JSON: views.TASK_FIELDS)."""
+
+    id: str
+    doc: str
+    number: str | None
+    kind: str
+    title: str
+    text: str
+    due: str | None  # ISO; a recurring measure's next occurrence (else its last)
+    obsolete: bool
+    seq: int
+    path: str | None
+    agencies: list[str]  # the responsible units in the document's order; [""] for none
+    status: str  # the whole measure's, from every part (status.overall_status)
+    progress: str  # "1/3" of the parts finished
+    days_left: int | None
+    deadline: str | None = None  # overdue / due soon / done / None (status.deadline_status)
+    agency_status: str | None = None  # with --agency: that agency's own part
+    via: str | None = None  # with --agency, when not its own part: "predecessor: 上海银保监局"
+
+    def fields(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class AgencySummary:
+    """The title of `policy tasks --agency`: "市商务委 · 34 项未完成，其中逾期 34"."""
+
+    agency: str  # canonical name
+    open: int
+    overdue: int
+
+
+def list_tasks(db: Database, query: TaskQuery) -> list[TaskRow]:
     """Measures matching `query`, due date first, then document order.
 
     With an agency (or --unassigned), the listing is driven by that agency's assignments in due
@@ -81,13 +115,13 @@ def list_tasks(db: Database, query: TaskQuery) -> list[dict]:
     # it is checked row by row); recurring measures, due at their next occurrence, come apart.
     horizon = _due_horizon(query, today)
     select = f"SELECT {_MEASURE_COLUMNS}, {_PARTS_SQL} FROM measures m WHERE "
-    rows: list[dict] = []
+    rows: list[TaskRow] = []
 
     def take(conditions: list[str], values: list, order: str, stop_at_limit: bool) -> None:
         for record in db.conn.execute(select + " AND ".join(conditions) + order, values):
             item = _task_row(record, today)
-            item["deadline"] = deadline_status(item["status"], item["due"], today, query.soon_days)
-            if _status_matches(query.status, item["status"]) and _due_matches(query, item, today):
+            item.deadline = deadline_status(item.status, item.due, today, query.soon_days)
+            if _status_matches(query.status, item.status) and _due_matches(query, item.due, today):
                 rows.append(item)
                 if stop_at_limit and query.limit and len(rows) >= query.limit:
                     return
@@ -97,7 +131,7 @@ def list_tasks(db: Database, query: TaskQuery) -> list[dict]:
     if horizon is None and not (query.limit and len(rows) >= query.limit):
         take([*where, "m.recurrence IS NULL", "m.due IS NULL"], params, " ORDER BY m.doc_id, m.seq", True)
     take([*where, "m.recurrence IS NOT NULL"], params, "", False)
-    rows.sort(key=lambda r: (r["due"] is None, r["due"] or "", r["doc"], r["seq"]))
+    rows.sort(key=_urgency)
     return rows[: query.limit] if query.limit else rows
 
 
@@ -152,19 +186,14 @@ def count_tasks(db: Database, query: TaskQuery) -> int:
     return db.conn.execute(f"SELECT count(*) FROM ({per_measure}) WHERE {condition}", params).fetchone()[0]
 
 
-def agency_summary(db: Database, agency: str, today: date, soon_days: int = DUE_SOON_DAYS) -> dict:
-    """{agency (canonical), open, overdue}: the title of `policy tasks --agency` ("市商务委 · 34 项未完成，
-    其中逾期 34"), the agency's open measures (its own part, a predecessor's or a collective's) and how
-    many of them are overdue."""
+def agency_summary(db: Database, agency: str, today: date, soon_days: int = DUE_SOON_DAYS) -> AgencySummary:
+    """The agency's open measures (its own part, a predecessor's or a collective's) and how many of
+    them are overdue."""
     canonical, _ = agency_scope(db, agency)
     base = TaskQuery(agency=agency, status="open", today=today, soon_days=soon_days)
     from dataclasses import replace
 
-    return {
-        "agency": canonical,
-        "open": count_tasks(db, base),
-        "overdue": count_tasks(db, replace(base, overdue=True)),
-    }
+    return AgencySummary(canonical, count_tasks(db, base), count_tasks(db, replace(base, overdue=True)))
 
 
 def _normalised(query: TaskQuery) -> TaskQuery:
@@ -212,17 +241,33 @@ def _measure_filters(db: Database, query: TaskQuery) -> tuple[list[str], list]:
     return where, params
 
 
-def _task_row(record: tuple, today: date) -> dict:
-    item = dict(zip(_ROW_FIELDS, record[: len(_ROW_FIELDS)], strict=True))
-    item["due"] = effective_due(item["due"], item.pop("due_info"), today)
-    parts = json.loads(record[len(_ROW_FIELDS)] or "[]")
+def _task_row(record: tuple, today: date) -> TaskRow:
+    """A row from _MEASURE_COLUMNS and _PARTS_SQL."""
+    id_, doc, number, kind, title, text, due, obsolete, seq, path, due_info, parts_json = record
+    due = effective_due(due, due_info, today)
+    parts = json.loads(parts_json or "[]")
     statuses = [s for _, s in parts]
-    item["agencies"] = [a for a, _ in parts if a]
-    item["status"] = overall_status(statuses)
-    item["progress"] = progress_text(statuses)
-    item["obsolete"] = bool(item["obsolete"])
-    item["days_left"] = days_left(item["due"], today)
-    return item
+    return TaskRow(
+        id=id_,
+        doc=doc,
+        number=number,
+        kind=kind,
+        title=title,
+        text=text,
+        due=due,
+        obsolete=bool(obsolete),
+        seq=seq,
+        path=path,
+        agencies=[a for a, _ in parts if a],
+        status=overall_status(statuses),
+        progress=progress_text(statuses),
+        days_left=days_left(due, today),
+    )
+
+
+def _urgency(row: TaskRow) -> tuple:
+    """Due date first (undated last), then the document's order."""
+    return (row.due is None, row.due or "", row.doc, row.seq)
 
 
 def _status_matches(wanted: str, status: str) -> bool:
@@ -265,7 +310,7 @@ def _agency_tasks(
     params: list,
     today: date,
     fetch_all: bool = False,
-) -> list[dict]:
+) -> list[TaskRow]:
     names = list(scope)
     own_where, own_params = _own_part_conditions(query, names, where, params)
     select = (
@@ -298,28 +343,23 @@ def _agency_tasks(
     records += _recurring_records(
         db, select, own_where, own_params, records if fetch and len(records) >= fetch else None, query, today
     )
-    best: dict[str, dict] = {}
+    best: dict[str, tuple[int, TaskRow]] = {}
     for record in records:
         name, own_status = record[-2], record[-1]
-        item = _task_row(record[:-2], today)
         rank = _SCOPE_ORDER[scope[name]]
-        if item["id"] in best and best[item["id"]]["_rank"] <= rank:
+        if record[0] in best and best[record[0]][0] <= rank:
             continue
+        item = _task_row(record[:-2], today)
         # The agency's own part; else a predecessor's (上海银保监局 for 金融监管总局上海监管局);
         # else a collective's it belongs to (各区政府 for 长宁区政府), marked as such.
-        item.update(
-            agency_status=own_status,
-            via=None if scope[name] == "own" else f"{scope[name]}: {name}",
-            _rank=rank,
-        )
-        item["deadline"] = deadline_status(own_status, item["due"], today, query.soon_days)
-        if _due_matches(query, item, today):
-            best[item["id"]] = item
+        item.agency_status = own_status
+        item.via = None if scope[name] == "own" else f"{scope[name]}: {name}"
+        item.deadline = deadline_status(own_status, item.due, today, query.soon_days)
+        if _due_matches(query, item.due, today):
+            best[item.id] = (rank, item)
     if fetch and len(records) >= fetch and len(best) < query.limit:
         return _agency_tasks(db, query, scope, where, params, today, fetch_all=True)
-    rows = sorted(best.values(), key=lambda r: (r["due"] is None, r["due"] or "", r["doc"], r["seq"]))
-    for row in rows:
-        row.pop("_rank")
+    rows = sorted((item for _, item in best.values()), key=_urgency)
     return rows[: query.limit] if query.limit else rows
 
 
@@ -347,7 +387,7 @@ def _recurring_records(
     wanted = []
     for measure_id, due in db.conn.execute(cheap, [today.isoformat(), *own_params]):
         if due is None or threshold is None or due <= threshold:
-            if _due_matches(query, {"due": due}, today):
+            if _due_matches(query, due, today):
                 wanted.append(measure_id)
     records = []
     for start in range(0, len(wanted), 500):
@@ -371,11 +411,10 @@ def _due_horizon(query: TaskQuery, today: date) -> date | None:
     return min(limits) if limits else None
 
 
-def _due_matches(query: TaskQuery, item: dict, today: date) -> bool:
+def _due_matches(query: TaskQuery, due: str | None, today: date) -> bool:
     horizon = _due_horizon(query, today)
     if horizon is None:
         return True
-    due = item["due"]
     return (
         due is not None
         and due <= horizon.isoformat()

@@ -3,6 +3,8 @@ every change (history)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from policycli.checklist.lookup import _SCOPE_ORDER, agency_condition, agency_scope, resolve_measure
 from policycli.checklist.status import STATUSES, UNASSIGNED, current_user, now_iso
 from policycli.errors import BadInput
@@ -17,6 +19,30 @@ from policycli.store import Database, write_transaction
 # --- marking -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Marked:
+    """A recorded change of one part (measure, agency): the event's id, the status before and after."""
+
+    id: int
+    measure_id: str
+    agency: str  # "" for a measure with no responsible unit
+    before: str
+    after: str
+    by: str
+    at: str  # UTC, ISO with offset
+
+
+@dataclass(frozen=True)
+class Undone:
+    """An undone change: the event reverted, the part, the status it is back to and the one it had."""
+
+    undone: int
+    measure_id: str
+    agency: str
+    status: str
+    was: str
+
+
 def mark(
     db: Database,
     measure_id: str,
@@ -26,7 +52,7 @@ def mark(
     evidence: str | None = None,
     by: str | None = None,
     default_agency: str | None = None,
-) -> dict:
+) -> Marked:
     """Record `agency`'s status on a measure; returns the event. `default_agency` (the person's
     configured unit) stands in for a missing `agency`, except on a measure with no responsible unit.
 
@@ -89,15 +115,7 @@ def mark(
             ],
         )
         event_id = cursor.lastrowid
-    return {
-        "id": event_id,
-        "measure_id": measure["id"],
-        "agency": key,
-        "before": before[0] if before else "todo",
-        "after": status,
-        "by": by,
-        "at": at,
-    }
+    return Marked(event_id, measure["id"], key, before[0] if before else "todo", status, by, at)
 
 
 def _assignment_key(db: Database, measure: dict, assigned: list[str], agency: str | None) -> str:
@@ -129,7 +147,7 @@ def _assignment_key(db: Database, measure: dict, assigned: list[str], agency: st
     raise BadInput(f"{canonical} is not responsible for {measure['id']}; its units are {'、'.join(assigned)}")
 
 
-def undo(db: Database, agency: str | None = None, by: str | None = None) -> dict:
+def undo(db: Database, agency: str | None = None, by: str | None = None) -> Undone:
     """Revert the most recent change not yet undone (optionally: the agency's own)."""
     by = by or current_user()
     with write_transaction(db):
@@ -183,13 +201,7 @@ def undo(db: Database, agency: str | None = None, by: str | None = None) -> dict
                 event_id,
             ],
         )
-    return {
-        "undone": event_id,
-        "measure_id": measure_id,
-        "agency": key,
-        "status": before_status or "todo",
-        "was": after_status,
-    }
+    return Undone(event_id, measure_id, key, before_status or "todo", after_status)
 
 
 def history(
