@@ -13,12 +13,19 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	$(BIN)/policy tasks --agency 市商务委
 
+# The tests run on every core (pytest-xdist; worksteal evens out the few long ones). Bytecode is
+# compiled first: the tests start many `python -m policycli` processes, and with
+# PYTHONDONTWRITEBYTECODE set each would compile the package again.
+PYTEST := $(BIN)/python -m pytest -q -n auto --dist worksteal
+
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m compileall -q policycli
+	$(PYTEST)
 
 # The inner loop: everything but the tests marked slow (real processes, signals, concurrency, fuzzing).
 test-fast: $(VENV)/.installed
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m compileall -q policycli
+	$(PYTEST) -m "not slow"
 
 # Regenerate the bundled structured documents from the bundled texts (review the diff, then commit).
 data: $(VENV)/.installed

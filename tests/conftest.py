@@ -39,3 +39,21 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("POLICY_CONFIG", str(tmp_path / "config.toml"))
     for variable in ("POLICY_AGENCY", "POLICY_BY", "POLICY_TZ", "POLICY_READONLY"):
         monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture
+def busy_timeout(monkeypatch) -> float:
+    """The busy timeout, 1 s instead of 5 for an in-process run (a test of waiting need not wait long);
+    a real process (POLICY_TEST_SUBPROCESS=1) still waits its 5 s. Returns the shorter wait, in seconds."""
+    from policycli import store
+
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 1000)
+    return 1.0
+
+
+def examples(count: int) -> int:
+    """Hypothesis examples per fuzz test: `count` in the everyday suite, more for a longer campaign
+    (POLICY_FUZZ_SCALE=10 make test runs ten times as many)."""
+    import os
+
+    return max(1, round(count * float(os.environ.get("POLICY_FUZZ_SCALE", "1"))))

@@ -397,6 +397,7 @@ def test_stats_counts_parts(db):
     assert next(d for d in data["documents"] if d["doc"] == TRADE)["done"] == 1
 
 
+@pytest.mark.slow  # real processes
 def test_python_m_and_console_script_agree(db):
     import subprocess
     import sys

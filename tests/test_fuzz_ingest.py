@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from clitools import ENVIRONMENT
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -307,7 +308,9 @@ def _ingest(text: str | bytes, suffix: str) -> None:
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=examples(100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(text=documents, suffix=st.sampled_from([".txt", ".txt", ".md", ".html"]))
 def test_ingest_of_generated_text_parses_or_refuses(text, suffix):
@@ -315,7 +318,9 @@ def test_ingest_of_generated_text_parses_or_refuses(text, suffix):
 
 
 @settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=examples(70),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(text=structured, suffix=st.sampled_from([".txt", ".md"]))
 def test_ingest_of_generated_documents_parses_or_refuses(text, suffix):
@@ -323,7 +328,7 @@ def test_ingest_of_generated_documents_parses_or_refuses(text, suffix):
     _ingest(text, suffix)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.binary(max_size=400), text=documents)
 def test_ingest_of_damaged_bytes_parses_or_refuses(data, text):
     """Bytes that are not UTF-8 (GB18030 guessed, or refused) around generated text."""

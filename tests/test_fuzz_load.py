@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from clitools import run_policy
-from conftest import ROOT
+from conftest import ROOT, examples
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -380,7 +380,9 @@ def read_everything(db) -> None:
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=examples(100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(data=st.data())
 def test_load_takes_or_refuses_and_what_it_takes_every_reader_reads(templates, data):
@@ -414,7 +416,9 @@ def test_load_takes_or_refuses_and_what_it_takes_every_reader_reads(templates, d
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=examples(100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(data=st.data())
 def test_the_fast_checker_and_jsonschema_agree(data):

@@ -319,12 +319,14 @@ def run_limited(args: list[str], db: Path, out: Path, limit: int = 33 * 1024, st
         )
 
 
-@pytest.fixture
-def busy_db(db):
-    """A database with a long history (50 marks with long notes), so every listing is large."""
+@pytest.fixture(scope="module")
+def _busy_template(tmp_path_factory):
+    """Built once per module: the bundled documents and 50 marks with long notes."""
     from policycli.checklist import mark
     from policycli.store import connect
 
+    db = tmp_path_factory.mktemp("busy") / "policy.db"
+    ok(run_policy("docs", db=db))
     database = connect(db)
     ids = [
         r[0]
@@ -337,6 +339,17 @@ def busy_db(db):
         mark(database, measure, "doing", note="推进中" * 400, by="测试")
     database.conn.close()
     return db
+
+
+@pytest.fixture
+def busy_db(_busy_template, tmp_path):
+    """A database with a long history (50 marks with long notes), so every listing is large: a copy of
+    the module's template (the tests only read it)."""
+    copy = tmp_path / "policy.db"
+    for suffix in ("", "-wal"):
+        if Path(f"{_busy_template}{suffix}").exists():
+            shutil.copyfile(f"{_busy_template}{suffix}", f"{copy}{suffix}")
+    return copy
 
 
 @pytest.mark.parametrize(
@@ -544,7 +557,7 @@ def test_a_newer_policy_database_is_read_but_never_written(db, newer):
 # --- 7 and 8. doctor's advice per cause; read-only mounts ----------------------------------
 
 
-def test_doctor_does_not_advise_a_restore_for_a_locked_file(db):
+def test_doctor_does_not_advise_a_restore_for_a_locked_file(db, busy_timeout):
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("PRAGMA locking_mode = EXCLUSIVE")
     holder.execute("BEGIN EXCLUSIVE")

@@ -4,7 +4,8 @@ and a generous alarm turns a hang into a failure. Not a timing target: only the 
 
 Each input goes in-process through the entry `policy ingest` uses (run.ingest_files, --check), from a file
 of the shape's format. Times are CPU seconds of this process (other processes on the machine do not count),
-the best of two runs, with the garbage collector held off while timing.
+with the garbage collector held off while timing; a ratio over the bound is measured again
+(the best of two runs of each) before it fails.
 """
 
 from __future__ import annotations
@@ -195,12 +196,14 @@ def _ingest_seconds(path: Path, out: Path) -> float:
 
 @pytest.mark.parametrize("suffix, make, n", [pytest.param(s, m, n, id=name) for name, s, m, n in SHAPES])
 def test_ingest_grows_linearly(tmp_path, suffix, make, n):
-    times = []
+    paths = []
     for size in (n, 4 * n):
-        path = tmp_path / f"input{size}{suffix}"
-        path.write_text(make(size), encoding="utf-8")
-        times.append(min(_ingest_seconds(path, tmp_path / "out") for _ in range(2)))
-    small, large = times
+        paths.append(tmp_path / f"input{size}{suffix}")
+        paths[-1].write_text(make(size), encoding="utf-8")
+    small, large = (_ingest_seconds(path, tmp_path / "out") for path in paths)
+    if large / max(small, 0.01) >= RATIO:  # measured again before failing: the best of two of each
+        small = min(small, _ingest_seconds(paths[0], tmp_path / "out"))
+        large = min(large, _ingest_seconds(paths[1], tmp_path / "out"))
     ratio = large / max(small, 0.01)
     assert ratio < RATIO, f"ingest at n={n}: {small:.3f} s, at 4n: {large:.3f} s — {ratio:.1f}× (linear ≈ 4×)"
 

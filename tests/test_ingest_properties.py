@@ -6,6 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, SOURCES
 
 from policycli.ingest import ingest_path
@@ -87,6 +88,7 @@ def test_any_count_of_numbered_items_is_read(tmp_path):
     assert all(len(m["units"]) == 1 for m in tasks)
 
 
+@pytest.mark.slow  # a big input, like the growth tests
 def test_a_long_table_beside_a_long_body_aligns_in_linear_time(tmp_path):
     # issue 12, item 9: the table↔body alignment filled rows × items cells (1.35 MiB → 120 s, 8.4 GB).
     # A growth check, not a timing target: doubling the input must not quadruple the time.
@@ -113,11 +115,14 @@ def test_a_long_table_beside_a_long_body_aligns_in_linear_time(tmp_path):
         )
         return path
 
-    def seconds(path: Path) -> float:
-        start = time.perf_counter()
+    def seconds(path: Path) -> float:  # CPU seconds of this process: other processes do not count
+        start = time.process_time()
         ingest_path(path)
-        return time.perf_counter() - start
+        return time.process_time() - start
 
     small, large = document(1500), document(3000)
     seconds(small)  # warm imports
-    assert seconds(large) / seconds(small) < 3.2
+    small_time, large_time = seconds(small), seconds(large)
+    if large_time / small_time >= 3.2:  # measured again before failing: the best of two of each
+        small_time, large_time = min(small_time, seconds(small)), min(large_time, seconds(large))
+    assert large_time / small_time < 3.2

@@ -206,6 +206,7 @@ def _state(db: Path) -> tuple[list, list]:
     return progress, events
 
 
+@pytest.mark.slow  # 2 × 20 real processes
 def test_both_paths_give_the_same_output_exit_code_and_records(tmp_path):
     loaded = tmp_path / "loaded.db"
     ok(run_policy("docs", db=loaded))

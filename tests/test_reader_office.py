@@ -278,6 +278,7 @@ def test_a_failed_conversion_is_one_line(tmp_path, fake_soffice):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow  # waits for the conversion timeout
 def test_a_hanging_conversion_is_stopped(tmp_path, fake_soffice, monkeypatch):
     _, log = fake_soffice
     monkeypatch.setenv("FAKE_SOFFICE_MODE", "hang")
