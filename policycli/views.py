@@ -37,6 +37,7 @@ from policycli.timezone import local_time
 
 if TYPE_CHECKING:
     from policycli.checklist.listing import AgencySummary, TaskRow
+    from policycli.checklist.marking import Change
 
 TASK_FIELDS = (
     "id",
@@ -309,8 +310,9 @@ def _with_change(rows: list[dict], table: bool = True) -> list[dict]:
     ]
 
 
-def history(rows: list[dict], fmt: str) -> None:
+def history(changes: list[Change], fmt: str) -> None:
     table = fmt == "table"
+    rows = [change.fields() for change in changes]
     emit(_with_change(rows, table), _history_columns(table), fmt, json_rows=rows, empty="no recorded changes")
 
 

@@ -9,7 +9,7 @@ One module per job: status.py (status and deadline rules), lookup.py (ids and --
 listing.py (policy tasks), detail.py (policy show), marking.py (mark, undo, history),
 documents.py (policy docs), ledger.py (the export); statistics.py (policy stats) beside them.
 The names other modules use are imported here; rows that leave the package are dataclasses
-(TaskRow, AgencySummary, Marked, Undone), so a reader sees their fields and types.
+(TaskRow, AgencySummary, Marked, Undone, Change), so a reader sees their fields and types.
 """
 
 from policycli.checklist.detail import measure_detail
@@ -24,7 +24,7 @@ from policycli.checklist.listing import (
     list_tasks,
 )
 from policycli.checklist.lookup import agency_condition, agency_scope, require_document, resolve_measure
-from policycli.checklist.marking import Marked, Undone, history, mark, undo
+from policycli.checklist.marking import Change, Marked, Undone, history, mark, undo
 from policycli.checklist.status import (
     DUE_SOON_DAYS,
     STATUS_FILTERS,
@@ -47,6 +47,7 @@ __all__ = [
     "STATUS_FILTERS",
     "UNASSIGNED",
     "AgencySummary",
+    "Change",
     "Marked",
     "TaskQuery",
     "TaskRow",

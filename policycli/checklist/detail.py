@@ -68,5 +68,5 @@ def measure_detail(db: Database, measure_id: str, today: date) -> dict:
         "parts": parts,
         "status": overall_status(statuses),
         "progress": progress_text(statuses),
-        "history": history(db, measure["id"]),
+        "history": [change.fields() for change in history(db, measure["id"])],
     }

@@ -43,6 +43,26 @@ class Undone:
     was: str
 
 
+@dataclass(frozen=True)
+class Change:
+    """One recorded change (an event), as `policy history` and `policy show` list it (the JSON fields)."""
+
+    id: int
+    at: str  # UTC, ISO with offset
+    by: str
+    measure: str
+    agency: str  # "" for a measure with no responsible unit
+    action: str  # mark | undo
+    before: str
+    after: str
+    note: str | None
+    evidence: str | None
+    undone: bool  # a later undo reverted it
+
+    def fields(self) -> dict:
+        return dict(self.__dict__)
+
+
 def mark(
     db: Database,
     measure_id: str,
@@ -206,7 +226,9 @@ def undo(db: Database, agency: str | None = None, by: str | None = None) -> Undo
 
 def history(
     db: Database, measure_id: str | None = None, agency: str | None = None, limit: int | None = None
-) -> list[dict]:
+) -> list[Change]:
+    """Recorded changes, newest first: of one measure, of one agency's parts (and its predecessors' and
+    collectives'), or all."""
     where, params = [], []
     if measure_id:
         where.append("measure_id = ?")
@@ -224,19 +246,4 @@ def history(
     sql += " ORDER BY id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    columns = [
-        "id",
-        "at",
-        "by",
-        "measure",
-        "agency",
-        "action",
-        "before",
-        "after",
-        "note",
-        "evidence",
-        "undone",
-    ]
-    return [
-        dict(zip(columns, r, strict=True)) | {"undone": bool(r[-1])} for r in db.conn.execute(sql, params)
-    ]
+    return [Change(*r[:-1], undone=bool(r[-1])) for r in db.conn.execute(sql, params)]
