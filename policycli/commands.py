@@ -145,9 +145,11 @@ def load(
         list[Path] | None,
         Argument(metavar="PATH...", help="Structured files or directories (default: the bundled documents)."),
     ] = None,
+    dry_run: Annotated[bool, Option("--dry-run", help="Show what would change; write nothing.")] = False,
     db: Db = None,
 ) -> None:
-    """Load or refresh structured documents; recorded progress is kept.
+    """Load or refresh structured documents; recorded progress is kept, and follows each measure of
+    a revised document to its new number (matched by content).
 
     Example: policy load data/measures
     """
@@ -155,17 +157,48 @@ def load(
     from policycli.paths import bundled_measures_dir
 
     with database(db, bundled=False) as opened:
-        results = load_files(opened, list(paths) if paths else [bundled_measures_dir()])
+        results = load_files(opened, list(paths) if paths else [bundled_measures_dir()], dry_run=dry_run)
     changed = [r for r in results if not r.unchanged]
     if len(results) <= 20:
         for result in results:
-            counts = f"{result.added} added, {result.updated} updated, {result.obsoleted} obsolete"
-            say(f"{result.doc_id}: {'unchanged' if result.unchanged else counts}")
+            say(f"{result.doc_id}: {'unchanged' if result.unchanged else result.summary()}")
     else:
         say(
             f"{len(results)} documents: {len(results) - len(changed)} unchanged, {len(changed)} changed "
             f"({sum(r.added for r in changed)} measures added, {sum(r.updated for r in changed)} updated, "
-            f"{sum(r.obsoleted for r in changed)} obsolete)"
+            f"{sum(r.obsoleted for r in changed)} removed)"
+        )
+    for result in results:
+        # a pair the matching is not sure of is never applied: the user decides
+        for old, new, score in result.proposals:
+            say(
+                f"  {old} may be {new} (alike {score:.0%}), not matched; "
+                f"to carry its progress over: policy link {old} {new}"
+            )
+    if dry_run:
+        say("dry run: nothing was written")
+
+
+def link(
+    old_id: Annotated[str, Argument(metavar="OLD", help="The measure as it was (an obsolete id).")],
+    new_id: Annotated[str, Argument(metavar="NEW", help="The measure it became.")],
+    by: By = None,
+    db: Db = None,
+) -> None:
+    """Carry a measure's progress and history over to the measure a revision made of it, when
+    `policy load` was not sure they are the same.
+
+    Example: policy link hfg-2020-24/2.2.4~1 hfg-2020-24/2.2.6
+    """
+    from policycli.checklist import link as carry_over
+
+    with database(db) as opened:
+        linked = carry_over(opened, old_id, new_id, by=by or _setting("by"))
+    parts = "、".join(_part(agency) for agency in linked.agencies) or "no recorded progress"
+    say(f"{linked.old_id} → {linked.new_id}: {parts}; {linked.events} recorded change(s) moved")
+    for agency in linked.not_units:
+        say(
+            f"  {_part(agency)} is not a responsible unit of {linked.new_id}: its progress is kept, not shown"
         )
 
 
@@ -687,6 +720,7 @@ def _mark_as(status: str, help: str) -> Command:
 COMMANDS: list[Command] = [
     Command("ingest", ingest),
     Command("load", load),
+    Command("link", link),
     Command("tasks", tasks),
     Command("show", show),
     _mark_as(

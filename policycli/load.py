@@ -54,8 +54,27 @@ class LoadResult:
     unchanged: bool = False
     added: int = 0
     updated: int = 0
-    obsoleted: int = 0
+    obsoleted: int = 0  # removed from the document: kept, obsolete, with their progress
+    renumbered: int = 0  # the same measure under another number (its progress moved with it)
+    reworded: int = 0  # the same measure, its text changed
+    units_changed: int = 0  # the same measure, other responsible units
+    # (old id, new id, score): measures that may be the same, not matched; `policy link` decides
+    proposals: list[tuple[str, str, float]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """ "1 added, 13 updated (12 renumbered, 1 reworded), 0 removed" """
+        details = [
+            f"{count} {what}"
+            for count, what in (
+                (self.renumbered, "renumbered"),
+                (self.reworded, "reworded"),
+                (self.units_changed, "with other units"),
+            )
+            if count
+        ]
+        updated = f"{self.updated} updated" + (f" ({', '.join(details)})" if details else "")
+        return f"{self.added} added, {updated}, {self.obsoleted} removed"
 
 
 def structured_files(paths: list[Path]) -> list[Path]:
@@ -210,8 +229,13 @@ def _check_measure_owners(db: Database, documents: dict[str, Path], shas: dict[P
                     )
 
 
-def load_files(db: Database, paths: list[Path]) -> list[LoadResult]:
-    """Check every file first, then load them all in one transaction: all or nothing.
+class _DryRun(Exception):
+    """Raised at the end of a dry run's transaction, so that it is rolled back."""
+
+
+def load_files(db: Database, paths: list[Path], dry_run: bool = False) -> list[LoadResult]:
+    """Check every file first, then load them all in one transaction: all or nothing. A dry run
+    does all of it and rolls back: what it reports is what a load would do.
 
     The files are read twice (checked, then loaded) so that only one document is in memory at a
     time, whatever the number of files; the second read only parses, and refuses a file that
@@ -230,10 +254,15 @@ def load_files(db: Database, paths: list[Path]) -> list[LoadResult]:
             raise BadInput(f"{path} and {seen[doc_id]} are both document {doc_id}; load one of them")
         seen[doc_id] = path
     results = []
-    with write_transaction(db):
-        _check_measure_owners(db, seen, shas)  # before the first write
-        for path in track(files, len(files), "loading"):
-            results.append(_load_document(db, path, read_structured(path, shas[path])[0]))
+    try:
+        with write_transaction(db):
+            _check_measure_owners(db, seen, shas)  # before the first write
+            for path in track(files, len(files), "loading"):
+                results.append(_load_document(db, path, read_structured(path, shas[path])[0]))
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
     return results
 
 
@@ -285,6 +314,8 @@ def _load_document(db: Database, path: Path, document: dict) -> LoadResult:
             [doc_id, *values.values()],
         )
 
+    if row:
+        _follow_measures(conn, document, result, now)
     existing = {
         r[0]: r[1:]
         for r in conn.execute(
@@ -326,6 +357,127 @@ def _load_document(db: Database, path: Path, document: dict) -> LoadResult:
         ],
     )
     return result
+
+
+def _follow_measures(conn, document: dict, result: LoadResult, now: str) -> None:
+    """Before a revision of a loaded document is written: move each measure the revision still has
+    (matched by content, identity.py) to its new id, with its progress, history and parts, and move
+    a removed measure out of the way of a new one that takes its number. The update by id that
+    follows then finds every measure where the revision puts it."""
+    from policycli.identity import Version, match
+
+    doc_id = document["id"]
+    kinds = ", ".join("?" for _ in MEASURE_KINDS)
+    units: dict[str, set[str]] = {}
+    for measure_id, agency in conn.execute(
+        "SELECT a.measure_id, a.agency FROM assignments a JOIN measures m ON m.id = a.measure_id "
+        "WHERE m.doc_id = ? AND a.obsolete = 0 AND a.agency != ''",
+        [doc_id],
+    ):
+        units.setdefault(measure_id, set()).add(agency)
+    old_rows = conn.execute(
+        f"SELECT id, number, title, text, obsolete FROM measures WHERE doc_id = ? AND kind IN ({kinds}) "
+        "ORDER BY obsolete, seq",
+        [doc_id, *MEASURE_KINDS],
+    ).fetchall()
+    old = [
+        Version(i, number, _measure_text(title, text), frozenset(units.get(i, ())))
+        for i, number, title, text, _ in old_rows
+    ]
+    current = {i for i, *_, obsolete in old_rows if not obsolete}
+    new = [
+        Version(
+            m["id"],
+            m.get("number"),
+            _measure_text(m.get("title"), m.get("text")),
+            frozenset(
+                (u.get("agency") or u.get("name") or u.get("printed") or "").strip()
+                for u in m.get("units") or []
+                if (u.get("agency") or u.get("name") or u.get("printed") or "").strip()
+            ),
+        )
+        for m in document["measures"]
+        if m.get("kind") in MEASURE_KINDS
+    ]
+    matching = match(old, new)
+    new_by_id = {v.id: v for v in new}
+    for version in old:
+        target = matching.same.get(version.id)
+        if target is None or version.id not in current:
+            continue
+        if target != version.id:
+            result.renumbered += 1
+        if version.key != new_by_id[target].key:
+            result.reworded += 1
+        if version.units != new_by_id[target].units:
+            result.units_changed += 1
+    # Where each old row goes: a matched measure to its new id; a row in the way of a measure of
+    # the revision (a removed measure whose number a new one takes, a heading that became a
+    # measure) to an id of its own, "hfg-2020-24/2.2.4~1", kept as obsolete.
+    taken = set(matching.same.values())
+    revision_ids = {m["id"] for m in document["measures"]}
+    all_ids = {r[0] for r in conn.execute("SELECT id FROM measures WHERE doc_id = ?", [doc_id])}
+    pooled = {v.id for v in old}
+    moves: dict[str, tuple[str, str, float | None]] = {}
+    for old_id in sorted(all_ids):
+        if old_id in matching.same:
+            if matching.same[old_id] != old_id:
+                moves[old_id] = (matching.same[old_id], "revised", None)
+        elif old_id in taken or (old_id in revision_ids and old_id in pooled):
+            moves[old_id] = (_spare_id(old_id, all_ids | revision_ids), "removed", None)
+            all_ids.add(moves[old_id][0])
+    proposals = []
+    for old_id, new_id, score in matching.proposed:
+        if old_id in current:
+            proposals.append((moves.get(old_id, (old_id,))[0], new_id, score))
+    result.proposals = proposals
+    if moves:
+        _move_measures(conn, doc_id, moves, now)
+
+
+def _measure_text(title: str | None, text: str | None) -> str:
+    title, text = title or "", text or ""
+    return text if title and text.startswith(title) else title + text
+
+
+def _spare_id(measure_id: str, used: set[str]) -> str:
+    k = 1
+    while f"{measure_id}~{k}" in used:
+        k += 1
+    return f"{measure_id}~{k}"
+
+
+# Every table that names a measure by id, and the column that does.
+_MEASURE_REFERENCES = (
+    ("measures", "id"),
+    ("assignments", "measure_id"),
+    ("progress", "measure_id"),
+    ("events", "measure_id"),
+)
+
+
+def move_measure_records(conn, moves: dict[str, str]) -> None:
+    """Give measures new ids, all at once (two measures may swap ids): the row, its parts, progress
+    and history. Foreign keys are checked at commit, once every reference has moved."""
+    conn.execute("PRAGMA defer_foreign_keys = ON")
+    parked = {old: f"\x00{old}" for old in moves}  # no real id starts with NUL
+    for table, column in _MEASURE_REFERENCES:
+        conn.executemany(
+            f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [(parked[o], o) for o in moves]
+        )
+    for table, column in _MEASURE_REFERENCES:
+        conn.executemany(
+            f"UPDATE {table} SET {column} = ? WHERE {column} = ?", [(n, parked[o]) for o, n in moves.items()]
+        )
+
+
+def _move_measures(conn, doc_id: str, moves: dict[str, tuple[str, str, float | None]], now: str) -> None:
+    move_measure_records(conn, {old: new for old, (new, _, _) in moves.items()})
+    conn.executemany(
+        "INSERT INTO measure_moves (old_id, new_id, doc_id, how, score, by, at) "
+        "VALUES (?, ?, ?, ?, ?, NULL, ?)",
+        [(old, new, doc_id, how, score, now) for old, (new, how, score) in moves.items()],
+    )
 
 
 def _measure_record(doc_id: str, seq: int, measure: dict) -> tuple:

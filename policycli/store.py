@@ -148,8 +148,30 @@ def m004_due_index(db) -> None:
     db.executescript("CREATE INDEX assignments_due ON assignments(due) WHERE obsolete = 0;")
 
 
+def m005_measure_moves(db) -> None:
+    # A measure's id is its position in the document: when a revision moves a measure (an item
+    # inserted above it), its row, progress and history move to the new id, and the move is kept
+    # here, so the old id still finds it and `show` says where it came from.
+    db.executescript(
+        """
+        CREATE TABLE measure_moves (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            old_id TEXT NOT NULL,
+            new_id TEXT NOT NULL,
+            doc_id TEXT NOT NULL,
+            how TEXT NOT NULL,             -- revised | removed | linked
+            score REAL,                    -- how alike the two texts were (identity.similarity)
+            by TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX measure_moves_old ON measure_moves(old_id);
+        CREATE INDEX measure_moves_new ON measure_moves(new_id);
+        """
+    )
+
+
 # Ordered schema migrations, applied with sqlite_utils.Migrations whenever the database opens.
-MIGRATIONS = [m001_initial, m002_agency_aliases, m003_deadlines, m004_due_index]
+MIGRATIONS = [m001_initial, m002_agency_aliases, m003_deadlines, m004_due_index, m005_measure_moves]
 
 
 # Who made a database file: policy stamps its own with this application_id (the bytes "PLCY") and

@@ -221,6 +221,7 @@ def detail(info: dict, fmt: str) -> None:
             "flags": json.loads(measure["flags"] or "[]"),
             "agencies": info["parts"],
             "history": info["history"],
+            "moves": info["moves"],
         }
         _json_out(out)
         return
@@ -254,6 +255,8 @@ def detail(info: dict, fmt: str) -> None:
     if flags:
         line("标记", "、".join(flags))
     line("状态", f"{status_label(info['status'])}（{info['progress']}）")
+    for move in info["moves"]:
+        line("原编号", _move_text(move))
     out.print()
     _paragraph(out, measure["text"] or "")
     out.print()
@@ -277,6 +280,19 @@ def detail(info: dict, fmt: str) -> None:
     if info["history"]:
         out.print()
         print_table(_with_change(info["history"]), _history_columns(), title="历史", out=out)
+
+
+_MOVE_HOW = {
+    "revised": "修订版载入时改号",
+    "removed": "修订版删去，编号让给新措施",
+    "linked": "手工关联",
+}
+
+
+def _move_text(move: dict) -> str:
+    """ "hfg-2020-24/2.2.4（修订版载入时改号，2026-11-29 10:02）" """
+    who = f"，{move['by']}" if move.get("by") else ""
+    return f"{move['from']}（{_MOVE_HOW.get(move['how'], move['how'])}{who}，{_short_time(move['at'])}）"
 
 
 def _short_time(value: object) -> str:

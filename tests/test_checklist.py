@@ -277,7 +277,7 @@ def test_edited_document_keeps_progress_on_survivors(db, tmp_path):
     edited = tmp_path / f"{TRADE}.json"
     edited.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     result = ok(run_policy("load", str(edited), db=db))
-    assert "1 added, 1 updated, 1 obsolete" in result.stderr
+    assert "1 added, 1 updated (1 reworded), 1 removed" in result.stderr
     detail = as_json(run_policy("show", f"{TRADE}/2.1.1.2", "--format", "json", db=db))
     assert detail["text"] == "加快建立服务贸易发展绩效综合评估体系。"
     assert next(p for p in detail["agencies"] if p["agency"] == "市商务委")["status"] == "done"

@@ -7,14 +7,16 @@ one part of its own, under the agency "" (shown as kinds.UNASSIGNED_LABEL).
 
 One module per job: status.py (status and deadline rules), lookup.py (ids and --agency names),
 listing.py (policy tasks), detail.py (policy show), marking.py (mark, undo, history),
-documents.py (policy docs), ledger.py (the export); statistics.py (policy stats) beside them.
-The names other modules use are imported here; rows that leave the package are dataclasses
-(TaskRow, AgencySummary, Marked, Undone, Change), so a reader sees their fields and types.
+documents.py (policy docs), ledger.py (the export), linking.py (policy link); statistics.py
+(policy stats) beside them. The names other modules use are imported here; rows that leave the
+package are dataclasses (TaskRow, AgencySummary, Marked, Undone, Change, Linked), so a reader
+sees their fields and types.
 """
 
 from policycli.checklist.detail import measure_detail
 from policycli.checklist.documents import EXPIRING_DAYS, document_detail, document_status, list_documents
 from policycli.checklist.ledger import LEDGER_FIELDS, ledger, ledger_rows
+from policycli.checklist.linking import Linked, link
 from policycli.checklist.listing import (
     AgencySummary,
     TaskQuery,
@@ -43,6 +45,7 @@ __all__ = [
     "DUE_SOON_DAYS",
     "EXPIRING_DAYS",
     "LEDGER_FIELDS",
+    "Linked",
     "STATUSES",
     "STATUS_FILTERS",
     "UNASSIGNED",
@@ -65,6 +68,7 @@ __all__ = [
     "history",
     "ledger",
     "ledger_rows",
+    "link",
     "list_documents",
     "list_tasks",
     "mark",

@@ -39,8 +39,9 @@ def measure_detail(db: Database, measure_id: str, today: date) -> dict:
             "SELECT a.agency, a.printed, a.role, coalesce(p.status, 'todo'), p.note, p.evidence, p.by, p.at "
             "FROM assignments a "
             "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency "
-            "WHERE a.measure_id = ? AND a.obsolete = 0 ORDER BY a.seq",
-            [measure["id"]],
+            # a measure removed from its document shows the parts it had, with their progress
+            "WHERE a.measure_id = ? AND (a.obsolete = 0 OR ?) ORDER BY a.seq",
+            [measure["id"], bool(measure["obsolete"])],
         )
     ]
     parents = []
@@ -69,4 +70,19 @@ def measure_detail(db: Database, measure_id: str, today: date) -> dict:
         "status": overall_status(statuses),
         "progress": progress_text(statuses),
         "history": [change.fields() for change in history(db, measure["id"])],
+        "moves": _moves(db, measure["id"]),
     }
+
+
+def _moves(db: Database, measure_id: str) -> list[dict]:
+    """How this measure got its id: the revisions that renumbered it, the links users made, the
+    removal that set it aside ("from": its id before)."""
+    import sqlite3
+
+    try:
+        rows = db.conn.execute(
+            "SELECT old_id, how, score, by, at FROM measure_moves WHERE new_id = ? ORDER BY id", [measure_id]
+        ).fetchall()
+    except sqlite3.OperationalError:  # a database from before measure_moves, opened read-only
+        return []
+    return [dict(zip(("from", "how", "score", "by", "at"), row, strict=True)) for row in rows]

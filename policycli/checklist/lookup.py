@@ -58,6 +58,9 @@ def resolve_measure(db: Database, measure_id: str) -> dict:
     row = cursor.fetchone()
     if row:
         return dict(zip([d[0] for d in cursor.description], row, strict=True))
+    moved_to = _moved_to(db, measure_id)
+    if moved_to is not None:
+        return resolve_measure(db, moved_to)
     doc = measure_id.split("/", 1)[0]
     pool = [
         r[0]
@@ -72,6 +75,28 @@ def resolve_measure(db: Database, measure_id: str) -> dict:
     suffix = [p for p in pool if p.endswith("." + measure_id.rsplit("/", 1)[-1].rsplit(".", 1)[-1])][:3]
     hint = near or suffix
     raise NotFound(f"no measure {measure_id!r}" + (f"; did you mean {' or '.join(hint)}?" if hint else ""))
+
+
+def _moved_to(db: Database, measure_id: str) -> str | None:
+    """Where a revision moved the measure that had this id (asked only when no measure has it now):
+    its id after the latest move, followed through later revisions."""
+    import sqlite3
+
+    seen = {measure_id}
+    try:
+        for _ in range(1000):
+            row = db.conn.execute(
+                "SELECT new_id FROM measure_moves WHERE old_id = ? ORDER BY id DESC LIMIT 1", [measure_id]
+            ).fetchone()
+            if row is None or row[0] in seen:
+                return None
+            measure_id = row[0]
+            seen.add(measure_id)
+            if db.conn.execute("SELECT 1 FROM measures WHERE id = ?", [measure_id]).fetchone():
+                return measure_id
+    except sqlite3.OperationalError:  # a database from before measure_moves, opened read-only
+        return None
+    return None
 
 
 def part_filters(

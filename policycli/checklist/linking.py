@@ -1,0 +1,72 @@
+"""`policy link OLD NEW`: the user says two measures are the same, where `policy load` was not sure
+(a measure reworded beyond recognition, a 分工表 row split in two). The progress and history recorded
+on OLD move to NEW, and the link is kept in measure_moves, so `show NEW` says where it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from policycli.checklist.lookup import resolve_measure
+from policycli.checklist.status import current_user, now_iso
+from policycli.errors import BadInput, NotFound
+from policycli.kinds import MEASURE_KINDS
+from policycli.store import Database, write_transaction
+
+
+@dataclass(frozen=True)
+class Linked:
+    old_id: str
+    new_id: str
+    agencies: list[str]  # the parts whose progress moved ("" for a measure without a unit)
+    events: int  # recorded changes moved
+    not_units: list[str]  # of those, the agencies that are not responsible units of NEW
+
+
+def link(db: Database, old_id: str, new_id: str, by: str | None = None) -> Linked:
+    by = by or current_user()
+    with write_transaction(db):
+        old_id = old_id.strip()
+        if not db.conn.execute("SELECT 1 FROM measures WHERE id = ?", [old_id]).fetchone():
+            raise NotFound(f"no measure {old_id!r} (OLD is an id as `policy show` or `policy load` gives it)")
+        new = resolve_measure(db, new_id)
+        if new["id"] == old_id:
+            raise BadInput(f"{old_id} and {new_id} are the same measure")
+        if new["obsolete"] or new["kind"] not in MEASURE_KINDS:
+            raise BadInput(f"{new['id']} is not a current measure; link to the measure the revision has now")
+        conn = db.conn
+        old_parts = [
+            r[0]
+            for r in conn.execute(
+                "SELECT agency FROM progress WHERE measure_id = ? ORDER BY agency", [old_id]
+            )
+        ]
+        both = [
+            r[0]
+            for r in conn.execute(
+                "SELECT agency FROM progress WHERE measure_id = ? AND agency IN "
+                f"({', '.join('?' for _ in old_parts)})",
+                [new["id"], *old_parts],
+            )
+        ]
+        if both:
+            names = "、".join(a or "(no unit)" for a in both)
+            raise BadInput(
+                f"{new['id']} has progress of its own for {names}; link would overwrite it, so nothing was "
+                "changed (mark the measure instead)"
+            )
+        units = {
+            r[0]
+            for r in conn.execute(
+                "SELECT agency FROM assignments WHERE measure_id = ? AND obsolete = 0", [new["id"]]
+            )
+        }
+        conn.execute("UPDATE progress SET measure_id = ? WHERE measure_id = ?", [new["id"], old_id])
+        moved = conn.execute(
+            "UPDATE events SET measure_id = ? WHERE measure_id = ?", [new["id"], old_id]
+        ).rowcount
+        conn.execute(
+            "INSERT INTO measure_moves (old_id, new_id, doc_id, how, score, by, at) "
+            "VALUES (?, ?, ?, 'linked', NULL, ?, ?)",
+            [old_id, new["id"], new["doc_id"], by, now_iso()],
+        )
+    return Linked(old_id, new["id"], old_parts, moved, [a for a in old_parts if a not in units])
