@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast data lint bench bench-ingest clean
+.PHONY: run test test-fast data lint bench bench-ingest bench-revision clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ bench-ingest: $(VENV)/.installed
 	$(BIN)/python bench/ingest_speed.py
 	$(BIN)/python bench/ingest_pdf.py
 	$(BIN)/python bench/ingest_worst.py
+
+# Loading a revision of a 1,000-measure document: measures matched by content, progress moved (< 2 s).
+bench-revision: $(VENV)/.installed
+	$(BIN)/python bench/load_revision.py
 
 # Corpora of 10k, 100k and 1M measures (built once into bench/.work), ratios against floors,
 # Taskwarrior if installed (apt-get install taskwarrior); writes docs/benchmarks.md.

@@ -292,7 +292,7 @@ _MOVE_HOW = {
 def _move_text(move: dict) -> str:
     """ "hfg-2020-24/2.2.4（修订版载入时改号，2026-11-29 10:02）" """
     who = f"，{move['by']}" if move.get("by") else ""
-    return f"{move['from']}（{_MOVE_HOW.get(move['how'], move['how'])}{who}，{_short_time(move['at'])}）"
+    return f"{move['from']}（{_MOVE_HOW.get(move['how'], move['how'])}{who}，{local_time(move['at'])}）"
 
 
 def _short_time(value: object) -> str:
