@@ -337,7 +337,10 @@ def mark(
             by=by or _setting("by"),
             default_agency=_setting("agency"),
         )
-    say(f"{event.measure_id} [{_part(event.agency)}]: {event.before} → {event.after}")
+    if not event.changed:
+        say(f"{event.measure_id} [{_part(event.agency)}]: already {event.after}; nothing recorded")
+    else:
+        say(f"{event.measure_id} [{_part(event.agency)}]: {event.before} → {event.after}")
 
 
 def _part(agency: str) -> str:
@@ -346,17 +349,23 @@ def _part(agency: str) -> str:
     return agency or UNASSIGNED_LABEL
 
 
-def undo(agency: Agency = None, all_agencies: AllAgencies = False, by: By = None, db: Db = None) -> None:
-    """Revert the last recorded change (or the agency's own last one).
+def undo(
+    agency: Agency = None,
+    all_agencies: AllAgencies = False,
+    anyone: Annotated[bool, Option("--any", help="The last change by anyone, not only by you.")] = False,
+    by: By = None,
+    db: Db = None,
+) -> None:
+    """Revert your last recorded change (you: --by, else your configured name, else your login name).
 
     Example: policy undo
     """
     from policycli.checklist import undo as revert
 
     with database(db) as opened:
-        result = revert(opened, agency=_agency(agency, all_agencies), by=by or _setting("by"))
+        result = revert(opened, agency=_agency(agency, all_agencies), by=by or _setting("by"), anyone=anyone)
     part = f"{result.measure_id} [{_part(result.agency)}]"
-    say(f"undid change {result.undone}: {part} {result.was} → {result.status}")
+    say(f"undid change {result.undone} by {result.by}: {part} {result.was} → {result.status}")
 
 
 def history(

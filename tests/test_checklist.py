@@ -113,15 +113,37 @@ def test_history_and_undo(db):
     events = as_json(run_policy("history", measure, "--format", "json", db=db))
     assert [(e["before"], e["after"]) for e in events] == [("doing", "done"), ("todo", "doing")]
     assert events[1]["by"] == "李四"
-    result = ok(run_policy("undo", db=db))
-    assert "done → doing" in result.stderr
+    me = events[0]["by"]  # the login name: the done had no --by
+    result = ok(run_policy("undo", db=db))  # a bare undo: my own last change
+    assert f"by {me}: " in result.stderr and "done → doing" in result.stderr
     detail = as_json(run_policy("show", measure, "--format", "json", db=db))
     part = next(p for p in detail["agencies"] if p["agency"] == "市商务委")
     assert part["status"] == "doing"
-    ok(run_policy("undo", db=db))
-    result = run_policy("undo", db=db)
+    result = run_policy("undo", db=db)  # 李四's start is not mine to undo without --any
+    assert result.returncode == 2 and f"nothing to undo made by {me}" in result.stderr
+    result = ok(run_policy("undo", "--any", db=db))
+    assert "by 李四: " in result.stderr and "doing → todo" in result.stderr
+    result = run_policy("undo", "--any", db=db)
     assert result.returncode == 2 and "nothing to undo" in result.stderr
     assert len(as_json(run_policy("history", measure, "--format", "json", db=db))) == 4
+
+
+def test_a_mark_that_changes_nothing_is_not_recorded(db):
+    measure = f"{TRADE}/2.1.1.2"
+    ok(run_policy("done", measure, "--agency", "市商务委", "--note", "已报送", "--by", "王五", db=db))
+    again = ok(run_policy("done", measure, "--agency", "市商务委", "--by", "王五", db=db))
+    assert "already done; nothing recorded" in again.stderr
+    again = ok(run_policy("done", measure, "--agency", "市商务委", "--note", "已报送", db=db))
+    assert "nothing recorded" in again.stderr
+    reopened = ok(run_policy("reopen", f"{TRADE}/2.1.3.7", "--agency", "市商务委", db=db))  # todo → todo
+    assert "already todo; nothing recorded" in reopened.stderr
+    events = as_json(run_policy("history", "--format", "json", db=db))
+    assert [(e["measure"], e["after"], e["note"]) for e in events] == [(measure, "done", "已报送")]
+    detail = as_json(run_policy("show", measure, "--format", "json", db=db))
+    assert next(p for p in detail["agencies"] if p["agency"] == "市商务委")["note"] == "已报送"  # kept
+    renoted = ok(run_policy("done", measure, "--agency", "市商务委", "--note", "已报送并归档", db=db))
+    assert "done → done" in renoted.stderr  # a new note is a change
+    assert len(as_json(run_policy("history", "--format", "json", db=db))) == 2
 
 
 def errors(result) -> list[str]:

@@ -162,7 +162,8 @@ def test_concurrent_marks_and_renaming_loads_lose_nothing(db, tmp_path):
     for stderr in outcomes:
         assert "Traceback" not in stderr
         for line in stderr.splitlines():
-            if " → " not in line:
+            # a writer marking a part the other one has marked already is told so (nothing recorded)
+            if " → " not in line and "already done; nothing recorded" not in line:
                 assert line.endswith(" 3"), (
                     line
                 )  # the only failure allowed: busy past the timeout, nothing written

@@ -23,13 +23,17 @@ from policycli.store import Database, write_transaction
 class Marked:
     """A recorded change of one part (measure, agency): the event's id, the status before and after."""
 
-    id: int
+    id: int | None  # None when nothing changed, so nothing was recorded
     measure_id: str
     agency: str  # "" for a measure with no responsible unit
     before: str
     after: str
     by: str
     at: str  # UTC, ISO with offset
+
+    @property
+    def changed(self) -> bool:
+        return self.id is not None
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class Undone:
     agency: str
     status: str
     was: str
+    by: str | None  # who had made the change that was undone
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,10 @@ def mark(
             "SELECT status, note, evidence FROM progress WHERE measure_id = ? AND agency = ?",
             [measure["id"], key],
         ).fetchone()
+        now, now_note, now_evidence = before or ("todo", None, None)
+        if status == now and note in (None, now_note) and evidence in (None, now_evidence):
+            # done → done changes nothing: no change is recorded (undo and history stay meaningful)
+            return Marked(None, measure["id"], key, now, status, by, at)
         db.conn.execute(
             "INSERT INTO progress (measure_id, agency, status, note, evidence, by, at) VALUES (?, ?, ?, ?, "
             "?, ?, ?) "
@@ -167,12 +176,13 @@ def _assignment_key(db: Database, measure: dict, assigned: list[str], agency: st
     raise BadInput(f"{canonical} is not responsible for {measure['id']}; its units are {'、'.join(assigned)}")
 
 
-def undo(db: Database, agency: str | None = None, by: str | None = None) -> Undone:
-    """Revert the most recent change not yet undone (optionally: the agency's own)."""
+def undo(db: Database, agency: str | None = None, by: str | None = None, anyone: bool = False) -> Undone:
+    """Revert the most recent change not yet undone that `by` made (`anyone`: made by anyone),
+    optionally only among the agency's own."""
     by = by or current_user()
     with write_transaction(db):
         sql = (
-            "SELECT id, measure_id, agency, before_status, after_status, before_note, before_evidence "
+            "SELECT id, measure_id, agency, before_status, after_status, before_note, before_evidence, by "
             "FROM events WHERE action = 'mark' AND undone = 0"
         )
         params: list = []
@@ -181,10 +191,14 @@ def undo(db: Database, agency: str | None = None, by: str | None = None) -> Undo
             # (it may not mark that part either, see _assignment_key).
             condition, params = agency_condition(db, agency, collectives=False)
             sql += f" AND {condition}"
+        if not anyone:
+            sql += " AND by = ?"
+            params = [*params, by]
         last = db.conn.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
         if not last:
-            raise BadInput("nothing to undo")
-        event_id, measure_id, key, before_status, after_status, before_note, before_evidence = last
+            whose = "" if anyone else f" made by {by} (undo --any undoes anyone's last change)"
+            raise BadInput(f"nothing to undo{whose}")
+        event_id, measure_id, key, before_status, after_status, before_note, before_evidence, made_by = last
         at = now_iso()
         current = db.conn.execute(
             "SELECT status FROM progress WHERE measure_id = ? AND agency = ?", [measure_id, key]
@@ -221,7 +235,7 @@ def undo(db: Database, agency: str | None = None, by: str | None = None) -> Undo
                 event_id,
             ],
         )
-    return Undone(event_id, measure_id, key, before_status or "todo", after_status)
+    return Undone(event_id, measure_id, key, before_status or "todo", after_status, made_by)
 
 
 def history(
