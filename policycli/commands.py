@@ -169,6 +169,8 @@ def load(
             f"{sum(r.obsoleted for r in changed)} removed)"
         )
     for result in results:
+        for warning in result.warnings:  # corrections that no longer apply
+            say(f"  {result.doc_id}: {warning}")
         # a pair the matching is not sure of is never applied: the user decides
         for old, new, score in result.proposals:
             say(
@@ -200,6 +202,64 @@ def link(
         say(
             f"  {_part(agency)} is not a responsible unit of {linked.new_id}: its progress is kept, not shown"
         )
+
+
+# --- corrections by the coordinator -----------------------------------------------------------
+
+AgencyArgument = Annotated[str, Argument(metavar="AGENCY", help="A responsible unit, e.g. 市商务委.")]
+CorrectionNote = Annotated[str | None, Option("--note", "-n", help="Why, for the record, e.g. 据会议纪要.")]
+
+
+def _corrected(action: str, measure_id: str, by: str | None, db: Path | None, **fields) -> None:
+    from policycli.checklist import correct
+
+    with database(db) as opened:
+        done = correct(opened, measure_id, action, by=by or _setting("by"), **fields)
+    what = {
+        "assign": f"{done.agency} assigned" + (f" ({done.role})" if done.role != "unspecified" else ""),
+        "unassign": f"{done.agency} unassigned",
+        "due": f"due {done.due}",
+    }[action]
+    say(f"{done.measure_id}: {what}; kept across reloads (policy undo reverts it)")
+
+
+def assign(
+    measure_id: MeasureId,
+    agency: AgencyArgument,
+    role: Annotated[str, Option("--role", help="lead (牵头), co (配合) or unspecified.")] = "unspecified",
+    note: CorrectionNote = None,
+    by: By = None,
+    db: Db = None,
+) -> None:
+    """Make a unit responsible for a measure where the document (or the parser) missed it.
+
+    Example: policy assign hfg-2020-24/2.1.1.1 市商务委 --role lead --note 据分工方案
+    """
+    _corrected("assign", measure_id, by, db, agency=agency, role=role, note=note)
+
+
+def unassign(
+    measure_id: MeasureId, agency: AgencyArgument, note: CorrectionNote = None, by: By = None, db: Db = None
+) -> None:
+    """Take a unit off a measure it was wrongly given; its recorded progress is kept.
+
+    Example: policy unassign hfg-2020-24/2.1.1.2 市财政局 --note 非本单位职责
+    """
+    _corrected("unassign", measure_id, by, db, agency=agency, note=note)
+
+
+def due(
+    measure_id: MeasureId,
+    date: Annotated[str, Argument(metavar="DATE", help="The due date, YYYY-MM-DD.")],
+    note: CorrectionNote = None,
+    by: By = None,
+    db: Db = None,
+) -> None:
+    """Set a measure's due date where the document gives none or the parser read it wrong.
+
+    Example: policy due hfg-2020-24/2.1.1.2 2022-06-30 --note 按年度计划
+    """
+    _corrected("due", measure_id, by, db, due=date, note=note)
 
 
 # --- the checklist ---------------------------------------------------------------------------
@@ -365,7 +425,12 @@ def undo(
     with database(db) as opened:
         result = revert(opened, agency=_agency(agency, all_agencies), by=by or _setting("by"), anyone=anyone)
     part = f"{result.measure_id} [{_part(result.agency)}]"
-    say(f"undid change {result.undone} by {result.by}: {part} {result.was} → {result.status}")
+    if result.action != "mark":  # a correction: policy assign / unassign / due
+        what = f"{result.action} {result.detail or ''}".strip()
+        where = result.measure_id if result.action == "due" else part
+        say(f"undid change {result.undone} by {result.by}: {what} on {where}")
+    else:
+        say(f"undid change {result.undone} by {result.by}: {part} {result.was} → {result.status}")
 
 
 def history(
@@ -730,6 +795,9 @@ COMMANDS: list[Command] = [
     Command("ingest", ingest),
     Command("load", load),
     Command("link", link),
+    Command("assign", assign),
+    Command("unassign", unassign),
+    Command("due", due),
     Command("tasks", tasks),
     Command("show", show),
     _mark_as(

@@ -97,6 +97,7 @@ def kind_from_input(word: str) -> str:
 # example (or the name as written).
 _RULE_PREFIXES = {"document end": "文件有效期届满", "parent's": "沿用上级条目", "stated": "本条规定"}
 _RULE_NAMES = {
+    "corrected": "协调员更正",  # policy due: the coordinator set the date
     "explicit range": "有效期起止",
     "range": "有效期起止",
     "start to end": "起止日期",

@@ -345,6 +345,11 @@ def _load_document(db: Database, path: Path, document: dict) -> LoadResult:
     result.added, result.updated, result.obsoleted = len(inserts), len(updates), len(vanished)
 
     _load_assignments(conn, doc_id, document)
+    # the coordinator's corrections, on top of what the document says now
+    from policycli.checklist.corrections import reapply
+
+    conn.execute("UPDATE measures SET corrected_by = NULL WHERE doc_id = ?", [doc_id])
+    result.warnings += reapply(conn, doc_id)
     conn.execute(
         "DELETE FROM measures_fts WHERE measure_id IN (SELECT id FROM measures WHERE doc_id = ?)", [doc_id]
     )
@@ -453,6 +458,7 @@ _MEASURE_REFERENCES = (
     ("assignments", "measure_id"),
     ("progress", "measure_id"),
     ("events", "measure_id"),
+    ("corrections", "measure_id"),
 )
 
 
@@ -591,7 +597,26 @@ def _load_assignments(conn, doc_id: str, document: dict) -> None:
     updates = [
         (*values, *key) for key, values in wanted.items() if key in current and tuple(current[key]) != values
     ]
-    gone = [key for key, values in current.items() if key not in wanted and not values[-1]]
+    # Parts a correction set (policy assign / unassign): the correction's own part is not the
+    # document's to drop; a part the document names (again), or no longer names, is the document's.
+    corrected = dict(
+        ((m, a), action)
+        for m, a, action in conn.execute(
+            "SELECT a.measure_id, a.agency, c.action FROM assignments a JOIN measures m ON m.id = "
+            "a.measure_id "
+            "JOIN corrections c ON c.id = a.corrected_by WHERE m.doc_id = ?",
+            [doc_id],
+        )
+    )
+    conn.executemany(
+        "UPDATE assignments SET corrected_by = NULL WHERE measure_id = ? AND agency = ?",
+        [key for key, action in corrected.items() if key in wanted or action == "unassign"],
+    )
+    gone = [
+        key
+        for key, values in current.items()
+        if key not in wanted and not values[-1] and corrected.get(key) != "assign"
+    ]
     # An updated document that names a unit's successor (上海银保监局 → 金融监管总局上海监管局) keeps
     # the recorded progress: the assignment is renamed, not dropped and re-added.
     renamed = _renames(gone, inserts)

@@ -409,9 +409,13 @@ def print_table(
     row_style: Callable[[dict], str | None] | None = None,
 ) -> None:
     """Print a listing for a person at the console's width (see table_lines)."""
+    from rich.text import Text
+
     out = out or console()
-    for line in table_lines(rows, columns, out.width, title, row_style):
-        out.print(line, soft_wrap=True)
+    lines = table_lines(rows, columns, out.width, title, row_style)
+    # In batches: one print per line costs rich's terminal checks 10,000 times for a long history
+    for start in range(0, len(lines), 500):
+        out.print(Text("\n").join(lines[start : start + 500]), soft_wrap=True)
 
 
 def emit(

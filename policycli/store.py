@@ -170,8 +170,43 @@ def m005_measure_moves(db) -> None:
     )
 
 
+def m006_corrections(db) -> None:
+    # What the coordinator corrects (policy assign / unassign / due) is kept beside what the
+    # document says and applied again after every load; `corrected_by` marks the parts and due
+    # dates a correction set, so `show` and exports can say so.
+    db.executescript(
+        """
+        CREATE TABLE corrections (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            measure_id TEXT NOT NULL,
+            action TEXT NOT NULL,          -- assign | unassign | due
+            agency TEXT,                   -- assign, unassign
+            role TEXT,                     -- assign: lead | co | unspecified
+            due TEXT,                      -- due: the date (ISO)
+            document TEXT,                 -- due: the document's own due date and rule (JSON), for undo
+            note TEXT,
+            by TEXT,
+            at TEXT NOT NULL,
+            event_id INTEGER,              -- its line in the history
+            state TEXT NOT NULL DEFAULT 'active'  -- active | undone | gone | redundant
+        );
+        CREATE INDEX corrections_measure ON corrections(measure_id);
+        ALTER TABLE assignments ADD COLUMN corrected_by INTEGER;
+        ALTER TABLE measures ADD COLUMN corrected_by INTEGER;
+        ALTER TABLE events ADD COLUMN detail TEXT;  -- a correction's agency role or date
+        """
+    )
+
+
 # Ordered schema migrations, applied with sqlite_utils.Migrations whenever the database opens.
-MIGRATIONS = [m001_initial, m002_agency_aliases, m003_deadlines, m004_due_index, m005_measure_moves]
+MIGRATIONS = [
+    m001_initial,
+    m002_agency_aliases,
+    m003_deadlines,
+    m004_due_index,
+    m005_measure_moves,
+    m006_corrections,
+]
 
 
 # Who made a database file: policy stamps its own with this application_id (the bytes "PLCY") and

@@ -222,6 +222,7 @@ def detail(info: dict, fmt: str) -> None:
             "agencies": info["parts"],
             "history": info["history"],
             "moves": info["moves"],
+            "corrections": info["corrections"],
         }
         _json_out(out)
         return
@@ -257,6 +258,9 @@ def detail(info: dict, fmt: str) -> None:
     line("状态", f"{status_label(info['status'])}（{info['progress']}）")
     for move in info["moves"]:
         line("原编号", _move_text(move))
+    for correction in info["corrections"]:
+        if correction["state"] == "active":
+            line("更正", _correction_text(correction))
     out.print()
     _paragraph(out, measure["text"] or "")
     out.print()
@@ -264,9 +268,12 @@ def detail(info: dict, fmt: str) -> None:
         line("责任单位（原文）", measure["units_raw"])
         out.print()
     print_table(
-        info["parts"],
         [
-            Column("agency", "责任单位", show=_agency_cell, ratio=2),
+            p | {"unit": _agency_cell(p["agency"]) + ("（更正）" if p.get("corrected_by") else "")}
+            for p in info["parts"]
+        ],
+        [
+            Column("unit", "责任单位", ratio=2),
             Column("role", "角色", whole=True, show=_role_cell),
             Column("status", "状态", whole=True, show=_status_cell),
             Column("note", "备注", give_way=1, ratio=2),
@@ -287,6 +294,15 @@ _MOVE_HOW = {
     "removed": "修订版删去，编号让给新措施",
     "linked": "手工关联",
 }
+
+
+def _correction_text(correction: dict) -> str:
+    """ "指定责任单位 市商务委（牵头）· 王五 2026-11-29 10:02 · 据分工方案" """
+    action = correction["action"]
+    what = _CORRECTION_LABELS[action] + " " + (correction["due"] if action == "due" else correction["agency"])
+    role = ROLE_LABELS.get(correction["role"] or "", "")
+    parts = [what + (f"（{role}）" if role else ""), f"{correction['by']} {local_time(correction['at'])}"]
+    return " · ".join(parts + ([correction["note"]] if correction["note"] else []))
 
 
 def _move_text(move: dict) -> str:
@@ -312,18 +328,25 @@ def _history_columns(table: bool = True) -> list[Column]:
     ]
 
 
+_CORRECTION_LABELS = {"assign": "指定责任单位", "unassign": "取消责任单位", "due": "更正截止日期"}
+
+
+def _change_text(row: dict, arrow: str) -> str:
+    """未开始→推进中 for a mark; a correction by name, with its role or date; the undo of one."""
+    action, detail = row.get("action"), row.get("detail")
+    if action in _CORRECTION_LABELS:
+        extra = ROLE_LABELS.get(detail or "", "") if action == "assign" else detail if action == "due" else ""
+        return _CORRECTION_LABELS[action] + (f"（{extra}）" if extra else "")
+    if action == "undo" and detail in _CORRECTION_LABELS:
+        return "撤销" + _CORRECTION_LABELS[detail]
+    return f"{status_label(row['before'])}{arrow}{status_label(row['after'])}"
+
+
 def _with_change(rows: list[dict], table: bool = True) -> list[dict]:
     """The change as 未开始→推进中 (on two lines in a table: each status whole), and （已撤销）."""
     arrow = "→" + chr(10) if table else "→"
     undone = chr(10) + "已撤销" if table else "（已撤销）"
-    return [
-        r
-        | {
-            "change": f"{status_label(r['before'])}{arrow}{status_label(r['after'])}"
-            + (undone if r["undone"] else "")
-        }
-        for r in rows
-    ]
+    return [r | {"change": _change_text(r, arrow) + (undone if r["undone"] else "")} for r in rows]
 
 
 def history(changes: list[Change], fmt: str) -> None:
@@ -543,6 +566,7 @@ LEDGER_COLUMNS = [
     Column("source_file", "来源文件"),
     Column("line_first", "起始行"),
     Column("line_last", "结束行"),
+    Column("correction", "更正"),
 ]
 
 

@@ -57,3 +57,9 @@ def examples(count: int) -> int:
     import os
 
     return max(1, round(count * float(os.environ.get("POLICY_FUZZ_SCALE", "1"))))
+
+
+def pytest_collection_modifyitems(items):
+    """The slow tests first: run on several cores (make test), the long ones start early and the short
+    ones fill in around them, instead of one long test finishing alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

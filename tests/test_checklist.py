@@ -240,7 +240,7 @@ def test_csv_export_matches_the_json_ledger_cell_for_cell(db, tmp_path):
     assert exported.startswith("\ufeff") and exported.count("\r\n") > 400
     first_row = exported.split("\r\n")[1]
     assert (
-        first_row.startswith('"') and first_row.endswith('"') and first_row.count('","') == 18
+        first_row.startswith('"') and first_row.endswith('"') and first_row.count('","') == 19
     )  # every cell quoted
     rows = list(csv.reader(io.StringIO(exported[1:], newline="")))
     ledger = as_json(run_policy("export", "--format", "json", db=db))

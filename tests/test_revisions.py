@@ -79,7 +79,7 @@ def by_title(db: Path) -> dict[str, dict]:
 
 
 def show(db: Path, measure_id: str) -> dict:
-    return as_json(run_policy("show", measure_id, "-f", "json", db=db, real=True))
+    return as_json(run_policy("show", measure_id, "-f", "json", db=db))
 
 
 def part(detail: dict, agency: str) -> tuple[str, str | None]:

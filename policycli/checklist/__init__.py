@@ -7,12 +7,13 @@ one part of its own, under the agency "" (shown as kinds.UNASSIGNED_LABEL).
 
 One module per job: status.py (status and deadline rules), lookup.py (ids and --agency names),
 listing.py (policy tasks), detail.py (policy show), marking.py (mark, undo, history),
-documents.py (policy docs), ledger.py (the export), linking.py (policy link); statistics.py
-(policy stats) beside them. The names other modules use are imported here; rows that leave the
-package are dataclasses (TaskRow, AgencySummary, Marked, Undone, Change, Linked), so a reader
-sees their fields and types.
+documents.py (policy docs), ledger.py (the export), linking.py (policy link), corrections.py
+(policy assign, unassign, due); statistics.py (policy stats) beside them. The names other modules
+use are imported here; rows that leave the package are dataclasses (TaskRow, AgencySummary,
+Marked, Undone, Change, Linked, Correction), so a reader sees their fields and types.
 """
 
+from policycli.checklist.corrections import Correction, correct, corrections_of
 from policycli.checklist.detail import measure_detail
 from policycli.checklist.documents import EXPIRING_DAYS, document_detail, document_status, list_documents
 from policycli.checklist.ledger import LEDGER_FIELDS, ledger, ledger_rows
@@ -51,6 +52,7 @@ __all__ = [
     "UNASSIGNED",
     "AgencySummary",
     "Change",
+    "Correction",
     "Marked",
     "TaskQuery",
     "TaskRow",
@@ -58,6 +60,8 @@ __all__ = [
     "agency_condition",
     "agency_scope",
     "agency_summary",
+    "correct",
+    "corrections_of",
     "count_tasks",
     "current_user",
     "days_left",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from policycli.checklist.corrections import corrections_of
 from policycli.checklist.lookup import resolve_measure
 from policycli.checklist.marking import history
 from policycli.checklist.status import (
@@ -34,10 +35,16 @@ def measure_detail(db: Database, measure_id: str, today: date) -> dict:
     )
     document["source"] = json.loads(document["source"]) if document["source"] else {}  # unit, pages, sheets
     parts = [
-        dict(zip(["agency", "printed", "role", "status", "note", "evidence", "by", "at"], r, strict=True))
+        dict(
+            zip(
+                ["agency", "printed", "role", "status", "note", "evidence", "by", "at", "corrected_by"],
+                r,
+                strict=True,
+            )
+        )
         for r in conn.execute(
-            "SELECT a.agency, a.printed, a.role, coalesce(p.status, 'todo'), p.note, p.evidence, p.by, p.at "
-            "FROM assignments a "
+            "SELECT a.agency, a.printed, a.role, coalesce(p.status, 'todo'), p.note, p.evidence, p.by, p.at, "
+            "a.corrected_by FROM assignments a "
             "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency "
             # a measure removed from its document shows the parts it had, with their progress
             "WHERE a.measure_id = ? AND (a.obsolete = 0 OR ?) ORDER BY a.seq",
@@ -60,7 +67,7 @@ def measure_detail(db: Database, measure_id: str, today: date) -> dict:
         part["deadline"] = deadline_status(part["status"], due, today)
     return {
         "due": due,
-        "due_info": json.loads(measure["due_info"]) if measure.get("due_info") else None,
+        "due_info": _due_info(db, measure),
         "deadline": deadline_status(overall_status(statuses), due, today),
         "days_left": days_left(due, today),
         "measure": measure,
@@ -71,6 +78,7 @@ def measure_detail(db: Database, measure_id: str, today: date) -> dict:
         "progress": progress_text(statuses),
         "history": [change.fields() for change in history(db, measure["id"])],
         "moves": _moves(db, measure["id"]),
+        "corrections": [c.__dict__ for c in corrections_of(db, measure["id"])],
     }
 
 
@@ -86,3 +94,14 @@ def _moves(db: Database, measure_id: str) -> list[dict]:
     except sqlite3.OperationalError:  # a database from before measure_moves, opened read-only
         return []
     return [dict(zip(("from", "how", "score", "by", "at"), row, strict=True)) for row in rows]
+
+
+def _due_info(db: Database, measure: dict) -> dict | None:
+    """Where the due date comes from: the document's rule and quote, or the coordinator's correction."""
+    if measure.get("corrected_by"):
+        row = db.conn.execute(
+            "SELECT note, by, at FROM corrections WHERE id = ?", [measure["corrected_by"]]
+        ).fetchone()
+        if row:
+            return {"rule": "corrected", "quote": row[0] or "", "by": row[1], "at": row[2]}
+    return json.loads(measure["due_info"]) if measure.get("due_info") else None

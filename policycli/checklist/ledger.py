@@ -32,7 +32,16 @@ LEDGER_FIELDS = (
     "source_file",
     "line_first",
     "line_last",
+    "correction",  # what the coordinator corrected: the unit given, the due date set (by whom, when)
 )
+
+# the correction behind the part and the date:
+# "指定责任单位（王五 2026-11-29）；更正截止日期（王五 2026-11-29）"
+_CORRECTION_SQL = """nullif(trim(
+    coalesce((SELECT '指定责任单位（' || c.by || ' ' || substr(c.at, 1, 10) || '）'
+              FROM corrections c WHERE c.id = a.corrected_by AND c.action = 'assign'), '') || '；' ||
+    coalesce((SELECT '更正截止日期（' || c.by || ' ' || substr(c.at, 1, 10) || '）'
+              FROM corrections c WHERE c.id = m.corrected_by), ''), '；'), '')"""
 
 
 def ledger(
@@ -82,6 +91,7 @@ def ledger_rows(
         "d.source_file",
         "m.line_first",
         "m.line_last",
+        _CORRECTION_SQL,
     ]
     if for_csv:
         from policycli.render import csv_line_sql

@@ -46,6 +46,8 @@ class Undone:
     status: str
     was: str
     by: str | None  # who had made the change that was undone
+    action: str = "mark"  # or the correction undone: assign | unassign | due
+    detail: str | None = None  # a correction's role or date
 
 
 @dataclass(frozen=True)
@@ -57,12 +59,13 @@ class Change:
     by: str
     measure: str
     agency: str  # "" for a measure with no responsible unit
-    action: str  # mark | undo
+    action: str  # mark | undo | assign | unassign | due (the last three: corrections)
     before: str
-    after: str
+    after: str | None  # a mark's new status; None for a correction
     note: str | None
     evidence: str | None
     undone: bool  # a later undo reverted it
+    detail: str | None = None  # a correction's role (assign) or date (due); an undo's: what it undid
 
     def fields(self) -> dict:
         return dict(self.__dict__)
@@ -182,8 +185,8 @@ def undo(db: Database, agency: str | None = None, by: str | None = None, anyone:
     by = by or current_user()
     with write_transaction(db):
         sql = (
-            "SELECT id, measure_id, agency, before_status, after_status, before_note, before_evidence, by "
-            "FROM events WHERE action = 'mark' AND undone = 0"
+            "SELECT id, measure_id, agency, before_status, after_status, before_note, before_evidence, by, "
+            "action, detail FROM events WHERE action IN ('mark', 'assign', 'unassign', 'due') AND undone = 0"
         )
         params: list = []
         if agency is not None:
@@ -198,8 +201,22 @@ def undo(db: Database, agency: str | None = None, by: str | None = None, anyone:
         if not last:
             whose = "" if anyone else f" made by {by} (undo --any undoes anyone's last change)"
             raise BadInput(f"nothing to undo{whose}")
-        event_id, measure_id, key, before_status, after_status, before_note, before_evidence, made_by = last
+        (event_id, measure_id, key, before_status, after_status, before_note, before_evidence, made_by) = (
+            last[:8]
+        )
+        action, detail = last[8:]
         at = now_iso()
+        if action != "mark":
+            from policycli.checklist.corrections import undo_correction
+
+            undo_correction(db.conn, event_id)
+            db.conn.execute("UPDATE events SET undone = 1 WHERE id = ?", [event_id])
+            db.conn.execute(
+                "INSERT INTO events (measure_id, agency, action, note, by, at, undoes, detail) "
+                "VALUES (?, ?, 'undo', ?, ?, ?, ?, ?)",
+                [measure_id, key, f"undo of change {event_id}", by, at, event_id, action],
+            )
+            return Undone(event_id, measure_id, key, "", "", made_by, action, detail)
         current = db.conn.execute(
             "SELECT status FROM progress WHERE measure_id = ? AND agency = ?", [measure_id, key]
         ).fetchone()
@@ -253,11 +270,11 @@ def history(
         params += names
     sql = (
         "SELECT id, at, by, measure_id, agency, action, coalesce(before_status, 'todo'), after_status, "
-        "note, evidence, undone FROM events"
+        "note, evidence, undone, detail FROM events"
     )
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return [Change(*r[:-1], undone=bool(r[-1])) for r in db.conn.execute(sql, params)]
+    return [Change(*r[:-2], undone=bool(r[-2]), detail=r[-1]) for r in db.conn.execute(sql, params)]

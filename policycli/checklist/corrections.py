@@ -1,0 +1,289 @@
+"""Corrections by the coordinator: `policy assign`, `unassign` and `due`.
+
+The parser is sometimes wrong or silent (a measure with no responsible unit, work assigned only in
+prose). A correction is kept beside what the document says (table `corrections`), recorded in the
+history, undoable, and applied again after every load of its document, so a re-ingested or revised
+document never undoes it. A correction whose measure left the document is reported and kept
+(state "gone"); one the document now agrees with is reported and retired (state "redundant").
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from policycli.checklist.lookup import agency_scope, resolve_measure
+from policycli.checklist.status import UNASSIGNED, current_user, now_iso
+from policycli.errors import BadInput
+from policycli.kinds import MEASURE_KINDS
+from policycli.store import Database, write_transaction
+
+ACTIONS = ("assign", "unassign", "due")
+ROLES = ("lead", "co", "unspecified")
+
+
+@dataclass(frozen=True)
+class Correction:
+    id: int
+    measure_id: str
+    action: str  # assign | unassign | due
+    agency: str | None
+    role: str | None
+    due: str | None
+    note: str | None
+    by: str
+    at: str
+    state: str  # active | undone | gone | redundant
+
+
+_COLUMNS = "id, measure_id, action, agency, role, due, note, by, at, state"
+
+
+def correct(
+    db: Database,
+    measure_id: str,
+    action: str,
+    agency: str | None = None,
+    role: str = "unspecified",
+    due: str | None = None,
+    note: str | None = None,
+    by: str | None = None,
+) -> Correction:
+    """Record one correction and apply it at once."""
+    if action not in ACTIONS:
+        raise BadInput(f"unknown correction {action!r}")
+    if role not in ROLES:
+        raise BadInput(f"unknown role {role!r}; use lead (牵头) or co (配合)")
+    if action == "due":
+        due = _iso_date(due)
+    by, at = by or current_user(), now_iso()
+    with write_transaction(db):
+        measure = resolve_measure(db, measure_id)
+        if measure["kind"] not in MEASURE_KINDS or measure["obsolete"]:
+            raise BadInput(
+                f"{measure['id']} is not a current measure; correct the measure the document has now"
+            )
+        conn = db.conn
+        current = _current_units(conn, measure["id"])
+        if action != "due":
+            agency = agency_scope(db, agency or "")[0]
+            if action == "assign" and agency in current:
+                raise BadInput(f"{agency} is already responsible for {measure['id']}")
+            if action == "unassign" and agency not in current:
+                units = "、".join(current) or "none"
+                raise BadInput(f"{agency} is not responsible for {measure['id']}; its units are {units}")
+        elif measure["due"] == due and measure["corrected_by"] is None:
+            raise BadInput(f"{measure['id']} is due {due} already")
+        document = (
+            json.dumps({"due": measure["due"], "recurrence": measure["recurrence"]})
+            if action == "due"
+            else None
+        )
+        detail = role if action == "assign" else due if action == "due" else None
+        event = conn.execute(
+            "INSERT INTO events (measure_id, agency, action, note, by, at, detail) VALUES (?, ?, ?, ?, ?, "
+            "?, ?)",
+            [measure["id"], agency or "", action, note, by, at, detail],
+        ).lastrowid
+        correction_id = conn.execute(
+            "INSERT INTO corrections (measure_id, action, agency, role, due, document, note, by, at, "
+            "event_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                measure["id"],
+                action,
+                agency,
+                role if action == "assign" else None,
+                due,
+                document,
+                note,
+                by,
+                at,
+                event,
+            ],
+        ).lastrowid
+        _apply(conn, _by_id(conn, correction_id))
+        return _by_id(conn, correction_id)
+
+
+def corrections_of(db: Database, measure_id: str) -> list[Correction]:
+    """The corrections recorded on a measure, oldest first (every state)."""
+    return [
+        Correction(*r)
+        for r in db.conn.execute(
+            f"SELECT {_COLUMNS} FROM corrections WHERE measure_id = ? ORDER BY id", [measure_id]
+        )
+    ]
+
+
+def reapply(conn, doc_id: str) -> list[str]:
+    """After a load of `doc_id`: every active correction of its measures applied again, in the order
+    they were made; what no longer applies is reported (one line each) and retired or kept aside."""
+    said = []
+    rows = conn.execute(
+        f"SELECT {', '.join('c.' + c for c in _COLUMNS.split(', '))}, m.obsolete FROM corrections c "
+        "JOIN measures m ON m.id = c.measure_id WHERE m.doc_id = ? AND c.state = 'active' ORDER BY c.id",
+        [doc_id],
+    ).fetchall()
+    for *fields, obsolete in rows:
+        correction = Correction(*fields)
+        if obsolete:
+            conn.execute("UPDATE corrections SET state = 'gone' WHERE id = ?", [correction.id])
+            said.append(
+                f"{_describe(correction)}: the measure is no longer in the document; kept, not applied"
+            )
+            continue
+        if not _apply(conn, correction):
+            conn.execute("UPDATE corrections SET state = 'redundant' WHERE id = ?", [correction.id])
+            said.append(
+                f"{_describe(correction)}: the document now says so itself; the correction is retired"
+            )
+    return said
+
+
+def undo_correction(conn, event_id: int) -> Correction:
+    """Revert the correction recorded as history event `event_id` (policy undo)."""
+    correction = next(
+        Correction(*r)
+        for r in conn.execute(f"SELECT {_COLUMNS} FROM corrections WHERE event_id = ?", [event_id])
+    )
+    conn.execute("UPDATE corrections SET state = 'undone' WHERE id = ?", [correction.id])
+    if correction.state != "active":  # gone or retired: nothing of it is applied
+        return correction
+    m, agency = correction.measure_id, correction.agency
+    if correction.action == "assign":
+        conn.execute(
+            "UPDATE assignments SET obsolete = 1, corrected_by = NULL "
+            "WHERE measure_id = ? AND agency = ? AND corrected_by = ?",
+            [m, agency, correction.id],
+        )
+        _keep_a_part(conn, m)
+    elif correction.action == "unassign":
+        conn.execute(
+            "UPDATE assignments SET obsolete = 0, corrected_by = NULL "
+            "WHERE measure_id = ? AND agency = ? AND corrected_by = ?",
+            [m, agency, correction.id],
+        )
+        _drop_the_unassigned_part(conn, m)
+    else:
+        (document,) = conn.execute(
+            "SELECT document FROM corrections WHERE id = ?", [correction.id]
+        ).fetchone()
+        before = json.loads(document)
+        conn.execute(
+            "UPDATE measures SET due = ?, recurrence = ?, corrected_by = NULL WHERE id = ? AND corrected_by "
+            "= ?",
+            [before["due"], before["recurrence"], m, correction.id],
+        )
+        conn.execute("UPDATE assignments SET due = ? WHERE measure_id = ?", [before["due"], m])
+    return correction
+
+
+def _apply(conn, correction: Correction) -> bool:
+    """Make the correction true; False when the document already says what it says."""
+    m, agency = correction.measure_id, correction.agency
+    if correction.action == "assign":
+        row = conn.execute(
+            "SELECT obsolete, corrected_by FROM assignments WHERE measure_id = ? AND agency = ?", [m, agency]
+        ).fetchone()
+        if row and not row[0] and row[1] is None:
+            return False  # the document names the unit itself
+        (due,) = conn.execute("SELECT due FROM measures WHERE id = ?", [m]).fetchone()
+        if row:
+            conn.execute(
+                "UPDATE assignments SET obsolete = 0, role = ?, corrected_by = ?, due = ? "
+                "WHERE measure_id = ? AND agency = ?",
+                [correction.role, correction.id, due, m, agency],
+            )
+        else:
+            conn.execute(
+                "INSERT INTO assignments (measure_id, agency, printed, role, grp, seq, due, obsolete, "
+                "corrected_by) VALUES (?, ?, NULL, ?, 1, 1000 + ?, ?, 0, ?)",
+                [m, agency, correction.role, correction.id, due, correction.id],
+            )
+        _drop_the_unassigned_part(conn, m)
+        return True
+    if correction.action == "unassign":
+        row = conn.execute(
+            "SELECT obsolete FROM assignments WHERE measure_id = ? AND agency = ?", [m, agency]
+        ).fetchone()
+        if row is None or (row[0] and not _corrected(conn, m, agency, correction.id)):
+            return False  # the document no longer names the unit
+        conn.execute(
+            "UPDATE assignments SET obsolete = 1, corrected_by = ? WHERE measure_id = ? AND agency = ?",
+            [correction.id, m, agency],
+        )
+        _keep_a_part(conn, m)
+        return True
+    (due, corrected) = conn.execute("SELECT due, corrected_by FROM measures WHERE id = ?", [m]).fetchone()
+    if due == correction.due and corrected is None:
+        return False  # the document gives this date itself
+    conn.execute(
+        "UPDATE measures SET due = ?, recurrence = NULL, corrected_by = ? WHERE id = ?",
+        [correction.due, correction.id, m],
+    )
+    conn.execute("UPDATE assignments SET due = ? WHERE measure_id = ?", [correction.due, m])
+    return True
+
+
+def _corrected(conn, measure_id: str, agency: str, correction_id: int) -> bool:
+    row = conn.execute(
+        "SELECT corrected_by FROM assignments WHERE measure_id = ? AND agency = ?", [measure_id, agency]
+    ).fetchone()
+    return bool(row) and row[0] == correction_id
+
+
+def _current_units(conn, measure_id: str) -> list[str]:
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT agency FROM assignments WHERE measure_id = ? AND obsolete = 0 AND agency != '' ORDER BY "
+            "seq",
+            [measure_id],
+        )
+    ]
+
+
+def _keep_a_part(conn, measure_id: str) -> None:
+    """A measure left with no unit has its own part again (listed under 未指定责任单位)."""
+    if _current_units(conn, measure_id):
+        return
+    (due,) = conn.execute("SELECT due FROM measures WHERE id = ?", [measure_id]).fetchone()
+    conn.execute(
+        "INSERT INTO assignments (measure_id, agency, role, grp, seq, due, obsolete) "
+        "VALUES (?, ?, 'unspecified', 1, 0, ?, 0) ON CONFLICT (measure_id, agency) DO UPDATE SET obsolete = "
+        "0",
+        [measure_id, UNASSIGNED, due],
+    )
+
+
+def _drop_the_unassigned_part(conn, measure_id: str) -> None:
+    """A measure given a unit is no longer one without: its own part is set aside (progress kept)."""
+    if _current_units(conn, measure_id):
+        conn.execute(
+            "UPDATE assignments SET obsolete = 1 WHERE measure_id = ? AND agency = ?",
+            [measure_id, UNASSIGNED],
+        )
+
+
+def _by_id(conn, correction_id: int) -> Correction:
+    return Correction(
+        *conn.execute(f"SELECT {_COLUMNS} FROM corrections WHERE id = ?", [correction_id]).fetchone()
+    )
+
+
+def _describe(correction: Correction) -> str:
+    what = {
+        "assign": f"assign {correction.agency}",
+        "unassign": f"unassign {correction.agency}",
+        "due": f"due {correction.due}",
+    }[correction.action]
+    return f"correction {correction.id} ({what} on {correction.measure_id}, {correction.by})"
+
+
+def _iso_date(value: str | None) -> str:
+    try:
+        return date.fromisoformat((value or "").strip()).isoformat()
+    except ValueError:
+        raise BadInput(f"not a date: {value!r}; use YYYY-MM-DD, e.g. 2022-06-30") from None

@@ -1,0 +1,180 @@
+"""Corrections by the coordinator (issue 14): policy assign / unassign / due, with real processes.
+
+Each is recorded in the history, undoable, shown by `show` and carried by the export, and kept across
+reloads of its document; one whose measure left the document, or that the document now agrees with,
+is reported when the document is loaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from clitools import as_json, ok, run_policy
+
+pytestmark = pytest.mark.slow  # real processes
+
+DOC = "corr-test"
+
+
+def write(path: Path, measures: list[tuple[str, str, list[str], str | None]]) -> Path:
+    """A structured document of (path, text, units, due) measures."""
+    document = {
+        "format": "policy-document/1",
+        "id": DOC,
+        "title": "更正测试方案",
+        "issued_on": "2021-01-01",
+        "measures": [
+            {
+                "id": f"{DOC}/{p}",
+                "path": p,
+                "number": f"{p}.",
+                "parent": None,
+                "kind": "task",
+                "title": text.split("。")[0],
+                "text": text,
+                "due": due,
+                "units": [{"printed": u, "name": u, "agency": u, "role": "unspecified"} for u in units],
+            }
+            for p, text, units, due in measures
+        ],
+    }
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+FIRST = [
+    ("1", "建立服务贸易统计监测制度。", [], None),  # the parser found no unit
+    ("2", "优化跨境贸易通关流程。", ["上海海关", "市财政局"], "2021-12-31"),  # 市财政局 by mistake
+    ("3", "完善外商投资服务体系。", ["市商务委"], None),  # no date found
+]
+
+
+def policy(db: Path, *args: str):
+    """A real process for what writes (the contract: exit code, one-line errors, what is recorded);
+    the reads that check it run in-process."""
+    return run_policy(*args, db=db, real=args[0] in {"assign", "unassign", "due", "undo", "load", "done"})
+
+
+def show(db: Path, measure_id: str) -> dict:
+    return as_json(policy(db, "show", measure_id, "-f", "json"))
+
+
+def units(detail: dict) -> list[str]:
+    return [p["agency"] for p in detail["agencies"]]
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    path = tmp_path / "policy.db"
+    ok(run_policy("load", str(write(tmp_path / "v1.json", FIRST)), db=path))
+    return path
+
+
+def test_assign_unassign_and_due_are_kept_across_reloads_shown_exported_and_undoable(db, tmp_path):
+    said = ok(
+        policy(db, "assign", f"{DOC}/1", "市商务委", "--role", "lead", "--note", "据分工方案", "--by", "王五")
+    )
+    assert "市商务委 assigned (lead)" in said.stderr
+    ok(policy(db, "unassign", f"{DOC}/2", "市财政局", "--note", "非本单位职责", "--by", "王五"))
+    ok(policy(db, "due", f"{DOC}/3", "2022-06-30", "--note", "按年度计划", "--by", "王五"))
+    ok(policy(db, "done", f"{DOC}/1", "--agency", "市商务委", "--by", "李四"))
+
+    def check() -> None:
+        first = show(db, f"{DOC}/1")
+        assert units(first) == ["市商务委"] and first["agencies"][0]["status"] == "done"
+        assert first["agencies"][0]["role"] == "lead"
+        assert units(show(db, f"{DOC}/2")) == ["上海海关"]
+        third = show(db, f"{DOC}/3")
+        assert third["due"] == "2022-06-30" and third["due_info"]["rule"] == "corrected"
+        mine = as_json(policy(db, "tasks", "--agency", "市商务委", "--status", "all", "-f", "json"))
+        assert {r["id"] for r in mine} == {f"{DOC}/1", f"{DOC}/3"}
+        assert not as_json(policy(db, "tasks", "--unassigned", "--doc", DOC, "-f", "json"))
+
+    check()
+    text = policy(db, "show", f"{DOC}/1").stdout
+    assert "更正 指定责任单位 市商务委（牵头） · 王五" in text and "据分工方案" in text
+    assert "市商务委（更正）" in text
+    history = as_json(policy(db, "history", f"{DOC}/1", "-f", "json"))
+    assert [(h["action"], h["detail"], h["by"]) for h in history][-1] == ("assign", "lead", "王五")
+    assert "指定责任单位" in policy(db, "history", f"{DOC}/1").stdout
+    exported = policy(db, "export", "--doc", DOC).stdout
+    rows = list(csv.DictReader(io.StringIO(exported.lstrip("\ufeff"))))
+    by_id = {(r["措施编号"], r["责任单位"]): r for r in rows}
+    assert by_id[(f"{DOC}/1", "市商务委")]["更正"].startswith("指定责任单位（王五 ")
+    assert by_id[(f"{DOC}/3", "市商务委")]["更正"].startswith("更正截止日期（王五 ")
+    assert by_id[(f"{DOC}/2", "上海海关")]["更正"] == ""
+
+    # the document re-ingested (a changed title makes it a new version): every correction holds
+    again = json.loads((tmp_path / "v1.json").read_text(encoding="utf-8"))
+    again["title"] = "更正测试方案（修订）"
+    (tmp_path / "v1b.json").write_text(json.dumps(again, ensure_ascii=False), encoding="utf-8")
+    reloaded = ok(policy(db, "load", str(tmp_path / "v1b.json")))
+    assert "correction" not in reloaded.stderr  # nothing to report
+    check()
+
+    # undo, newest first: each correction reverted, the document's own state back
+    ok(policy(db, "undo", "--by", "王五"))  # the due date
+    assert show(db, f"{DOC}/3")["due"] is None
+    ok(policy(db, "undo", "--by", "王五"))  # the unassign
+    assert units(show(db, f"{DOC}/2")) == ["上海海关", "市财政局"]
+    ok(policy(db, "undo", "--by", "王五"))  # the assign: its part set aside, progress kept
+    first = show(db, f"{DOC}/1")
+    assert units(first) == [""] and first["status"] == "todo"
+    ok(policy(db, "load", str(tmp_path / "v1.json")))  # and a reload brings none of them back
+    assert units(show(db, f"{DOC}/1")) == [""] and units(show(db, f"{DOC}/2")) == ["上海海关", "市财政局"]
+
+
+def test_a_correction_the_document_now_agrees_with_or_whose_measure_left_is_reported(db, tmp_path):
+    ok(policy(db, "assign", f"{DOC}/1", "市商务委"))
+    ok(policy(db, "due", f"{DOC}/2", "2022-03-31"))
+    ok(policy(db, "unassign", f"{DOC}/2", "市财政局"))
+    ok(policy(db, "assign", f"{DOC}/3", "市发展改革委"))
+    revised = [
+        ("1", FIRST[0][1], ["市商务委"], None),  # the revision names the unit itself
+        ("2", FIRST[1][1], ["上海海关"], "2022-03-31"),  # drops 市财政局, gives the corrected date
+        # item 3 removed
+    ]
+    loaded = ok(policy(db, "load", str(write(tmp_path / "v2.json", revised))))
+    lines = [line for line in loaded.stderr.splitlines() if "correction" in line]
+    assert len(lines) == 4, loaded.stderr
+    assert sum("the document now says so itself" in line for line in lines) == 3
+    assert any("assign 市发展改革委" in line and "no longer in the document" in line for line in lines)
+    states = {c["action"]: c["state"] for c in show(db, f"{DOC}/2")["corrections"]}
+    assert states == {"due": "redundant", "unassign": "redundant"}
+    # a retired correction is not applied again, nor reported again
+    again = ok(policy(db, "load", str(write(tmp_path / "v3.json", [*revised, FIRST[2]]))))
+    assert "correction" not in again.stderr
+
+
+def test_a_correction_follows_its_measure_to_a_new_number(db, tmp_path):
+    ok(policy(db, "assign", f"{DOC}/1", "市商务委", "--by", "王五"))
+    inserted = [
+        ("1", "推进数字贸易发展。", ["市经济信息化委"], None),
+        *[(str(int(p) + 1), t, u, d) for p, t, u, d in FIRST],
+    ]
+    loaded = ok(policy(db, "load", str(write(tmp_path / "v2.json", inserted))))
+    assert "correction" not in loaded.stderr
+    moved = show(db, f"{DOC}/2")
+    assert moved["title"] == "建立服务贸易统计监测制度" and units(moved) == ["市商务委"]
+    assert units(show(db, f"{DOC}/1")) == ["市经济信息化委"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["assign", f"{DOC}/2", "上海海关"], "already responsible"),
+        (["unassign", f"{DOC}/3", "上海海关"], "not responsible"),
+        (["due", f"{DOC}/3", "2022-13-01"], "not a date"),
+        (["assign", f"{DOC}/9", "市商务委"], "no measure"),
+        (["assign", f"{DOC}/1", "市商务委", "--role", "boss"], "unknown role"),
+    ],
+)
+def test_bad_corrections_are_refused_in_one_line_and_change_nothing(db, args, message):
+    result = policy(db, *args)
+    assert result.returncode == 2 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not as_json(policy(db, "history", "-f", "json"))
