@@ -470,8 +470,18 @@ def remind(
         bool, Option("--include-expired", help="Also remind of measures of expired documents.")
     ] = False,
     exit_status: Annotated[
-        bool, Option("--exit-status", help="Exit with status 4 when anything is due (for scripts).")
+        bool,
+        Option("--exit-status", help="Exit with status 4 when anything is due or left undone (for scripts)."),
     ] = False,
+    grace: Annotated[
+        int | None,
+        Option(
+            "--grace",
+            metavar="DAYS",
+            help="Days an expired document's unfinished measures stay overdue before they are summed up "
+            "per document (default: policy config grace, else 90).",
+        ),
+    ] = None,
     per_agency: Annotated[
         int,
         Option(
@@ -495,9 +505,24 @@ def remind(
     if per_agency < 0:
         raise BadInput("--max takes 0 (all) or a positive number")
     with database(db) as opened:
-        groups = reminders(opened, day, within, _agency(agency, all_agencies), include_expired, per_agency)
+        groups = reminders(
+            opened,
+            day,
+            within,
+            _agency(agency, all_agencies),
+            include_expired,
+            per_agency,
+            grace=grace if grace is not None else _configured_grace(),
+        )
     views.reminders(groups, fmt, day, within)
     return ExitStatus.DUE if groups and exit_status else ExitStatus.OK
+
+
+def _configured_grace() -> int:
+    configured = (_setting("grace") or "90").strip()
+    if not configured.isdigit():
+        raise BadInput(f"grace: {configured!r} is not a number of days; policy config set grace 90")
+    return int(configured)
 
 
 def stats(

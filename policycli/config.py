@@ -13,11 +13,13 @@ from pathlib import Path
 
 from policycli.errors import BadInput
 
-KEYS = {"agency": "POLICY_AGENCY", "by": "POLICY_BY"}
+KEYS = {"agency": "POLICY_AGENCY", "by": "POLICY_BY", "grace": "POLICY_GRACE"}
 DESCRIPTIONS = {
     "agency": "your unit: the default --agency of tasks, the marks, undo, history, remind and export",
     "by": "your name: the default --by of the marks and undo (else your login name)",
+    "grace": "days remind keeps an expired document's unfinished measures overdue (default 90)",
 }
+EXAMPLES = {"agency": "市商务委", "by": "王五", "grace": "90"}
 
 
 def config_path() -> Path:
@@ -74,9 +76,9 @@ def store(key: str, new: str | None) -> Path:
     if key not in KEYS:
         raise BadInput(f"unknown setting {key!r}; the settings are {', '.join(KEYS)}")
     if new is not None and (not new.strip() or not new.isprintable()):
-        raise BadInput(
-            f"{key}: give a name, e.g. policy config set {key} {'市商务委' if key == 'agency' else '王五'}"
-        )
+        raise BadInput(f"{key}: give a value, e.g. policy config set {key} {EXAMPLES[key]}")
+    if key == "grace" and new is not None and not new.strip().isdigit():
+        raise BadInput(f"grace: give a number of days, e.g. policy config set grace {EXAMPLES[key]}")
     path = config_path()
     stored = _read(path)
     if new is None:

@@ -13,10 +13,10 @@ from policycli.kinds import FINISHED_SQL, KINDS_SQL, UNASSIGNED_LABEL, rule_labe
 from policycli.store import Database
 
 
-def _open_parts(db: Database, agency: str | None, horizon: date, today: date, include_expired: bool):
+def _open_parts(db: Database, agency: str | None, horizon: date, expired_since: date | None):
     """(agency, measure, due, due_info, doc, seq) of open parts due by `horizon`, and of recurring
-    measures (due at their next occurrence); by default only of documents still in force today
-    (an expired document no longer binds anyone). Read through the assignments' due index."""
+    measures (due at their next occurrence), of documents in force or expired on `expired_since` or
+    later (None: every document). Read through the assignments' due index."""
     where = [
         f"m.kind IN ({KINDS_SQL})",
         "m.obsolete = 0",
@@ -24,9 +24,9 @@ def _open_parts(db: Database, agency: str | None, horizon: date, today: date, in
         f"coalesce(p.status, 'todo') NOT IN ({FINISHED_SQL})",
     ]
     params: list = []
-    if not include_expired:
+    if expired_since is not None:
         where.append("(d.effective_until IS NULL OR d.effective_until >= ?)")
-        params.append(today.isoformat())
+        params.append(expired_since.isoformat())
     if agency:
         condition, names = agency_condition(db, agency, "a.agency")
         where.append(condition)
@@ -50,24 +50,30 @@ def reminders(
     agency: str | None = None,
     include_expired: bool = False,
     per_agency: int = 20,
+    grace: int = 90,
 ) -> list[dict]:
-    """[{agency, overdue: [...], due_soon: [...], overdue_count, due_soon_count}], the agency with
-    the most urgent item first; each list holds its `per_agency` most urgent items (0: all), the
-    counts say how many there are. Memory stays bounded however many parts are due."""
+    """[{agency, overdue: [...], due_soon: [...], overdue_count, due_soon_count, expired_documents}],
+    the agency with the most urgent item first; each list holds its `per_agency` most urgent items
+    (0: all), the counts say how many there are. Memory stays bounded however many parts are due.
+
+    A document that expired with work left does not go silent: its unfinished measures stay overdue
+    for `grace` days after its end, and are then summed up, one line per document
+    (`expired_documents`: doc, title, doc_number, effective_until, open), unless `include_expired`
+    lists them one by one."""
     if within < 0:
         raise BadInput("--within takes a number of days, 0 or more")
+    if grace < 0:
+        raise BadInput("--grace takes a number of days, 0 or more")
+    expired_since = None if include_expired else today - timedelta(days=grace)
     horizon = today + timedelta(days=within)
     stop, first_soon = horizon.isoformat(), today.isoformat()
     groups: dict[str, dict] = {}
-    for name, measure_id, due, due_info, doc, seq in _open_parts(db, agency, horizon, today, include_expired):
+    for name, measure_id, due, due_info, doc, seq in _open_parts(db, agency, horizon, expired_since):
         if due is None:
             due = effective_due(None, due_info, today)
             if due is None or due > stop:
                 continue
-        group = groups.setdefault(
-            name,
-            {"agency": name or None, "overdue": [], "due_soon": [], "overdue_count": 0, "due_soon_count": 0},
-        )
+        group = groups.setdefault(name, _group(name))
         key = "overdue" if due < first_soon else "due_soon"
         group[f"{key}_count"] += 1
         entry = (due, doc, seq, measure_id)
@@ -86,6 +92,11 @@ def reminders(
             for e in g["overdue"] + g["due_soon"]
         },
     )
+    if expired_since is not None:
+        for name, doc, title, number, until, count in _expired_documents(db, agency, expired_since):
+            groups.setdefault(name, _group(name))["expired_documents"].append(
+                {"doc": doc, "title": title, "doc_number": number, "effective_until": until, "open": count}
+            )
     out = []
     for group in groups.values():
         for key in ("overdue", "due_soon"):
@@ -97,12 +108,47 @@ def reminders(
         out.append(group)
     out.sort(
         key=lambda g: (
-            min(i["due"] for i in g["overdue"] + g["due_soon"]),
+            min([i["due"] for i in g["overdue"] + g["due_soon"]] or ["9999"]),
             g["agency"] is None,
             g["agency"] or "",
         )
     )
     return out
+
+
+def _group(name: str) -> dict:
+    return {
+        "agency": name or None,
+        "overdue": [],
+        "due_soon": [],
+        "overdue_count": 0,
+        "due_soon_count": 0,
+        "expired_documents": [],
+    }
+
+
+def _expired_documents(db: Database, agency: str | None, before: date):
+    """(agency, doc, title, 文号, effective_until, open parts) of documents that expired before
+    `before` with parts still open, the longest expired first."""
+    where = [
+        f"m.kind IN ({KINDS_SQL})",
+        "m.obsolete = 0",
+        "a.obsolete = 0",
+        f"coalesce(p.status, 'todo') NOT IN ({FINISHED_SQL})",
+        "d.effective_until < ?",
+    ]
+    params: list = [before.isoformat()]
+    if agency:
+        condition, names = agency_condition(db, agency, "a.agency")
+        where.append(condition)
+        params += names
+    return db.conn.execute(
+        "SELECT a.agency, d.id, d.title, d.doc_number, d.effective_until, count(*) FROM assignments a "
+        "JOIN measures m ON m.id = a.measure_id JOIN documents d ON d.id = m.doc_id "
+        "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency "
+        f"WHERE {' AND '.join(where)} GROUP BY a.agency, d.id ORDER BY d.effective_until, d.id",
+        params,
+    )
 
 
 class _Reverse:

@@ -702,9 +702,10 @@ def reminders(groups: list[dict], fmt: str, today, within: int) -> None:
 
     overdue = sum(g["overdue_count"] for g in groups)
     soon = sum(g["due_soon_count"] for g in groups)
+    left = sum(d["open"] for g in groups for d in g.get("expired_documents", []))
     lines = [
         f"{'# ' if md else ''}政策任务提醒 {today.isoformat()}：逾期 {overdue} 项，{within} 天内到期 {soon} "
-        "项",
+        "项" + (f"；已过期文件中仍有 {left} 项未完成" if left else ""),
         "",
     ]
     for group in groups:
@@ -727,6 +728,13 @@ def reminders(groups: list[dict], fmt: str, today, within: int) -> None:
                     if group["agency"]
                     else f"{bullet}……另有{label} {hidden} 项（policy tasks --unassigned 查看全部）"
                 )
+        for document in group.get("expired_documents", []):
+            # an expired document with work left, past its grace period: one line, not one per measure
+            name_of = " ".join(x for x in (document["doc_number"], document["title"]) if x)
+            lines.append(
+                f"{bullet}[已过期] {value(name_of)}（有效期至 {document['effective_until']}）："
+                f"仍有 {document['open']} 项未完成（policy tasks --doc {document['doc']} --overdue 查看）"
+            )
         lines.append("")
     write_stdout("\n".join(lines).rstrip() + "\n")
 

@@ -37,7 +37,7 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("POLICY_TODAY", "2021-07-01")
     # nor the user's settings (policy config): no configured agency or name applies
     monkeypatch.setenv("POLICY_CONFIG", str(tmp_path / "config.toml"))
-    for variable in ("POLICY_AGENCY", "POLICY_BY", "POLICY_TZ", "POLICY_READONLY"):
+    for variable in ("POLICY_AGENCY", "POLICY_BY", "POLICY_GRACE", "POLICY_TZ", "POLICY_READONLY"):
         monkeypatch.delenv(variable, raising=False)
 
 

@@ -18,11 +18,11 @@ def settings(db) -> dict:
 
 def test_set_show_and_unset(tmp_path):
     db = tmp_path / "p.db"
-    assert settings(db) == {"agency": (None, "not set"), "by": (None, "not set")}
+    assert settings(db) == {"agency": (None, "not set"), "by": (None, "not set"), "grace": (None, "not set")}
     ok(run_policy("config", "set", "agency", "市商务委", db=db))
     ok(run_policy("config", "set", "by", "王五", db=db))
     path = os.environ["POLICY_CONFIG"]
-    assert settings(db) == {"agency": ("市商务委", path), "by": ("王五", path)}
+    assert settings(db) == {"agency": ("市商务委", path), "by": ("王五", path), "grace": (None, "not set")}
     # the environment wins over the file, and says so
     assert (
         as_json(run_policy("config", "-f", "json", db=db, env={"POLICY_AGENCY": "市发展改革委"}))[0]["source"]
