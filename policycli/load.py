@@ -259,6 +259,9 @@ def load_files(db: Database, paths: list[Path], dry_run: bool = False) -> list[L
             _check_measure_owners(db, seen, shas)  # before the first write
             for path in track(files, len(files), "loading"):
                 results.append(_load_document(db, path, read_structured(path, shas[path])[0]))
+            from policycli.relations import apply_lineage
+
+            apply_lineage(db.conn)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -294,6 +297,8 @@ def _load_document(db: Database, path: Path, document: dict) -> LoadResult:
         "issued_on": document.get("issued_on"),
         "effective_from": document.get("effective_from"),
         "effective_until": document.get("effective_until"),
+        "own_until": document.get("effective_until"),
+        "until_by": None,
         "source_file": (document.get("source") or {}).get("file"),
         "validity": json.dumps(document.get("validity_rules"), ensure_ascii=False)
         if document.get("validity_rules")
@@ -314,6 +319,23 @@ def _load_document(db: Database, path: Path, document: dict) -> LoadResult:
             [doc_id, *values.values()],
         )
 
+    conn.execute("DELETE FROM document_relations WHERE doc_id = ?", [doc_id])
+    conn.executemany(
+        "INSERT INTO document_relations (doc_id, kind, title, doc_number, until, quote, lines) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                doc_id,
+                a["kind"],
+                a["title"],
+                a.get("doc_number"),
+                a.get("until"),
+                a.get("quote"),
+                json.dumps(a.get("lines")),
+            )
+            for a in document.get("acts_on") or []
+        ],
+    )
     if row:
         _follow_measures(conn, document, result, now)
     existing = {

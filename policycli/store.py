@@ -198,6 +198,29 @@ def m006_corrections(db) -> None:
     )
 
 
+def m007_lineage(db) -> None:
+    # What documents do to each other (an extension notice, a repeal, a new version): kept per acting
+    # document and applied to the documents they name whenever documents are loaded, in any order.
+    # own_until is the end a document gives itself; effective_until the one in force, until_by why.
+    db.executescript(
+        """
+        CREATE TABLE document_relations (
+            doc_id TEXT NOT NULL,          -- the document that acts
+            kind TEXT NOT NULL,            -- extends | repeals | supersedes
+            title TEXT NOT NULL,           -- the document acted on, as it names it
+            doc_number TEXT,
+            until TEXT,                    -- the acted-on document's new last day (NULL: no end)
+            quote TEXT,
+            lines TEXT
+        );
+        CREATE INDEX document_relations_doc ON document_relations(doc_id);
+        ALTER TABLE documents ADD COLUMN own_until TEXT;
+        ALTER TABLE documents ADD COLUMN until_by TEXT;
+        UPDATE documents SET own_until = effective_until;
+        """
+    )
+
+
 # Ordered schema migrations, applied with sqlite_utils.Migrations whenever the database opens.
 MIGRATIONS = [
     m001_initial,
@@ -206,6 +229,7 @@ MIGRATIONS = [
     m004_due_index,
     m005_measure_moves,
     m006_corrections,
+    m007_lineage,
 ]
 
 

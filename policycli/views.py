@@ -426,15 +426,43 @@ def document_detail(info: dict, fmt: str) -> None:
             f"（剩{info['days_left']}天）" if info["days_left"] is not None and info["days_left"] >= 0 else ""
         ),
     )
-    for edge, label in (("from", "起始依据"), ("until", "截止依据")):
+    # an end another document set (an extension, a repeal) comes after the document's own, 原定截止
+    own_until = "原定截止" if info.get("until_by") else "截止依据"
+    for edge, label in (("from", "起始依据"), ("until", own_until)):
         rule = info["validity_rules"].get(edge)
         if rule:
             where = f"，第{rule['lines'][0]}–{rule['lines'][1]}行" if rule.get("lines") else ""
             inferred = "（推断）" if rule.get("inferred") else ""
             line(label, f"{rule['date']} {rule_label(rule['rule'])}{inferred}：“{rule['quote']}”{where}")
+    if info.get("until_by"):
+        by = info["until_by"]
+        line("截止依据", f"{_RELATION_LABELS[by['kind']][1]} {by['doc']}：“{by['quote']}”")
     for sentence in info["validity_sentences"]:
         line("有效期语句", f"第{sentence['lines'][0]}行：{sentence['text']}")
+    for relation in info.get("acts_on", []):
+        target = relation["doc"] or "（未载入）"
+        number = f"（{relation['doc_number']}）" if relation["doc_number"] else ""
+        line(
+            _RELATION_LABELS[relation["kind"]][0],
+            f"{target} 《{relation['title']}》{number}{_until(relation)}",
+        )
+    for relation in info.get("acted_on_by", []):
+        line(_RELATION_LABELS[relation["kind"]][1], f"{relation['doc']}{_until(relation)}")
     line("来源", info["source_file"])
+
+
+# (what a document does to another, what is done to it)
+_RELATION_LABELS = {
+    "extends": ("延长", "被延长"),
+    "repeals": ("废止", "被废止"),
+    "supersedes": ("取代", "被取代"),
+}
+
+
+def _until(relation: dict) -> str:
+    if relation["kind"] == "extends":
+        return f"，有效期延长至 {relation['until']}" if relation["until"] else "，继续有效"
+    return f"，有效至 {relation['until']}" if relation["until"] else ""
 
 
 def _bar(done: int, total: int, width: int = 8) -> str:

@@ -72,9 +72,12 @@ def document_detail(db: Database, doc_id: str, today: date) -> dict:
     """`policy docs show`: metadata, the validity period with the quotes and rules behind it."""
     require_document(db, doc_id)
     item = next(d for d in list_documents(db, today) if d["id"] == doc_id)
-    data, validity, source = db.conn.execute(
-        "SELECT data, validity, source_file FROM documents WHERE id = ?", [doc_id]
+    data, validity, source, until_by = db.conn.execute(
+        "SELECT data, validity, source_file, until_by FROM documents WHERE id = ?", [doc_id]
     ).fetchone()
+    from policycli.relations import relations_of
+
+    acts_on, acted_on_by = relations_of(db.conn, doc_id)
     meta = json.loads(data)
     return item | {
         "source_file": source,
@@ -82,6 +85,9 @@ def document_detail(db: Database, doc_id: str, today: date) -> dict:
         "validity_sentences": meta.get("validity") or [],
         "coordinating_units": meta.get("coordinating_units") or [],
         "warnings": meta.get("warnings") or [],
+        "until_by": json.loads(until_by) if until_by else None,
+        "acts_on": acts_on,
+        "acted_on_by": acted_on_by,
     }
 
 

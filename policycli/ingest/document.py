@@ -164,6 +164,11 @@ def build_document(source: Blocks, doc_id: str | None = None) -> dict:
     from policycli.ingest import deadlines
 
     deadlines.apply(document)
+    from policycli.ingest.lineage import acts_on
+    from policycli.ingest.validity import notice_kind
+
+    # an extension, a repeal, a new version: the documents this one acts on (load applies them)
+    document["acts_on"] = acts_on(document, notice_kind(document))
     return document
 
 

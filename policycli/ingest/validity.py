@@ -483,6 +483,13 @@ def _record(
     }
 
 
+def notice_kind(document: dict) -> str:
+    """The document's kind by its titles (KIND_RULES): "extension", "repeal", … or "document"."""
+    title = document.get("title") or document.get("notice_title") or ""
+    kind = _kind(fold(document.get("notice_title") or title))
+    return _kind(fold(title)) if kind == "document" else kind
+
+
 def document_validity(document: dict) -> dict:
     """{"from": record or None, "until": record or None} for a structured document; a record is
     {date, quote, rule, lines, inferred}."""
