@@ -156,8 +156,16 @@ def load(
     from policycli.load import load_files
     from policycli.paths import bundled_measures_dir
 
-    with database(db, bundled=False) as opened:
-        results = load_files(opened, list(paths) if paths else [bundled_measures_dir()], dry_run=dry_run)
+    files = list(paths) if paths else [bundled_measures_dir()]
+    if dry_run:  # nothing written: not even a new database's schema or an old one's upgrade
+        from policycli.paths import database_path
+        from policycli.store import dry_run_database
+
+        with dry_run_database(database_path(db)) as opened:
+            results = load_files(opened, files, dry_run=True)
+    else:
+        with database(db, bundled=False) as opened:
+            results = load_files(opened, files)
     changed = [r for r in results if not r.unchanged]
     if len(results) <= 20:
         for result in results:

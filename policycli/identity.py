@@ -5,15 +5,19 @@ an item inserted above 2.2.4 makes the old 2.2.4 the new 2.2.5, and the new 2.2.
 (建设海外仓, not 优化通关监管). Progress must follow the measure, not the number, so the old and
 new measures are matched by what they say:
 
-1. the same text (after folding, without punctuation and white space), found once on each side:
-   the same measure wherever it moved (two items swapped, a chapter moved);
-2. a measure still at its number that is still much as it was (reworded, a date changed);
-3. the rest in document order (an order-keeping alignment, as a 分工表's rows are aligned with the
-   body, ingest/reconcile.py), scored by the character pairs both texts share (Dice), with a little
-   for the same responsible units and the same number.
+1. the same text (after folding, without punctuation and white space) and the same units, found once
+   on each side: the same measure wherever it moved (two items swapped, a chapter moved);
+2. the rest by how alike they are, the most alike pairs first, each measure in one pair at most: the
+   character pairs both texts share (Dice), a little more for the same responsible units and the same
+   number. Candidates are the new measures sharing the rarer character pairs, and the one at the same
+   number, so the work grows with the document, not its square. Two items swapped and both reworded
+   (2021年底前 → 2022年底前) still find each other; a measure at its old number does not keep it
+   when another old measure is more like the new one there.
 
-A pair scoring SURE or more is the same measure (reworded, renumbered, units changed); a pair between
-UNSURE and SURE is only proposed — never applied silently — and the user links it (`policy link`).
+The measures still in the document are matched first, then those removed earlier (a measure a revision
+brings back finds its progress again, but never takes a match from a current one). A pair scoring SURE
+or more is the same measure (reworded, renumbered, units changed); a pair between UNSURE and SURE is only
+proposed — never applied silently — and the user links it (`policy link`).
 """
 
 from __future__ import annotations
@@ -62,52 +66,81 @@ def similarity(old: Version, new: Version) -> float:
     """Dice over character pairs, plus a little for the same units and the same number."""
     a, b = old.pairs, new.pairs
     score = 2 * len(a & b) / (len(a) + len(b)) if a or b else 1.0
-    if old.units and old.units == new.units:
-        score += _UNITS_BONUS
+    if old.units or new.units:
+        score += _UNITS_BONUS * len(old.units & new.units) / len(old.units | new.units)
     if old.number and old.number == new.number:
         score += _NUMBER_BONUS
     return score
 
 
-def match(old: list[Version], new: list[Version]) -> Matching:
-    """Match the measures of the loaded version (`old`, in document order) to the revision's (`new`)."""
+def match(old: list[Version], new: list[Version], removed: list[Version] = ()) -> Matching:  # type: ignore[assignment]
+    """Match the measures of the loaded version (`old`, in document order; `removed`: those removed
+    by an earlier revision) to the revision's (`new`)."""
     result = Matching()
-    old_keys: dict[str, list[Version]] = {}
-    for measure in old:
-        old_keys.setdefault(measure.key, []).append(measure)
-    new_keys: dict[str, list[Version]] = {}
-    for measure in new:
-        new_keys.setdefault(measure.key, []).append(measure)
-    for key, olds in old_keys.items():
-        news = new_keys.get(key, [])
-        if key and len(olds) == 1 and len(news) == 1:
-            result.same[olds[0].id] = news[0].id
-    # A measure still at its number and still much as it was: the same (a reworded sentence, a
-    # changed date), found without searching.
+    _match(old, new, result)
     taken = set(result.same.values())
-    at_number = {m.id: m for m in new if m.id not in taken}
+    _match(list(removed), [m for m in new if m.id not in taken], result, propose=False)
+    return result
+
+
+def _match(old: list[Version], new: list[Version], result: Matching, propose: bool = True) -> None:
+    if not old or not new:
+        return
+
+    # 1. the same text and units, once on each side
+    def exact(measure: Version) -> tuple[str, frozenset[str]]:
+        return (measure.key, measure.units)
+
+    olds: dict[tuple, list[Version]] = {}
     for measure in old:
-        there = at_number.get(measure.id)
-        if measure.id not in result.same and there is not None and similarity(measure, there) >= SURE:
-            result.same[measure.id] = there.id
-            taken.add(there.id)
+        olds.setdefault(exact(measure), []).append(measure)
+    news: dict[tuple, list[Version]] = {}
+    for measure in new:
+        news.setdefault(exact(measure), []).append(measure)
+    for key, found in olds.items():
+        if key[0] and len(found) == 1 and len(news.get(key, ())) == 1:
+            result.same[found[0].id] = news[key][0].id
+    taken = set(result.same.values())
     old_rest = [m for m in old if m.id not in result.same]
     new_rest = [m for m in new if m.id not in taken]
     if not old_rest or not new_rest:
-        return result
-    from policycli.ingest.reconcile import Candidates, align
-
-    # Several old measures can align with one new one (two merged into one): the most alike has it.
-    best: dict[int, tuple[float, Version]] = {}
-    candidates = Candidates(new_rest)  # type: ignore[arg-type]  # align reads .text only
-    for measure, j in zip(old_rest, align(old_rest, candidates), strict=True):  # type: ignore[arg-type]
-        if j is not None:
+        return
+    # 2. the most alike pairs first
+    pairs = [m.pairs for m in new_rest]
+    index: dict[str, list[int]] = {}
+    for j, found in enumerate(pairs):
+        for pair in found:
+            index.setdefault(pair, []).append(j)
+    at_number = {m.id: j for j, m in enumerate(new_rest)}
+    scored: list[tuple[float, int, int]] = []
+    for i, measure in enumerate(old_rest):
+        hits: dict[int, int] = {}
+        for pair in measure.pairs:
+            posting = index.get(pair, ())
+            if len(posting) <= _COMMON:  # a pair most measures share ("推进") finds nothing
+                for j in posting:
+                    hits[j] = hits.get(j, 0) + 1
+        candidates = sorted(hits, key=lambda j: (-hits[j], j))[:_WIDTH]
+        if measure.id in at_number:
+            candidates.append(at_number[measure.id])
+        for j in set(candidates):
             score = similarity(measure, new_rest[j])
-            if score >= UNSURE and (j not in best or score > best[j][0]):
-                best[j] = (score, measure)
-    for j, (score, measure) in sorted(best.items()):
+            if score >= UNSURE:
+                # ties: the pair nearer in document order first
+                scored.append((score, -abs(i - j), i, j))
+    scored.sort(reverse=True)
+    matched_old: set[int] = set()
+    matched_new: set[int] = set()
+    for score, _, i, j in scored:
+        if i in matched_old or j in matched_new:
+            continue
+        matched_old.add(i)
+        matched_new.add(j)
         if score >= SURE:
-            result.same[measure.id] = new_rest[j].id
-        else:
-            result.proposed.append((measure.id, new_rest[j].id, round(score, 2)))
-    return result
+            result.same[old_rest[i].id] = new_rest[j].id
+        elif propose:
+            result.proposed.append((old_rest[i].id, new_rest[j].id, round(score, 2)))
+
+
+_WIDTH = 40  # candidates tried per measure, the most shared pairs first
+_COMMON = 64  # a character pair in more new measures than this finds none (bounds the work)

@@ -372,8 +372,9 @@ def _load_document(db: Database, path: Path, document: dict) -> LoadResult:
 
     conn.execute("UPDATE measures SET corrected_by = NULL WHERE doc_id = ?", [doc_id])
     result.warnings += reapply(conn, doc_id)
+    # every id of the document, also those a revision moved away (all start with "<doc id>/")
     conn.execute(
-        "DELETE FROM measures_fts WHERE measure_id IN (SELECT id FROM measures WHERE doc_id = ?)", [doc_id]
+        "DELETE FROM measures_fts WHERE measure_id >= ? AND measure_id < ?", [doc_id + "/", doc_id + "0"]
     )
     conn.executemany(
         "INSERT INTO measures_fts (measure_id, title, text) VALUES (?, ?, ?)",
@@ -395,23 +396,29 @@ def _follow_measures(conn, document: dict, result: LoadResult, now: str) -> None
 
     doc_id = document["id"]
     kinds = ", ".join("?" for _ in MEASURE_KINDS)
+    # The units the document gave each measure: a current measure's current parts, a removed one's
+    # last parts; the coordinator's corrections aside (a unit assigned is not the document's, one
+    # unassigned still is).
     units: dict[str, set[str]] = {}
-    for measure_id, agency in conn.execute(
-        "SELECT a.measure_id, a.agency FROM assignments a JOIN measures m ON m.id = a.measure_id "
-        "WHERE m.doc_id = ? AND a.obsolete = 0 AND a.agency != ''",
+    for measure_id, agency, removed, dropped, corrected in conn.execute(
+        "SELECT a.measure_id, a.agency, m.obsolete, a.obsolete, a.corrected_by FROM assignments a "
+        "JOIN measures m ON m.id = a.measure_id WHERE m.doc_id = ? AND a.agency != ''",
         [doc_id],
     ):
-        units.setdefault(measure_id, set()).add(agency)
+        if removed or (corrected is None and not dropped) or (corrected is not None and dropped):
+            units.setdefault(measure_id, set()).add(agency)
     old_rows = conn.execute(
         f"SELECT id, number, title, text, obsolete FROM measures WHERE doc_id = ? AND kind IN ({kinds}) "
         "ORDER BY obsolete, seq",
         [doc_id, *MEASURE_KINDS],
     ).fetchall()
-    old = [
-        Version(i, number, _measure_text(title, text), frozenset(units.get(i, ())))
+    versions = {
+        i: Version(i, number, _measure_text(title, text), frozenset(units.get(i, ())))
         for i, number, title, text, _ in old_rows
-    ]
+    }
     current = {i for i, *_, obsolete in old_rows if not obsolete}
+    old = [versions[i] for i, *_ in old_rows if i in current]
+    removed = [versions[i] for i, *_ in old_rows if i not in current]
     new = [
         Version(
             m["id"],
@@ -426,7 +433,7 @@ def _follow_measures(conn, document: dict, result: LoadResult, now: str) -> None
         for m in document["measures"]
         if m.get("kind") in MEASURE_KINDS
     ]
-    matching = match(old, new)
+    matching = match(old, new, removed)
     new_by_id = {v.id: v for v in new}
     for version in old:
         target = matching.same.get(version.id)
@@ -444,7 +451,7 @@ def _follow_measures(conn, document: dict, result: LoadResult, now: str) -> None
     taken = set(matching.same.values())
     revision_ids = {m["id"] for m in document["measures"]}
     all_ids = {r[0] for r in conn.execute("SELECT id FROM measures WHERE doc_id = ?", [doc_id])}
-    pooled = {v.id for v in old}
+    pooled = set(versions)  # every measure, current or removed (not the headings)
     moves: dict[str, tuple[str, str, float | None]] = {}
     for old_id in sorted(all_ids):
         if old_id in matching.same:
@@ -501,10 +508,11 @@ def move_measure_records(conn, moves: dict[str, str]) -> None:
 
 def _move_measures(conn, doc_id: str, moves: dict[str, tuple[str, str, float | None]], now: str) -> None:
     move_measure_records(conn, {old: new for old, (new, _, _) in moves.items()})
+    (batch,) = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM measure_moves").fetchone()
     conn.executemany(
-        "INSERT INTO measure_moves (old_id, new_id, doc_id, how, score, by, at) "
-        "VALUES (?, ?, ?, ?, ?, NULL, ?)",
-        [(old, new, doc_id, how, score, now) for old, (new, how, score) in moves.items()],
+        "INSERT INTO measure_moves (old_id, new_id, doc_id, how, score, by, at, batch) "
+        "VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
+        [(old, new, doc_id, how, score, now, batch) for old, (new, how, score) in moves.items()],
     )
 
 

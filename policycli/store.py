@@ -221,6 +221,17 @@ def m007_lineage(db) -> None:
     )
 
 
+def m008_move_batches(db) -> None:
+    # The moves one load makes happen at once (2.2.3 → 2.2.4 while 2.2.4 → 2.2.5): a batch number
+    # tells them apart from a later load's, so a measure is followed across loads, not within one.
+    db.executescript(
+        """
+        ALTER TABLE measure_moves ADD COLUMN batch INTEGER NOT NULL DEFAULT 0;
+        UPDATE measure_moves SET batch = id;
+        """
+    )
+
+
 # Ordered schema migrations, applied with sqlite_utils.Migrations whenever the database opens.
 MIGRATIONS = [
     m001_initial,
@@ -230,6 +241,7 @@ MIGRATIONS = [
     m005_measure_moves,
     m006_corrections,
     m007_lineage,
+    m008_move_batches,
 ]
 
 
@@ -343,6 +355,41 @@ def peek(path: Path) -> Identity | None:
         return Identity(look)
     finally:
         look.close()
+
+
+@contextmanager
+def dry_run_database(path: Path) -> Iterator[Database]:
+    """The database for a dry run (load --dry-run), which rolls back whatever it writes: the database
+    itself when it is policy's current one; else — no file yet, or one an upgrade would change — a
+    private copy, deleted afterwards, so that not even the schema is written."""
+    import tempfile
+
+    _check_file(path)
+    peeked = peek(path)
+    if peeked is not None and peeked.refusal(path):
+        raise BadInput(peeked.refusal(path))
+    if path.exists() and peeked is None:
+        db = connect(path)
+        try:
+            yield db
+        finally:
+            db.conn.close()
+        return
+    with tempfile.TemporaryDirectory(prefix="policy-dry-run-") as work:
+        copy = Path(work) / "policy.db"
+        if path.exists():
+            source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            target = sqlite3.connect(copy)
+            try:
+                source.backup(target)
+            finally:
+                source.close()
+                target.close()
+        db = connect(copy)
+        try:
+            yield db
+        finally:
+            db.conn.close()
 
 
 def apply_migrations(conn: sqlite3.Connection) -> None:

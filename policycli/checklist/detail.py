@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 from policycli.checklist.corrections import corrections_of
-from policycli.checklist.lookup import resolve_measure
+from policycli.checklist.lookup import moves_into, resolve_measure
 from policycli.checklist.marking import history
 from policycli.checklist.status import (
     days_left,
@@ -84,16 +84,11 @@ def measure_detail(db: Database, measure_id: str, today: date) -> dict:
 
 def _moves(db: Database, measure_id: str) -> list[dict]:
     """How this measure got its id: the revisions that renumbered it, the links users made, the
-    removal that set it aside ("from": its id before)."""
-    import sqlite3
-
-    try:
-        rows = db.conn.execute(
-            "SELECT old_id, how, score, by, at FROM measure_moves WHERE new_id = ? ORDER BY id", [measure_id]
-        ).fetchall()
-    except sqlite3.OperationalError:  # a database from before measure_moves, opened read-only
-        return []
-    return [dict(zip(("from", "how", "score", "by", "at"), row, strict=True)) for row in rows]
+    removal that set it aside ("from": its id before), oldest first."""
+    return [
+        dict(zip(("from", "how", "score", "by", "at"), row, strict=True))
+        for row in moves_into(db, measure_id)
+    ]
 
 
 def _due_info(db: Database, measure: dict) -> dict | None:

@@ -65,8 +65,8 @@ def link(db: Database, old_id: str, new_id: str, by: str | None = None) -> Linke
             "UPDATE events SET measure_id = ? WHERE measure_id = ?", [new["id"], old_id]
         ).rowcount
         conn.execute(
-            "INSERT INTO measure_moves (old_id, new_id, doc_id, how, score, by, at) "
-            "VALUES (?, ?, ?, 'linked', NULL, ?, ?)",
+            "INSERT INTO measure_moves (old_id, new_id, doc_id, how, score, by, at, batch) "
+            "VALUES (?, ?, ?, 'linked', NULL, ?, ?, (SELECT coalesce(max(batch), 0) + 1 FROM measure_moves))",
             [old_id, new["id"], new["doc_id"], by, now_iso()],
         )
     return Linked(old_id, new["id"], old_parts, moved, [a for a in old_parts if a not in units])

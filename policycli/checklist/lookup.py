@@ -78,25 +78,68 @@ def resolve_measure(db: Database, measure_id: str) -> dict:
 
 
 def _moved_to(db: Database, measure_id: str) -> str | None:
-    """Where a revision moved the measure that had this id (asked only when no measure has it now):
-    its id after the latest move, followed through later revisions."""
+    """Where a revision moved the measure that had this id (asked only when no measure has it now).
+
+    The measure is followed, not the id: it left `measure_id` in the latest move out of it; from its
+    new id it left again only in a move out of that id made by a later load (one measure holds an id
+    at a time; the moves of one load happen at once), and so on; where no later move takes it away,
+    it is."""
     import sqlite3
 
-    seen = {measure_id}
     try:
-        for _ in range(1000):
-            row = db.conn.execute(
-                "SELECT new_id FROM measure_moves WHERE old_id = ? ORDER BY id DESC LIMIT 1", [measure_id]
-            ).fetchone()
-            if row is None or row[0] in seen:
+        row = db.conn.execute(
+            "SELECT batch, new_id FROM measure_moves WHERE old_id = ? ORDER BY batch DESC, id DESC LIMIT 1",
+            [measure_id],
+        ).fetchone()
+        for _ in range(10_000):  # one step per move: bounded by the moves recorded
+            if row is None:
                 return None
-            measure_id = row[0]
-            seen.add(measure_id)
-            if db.conn.execute("SELECT 1 FROM measures WHERE id = ?", [measure_id]).fetchone():
-                return measure_id
+            after, measure_id = row
+            row = db.conn.execute(
+                "SELECT batch, new_id FROM measure_moves WHERE old_id = ? AND batch > ? ORDER BY batch "
+                "LIMIT 1",
+                [measure_id, after],
+            ).fetchone()
+            if row is None:
+                exists = db.conn.execute("SELECT 1 FROM measures WHERE id = ?", [measure_id]).fetchone()
+                return measure_id if exists else None
     except sqlite3.OperationalError:  # a database from before measure_moves, opened read-only
         return None
     return None
+
+
+def moves_into(db: Database, measure_id: str) -> list[tuple]:
+    """The moves that brought the measure now at `measure_id` there, oldest first: (old_id, how,
+    score, by, at). Followed backwards like _moved_to: the latest move into the id with no move out
+    of it by a later load, then the latest move into that move's old id by an earlier load, …"""
+    import sqlite3
+
+    found: list[tuple] = []
+    try:
+        before = None
+        for _ in range(10_000):
+            earlier = " AND batch < ?" if before is not None else ""
+            row = db.conn.execute(
+                "SELECT batch, old_id, how, score, by, at FROM measure_moves WHERE new_id = ?"
+                + earlier
+                + " ORDER BY batch DESC, id DESC LIMIT 1",
+                [measure_id, *([before] if before is not None else [])],
+            ).fetchone()
+            if row is None:
+                break
+            # a move out of the id by a later load: the measure there now arrived otherwise
+            left = db.conn.execute(
+                "SELECT 1 FROM measure_moves WHERE old_id = ? AND batch > ?"
+                + (" AND batch < ?" if earlier else ""),
+                [measure_id, row[0], *([before] if before is not None else [])],
+            ).fetchone()
+            if left:
+                break
+            found.insert(0, row[1:])
+            before, measure_id = row[0], row[1]
+    except sqlite3.OperationalError:  # a database from before measure_moves, opened read-only
+        return []
+    return found
 
 
 def part_filters(
