@@ -1,9 +1,12 @@
 """`policy load`: structured documents → the database, keeping everything people recorded.
 
-Loading the same file twice changes nothing. Loading an updated document updates measures in
-place by id (progress is keyed by measure id and agency, so it stays with every measure whose id
-survives), inserts new ones, and marks vanished measures and assignments obsolete instead of
-deleting them. Plain INSERT and UPDATE only: `INSERT OR REPLACE`, `replace=True` and upserts
+Loading the same file twice changes nothing. Loading a revised document first matches its
+measures to the loaded ones by content (identity.py) and moves each matched measure — its row,
+parts, progress, history and corrections — to its new id; then updates measures in place by id,
+inserts new ones, and marks vanished measures and assignments obsolete instead of deleting them.
+The coordinator's corrections are applied again on top (checklist/corrections.py), and what
+documents do to each other (relations.py) once all files are in. Plain INSERT and UPDATE only:
+`INSERT OR REPLACE`, `replace=True` and upserts
 over mixed records delete or blank rows, and with them the link to recorded progress.
 """
 
@@ -43,6 +46,8 @@ _MEASURE_COLUMNS = (
     "due",
     "due_info",
     "recurrence",
+    "own_due",  # the document's own, kept when a correction sets `due` (policy due)
+    "own_recurrence",
     "obsolete",
 )
 
@@ -538,6 +543,8 @@ def _measure_record(doc_id: str, seq: int, measure: dict) -> tuple:
         _stored_due(measure),
         json.dumps(measure["due_info"], ensure_ascii=False) if measure.get("due_info") else None,
         _recurrence(measure),
+        _stored_due(measure),
+        _recurrence(measure),
         0,
     )
 
@@ -629,23 +636,30 @@ def _load_assignments(conn, doc_id: str, document: dict) -> None:
     ]
     # Parts a correction set (policy assign / unassign): the correction's own part is not the
     # document's to drop; a part the document names (again), or no longer names, is the document's.
-    corrected = dict(
-        ((m, a), action)
-        for m, a, action in conn.execute(
-            "SELECT a.measure_id, a.agency, c.action FROM assignments a JOIN measures m ON m.id = "
-            "a.measure_id "
-            "JOIN corrections c ON c.id = a.corrected_by WHERE m.doc_id = ?",
+    # Parts the coordinator's corrections set (policy assign / unassign): a part a correction added
+    # is not the document's to drop; a part the document names (again) is the document's; one a
+    # correction took off that the document no longer names is simply gone from the document.
+    marked = {
+        (m, a): (corrected, added)
+        for m, a, corrected, added in conn.execute(
+            "SELECT a.measure_id, a.agency, a.corrected_by, a.added_by FROM assignments a "
+            "JOIN measures m ON m.id = a.measure_id "
+            "WHERE m.doc_id = ? AND (a.corrected_by IS NOT NULL OR a.added_by IS NOT NULL)",
             [doc_id],
         )
+    }
+    conn.executemany(
+        "UPDATE assignments SET corrected_by = NULL, added_by = NULL WHERE measure_id = ? AND agency = ?",
+        [key for key in marked if key in wanted],
     )
     conn.executemany(
         "UPDATE assignments SET corrected_by = NULL WHERE measure_id = ? AND agency = ?",
-        [key for key, action in corrected.items() if key in wanted or action == "unassign"],
+        [key for key, (_, added) in marked.items() if key not in wanted and added is None],
     )
     gone = [
         key
         for key, values in current.items()
-        if key not in wanted and not values[-1] and corrected.get(key) != "assign"
+        if key not in wanted and not values[-1] and (key not in marked or marked[key][1] is None)
     ]
     # An updated document that names a unit's successor (上海银保监局 → 金融监管总局上海监管局) keeps
     # the recorded progress: the assignment is renamed, not dropped and re-added.

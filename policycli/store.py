@@ -5,7 +5,8 @@ first go through `write_transaction`, which starts with BEGIN IMMEDIATE: Python'
 (deferred) transactions let two processes read the same row and both write, losing one update.
 
 Tables: documents, measures, assignments (what the documents say; rewritten by `load`), and
-progress and events (what people recorded; `load` never writes them).
+progress and events (what people recorded: `load` never rewrites them, it only moves them with a
+measure a revision renumbered, see identity.py).
 """
 
 from __future__ import annotations
@@ -232,6 +233,28 @@ def m008_move_batches(db) -> None:
     )
 
 
+def m009_document_due(db) -> None:
+    # The due date the document gives a measure, beside the one in force (a correction's): undoing
+    # a correction goes back to what the document says now, not what it said when corrected.
+    db.executescript(
+        """
+        ALTER TABLE measures ADD COLUMN own_due TEXT;
+        ALTER TABLE measures ADD COLUMN own_recurrence TEXT;
+        UPDATE measures SET own_due = due, own_recurrence = recurrence WHERE corrected_by IS NULL;
+        UPDATE measures SET
+            own_due = (SELECT json_extract(c.document, '$.due') FROM corrections c WHERE c.id = corrected_by),
+            own_recurrence = (SELECT json_extract(c.document, '$.recurrence') FROM corrections c
+                              WHERE c.id = corrected_by)
+        WHERE corrected_by IS NOT NULL;
+        CREATE INDEX corrections_event ON corrections(event_id);
+        -- the correction that added a part the document does not name (policy assign)
+        ALTER TABLE assignments ADD COLUMN added_by INTEGER;
+        UPDATE assignments SET added_by = corrected_by
+        WHERE corrected_by IN (SELECT id FROM corrections WHERE action = 'assign');
+        """
+    )
+
+
 # Ordered schema migrations, applied with sqlite_utils.Migrations whenever the database opens.
 MIGRATIONS = [
     m001_initial,
@@ -242,6 +265,7 @@ MIGRATIONS = [
     m006_corrections,
     m007_lineage,
     m008_move_batches,
+    m009_document_due,
 ]
 
 

@@ -145,9 +145,12 @@ def test_a_correction_the_document_now_agrees_with_or_whose_measure_left_is_repo
     assert any("assign 市发展改革委" in line and "no longer in the document" in line for line in lines)
     states = {c["action"]: c["state"] for c in show(db, f"{DOC}/2")["corrections"]}
     assert states == {"due": "redundant", "unassign": "redundant"}
-    # a retired correction is not applied again, nor reported again
+    # a retired correction is not applied again, nor reported again; one kept aside is, when its
+    # measure comes back
     again = ok(policy(db, "load", str(write(tmp_path / "v3.json", [*revised, FIRST[2]]))))
-    assert "correction" not in again.stderr
+    lines = [line for line in again.stderr.splitlines() if "correction" in line]
+    assert len(lines) == 1 and "assign 市发展改革委" in lines[0] and "applied again" in lines[0]
+    assert units(show(db, f"{DOC}/3")) == ["市商务委", "市发展改革委"]
 
 
 def test_a_correction_follows_its_measure_to_a_new_number(db, tmp_path):
@@ -178,3 +181,49 @@ def test_bad_corrections_are_refused_in_one_line_and_change_nothing(db, args, me
     assert result.returncode == 2 and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert not as_json(policy(db, "history", "-f", "json"))
+
+
+def test_undo_goes_back_to_what_the_document_says_now_with_the_other_corrections_on_top(db, tmp_path):
+    def state(measure_id: str) -> tuple:
+        detail = as_json(run_policy("show", measure_id, "-f", "json", db=db))
+        parts = {p["agency"]: p for p in detail["agencies"]}
+        ledger = as_json(run_policy("export", "--doc", DOC, "-f", "json", db=db))
+        part_dues = {r["due"] for r in ledger if r["id"] == measure_id}
+        return detail["due"], sorted(parts), part_dues
+
+    # two due dates, one over the other: undoing the later one leaves the earlier one in force
+    ok(run_policy("due", f"{DOC}/2", "2022-03-31", "--by", "甲", db=db))
+    ok(run_policy("due", f"{DOC}/2", "2022-06-30", "--by", "乙", db=db))
+    ok(run_policy("undo", "--by", "乙", db=db))
+    assert state(f"{DOC}/2") == ("2022-03-31", ["上海海关", "市财政局"], {"2022-03-31"})
+    # the document changes its own date meanwhile: undoing the correction gives the document's new one
+    revised = [FIRST[0], (FIRST[1][0], FIRST[1][1], FIRST[1][2], "2023-01-01"), FIRST[2]]
+    ok(run_policy("load", str(write(tmp_path / "v2.json", revised)), db=db))
+    assert state(f"{DOC}/2")[0] == "2022-03-31"
+    ok(run_policy("undo", "--by", "甲", db=db))
+    assert state(f"{DOC}/2") == ("2023-01-01", ["上海海关", "市财政局"], {"2023-01-01"})
+    # a unit assigned, then unassigned; both undone: it is not responsible, as the document says
+    ok(run_policy("assign", f"{DOC}/3", "市财政局", "--by", "甲", db=db))
+    ok(run_policy("unassign", f"{DOC}/3", "市财政局", "--by", "甲", db=db))
+    ok(run_policy("undo", "--by", "甲", db=db))
+    assert state(f"{DOC}/3")[1] == ["市商务委", "市财政局"]
+    ok(run_policy("undo", "--by", "甲", db=db))
+    assert state(f"{DOC}/3")[1] == ["市商务委"]
+
+
+def test_a_correction_set_aside_with_its_measure_returns_with_it(db, tmp_path):
+    ok(run_policy("assign", f"{DOC}/3", "市财政局", db=db))
+    ok(run_policy("due", f"{DOC}/3", "2022-06-30", db=db))
+    ok(run_policy("load", str(write(tmp_path / "v2.json", FIRST[:2])), db=db))  # item 3 removed
+    removed = as_json(run_policy("show", f"{DOC}/3", "-f", "json", db=db))
+    assert removed["obsolete"] and {c["state"] for c in removed["corrections"]} == {"gone"}
+    listed = as_json(run_policy("tasks", "--agency", "市财政局", "--doc", DOC, "-f", "json", db=db))
+    assert f"{DOC}/3" not in {r["id"] for r in listed}  # a removed measure's corrected part is not current
+    back = ok(run_policy("load", str(write(tmp_path / "v3.json", FIRST)), db=db))
+    assert back.stderr.count("the measure is back in the document; applied again") == 2
+    returned = as_json(run_policy("show", f"{DOC}/3", "-f", "json", db=db))
+    assert units(returned) == ["市商务委", "市财政局"] and returned["due"] == "2022-06-30"
+    ok(run_policy("undo", "--any", db=db))
+    ok(run_policy("undo", "--any", db=db))
+    undone = as_json(run_policy("show", f"{DOC}/3", "-f", "json", db=db))
+    assert units(undone) == ["市商务委"] and undone["due"] is None

@@ -238,12 +238,19 @@ def test_an_unsure_match_is_proposed_not_applied_and_link_carries_the_progress(d
     after = show(db, new)
     assert part(after, "市商务委") == ("done", "海外仓已建") and after["history"][0]["note"] == "海外仓已建"
     assert after["moves"][-1]["how"] == "linked" and after["moves"][-1]["by"] == "协调员"
-    # linking onto a measure with progress of its own, or onto an obsolete one, is refused
-    ok(run_policy("done", "rev-test/1.3", "--agency", "市商务委", db=db))
+    # refused: from a measure still in the document, onto a removed one, onto progress of its own
     refused = run_policy("link", new, "rev-test/1.3", db=db, real=True)
+    assert refused.returncode == 2 and "still in its document" in refused.stderr
+    refused = run_policy("link", old, old, db=db, real=True)
+    assert refused.returncode == 2 and "same measure" in refused.stderr
+    ok(run_policy("done", "rev-test/1.3", "--agency", "市商务委", "--note", "旧", db=db))
+    v3 = [v2[0], v2[1], ("3", "建立重点企业服务专员制度，一企一策解决企业诉求。", ["市商务委"])]
+    ok(run_policy("load", str(_write(tmp_path / "v3.json", v3)), db=db))  # item 3 replaced
+    ok(run_policy("done", "rev-test/1.3", "--agency", "市商务委", "--note", "新", db=db))
+    refused = run_policy("link", "rev-test/1.3~1", "rev-test/1.3", db=db, real=True)
     assert refused.returncode == 2 and "has progress of its own" in refused.stderr
-    refused = run_policy("link", "rev-test/1.3", old, db=db, real=True)
-    assert refused.returncode == 2 and "not a current measure" in refused.stderr
+    refused = run_policy("link", "rev-test/1.3", "rev-test/1.3~1", db=db, real=True)
+    assert refused.returncode == 2 and "still in its document" in refused.stderr
 
 
 def test_a_row_split_in_two_keeps_its_status_on_one_half_or_says_so(db_path, tmp_path):

@@ -118,22 +118,33 @@ def corrections_of(db: Database, measure_id: str) -> list[Correction]:
 
 
 def reapply(conn, doc_id: str) -> list[str]:
-    """After a load of `doc_id`: every active correction of its measures applied again, in the order
-    they were made; what no longer applies is reported (one line each) and retired or kept aside."""
+    """After a load of `doc_id`: the corrections of its measures applied again, in the order they were
+    made; what no longer applies is reported (one line each): a correction the document now agrees with
+    is retired, one whose measure left the document is kept aside (its measure's parts with it) and
+    applied again if the measure comes back."""
     said = []
     rows = conn.execute(
         f"SELECT {', '.join('c.' + c for c in _COLUMNS.split(', '))}, m.obsolete FROM corrections c "
-        "JOIN measures m ON m.id = c.measure_id WHERE m.doc_id = ? AND c.state = 'active' ORDER BY c.id",
+        "JOIN measures m ON m.id = c.measure_id WHERE m.doc_id = ? AND c.state IN ('active', 'gone') "
+        "ORDER BY c.id",
         [doc_id],
     ).fetchall()
     for *fields, obsolete in rows:
         correction = Correction(*fields)
         if obsolete:
-            conn.execute("UPDATE corrections SET state = 'gone' WHERE id = ?", [correction.id])
-            said.append(
-                f"{_describe(correction)}: the measure is no longer in the document; kept, not applied"
-            )
+            if correction.state == "active":
+                conn.execute("UPDATE corrections SET state = 'gone' WHERE id = ?", [correction.id])
+                # a removed measure has no current part, not even one a correction gave it
+                conn.execute(
+                    "UPDATE assignments SET obsolete = 1 WHERE measure_id = ?", [correction.measure_id]
+                )
+                said.append(
+                    f"{_describe(correction)}: the measure is no longer in the document; kept, not applied"
+                )
             continue
+        if correction.state == "gone":
+            conn.execute("UPDATE corrections SET state = 'active' WHERE id = ?", [correction.id])
+            said.append(f"{_describe(correction)}: the measure is back in the document; applied again")
         if not _apply(conn, correction):
             conn.execute("UPDATE corrections SET state = 'redundant' WHERE id = ?", [correction.id])
             said.append(
@@ -143,41 +154,52 @@ def reapply(conn, doc_id: str) -> list[str]:
 
 
 def undo_correction(conn, event_id: int) -> Correction:
-    """Revert the correction recorded as history event `event_id` (policy undo)."""
-    correction = next(
-        Correction(*r)
-        for r in conn.execute(f"SELECT {_COLUMNS} FROM corrections WHERE event_id = ?", [event_id])
-    )
+    """Revert the correction recorded as history event `event_id` (policy undo): the measure goes back
+    to what its document says, with its other corrections applied again on top."""
+    row = conn.execute(f"SELECT {_COLUMNS} FROM corrections WHERE event_id = ?", [event_id]).fetchone()
+    if row is None:
+        raise BadInput(f"change {event_id} has no correction recorded; nothing was undone")
+    correction = Correction(*row)
     conn.execute("UPDATE corrections SET state = 'undone' WHERE id = ?", [correction.id])
-    if correction.state != "active":  # gone or retired: nothing of it is applied
-        return correction
-    m, agency = correction.measure_id, correction.agency
-    if correction.action == "assign":
-        conn.execute(
-            "UPDATE assignments SET obsolete = 1, corrected_by = NULL "
-            "WHERE measure_id = ? AND agency = ? AND corrected_by = ?",
-            [m, agency, correction.id],
-        )
-        _keep_a_part(conn, m)
-    elif correction.action == "unassign":
-        conn.execute(
-            "UPDATE assignments SET obsolete = 0, corrected_by = NULL "
-            "WHERE measure_id = ? AND agency = ? AND corrected_by = ?",
-            [m, agency, correction.id],
-        )
-        _drop_the_unassigned_part(conn, m)
-    else:
-        (document,) = conn.execute(
-            "SELECT document FROM corrections WHERE id = ?", [correction.id]
-        ).fetchone()
-        before = json.loads(document)
-        conn.execute(
-            "UPDATE measures SET due = ?, recurrence = ?, corrected_by = NULL WHERE id = ? AND corrected_by "
-            "= ?",
-            [before["due"], before["recurrence"], m, correction.id],
-        )
-        conn.execute("UPDATE assignments SET due = ? WHERE measure_id = ?", [before["due"], m])
+    recompute(conn, correction.measure_id)
     return correction
+
+
+def recompute(conn, measure_id: str) -> None:
+    """The measure as its document has it, then its active corrections applied in order: the due date
+    and the parts a correction changed are set back, the rest stays as the last load left it."""
+    row = conn.execute(
+        "SELECT own_due, own_recurrence, obsolete FROM measures WHERE id = ?", [measure_id]
+    ).fetchone()
+    if row is None:
+        return
+    own_due, own_recurrence, obsolete = row
+    conn.execute(
+        "UPDATE measures SET due = ?, recurrence = ?, corrected_by = NULL WHERE id = ?",
+        [own_due, own_recurrence, measure_id],
+    )
+    conn.execute("UPDATE assignments SET due = ? WHERE measure_id = ?", [own_due, measure_id])
+    # a part a correction added is set aside; one a correction took off the document's is its again
+    conn.execute(
+        "UPDATE assignments SET obsolete = 1, corrected_by = NULL WHERE measure_id = ? AND added_by IS NOT "
+        "NULL",
+        [measure_id],
+    )
+    conn.execute(
+        "UPDATE assignments SET obsolete = 0, corrected_by = NULL "
+        "WHERE measure_id = ? AND corrected_by IS NOT NULL AND added_by IS NULL",
+        [measure_id],
+    )
+    if obsolete:
+        conn.execute("UPDATE assignments SET obsolete = 1 WHERE measure_id = ?", [measure_id])
+        return
+    _keep_a_part(conn, measure_id)
+    _drop_the_unassigned_part(conn, measure_id)
+    for fields in conn.execute(
+        f"SELECT {_COLUMNS} FROM corrections WHERE measure_id = ? AND state = 'active' ORDER BY id",
+        [measure_id],
+    ).fetchall():
+        _apply(conn, Correction(*fields))
 
 
 def _apply(conn, correction: Correction) -> bool:
@@ -185,9 +207,10 @@ def _apply(conn, correction: Correction) -> bool:
     m, agency = correction.measure_id, correction.agency
     if correction.action == "assign":
         row = conn.execute(
-            "SELECT obsolete, corrected_by FROM assignments WHERE measure_id = ? AND agency = ?", [m, agency]
+            "SELECT obsolete, corrected_by, added_by FROM assignments WHERE measure_id = ? AND agency = ?",
+            [m, agency],
         ).fetchone()
-        if row and not row[0] and row[1] is None:
+        if row and not row[0] and row[1] is None and row[2] is None:
             return False  # the document names the unit itself
         (due,) = conn.execute("SELECT due FROM measures WHERE id = ?", [m]).fetchone()
         if row:
@@ -199,16 +222,16 @@ def _apply(conn, correction: Correction) -> bool:
         else:
             conn.execute(
                 "INSERT INTO assignments (measure_id, agency, printed, role, grp, seq, due, obsolete, "
-                "corrected_by) VALUES (?, ?, NULL, ?, 1, 1000 + ?, ?, 0, ?)",
-                [m, agency, correction.role, correction.id, due, correction.id],
+                "corrected_by, added_by) VALUES (?, ?, NULL, ?, 1, 1000 + ?, ?, 0, ?, ?)",
+                [m, agency, correction.role, correction.id, due, correction.id, correction.id],
             )
         _drop_the_unassigned_part(conn, m)
         return True
     if correction.action == "unassign":
         row = conn.execute(
-            "SELECT obsolete FROM assignments WHERE measure_id = ? AND agency = ?", [m, agency]
+            "SELECT obsolete, corrected_by FROM assignments WHERE measure_id = ? AND agency = ?", [m, agency]
         ).fetchone()
-        if row is None or (row[0] and not _corrected(conn, m, agency, correction.id)):
+        if row is None or (row[0] and row[1] is None):
             return False  # the document no longer names the unit
         conn.execute(
             "UPDATE assignments SET obsolete = 1, corrected_by = ? WHERE measure_id = ? AND agency = ?",
@@ -216,8 +239,8 @@ def _apply(conn, correction: Correction) -> bool:
         )
         _keep_a_part(conn, m)
         return True
-    (due, corrected) = conn.execute("SELECT due, corrected_by FROM measures WHERE id = ?", [m]).fetchone()
-    if due == correction.due and corrected is None:
+    (own_due,) = conn.execute("SELECT own_due FROM measures WHERE id = ?", [m]).fetchone()
+    if own_due == correction.due:
         return False  # the document gives this date itself
     conn.execute(
         "UPDATE measures SET due = ?, recurrence = NULL, corrected_by = ? WHERE id = ?",
@@ -225,13 +248,6 @@ def _apply(conn, correction: Correction) -> bool:
     )
     conn.execute("UPDATE assignments SET due = ? WHERE measure_id = ?", [correction.due, m])
     return True
-
-
-def _corrected(conn, measure_id: str, agency: str, correction_id: int) -> bool:
-    row = conn.execute(
-        "SELECT corrected_by FROM assignments WHERE measure_id = ? AND agency = ?", [measure_id, agency]
-    ).fetchone()
-    return bool(row) and row[0] == correction_id
 
 
 def _current_units(conn, measure_id: str) -> list[str]:

@@ -26,8 +26,14 @@ def link(db: Database, old_id: str, new_id: str, by: str | None = None) -> Linke
     by = by or current_user()
     with write_transaction(db):
         old_id = old_id.strip()
-        if not db.conn.execute("SELECT 1 FROM measures WHERE id = ?", [old_id]).fetchone():
+        old = db.conn.execute("SELECT obsolete FROM measures WHERE id = ?", [old_id]).fetchone()
+        if old is None:
             raise NotFound(f"no measure {old_id!r} (OLD is an id as `policy show` or `policy load` gives it)")
+        if not old[0]:
+            raise BadInput(
+                f"{old_id} is still in its document; link carries progress over from a measure a revision "
+                "removed (an id `policy load` proposed)"
+            )
         new = resolve_measure(db, new_id)
         if new["id"] == old_id:
             raise BadInput(f"{old_id} and {new_id} are the same measure")
@@ -43,9 +49,9 @@ def link(db: Database, old_id: str, new_id: str, by: str | None = None) -> Linke
         both = [
             r[0]
             for r in conn.execute(
-                "SELECT agency FROM progress WHERE measure_id = ? AND agency IN "
-                f"({', '.join('?' for _ in old_parts)})",
-                [new["id"], *old_parts],
+                "SELECT p.agency FROM progress p JOIN progress o ON o.agency = p.agency AND o.measure_id = ? "
+                "WHERE p.measure_id = ?",
+                [old_id, new["id"]],
             )
         ]
         if both:
@@ -64,6 +70,15 @@ def link(db: Database, old_id: str, new_id: str, by: str | None = None) -> Linke
         moved = conn.execute(
             "UPDATE events SET measure_id = ? WHERE measure_id = ?", [new["id"], old_id]
         ).rowcount
+        # the coordinator's corrections of the measure go with it, and apply to it now
+        if conn.execute(
+            "UPDATE corrections SET measure_id = ?, state = 'active' WHERE measure_id = ? "
+            "AND state IN ('active', 'gone')",
+            [new["id"], old_id],
+        ).rowcount:
+            from policycli.checklist.corrections import recompute
+
+            recompute(conn, new["id"])
         conn.execute(
             "INSERT INTO measure_moves (old_id, new_id, doc_id, how, score, by, at, batch) "
             "VALUES (?, ?, ?, 'linked', NULL, ?, ?, (SELECT coalesce(max(batch), 0) + 1 FROM measure_moves))",
