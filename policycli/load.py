@@ -6,8 +6,8 @@ parts, progress, history and corrections — to its new id; then updates measure
 inserts new ones, and marks vanished measures and assignments obsolete instead of deleting them.
 The coordinator's corrections are applied again on top (checklist/corrections.py), and what
 documents do to each other (relations.py) once all files are in. Plain INSERT and UPDATE only:
-`INSERT OR REPLACE`, `replace=True` and upserts
-over mixed records delete or blank rows, and with them the link to recorded progress.
+`INSERT OR REPLACE`, `replace=True` and upserts over mixed records delete or blank rows, and
+with them the link to recorded progress.
 """
 
 from __future__ import annotations
