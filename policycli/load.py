@@ -264,9 +264,16 @@ def load_files(db: Database, paths: list[Path], dry_run: bool = False) -> list[L
             _check_measure_owners(db, seen, shas)  # before the first write
             for path in track(files, len(files), "loading"):
                 results.append(_load_document(db, path, read_structured(path, shas[path])[0]))
-            from policycli.relations import apply_lineage
+            from policycli.relations import apply_lineage, carry_over
 
             apply_lineage(db.conn)
+            # a new version of a loaded document: the old one's progress follows its measures
+            by_doc = {result.doc_id: result for result in results}
+            for new_version, old_version, lines in carry_over(db.conn, datetime.now(UTC).isoformat()):
+                said = by_doc.get(new_version) or by_doc.get(old_version) or results[-1]
+                said.warnings += [
+                    f"{new_version}: {line}" if said.doc_id != new_version else line for line in lines
+                ]
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -392,6 +399,35 @@ def _load_document(db: Database, path: Path, document: dict) -> LoadResult:
     return result
 
 
+def stored_versions(conn, doc_id: str) -> tuple[list, list]:
+    """The measures of a loaded document as identity.Version: (those in it now, in document order;
+    those removed by earlier revisions). Units are the document's: a current measure's parts, a
+    removed one's last parts; a part a correction added is not the document's, one a correction took
+    off still is."""
+    from policycli.identity import Version
+
+    kinds = ", ".join("?" for _ in MEASURE_KINDS)
+    units: dict[str, set[str]] = {}
+    for measure_id, agency, removed, dropped, corrected, added in conn.execute(
+        "SELECT a.measure_id, a.agency, m.obsolete, a.obsolete, a.corrected_by, a.added_by FROM assignments "
+        "a "
+        "JOIN measures m ON m.id = a.measure_id WHERE m.doc_id = ? AND a.agency != ''",
+        [doc_id],
+    ):
+        if added is None and (removed or not dropped or corrected is not None):
+            units.setdefault(measure_id, set()).add(agency)
+    rows = conn.execute(
+        f"SELECT id, number, title, text, obsolete FROM measures WHERE doc_id = ? AND kind IN ({kinds}) "
+        "ORDER BY obsolete, seq",
+        [doc_id, *MEASURE_KINDS],
+    ).fetchall()
+    versions = [
+        (Version(i, number, _measure_text(title, text), frozenset(units.get(i, ()))), obsolete)
+        for i, number, title, text, obsolete in rows
+    ]
+    return [v for v, gone in versions if not gone], [v for v, gone in versions if gone]
+
+
 def _follow_measures(conn, document: dict, result: LoadResult, now: str) -> None:
     """Before a revision of a loaded document is written: move each measure the revision still has
     (matched by content, identity.py) to its new id, with its progress, history and parts, and move
@@ -400,30 +436,9 @@ def _follow_measures(conn, document: dict, result: LoadResult, now: str) -> None
     from policycli.identity import Version, match
 
     doc_id = document["id"]
-    kinds = ", ".join("?" for _ in MEASURE_KINDS)
-    # The units the document gave each measure: a current measure's current parts, a removed one's
-    # last parts; the coordinator's corrections aside (a unit assigned is not the document's, one
-    # unassigned still is).
-    units: dict[str, set[str]] = {}
-    for measure_id, agency, removed, dropped, corrected in conn.execute(
-        "SELECT a.measure_id, a.agency, m.obsolete, a.obsolete, a.corrected_by FROM assignments a "
-        "JOIN measures m ON m.id = a.measure_id WHERE m.doc_id = ? AND a.agency != ''",
-        [doc_id],
-    ):
-        if removed or (corrected is None and not dropped) or (corrected is not None and dropped):
-            units.setdefault(measure_id, set()).add(agency)
-    old_rows = conn.execute(
-        f"SELECT id, number, title, text, obsolete FROM measures WHERE doc_id = ? AND kind IN ({kinds}) "
-        "ORDER BY obsolete, seq",
-        [doc_id, *MEASURE_KINDS],
-    ).fetchall()
-    versions = {
-        i: Version(i, number, _measure_text(title, text), frozenset(units.get(i, ())))
-        for i, number, title, text, _ in old_rows
-    }
-    current = {i for i, *_, obsolete in old_rows if not obsolete}
-    old = [versions[i] for i, *_ in old_rows if i in current]
-    removed = [versions[i] for i, *_ in old_rows if i not in current]
+    old, removed = stored_versions(conn, doc_id)
+    versions = {v.id: v for v in old + removed}
+    current = {v.id for v in old}
     new = [
         Version(
             m["id"],

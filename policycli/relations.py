@@ -72,3 +72,80 @@ def relations_of(conn, doc_id: str) -> tuple[list[dict], list[dict]]:
         elif target == doc_id:
             acted_on_by.append(entry | {"doc": acting})
     return acts_on, acted_on_by
+
+
+def carry_over(conn, now: str) -> list[tuple[str, str, list[str]]]:
+    """A new version of a loaded document (one that supersedes it, found as apply_lineage finds it):
+    the old version's progress, history and corrections follow each of its measures to the new
+    version's measure that says the same (identity.match), once; a pair it is not sure of is
+    proposed (policy link). Returns what to say: (new version, old version, lines)."""
+    from policycli.checklist.corrections import recompute
+    from policycli.identity import match
+    from policycli.load import stored_versions
+
+    find = _document_finder(conn)
+    said: list[tuple[str, str, list[str]]] = []
+    for acting, title, number in conn.execute(
+        "SELECT r.doc_id, r.title, r.doc_number FROM document_relations r JOIN documents d ON d.id = "
+        "r.doc_id "
+        "WHERE r.kind = 'supersedes' AND d.obsolete = 0 ORDER BY d.issued_on, r.rowid"
+    ).fetchall():
+        old_doc = find(title, number, acting)
+        if (
+            old_doc is None
+            or conn.execute(
+                "SELECT 1 FROM measure_moves WHERE how = 'carried' AND doc_id = ? AND old_id >= ? AND "
+                "old_id < ?",
+                [acting, old_doc + "/", old_doc + "0"],
+            ).fetchone()
+        ):
+            continue  # nothing to carry from, or carried over at an earlier load
+        recorded = {
+            r[0]
+            for r in conn.execute(
+                "SELECT measure_id FROM progress WHERE measure_id >= ? AND measure_id < ? "
+                "UNION SELECT measure_id FROM corrections WHERE measure_id >= ? AND measure_id < ? "
+                "AND state = 'active'",
+                [old_doc + "/", old_doc + "0"] * 2,
+            )
+        }
+        old = [v for v in stored_versions(conn, old_doc)[0] if v.id in recorded]
+        if not old:
+            continue
+        matching = match(old, stored_versions(conn, acting)[0])
+        (batch,) = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM measure_moves").fetchone()
+        kept = []
+        for old_id, new_id in matching.same.items():
+            clash = conn.execute(
+                "SELECT o.agency FROM progress o JOIN progress n ON n.agency = o.agency AND n.measure_id = ? "
+                "WHERE o.measure_id = ?",
+                [new_id, old_id],
+            ).fetchall()
+            if clash:  # the new version's measure has progress of its own: nothing is overwritten
+                kept.append(old_id)
+                continue
+            conn.execute("UPDATE progress SET measure_id = ? WHERE measure_id = ?", [new_id, old_id])
+            conn.execute("UPDATE events SET measure_id = ? WHERE measure_id = ?", [new_id, old_id])
+            if conn.execute(
+                "UPDATE corrections SET measure_id = ? WHERE measure_id = ? AND state = 'active'",
+                [new_id, old_id],
+            ).rowcount:
+                recompute(conn, old_id)
+                recompute(conn, new_id)
+            conn.execute(
+                "INSERT INTO measure_moves (old_id, new_id, doc_id, how, score, by, at, batch) "
+                "VALUES (?, ?, ?, 'carried', NULL, NULL, ?, ?)",
+                [old_id, new_id, acting, now, batch],
+            )
+        lines = [
+            f"{len(matching.same) - len(kept)} measure(s)' progress carried over from {old_doc}, "
+            "the version this one replaces"
+        ]
+        lines += [f"{old_id}: not carried over, its measure here has progress of its own" for old_id in kept]
+        lines += [
+            f"{old_id} may be {new_id} (alike {score:.0%}), not matched; to carry its progress over: "
+            f"policy link {old_id} {new_id}"
+            for old_id, new_id, score in matching.proposed
+        ]
+        said.append((acting, old_doc, lines))
+    return said

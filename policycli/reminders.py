@@ -27,6 +27,7 @@ def _open_parts(db: Database, agency: str | None, horizon: date, expired_since: 
     if expired_since is not None:
         where.append("(d.effective_until IS NULL OR d.effective_until >= ?)")
         params.append(expired_since.isoformat())
+        where.append(_NOT_RETIRED)
     if agency:
         condition, names = agency_condition(db, agency, "a.agency")
         where.append(condition)
@@ -116,6 +117,11 @@ def reminders(
     return out
 
 
+# A document repealed, or replaced by a new version, binds no one any more: its measures are not
+# reminded of (the new version's are); one that simply ran out is.
+_NOT_RETIRED = "(d.until_by IS NULL OR json_extract(d.until_by, '$.kind') = 'extends')"
+
+
 def _group(name: str) -> dict:
     return {
         "agency": name or None,
@@ -136,6 +142,7 @@ def _expired_documents(db: Database, agency: str | None, before: date):
         "a.obsolete = 0",
         f"coalesce(p.status, 'todo') NOT IN ({FINISHED_SQL})",
         "d.effective_until < ?",
+        _NOT_RETIRED,
     ]
     params: list = [before.isoformat()]
     if agency:

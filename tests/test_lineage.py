@@ -105,3 +105,69 @@ def test_a_new_version_supersedes_the_old_one_with_the_same_title(tmp_path):
     assert documents["杨府办发〔2025〕5号"]["effective_until"] is None
     newer = json.loads(next(p for p in out.glob("*.json") if "2025" in p.name).read_text(encoding="utf-8"))
     assert [(a["kind"], a["doc_number"]) for a in newer["acts_on"]] == [("supersedes", "杨府办发〔2022〕6号")]
+
+
+def test_a_new_version_carries_the_old_versions_progress_to_the_same_measures(tmp_path):
+    """A revised plan re-issued under a new 文号, retiring the old one (同时废止): what the units recorded
+    on the old version follows each measure to the new version's, once; the old version no longer
+    reminds anyone."""
+    items = [
+        "1.建立历史风貌保护项目储备库，每年更新一次。（责任单位：区规划资源局）",
+        "2.完善实施主体遴选评分标准，公开遴选结果。（责任单位：区房管局）",
+        "3.加强项目全过程监管，建立退出机制。（责任单位：区建管委）",
+    ]
+    old = tmp_path / "old.txt"
+    old.write_text(
+        "杨浦区历史风貌保护项目实施主体公开遴选实施意见\n\n杨府办发〔2022〕6号\n\n一、主要任务\n"
+        + "\n".join(items)
+        + "\n二、本实施意见自2022年7月1日起施行，有效期至2027年6月30日。\n\n"
+        "上海市杨浦区人民政府办公室\n2022年6月20日\n",
+        encoding="utf-8",
+    )
+    new = tmp_path / "new.txt"
+    new.write_text(
+        "杨浦区历史风貌保护项目实施主体公开遴选实施意见\n\n杨府办发〔2025〕5号\n\n一、主要任务\n"
+        + "\n".join(
+            [
+                items[0],
+                "2.推进数字化监管平台建设。（责任单位：区数据局）",
+                items[1].replace("2.", "3."),
+                items[2].replace("3.", "4."),
+            ]
+        )
+        + "\n二、本实施意见自2025年4月14日起施行。"
+        "2022年7月印发的《杨浦区历史风貌保护项目实施主体公开遴选实施意见》（杨府办发〔2022〕6号）同时废止。\n\n上海市杨浦区人民政府办公室\n2025年4月14日\n",
+        encoding="utf-8",
+    )
+    out_old, out_new, db = tmp_path / "o1", tmp_path / "o2", tmp_path / "policy.db"
+    ok(run_policy("ingest", str(old), "--out", str(out_old)))
+    ok(run_policy("ingest", str(new), "--out", str(out_new)))
+    ok(run_policy("load", str(out_old), db=db))
+    (old_doc,) = [p.stem for p in out_old.glob("*.json")]
+    (new_doc,) = [p.stem for p in out_new.glob("*.json")]
+    rows = as_json(run_policy("tasks", "--doc", old_doc, "--status", "all", "-f", "json", db=db))
+    by_title = {r["title"]: r for r in rows}
+    selection = by_title["完善实施主体遴选评分标准，公开遴选结果"]
+    (unit,) = selection["agencies"]
+    ok(run_policy("done", selection["id"], "--agency", unit, "--note", "已公开", db=db))
+    loaded = ok(run_policy("load", str(out_new), db=db))
+    assert "1 measure(s)' progress carried over from " + old_doc in loaded.stderr
+    now = {
+        r["title"]: r
+        for r in as_json(run_policy("tasks", "--doc", new_doc, "--status", "all", "-f", "json", db=db))
+    }
+    carried = as_json(
+        run_policy("show", now["完善实施主体遴选评分标准，公开遴选结果"]["id"], "-f", "json", db=db)
+    )
+    assert [(p["agency"], p["status"], p["note"]) for p in carried["agencies"]] == [(unit, "done", "已公开")]
+    assert carried["moves"][-1]["how"] == "carried" and carried["moves"][-1]["from"] == selection["id"]
+    assert as_json(run_policy("show", selection["id"], "-f", "json", db=db))["status"] == "todo"
+    again = ok(run_policy("load", str(out_old), str(out_new), db=db))  # nothing carried twice
+    assert "carried over" not in again.stderr
+    # the retired version reminds no one, however long ago it ended
+    groups = json.loads(
+        run_policy(
+            "remind", "--today", "2026-01-01", "--within", "0", "-f", "json", "--include-expired", db=db
+        ).stdout
+    )
+    assert not any(item["doc"] == old_doc for g in groups for item in g["overdue"] + g["due_soon"])
