@@ -16,26 +16,11 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
+from policycli.districts import DISTRICTS as SHANGHAI_DISTRICTS
+
 ROOT = Path(__file__).resolve().parent.parent
 PER_DOCUMENT = 1000
-DISTRICTS = [
-    "黄浦区",
-    "徐汇区",
-    "长宁区",
-    "静安区",
-    "普陀区",
-    "虹口区",
-    "杨浦区",
-    "闵行区",
-    "宝山区",
-    "嘉定区",
-    "浦东新区",
-    "金山区",
-    "松江区",
-    "青浦区",
-    "奉贤区",
-    "崇明区",
-]
+DISTRICTS = list(SHANGHAI_DISTRICTS)  # the 16, in the city's order
 BUREAUS = ["发改委", "商务委", "科委", "财政局", "人社局", "市场监管局", "建管委", "规划资源局", "司法局"]
 
 

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from policycli.districts import DISTRICTS
 from policycli.folding import fold
 from policycli.ingest.layout import Paragraph
 from policycli.ingest.patterns import (
@@ -31,24 +32,7 @@ from policycli.ingest.patterns import (
     starts_heading,
 )
 
-SHANGHAI_DISTRICTS = (
-    "黄浦区",
-    "徐汇区",
-    "长宁区",
-    "静安区",
-    "普陀区",
-    "虹口区",
-    "杨浦区",
-    "闵行区",
-    "宝山区",
-    "嘉定区",
-    "浦东新区",
-    "金山区",
-    "松江区",
-    "青浦区",
-    "奉贤区",
-    "崇明区",
-)
+SHANGHAI_DISTRICTS = DISTRICTS  # the 16 districts, in the city's order (policycli/districts.py)
 
 
 def district_short_name(district: str) -> str:
