@@ -148,8 +148,10 @@ def load(
     dry_run: Annotated[bool, Option("--dry-run", help="Show what would change; write nothing.")] = False,
     db: Db = None,
 ) -> None:
-    """Load or refresh structured documents; recorded progress is kept, and follows each measure of
-    a revised document to its new number (matched by content).
+    """Load or refresh structured documents; progress is kept.
+
+    Recorded progress follows each measure of a revised document to its new number (matched by
+    content); --dry-run says what would change.
 
     Example: policy load data/measures
     """
@@ -195,8 +197,10 @@ def link(
     by: By = None,
     db: Db = None,
 ) -> None:
-    """Carry a measure's progress and history over to the measure a revision made of it, when
-    `policy load` was not sure they are the same.
+    """Carry a removed measure's progress over to its new version.
+
+    For a measure a revision changed so much that `policy load` was not sure it is the same: its
+    progress, history and corrections move to the measure it became.
 
     Example: policy link hfg-2020-24/2.2.4~1 hfg-2020-24/2.2.6
     """
@@ -239,7 +243,9 @@ def assign(
     by: By = None,
     db: Db = None,
 ) -> None:
-    """Make a unit responsible for a measure where the document (or the parser) missed it.
+    """Make a unit responsible for a measure (a correction).
+
+    For a unit the document (or the parser) missed; kept across reloads, undone by policy undo.
 
     Example: policy assign hfg-2020-24/2.1.1.1 市商务委 --role lead --note 据分工方案
     """
@@ -249,7 +255,9 @@ def assign(
 def unassign(
     measure_id: MeasureId, agency: AgencyArgument, note: CorrectionNote = None, by: By = None, db: Db = None
 ) -> None:
-    """Take a unit off a measure it was wrongly given; its recorded progress is kept.
+    """Take a unit off a measure (a correction; its progress is kept).
+
+    For a unit a measure was wrongly given; kept across reloads, undone by policy undo.
 
     Example: policy unassign hfg-2020-24/2.1.1.2 市财政局 --note 非本单位职责
     """
@@ -263,7 +271,9 @@ def due(
     by: By = None,
     db: Db = None,
 ) -> None:
-    """Set a measure's due date where the document gives none or the parser read it wrong.
+    """Set a measure's due date (a correction).
+
+    For a date the document does not give or the parser read wrong; kept across reloads.
 
     Example: policy due hfg-2020-24/2.1.1.2 2022-06-30 --note 按年度计划
     """
@@ -365,7 +375,7 @@ def tasks(
 
 
 def show(measure_id: MeasureId, fmt: DetailFormat = "text", db: Db = None, today: Today = None) -> None:
-    """Show a measure: full text, source lines, due date and its source, every agency's status, history.
+    """Show a measure: text, source, due date, parts, history.
 
     Example: policy show hfg-2020-24/2.2.5.17
     """
@@ -424,7 +434,10 @@ def undo(
     by: By = None,
     db: Db = None,
 ) -> None:
-    """Revert your last recorded change (you: --by, else your configured name, else your login name).
+    """Revert your last recorded change.
+
+    You: --by, else your configured name (policy config), else your login name; --any reverts the
+    last change by anyone.
 
     Example: policy undo
     """
@@ -502,7 +515,9 @@ def remind(
     db: Db = None,
     today: Today = None,
 ) -> int:
-    """Overdue and soon-due measures per agency; prints nothing when nothing is due (cron).
+    """What is overdue or due soon, per agency; silent when nothing is.
+
+    For cron: it prints nothing when nothing is due, so no mail is sent.
 
     Example: policy remind --within 30
     """
@@ -545,7 +560,9 @@ def stats(
     db: Db = None,
     today: Today = None,
 ) -> None:
-    """Progress per agency and per document: parts 已完成 / 推进中 / 受阻 / 逾期 and a bar.
+    """Progress per agency and per document, with a bar.
+
+    Parts 已完成 / 推进中 / 受阻 / 逾期, counted per unit's part of each measure.
 
     Example: policy stats --district 长宁区
     """
@@ -731,7 +748,9 @@ def backup(
     force: Force = False,
     db: Db = None,
 ) -> None:
-    """Copy the database safely while it is in use (SQLite's backup API).
+    """Copy the database safely, even while it is in use.
+
+    SQLite's backup API: a copy of a file in use would miss what is still in its -wal file.
 
     Example: policy backup policy-2021-07-01.db
     """
