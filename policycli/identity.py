@@ -30,7 +30,6 @@ from policycli.folding import fold
 SURE = 0.8
 UNSURE = 0.45
 _UNITS_BONUS = 0.1  # the same responsible units (and some): a reworded measure usually keeps them
-_NUMBER_BONUS = 0.05  # the same number: nothing was inserted above it
 
 _NOT_TEXT = re.compile(r"[^\u3400-\u9fff\U00020000-\U0003ffffA-Za-z0-9]")
 
@@ -63,13 +62,13 @@ class Matching:
 
 
 def similarity(old: Version, new: Version) -> float:
-    """Dice over character pairs, plus a little for the same units and the same number."""
+    """Dice over character pairs, plus a little for the same units. The number is no evidence: items
+    that differ by a district's name (在徐汇区… / 在长宁区…) are told apart by their text, and an item
+    inserted above them moves both (ties go to the pair nearer in document order)."""
     a, b = old.pairs, new.pairs
     score = 2 * len(a & b) / (len(a) + len(b)) if a or b else 1.0
     if old.units or new.units:
         score += _UNITS_BONUS * len(old.units & new.units) / len(old.units | new.units)
-    if old.number and old.number == new.number:
-        score += _NUMBER_BONUS
     return score
 
 
@@ -112,7 +111,10 @@ def _match(old: list[Version], new: list[Version], result: Matching, propose: bo
         for pair in found:
             index.setdefault(pair, []).append(j)
     at_number = {m.id: j for j, m in enumerate(new_rest)}
-    scored: list[tuple[float, int, int]] = []
+    # where each measure stands in its whole version: ties go to the pair whose places agree best
+    old_place = {m.id: k / max(1, len(old) - 1) for k, m in enumerate(old)}
+    new_place = {m.id: k / max(1, len(new) - 1) for k, m in enumerate(new)}
+    scored: list[tuple[float, float, int, int]] = []
     for i, measure in enumerate(old_rest):
         hits: dict[int, int] = {}
         for pair in measure.pairs:
@@ -126,8 +128,8 @@ def _match(old: list[Version], new: list[Version], result: Matching, propose: bo
         for j in set(candidates):
             score = similarity(measure, new_rest[j])
             if score >= UNSURE:
-                # ties: the pair nearer in document order first
-                scored.append((score, -abs(i - j), i, j))
+                distance = abs(old_place[measure.id] - new_place[new_rest[j].id])
+                scored.append((round(score, 9), -distance, i, j))
     scored.sort(reverse=True)
     matched_old: set[int] = set()
     matched_new: set[int] = set()

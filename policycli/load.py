@@ -439,15 +439,16 @@ def _follow_measures(conn, document: dict, result: LoadResult, now: str) -> None
     old, removed = stored_versions(conn, doc_id)
     versions = {v.id: v for v in old + removed}
     current = {v.id for v in old}
+    rename = _user_alias_lookup(conn)  # units as the parts are stored: under a user alias's agency
     new = [
         Version(
             m["id"],
             m.get("number"),
             _measure_text(m.get("title"), m.get("text")),
             frozenset(
-                (u.get("agency") or u.get("name") or u.get("printed") or "").strip()
+                rename(name)
                 for u in m.get("units") or []
-                if (u.get("agency") or u.get("name") or u.get("printed") or "").strip()
+                if (name := (u.get("agency") or u.get("name") or u.get("printed") or "").strip())
             ),
         )
         for m in document["measures"]
@@ -562,6 +563,12 @@ def _measure_record(doc_id: str, seq: int, measure: dict) -> tuple:
         _recurrence(measure),
         0,
     )
+
+
+def document_due(due_info: dict | None) -> tuple[str | None, str | None]:
+    """(due, recurrence) as load stores them for a measure with this due_info (store's m009)."""
+    measure = {"due_info": due_info, "due": (due_info or {}).get("date")}
+    return _stored_due(measure), _recurrence(measure)
 
 
 def _recurrence(measure: dict) -> str | None:

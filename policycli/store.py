@@ -11,6 +11,7 @@ measure a revision renumbered, see identity.py).
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import sys
@@ -228,7 +229,10 @@ def m008_move_batches(db) -> None:
     db.executescript(
         """
         ALTER TABLE measure_moves ADD COLUMN batch INTEGER NOT NULL DEFAULT 0;
-        UPDATE measure_moves SET batch = id;
+        -- the moves one load made share its document and time; a link is a batch of its own
+        UPDATE measure_moves SET batch = CASE WHEN how = 'linked' THEN id ELSE (
+            SELECT min(m.id) FROM measure_moves m
+            WHERE m.doc_id = measure_moves.doc_id AND m.at = measure_moves.at AND m.how != 'linked') END;
         """
     )
 
@@ -241,18 +245,26 @@ def m009_document_due(db) -> None:
         ALTER TABLE measures ADD COLUMN own_due TEXT;
         ALTER TABLE measures ADD COLUMN own_recurrence TEXT;
         UPDATE measures SET own_due = due, own_recurrence = recurrence WHERE corrected_by IS NULL;
-        UPDATE measures SET
-            own_due = (SELECT json_extract(c.document, '$.due') FROM corrections c WHERE c.id = corrected_by),
-            own_recurrence = (SELECT json_extract(c.document, '$.recurrence') FROM corrections c
-                              WHERE c.id = corrected_by)
-        WHERE corrected_by IS NOT NULL;
         CREATE INDEX corrections_event ON corrections(event_id);
         -- the correction that added a part the document does not name (policy assign)
         ALTER TABLE assignments ADD COLUMN added_by INTEGER;
-        UPDATE assignments SET added_by = corrected_by
-        WHERE corrected_by IN (SELECT id FROM corrections WHERE action = 'assign');
+        -- a part an assign correction inserted has no printed name and a sequence from 1000 on
+        UPDATE assignments SET added_by = (
+            SELECT max(c.id) FROM corrections c WHERE c.measure_id = assignments.measure_id
+            AND c.agency = assignments.agency AND c.action = 'assign')
+        WHERE printed IS NULL AND seq >= 1000;
         """
     )
+    # A corrected measure: its document's date is in due_info (ingest's), read as load reads it.
+    from policycli.load import document_due
+
+    for measure_id, due_info in db.execute(
+        "SELECT id, due_info FROM measures WHERE corrected_by IS NOT NULL"
+    ).fetchall():
+        db.execute(
+            "UPDATE measures SET own_due = ?, own_recurrence = ? WHERE id = ?",
+            [*document_due(json.loads(due_info) if due_info else None), measure_id],
+        )
 
 
 # Ordered schema migrations, applied with sqlite_utils.Migrations whenever the database opens.

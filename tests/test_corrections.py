@@ -227,3 +227,31 @@ def test_a_correction_set_aside_with_its_measure_returns_with_it(db, tmp_path):
     ok(run_policy("undo", "--any", db=db))
     undone = as_json(run_policy("show", f"{DOC}/3", "-f", "json", db=db))
     assert units(undone) == ["市商务委"] and undone["due"] is None
+
+
+def test_the_latest_due_correction_decides_and_is_retired_when_the_document_agrees(db, tmp_path):
+    ok(run_policy("due", f"{DOC}/2", "2022-06-30", "--by", "甲", db=db))
+    ok(run_policy("due", f"{DOC}/2", "2022-09-30", "--by", "甲", db=db))
+    revised = [FIRST[0], (FIRST[1][0], FIRST[1][1], FIRST[1][2], "2022-09-30"), FIRST[2]]
+    loaded = ok(run_policy("load", str(write(tmp_path / "v2.json", revised)), db=db))
+    assert "due 2022-09-30" in loaded.stderr and "the document now says so itself" in loaded.stderr
+    detail = as_json(run_policy("show", f"{DOC}/2", "-f", "json", db=db))
+    assert detail["due"] == "2022-09-30" and {c["state"] for c in detail["corrections"]} == {"redundant"}
+
+
+def test_an_assign_that_brings_back_a_dropped_unit_is_undone_cleanly(db, tmp_path):
+    revised = [FIRST[0], (FIRST[1][0], FIRST[1][1], ["上海海关"], FIRST[1][3]), FIRST[2]]  # 市财政局 dropped
+    ok(run_policy("load", str(write(tmp_path / "v2.json", revised)), db=db))
+    ok(run_policy("assign", f"{DOC}/2", "市财政局", "--by", "甲", db=db))
+    assert units(as_json(run_policy("show", f"{DOC}/2", "-f", "json", db=db))) == ["上海海关", "市财政局"]
+    ok(run_policy("undo", "--by", "甲", db=db))
+    assert units(as_json(run_policy("show", f"{DOC}/2", "-f", "json", db=db))) == ["上海海关"]
+
+
+def test_the_part_without_a_unit_takes_the_measures_due_date(db, tmp_path):
+    ok(run_policy("unassign", f"{DOC}/3", "市商务委", db=db))  # its only unit: the measure has none now
+    revised = [FIRST[0], FIRST[1], (FIRST[2][0], FIRST[2][1], FIRST[2][2], "2022-06-30")]
+    ok(run_policy("load", str(write(tmp_path / "v2.json", revised)), db=db))
+    # the unassigned listing and remind read the part's own copy of the date
+    rows = as_json(run_policy("tasks", "--unassigned", "--doc", DOC, "-f", "json", db=db))
+    assert {(r["id"], r["due"]) for r in rows} == {(f"{DOC}/1", None), (f"{DOC}/3", "2022-06-30")}

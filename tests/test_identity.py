@@ -147,3 +147,42 @@ def test_a_dry_run_writes_nothing_not_even_a_new_database(tmp_path):
     result = ok(run_policy("load", str(ROOT / "data" / "measures"), "--dry-run", db=db))
     assert "dry run: nothing was written" in result.stderr and "added" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_parallel_items_that_differ_by_a_district_keep_their_own_progress(versions):
+    # a long shared text: the district's name is a small part of it
+    base = (
+        "开展公共数据开放试点，推动政务数据与社会数据融合应用，建立数据共享交换机制，完善数据安全管理制度，"
+        "2021年底前形成可复制推广的经验做法。"
+    )
+    xuhui, changning = "在徐汇区" + base, "在长宁区" + base
+    versions.load([(xuhui, ["市经济信息化委"]), (changning, ["市经济信息化委"])])
+    mark(versions.db, "doc/1", "done", agency="市经济信息化委", note="徐汇", by="测试")
+    mark(versions.db, "doc/2", "blocked", agency="市经济信息化委", note="长宁", by="测试")
+    later = [t.replace("2021", "2022") for t in (xuhui, changning)]  # an item inserted above, both reworded
+    versions.load([(N, ["市财政局"]), (later[0], ["市经济信息化委"]), (later[1], ["市经济信息化委"])])
+    assert versions.progress() == {"徐汇": (later[0], True), "长宁": (later[1], True)}
+
+
+def test_identical_items_keep_their_order_when_an_item_is_inserted_above(versions):
+    same = "加强宣传引导，营造良好氛围。"
+    versions.load([(same, ["市商务委"]), (A, ["上海海关"]), (same, ["市商务委"])])
+    mark(versions.db, "doc/1", "done", agency="市商务委", note="first", by="测试")
+    mark(versions.db, "doc/3", "blocked", agency="市商务委", note="second", by="测试")
+    versions.load([(N, ["市发展改革委"]), (same, ["市商务委"]), (A, ["上海海关"]), (same, ["市商务委"])])
+    on = dict(versions.db.conn.execute("SELECT note, measure_id FROM progress").fetchall())
+    assert on == {"first": "doc/2", "second": "doc/4"}
+
+
+def test_a_user_alias_does_not_hide_the_same_units(versions):
+    from policycli.agency_store import add_alias
+
+    same = "加强重点区域招商引资工作。"
+    versions.load([(same, ["上海海关"]), (B, ["市财政局"]), (same, ["市商务委"])])
+    add_alias(versions.db, "商务委员会", "市商务委", "测试", "2021-07-01T00:00:00+00:00")
+    versions.load([(same, ["上海海关"]), (B, ["市财政局"]), (same, ["商务委员会"])])  # the file's own name
+    mark(versions.db, "doc/1", "done", agency="上海海关", note="海关", by="测试")
+    mark(versions.db, "doc/3", "blocked", agency="市商务委", note="商务委", by="测试")
+    result = versions.load([(same, ["商务委员会"]), (B, ["市财政局"]), (same, ["上海海关"])])  # swapped
+    on = dict(versions.db.conn.execute("SELECT note, measure_id FROM progress").fetchall())
+    assert on == {"海关": "doc/3", "商务委": "doc/1"} and result.units_changed == 0

@@ -145,6 +145,19 @@ def reapply(conn, doc_id: str) -> list[str]:
         if correction.state == "gone":
             conn.execute("UPDATE corrections SET state = 'active' WHERE id = ?", [correction.id])
             said.append(f"{_describe(correction)}: the measure is back in the document; applied again")
+        if correction.action == "due" and _later_due(conn, correction):
+            continue  # a later due correction decides the date (this one stays, for undo)
+        if correction.action == "due" and _document_due(conn, correction.measure_id) == correction.due:
+            # the document gives the date now: this and the earlier due corrections are retired
+            conn.execute(
+                "UPDATE corrections SET state = 'redundant' WHERE measure_id = ? AND action = 'due' "
+                "AND state = 'active' AND id <= ?",
+                [correction.measure_id, correction.id],
+            )
+            said.append(
+                f"{_describe(correction)}: the document now says so itself; the correction is retired"
+            )
+            continue
         if not _apply(conn, correction):
             conn.execute("UPDATE corrections SET state = 'redundant' WHERE id = ?", [correction.id])
             said.append(
@@ -214,10 +227,13 @@ def _apply(conn, correction: Correction) -> bool:
             return False  # the document names the unit itself
         (due,) = conn.execute("SELECT due FROM measures WHERE id = ?", [m]).fetchone()
         if row:
+            # a part the document dropped, brought back: the correction's, not the document's; one a
+            # correction took off the document's list stays the document's
+            added = correction.id if row[0] and row[1] is None else row[2]
             conn.execute(
-                "UPDATE assignments SET obsolete = 0, role = ?, corrected_by = ?, due = ? "
+                "UPDATE assignments SET obsolete = 0, role = ?, corrected_by = ?, due = ?, added_by = ? "
                 "WHERE measure_id = ? AND agency = ?",
-                [correction.role, correction.id, due, m, agency],
+                [correction.role, correction.id, due, added, m, agency],
             )
         else:
             conn.execute(
@@ -239,15 +255,26 @@ def _apply(conn, correction: Correction) -> bool:
         )
         _keep_a_part(conn, m)
         return True
-    (own_due,) = conn.execute("SELECT own_due FROM measures WHERE id = ?", [m]).fetchone()
-    if own_due == correction.due:
-        return False  # the document gives this date itself
     conn.execute(
         "UPDATE measures SET due = ?, recurrence = NULL, corrected_by = ? WHERE id = ?",
         [correction.due, correction.id, m],
     )
     conn.execute("UPDATE assignments SET due = ? WHERE measure_id = ?", [correction.due, m])
     return True
+
+
+def _later_due(conn, correction: Correction) -> bool:
+    return bool(
+        conn.execute(
+            "SELECT 1 FROM corrections WHERE measure_id = ? AND action = 'due' AND state = 'active' AND id "
+            "> ?",
+            [correction.measure_id, correction.id],
+        ).fetchone()
+    )
+
+
+def _document_due(conn, measure_id: str) -> str | None:
+    return conn.execute("SELECT own_due FROM measures WHERE id = ?", [measure_id]).fetchone()[0]
 
 
 def _current_units(conn, measure_id: str) -> list[str]:
@@ -269,7 +296,8 @@ def _keep_a_part(conn, measure_id: str) -> None:
     conn.execute(
         "INSERT INTO assignments (measure_id, agency, role, grp, seq, due, obsolete) "
         "VALUES (?, ?, 'unspecified', 1, 0, ?, 0) ON CONFLICT (measure_id, agency) DO UPDATE SET obsolete = "
-        "0",
+        "0, "
+        "due = excluded.due",
         [measure_id, UNASSIGNED, due],
     )
 
