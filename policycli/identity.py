@@ -79,6 +79,9 @@ def match(old: list[Version], new: list[Version], removed: list[Version] = ()) -
     _match(old, new, result)
     taken = set(result.same.values())
     _match(list(removed), [m for m in new if m.id not in taken], result, propose=False)
+    # a proposal whose new measure a returning one has since taken is no longer one
+    taken = set(result.same.values())
+    result.proposed = [p for p in result.proposed if p[1] not in taken]
     return result
 
 

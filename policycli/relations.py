@@ -127,7 +127,8 @@ def carry_over(conn, now: str) -> list[tuple[str, str, list[str]]]:
             conn.execute("UPDATE progress SET measure_id = ? WHERE measure_id = ?", [new_id, old_id])
             conn.execute("UPDATE events SET measure_id = ? WHERE measure_id = ?", [new_id, old_id])
             if conn.execute(
-                "UPDATE corrections SET measure_id = ? WHERE measure_id = ? AND state = 'active'",
+                # every correction goes with its history line; the active ones apply to the new measure
+                "UPDATE corrections SET measure_id = ? WHERE measure_id = ?",
                 [new_id, old_id],
             ).rowcount:
                 recompute(conn, old_id)

@@ -72,8 +72,8 @@ def link(db: Database, old_id: str, new_id: str, by: str | None = None) -> Linke
         ).rowcount
         # the coordinator's corrections of the measure go with it, and apply to it now
         if conn.execute(
-            "UPDATE corrections SET measure_id = ?, state = 'active' WHERE measure_id = ? "
-            "AND state IN ('active', 'gone')",
+            "UPDATE corrections SET measure_id = ?, "
+            "state = CASE WHEN state IN ('active', 'gone') THEN 'active' ELSE state END WHERE measure_id = ?",
             [new["id"], old_id],
         ).rowcount:
             from policycli.checklist.corrections import recompute
