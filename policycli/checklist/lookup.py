@@ -136,6 +136,8 @@ def moves_into(db: Database, measure_id: str) -> list[tuple]:
             if left:
                 break
             found.insert(0, row[1:])
+            if row[2] in ("linked", "carried"):
+                break  # what came over was the progress of another measure, not this one
             before, measure_id = row[0], row[1]
     except sqlite3.OperationalError:  # a database from before measure_moves, opened read-only
         return []
