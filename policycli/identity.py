@@ -23,7 +23,9 @@ proposed — never applied silently — and the user links it (`policy link`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from policycli.folding import fold
 
@@ -43,11 +45,11 @@ class Version:
     text: str  # title and text
     units: frozenset[str]
 
-    @property
+    @cached_property
     def key(self) -> str:
         return _NOT_TEXT.sub("", fold(self.text))
 
-    @property
+    @cached_property
     def pairs(self) -> set[str]:
         chars = self.key
         return {chars[k : k + 2] for k in range(len(chars) - 1)} or ({chars} if chars else set())
@@ -72,11 +74,11 @@ def similarity(old: Version, new: Version) -> float:
     return score
 
 
-def match(old: list[Version], new: list[Version], removed: list[Version] = ()) -> Matching:  # type: ignore[assignment]
+def match(old: Sequence[Version], new: Sequence[Version], removed: Sequence[Version] = ()) -> Matching:
     """Match the measures of the loaded version (`old`, in document order; `removed`: those removed
     by an earlier revision) to the revision's (`new`)."""
     result = Matching()
-    _match(old, new, result)
+    _match(list(old), list(new), result)
     taken = set(result.same.values())
     _match(list(removed), [m for m in new if m.id not in taken], result, propose=False)
     # a proposal whose new measure a returning one has since taken is no longer one
