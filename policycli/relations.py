@@ -41,12 +41,7 @@ def apply_lineage(conn) -> None:
         "UPDATE documents SET effective_until = own_until, until_by = NULL WHERE until_by IS NOT NULL"
     )
     find = _document_finder(conn)
-    relations = conn.execute(
-        "SELECT r.doc_id, r.kind, r.title, r.doc_number, r.until, r.quote FROM document_relations r "
-        "JOIN documents d ON d.id = r.doc_id WHERE d.obsolete = 0 ORDER BY d.issued_on, r.doc_id, r.rowid"
-    ).fetchall()
-    for acting, kind, title, number, until, quote in relations:
-        target = find(title, number, acting)
+    for acting, kind, _title, _number, until, quote, target in _relations(conn, find):
         if target is None:
             continue
         (current,) = conn.execute("SELECT effective_until FROM documents WHERE id = ?", [target]).fetchone()
@@ -58,14 +53,49 @@ def apply_lineage(conn) -> None:
         )
 
 
+def _relations(conn, find) -> list[tuple]:
+    """Every relation between loaded documents, in the order the acting documents were issued:
+    (acting, kind, title, 文号, until, quote, the document acted on or None). Besides those the texts
+    state, a document with another's title (its version label aside) and a new 文号, issued later,
+    is its new version: it supersedes it from the day it takes effect."""
+    from policycli.ingest.lineage import title_key
+
+    stated = conn.execute(
+        "SELECT r.doc_id, r.kind, r.title, r.doc_number, r.until, r.quote, d.issued_on "
+        "FROM document_relations r JOIN documents d ON d.id = r.doc_id WHERE d.obsolete = 0"
+    ).fetchall()
+    out = [(*row[:6], find(row[2], row[3], row[0]), row[6]) for row in stated]
+    named = {(row[0], row[6]) for row in out}
+    by_title: dict[str, list[tuple]] = {}
+    for doc_id, title, number, issued, start in conn.execute(
+        "SELECT id, title, doc_number, issued_on, effective_from FROM documents "
+        "WHERE obsolete = 0 AND title IS NOT NULL AND issued_on IS NOT NULL"
+    ):
+        by_title.setdefault(title_key(title), []).append((issued, doc_id, title, number, start))
+    for versions in by_title.values():
+        versions.sort()
+        for (issued, old, title, number, _), (later, new, _, new_number, start) in zip(
+            versions, versions[1:], strict=False
+        ):
+            if later == issued or (number and number == new_number) or (new, old) in named:
+                continue  # the same day, the same 文号, or said already
+            quote = f"同题新版（{new_number or later}）"
+            out.append((new, "supersedes", title, number, _day_before(start or later), quote, old, later))
+    out.sort(key=lambda row: (row[7] or "", row[0]))
+    return [row[:7] for row in out]
+
+
+def _day_before(value: str) -> str:
+    from datetime import date, timedelta
+
+    return (date.fromisoformat(value) - timedelta(days=1)).isoformat()
+
+
 def relations_of(conn, doc_id: str) -> tuple[list[dict], list[dict]]:
     """(what the document acts on, each with the loaded document it names or None; what acts on it)."""
     find = _document_finder(conn)
     acts_on, acted_on_by = [], []
-    for acting, kind, title, number, until, quote in conn.execute(
-        "SELECT doc_id, kind, title, doc_number, until, quote FROM document_relations ORDER BY rowid"
-    ):
-        target = find(title, number, acting)
+    for acting, kind, title, number, until, quote, target in _relations(conn, find):
         entry = {"kind": kind, "title": title, "doc_number": number, "until": until, "quote": quote}
         if acting == doc_id:
             acts_on.append(entry | {"doc": target})
@@ -85,12 +115,9 @@ def carry_over(conn, now: str) -> list[tuple[str, str, list[str]]]:
 
     find = _document_finder(conn)
     said: list[tuple[str, str, list[str]]] = []
-    for acting, title, number in conn.execute(
-        "SELECT r.doc_id, r.title, r.doc_number FROM document_relations r JOIN documents d ON d.id = "
-        "r.doc_id "
-        "WHERE r.kind = 'supersedes' AND d.obsolete = 0 ORDER BY d.issued_on, r.rowid"
-    ).fetchall():
-        old_doc = find(title, number, acting)
+    for acting, kind, *_, old_doc in _relations(conn, find):
+        if kind != "supersedes":
+            continue
         if (
             old_doc is None
             or conn.execute(

@@ -171,3 +171,40 @@ def test_a_new_version_carries_the_old_versions_progress_to_the_same_measures(tm
         ).stdout
     )
     assert not any(item["doc"] == old_doc for g in groups for item in g["overdue"] + g["due_soon"])
+
+
+def test_the_same_title_under_a_new_number_is_a_new_version_even_unsaid(tmp_path):
+    """No 同时废止: a document with a loaded one's title (its version label aside) and a new 文号,
+    issued later, is its new version all the same."""
+
+    def write(name: str, title: str, number: str, issued: str, day: str) -> Path:
+        path = tmp_path / name
+        path.write_text(
+            f"{title}\n\n{number}\n\n一、主要任务\n1.建立重点企业服务专员制度，一企一策解决企业诉求。（责任单位：市商务委）\n"
+            f"二、本办法自{day}起施行。\n\n上海市商务委员会\n{issued}\n",
+            encoding="utf-8",
+        )
+        return path
+
+    old = write("old.txt", "上海市重点企业服务办法", "沪商规〔2021〕3号", "2021年3月1日", "2021年4月1日")
+    new = write(
+        "new.txt", "上海市重点企业服务办法（2023年修订）", "沪商规〔2023〕5号", "2023年3月1日", "2023年4月1日"
+    )
+    out_old, out_new, db = tmp_path / "o1", tmp_path / "o2", tmp_path / "policy.db"
+    ok(run_policy("ingest", str(old), "--out", str(out_old)))
+    ok(run_policy("ingest", str(new), "--out", str(out_new)))
+    ok(run_policy("load", str(out_old), db=db))
+    (old_doc,) = [p.stem for p in out_old.glob("*.json")]
+    measures = as_json(run_policy("tasks", "--doc", old_doc, "-f", "json", db=db))
+    (measure,) = [m for m in measures if m["title"].startswith("建立重点企业服务专员制度")]
+    ok(run_policy("done", measure["id"], "--agency", "市商务委", "--note", "已建立", db=db))
+    loaded = ok(run_policy("load", str(out_new), db=db))
+    assert f"1 measure(s)' progress carried over from {old_doc}" in loaded.stderr
+    documents = {d["doc_number"]: d for d in as_json(run_policy("docs", "-f", "json", db=db))}
+    assert documents["沪商规〔2021〕3号"]["effective_until"] == "2023-03-31"
+    (new_doc,) = [p.stem for p in out_new.glob("*.json")]
+    shown = as_json(run_policy("docs", "show", old_doc, "-f", "json", db=db))
+    assert [(r["kind"], r["doc"]) for r in shown["acted_on_by"]] == [("supersedes", new_doc)]
+    listed = as_json(run_policy("tasks", "--doc", new_doc, "--status", "all", "-f", "json", db=db))
+    (carried,) = [m for m in listed if m["title"].startswith("建立重点企业服务专员制度")]
+    assert carried["status"] == "done"

@@ -84,13 +84,18 @@ def _day_before(value: str | None) -> str | None:
 
 
 def title_key(title: str | None) -> str:
-    """A title as titles are compared: folded, without brackets, quotes and white space; an inner
-    title in <> or 〈〉 (the 办法 a 通知 issued) stands for the whole."""
+    """A title as titles are compared: folded, without brackets, quotes, white space and a version's
+    label (（2023年修订）); an inner title in <> or 〈〉 (the 办法 a 通知 issued) stands for the whole."""
     folded = fold(title or "")
     inner = re.search(r"[<〈](?P<inner>[^<>〈〉]{2,120})[>〉]", folded)
     if inner:
         folded = inner.group("inner")
+    folded = _VERSION_LABEL.sub("", folded)
     return re.sub(r"[\s《》<>〈〉\"“”'‘’]", "", folded)
+
+
+# "（2023年修订）", "(修订版)", "（2025版）": a version's label, not part of the document's name
+_VERSION_LABEL = re.compile(r"\([^()]{0,12}(?:修订|修正|版)[^()]{0,4}\)")
 
 
 def number_key(number: str | None) -> str:
