@@ -244,12 +244,12 @@ def detail(info: dict, fmt: str) -> None:
     due_info = info["due_info"] or {}
     if info["due"]:
         mark = _DEADLINE_MARK.get(info["deadline"], "")
-        line(
-            "截止",
-            f"{info['due']} {mark}（{rule_label(due_info.get('rule'))}：“{due_info.get('quote')}”）".replace(
-                " （", "（"
-            ),
-        )
+        if due_info.get("rule") == "corrected":  # the coordinator's date: who set it, and why if said
+            why = f"：{due_info['quote']}" if due_info.get("quote") else ""
+            source = f"{rule_label('corrected')}，{due_info.get('by')} {local_time(due_info.get('at'))}{why}"
+        else:
+            source = f"{rule_label(due_info.get('rule'))}：“{due_info.get('quote')}”"
+        line("截止", f"{info['due']} {mark}（{source}）".replace(" （", "（"))
         if due_info.get("occurrences"):
             line("各期", "、".join(due_info["occurrences"]))
     flags = json.loads(measure["flags"] or "[]")
