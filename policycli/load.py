@@ -269,11 +269,13 @@ def load_files(db: Database, paths: list[Path], dry_run: bool = False) -> list[L
             apply_lineage(db.conn)
             # a new version of a loaded document: the old one's progress follows its measures
             by_doc = {result.doc_id: result for result in results}
-            for new_version, old_version, lines in carry_over(db.conn, datetime.now(UTC).isoformat()):
-                said = by_doc.get(new_version) or by_doc.get(old_version) or results[-1]
-                said.warnings += [
-                    f"{new_version}: {line}" if said.doc_id != new_version else line for line in lines
-                ]
+            changed = {result.doc_id for result in results if not result.unchanged}
+            now = datetime.now(UTC).isoformat(timespec="seconds")
+            for new_version, old_version, lines, proposed in carry_over(db.conn, now, changed):
+                said = by_doc.get(new_version) or by_doc[old_version]
+                prefix = "" if said.doc_id == new_version else f"{new_version}: "
+                said.warnings += [prefix + line for line in lines]
+                said.proposals += proposed
             if dry_run:
                 raise _DryRun
     except _DryRun:

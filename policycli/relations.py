@@ -58,7 +58,7 @@ def _relations(conn, find) -> list[tuple]:
     (acting, kind, title, 文号, until, quote, the document acted on or None). Besides those the texts
     state, a document with another's title (its version label aside) and a new 文号, issued later,
     is its new version: it supersedes it from the day it takes effect."""
-    from policycli.ingest.lineage import title_key
+    from policycli.ingest.lineage import day_before, number_key, title_key
 
     stated = conn.execute(
         "SELECT r.doc_id, r.kind, r.title, r.doc_number, r.until, r.quote, d.issued_on "
@@ -66,12 +66,16 @@ def _relations(conn, find) -> list[tuple]:
     ).fetchall()
     out = [(*row[:6], find(row[2], row[3], row[0]), row[6]) for row in stated]
     named = {(row[0], row[6]) for row in out}
-    by_title: dict[str, list[tuple]] = {}
-    for doc_id, title, number, issued, start in conn.execute(
-        "SELECT id, title, doc_number, issued_on, effective_from FROM documents "
+    # the same title from the same issuer, in the same 文号 series (沪商规〔2021〕3号 → 沪商规〔2023〕5号):
+    # two districts' plans often share a title, and they are not versions of each other
+    by_title: dict[tuple, list[tuple]] = {}
+    for doc_id, title, number, issued, start, issuer, district in conn.execute(
+        "SELECT id, title, doc_number, issued_on, effective_from, issuer, district FROM documents "
         "WHERE obsolete = 0 AND title IS NOT NULL AND issued_on IS NOT NULL"
     ):
-        by_title.setdefault(title_key(title), []).append((issued, doc_id, title, number, start))
+        series = number_key(number).split("〔")[0] if number else None
+        key = (title_key(title), issuer, district, series)
+        by_title.setdefault(key, []).append((issued, doc_id, title, number, start))
     for versions in by_title.values():
         versions.sort()
         for (issued, old, title, number, _), (later, new, _, new_number, start) in zip(
@@ -80,15 +84,9 @@ def _relations(conn, find) -> list[tuple]:
             if later == issued or (number and number == new_number) or (new, old) in named:
                 continue  # the same day, the same 文号, or said already
             quote = f"同题新版（{new_number or later}）"
-            out.append((new, "supersedes", title, number, _day_before(start or later), quote, old, later))
+            out.append((new, "supersedes", title, number, day_before(start or later), quote, old, later))
     out.sort(key=lambda row: (row[7] or "", row[0]))
     return [row[:7] for row in out]
-
-
-def _day_before(value: str) -> str:
-    from datetime import date, timedelta
-
-    return (date.fromisoformat(value) - timedelta(days=1)).isoformat()
 
 
 def relations_of(conn, doc_id: str) -> tuple[list[dict], list[dict]]:
@@ -104,29 +102,20 @@ def relations_of(conn, doc_id: str) -> tuple[list[dict], list[dict]]:
     return acts_on, acted_on_by
 
 
-def carry_over(conn, now: str) -> list[tuple[str, str, list[str]]]:
+def carry_over(conn, now: str, loaded: set[str]) -> list[tuple[str, str, list[str], list[tuple]]]:
     """A new version of a loaded document (one that supersedes it, found as apply_lineage finds it):
     the old version's progress, history and corrections follow each of its measures to the new
-    version's measure that says the same (identity.match), once; a pair it is not sure of is
-    proposed (policy link). Returns what to say: (new version, old version, lines)."""
-    from policycli.checklist.corrections import recompute
+    version's measure that says the same (identity.match), once, when either version is among the
+    documents this load changed (`loaded`). Returns what to say: (new version, old version, lines,
+    proposals for policy link)."""
+    from policycli.checklist.linking import clashes, move_progress
     from policycli.identity import match
     from policycli.load import stored_versions
 
-    find = _document_finder(conn)
-    said: list[tuple[str, str, list[str]]] = []
-    for acting, kind, *_, old_doc in _relations(conn, find):
-        if kind != "supersedes":
+    said: list[tuple[str, str, list[str], list[tuple]]] = []
+    for acting, kind, *_, old_doc in _relations(conn, _document_finder(conn)):
+        if kind != "supersedes" or old_doc is None or not {acting, old_doc} & loaded:
             continue
-        if (
-            old_doc is None
-            or conn.execute(
-                "SELECT 1 FROM measure_moves WHERE how = 'carried' AND doc_id = ? AND old_id >= ? AND "
-                "old_id < ?",
-                [acting, old_doc + "/", old_doc + "0"],
-            ).fetchone()
-        ):
-            continue  # nothing to carry from, or carried over at an earlier load
         recorded = {
             r[0]
             for r in conn.execute(
@@ -138,42 +127,17 @@ def carry_over(conn, now: str) -> list[tuple[str, str, list[str]]]:
         }
         old = [v for v in stored_versions(conn, old_doc)[0] if v.id in recorded]
         if not old:
-            continue
+            continue  # nothing recorded on the old version (or all of it carried over already)
         matching = match(old, stored_versions(conn, acting)[0])
         (batch,) = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM measure_moves").fetchone()
-        kept = []
+        kept = [old_id for old_id, new_id in matching.same.items() if clashes(conn, old_id, new_id)]
         for old_id, new_id in matching.same.items():
-            clash = conn.execute(
-                "SELECT o.agency FROM progress o JOIN progress n ON n.agency = o.agency AND n.measure_id = ? "
-                "WHERE o.measure_id = ?",
-                [new_id, old_id],
-            ).fetchall()
-            if clash:  # the new version's measure has progress of its own: nothing is overwritten
-                kept.append(old_id)
-                continue
-            conn.execute("UPDATE progress SET measure_id = ? WHERE measure_id = ?", [new_id, old_id])
-            conn.execute("UPDATE events SET measure_id = ? WHERE measure_id = ?", [new_id, old_id])
-            if conn.execute(
-                # every correction goes with its history line; the active ones apply to the new measure
-                "UPDATE corrections SET measure_id = ? WHERE measure_id = ?",
-                [new_id, old_id],
-            ).rowcount:
-                recompute(conn, old_id)
-                recompute(conn, new_id)
-            conn.execute(
-                "INSERT INTO measure_moves (old_id, new_id, doc_id, how, score, by, at, batch) "
-                "VALUES (?, ?, ?, 'carried', NULL, NULL, ?, ?)",
-                [old_id, new_id, acting, now, batch],
-            )
-        lines = [
-            f"{len(matching.same) - len(kept)} measure(s)' progress carried over from {old_doc}, "
-            "the version this one replaces"
-        ]
+            if old_id not in kept:  # never over progress the new version's measure has of its own
+                move_progress(conn, old_id, new_id, acting, "carried", None, now, batch)
+        carried = len(matching.same) - len(kept)
+        lines = [f"{carried} measure(s)' progress carried over from {old_doc}, the version this one replaces"]
+        lines = lines if carried else []
         lines += [f"{old_id}: not carried over, its measure here has progress of its own" for old_id in kept]
-        lines += [
-            f"{old_id} may be {new_id} (alike {score:.0%}), not matched; to carry its progress over: "
-            f"policy link {old_id} {new_id}"
-            for old_id, new_id, score in matching.proposed
-        ]
-        said.append((acting, old_doc, lines))
+        if lines or matching.proposed:
+            said.append((acting, old_doc, lines, matching.proposed))
     return said

@@ -161,7 +161,7 @@ def m005_measure_moves(db) -> None:
             old_id TEXT NOT NULL,
             new_id TEXT NOT NULL,
             doc_id TEXT NOT NULL,
-            how TEXT NOT NULL,             -- revised | removed | linked
+            how TEXT NOT NULL,             -- revised | removed | linked | carried
             score REAL,                    -- how alike the two texts were (identity.similarity)
             by TEXT,
             at TEXT NOT NULL

@@ -293,6 +293,7 @@ _MOVE_HOW = {
     "revised": "修订版载入时改号",
     "removed": "修订版删去，编号让给新措施",
     "linked": "手工关联",
+    "carried": "新版文件承接",
 }
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from clitools import as_json, ok, run_policy
+from conftest import ROOT
 
 from policycli.ingest import ingest_path
 
@@ -164,6 +165,8 @@ def test_a_new_version_carries_the_old_versions_progress_to_the_same_measures(tm
     assert as_json(run_policy("show", selection["id"], "-f", "json", db=db))["status"] == "todo"
     again = ok(run_policy("load", str(out_old), str(out_new), db=db))  # nothing carried twice
     assert "carried over" not in again.stderr
+    other = ok(run_policy("load", str(ROOT / "data" / "measures"), db=db))  # nor said at a later load
+    assert "carried over" not in other.stderr and "policy link" not in other.stderr
     # the retired version reminds no one, however long ago it ended
     groups = json.loads(
         run_policy(
@@ -208,3 +211,29 @@ def test_the_same_title_under_a_new_number_is_a_new_version_even_unsaid(tmp_path
     listed = as_json(run_policy("tasks", "--doc", new_doc, "--status", "all", "-f", "json", db=db))
     (carried,) = [m for m in listed if m["title"].startswith("建立重点企业服务专员制度")]
     assert carried["status"] == "done"
+
+
+def test_two_districts_plans_with_one_title_are_not_versions_of_each_other(tmp_path):
+    def write(name: str, district: str, number: str, issued: str) -> Path:
+        path = tmp_path / name
+        path.write_text(
+            f"优化营商环境行动方案\n\n{number}\n\n一、主要任务\n"
+            f"1.建立重点企业服务专员制度，一企一策解决企业诉求。（责任单位：区商务委）\n\n"
+            f"上海市{district}人民政府办公室\n{issued}\n",
+            encoding="utf-8",
+        )
+        return path
+
+    xuhui = write("xh.txt", "徐汇区", "徐府办发〔2021〕3号", "2021年3月1日")
+    changning = write("cn.txt", "长宁区", "长府办发〔2022〕5号", "2022年5月1日")
+    out, db = tmp_path / "out", tmp_path / "policy.db"
+    ok(run_policy("ingest", str(xuhui), str(changning), "--out", str(out)))
+    ok(run_policy("load", str(out), db=db))
+    documents = as_json(run_policy("docs", "-f", "json", db=db))
+    assert {d["doc_number"]: d["effective_until"] for d in documents} == {
+        "徐府办发〔2021〕3号": None,
+        "长府办发〔2022〕5号": None,
+    }
+    for document in documents:
+        shown = as_json(run_policy("docs", "show", document["id"], "-f", "json", db=db))
+        assert shown["acts_on"] == [] and shown["acted_on_by"] == []

@@ -26,7 +26,12 @@ def link(db: Database, old_id: str, new_id: str, by: str | None = None) -> Linke
     by = by or current_user()
     with write_transaction(db):
         old_id = old_id.strip()
-        old = db.conn.execute("SELECT obsolete FROM measures WHERE id = ?", [old_id]).fetchone()
+        # OLD: a measure a revision removed, or one of a version a newer one replaced
+        old = db.conn.execute(
+            "SELECT m.obsolete OR coalesce(json_extract(d.until_by, '$.kind') = 'supersedes', 0) "
+            "FROM measures m JOIN documents d ON d.id = m.doc_id WHERE m.id = ?",
+            [old_id],
+        ).fetchone()
         if old is None:
             raise NotFound(f"no measure {old_id!r} (OLD is an id as `policy show` or `policy load` gives it)")
         if not old[0]:
@@ -46,14 +51,7 @@ def link(db: Database, old_id: str, new_id: str, by: str | None = None) -> Linke
                 "SELECT agency FROM progress WHERE measure_id = ? ORDER BY agency", [old_id]
             )
         ]
-        both = [
-            r[0]
-            for r in conn.execute(
-                "SELECT p.agency FROM progress p JOIN progress o ON o.agency = p.agency AND o.measure_id = ? "
-                "WHERE p.measure_id = ?",
-                [old_id, new["id"]],
-            )
-        ]
+        both = clashes(conn, old_id, new["id"])
         if both:
             names = "、".join(a or "(no unit)" for a in both)
             raise BadInput(
@@ -66,22 +64,43 @@ def link(db: Database, old_id: str, new_id: str, by: str | None = None) -> Linke
                 "SELECT agency FROM assignments WHERE measure_id = ? AND obsolete = 0", [new["id"]]
             )
         }
-        conn.execute("UPDATE progress SET measure_id = ? WHERE measure_id = ?", [new["id"], old_id])
-        moved = conn.execute(
-            "UPDATE events SET measure_id = ? WHERE measure_id = ?", [new["id"], old_id]
-        ).rowcount
-        # the coordinator's corrections of the measure go with it, and apply to it now
-        if conn.execute(
-            "UPDATE corrections SET measure_id = ?, "
-            "state = CASE WHEN state IN ('active', 'gone') THEN 'active' ELSE state END WHERE measure_id = ?",
-            [new["id"], old_id],
-        ).rowcount:
-            from policycli.checklist.corrections import recompute
-
-            recompute(conn, new["id"])
-        conn.execute(
-            "INSERT INTO measure_moves (old_id, new_id, doc_id, how, score, by, at, batch) "
-            "VALUES (?, ?, ?, 'linked', NULL, ?, ?, (SELECT coalesce(max(batch), 0) + 1 FROM measure_moves))",
-            [old_id, new["id"], new["doc_id"], by, now_iso()],
-        )
+        (batch,) = conn.execute("SELECT coalesce(max(batch), 0) + 1 FROM measure_moves").fetchone()
+        moved = move_progress(conn, old_id, new["id"], new["doc_id"], "linked", by, now_iso(), batch)
     return Linked(old_id, new["id"], old_parts, moved, [a for a in old_parts if a not in units])
+
+
+def clashes(conn, old_id: str, new_id: str) -> list[str]:
+    """The units with progress recorded on both measures: carrying it over would overwrite one."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT p.agency FROM progress p JOIN progress o ON o.agency = p.agency AND o.measure_id = ? "
+            "WHERE p.measure_id = ?",
+            [old_id, new_id],
+        )
+    ]
+
+
+def move_progress(
+    conn, old_id: str, new_id: str, doc_id: str, how: str, by: str | None, at: str, batch: int
+) -> int:
+    """What was recorded on measure `old_id` — progress, history, the coordinator's corrections (the
+    active or set-aside ones apply to the new measure) — moves to `new_id`, and the move is kept
+    (measure_moves, `how`: linked or carried). Returns the number of history lines moved."""
+    from policycli.checklist.corrections import recompute
+
+    conn.execute("UPDATE progress SET measure_id = ? WHERE measure_id = ?", [new_id, old_id])
+    moved = conn.execute("UPDATE events SET measure_id = ? WHERE measure_id = ?", [new_id, old_id]).rowcount
+    if conn.execute(
+        "UPDATE corrections SET measure_id = ?, "
+        "state = CASE WHEN state IN ('active', 'gone') THEN 'active' ELSE state END WHERE measure_id = ?",
+        [new_id, old_id],
+    ).rowcount:
+        recompute(conn, old_id)
+        recompute(conn, new_id)
+    conn.execute(
+        "INSERT INTO measure_moves (old_id, new_id, doc_id, how, score, by, at, batch) "
+        "VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
+        [old_id, new_id, doc_id, how, by, at, batch],
+    )
+    return moved

@@ -34,20 +34,17 @@ def acts_on(document: dict, kind: str) -> list[dict]:
     """The documents `document` acts on; `kind` is its validity.KIND_RULES kind ("extension",
     "repeal", …). The document acted on is the one cited last before the words that act on it
     (根据《管理规定》…，对《办法》予以废止: the 办法); its 文号 may be given in another sentence."""
+    if kind == "extension":  # the other document's new end: this notice's
+        relation, pattern, until = "extends", _EXTENDS, document.get("effective_until")
+    else:  # the day before this document takes effect
+        relation, pattern = ("repeals", _REPEALS) if kind == "repeal" else ("supersedes", _SUPERSEDES)
+        until = day_before(document.get("effective_from") or document.get("issued_on"))
     found: dict[tuple[str, str], dict] = {}
     for sentence in document.get("validity") or []:
         text = sentence.get("text") or ""
         folded = fold(text)
         if folded.startswith("标题:"):
             continue  # a page's title field: the sentences below say it, with the 文号
-        if kind == "extension":
-            relation, pattern, until = "extends", _EXTENDS, document.get("effective_until")
-        elif kind == "repeal":
-            relation, pattern = "repeals", _REPEALS
-            until = _day_before(document.get("effective_from") or document.get("issued_on"))
-        else:
-            relation, pattern = "supersedes", _SUPERSEDES
-            until = _day_before(document.get("effective_from") or document.get("issued_on"))
         cited = list(_CITED.finditer(folded))
         for action in pattern.finditer(folded):
             before = [c for c in cited if c.end() <= action.start()]
@@ -77,7 +74,7 @@ def acts_on(document: dict, kind: str) -> list[dict]:
     return list(found.values())
 
 
-def _day_before(value: str | None) -> str | None:
+def day_before(value: str | None) -> str | None:
     if not value:
         return None
     return (date.fromisoformat(value) - timedelta(days=1)).isoformat()
