@@ -16,7 +16,6 @@ import io
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -173,6 +172,8 @@ def publish(tmp: str, path: Path, replace: bool) -> None:
 def _staged(path: Path) -> Iterator[tuple[BinaryIO, str]]:
     """(handle, temporary name): a file beside `path` whose every write is whole; once the block
     ends it is flushed, synced and given the user's umask. On any error it is removed."""
+    import tempfile  # here, not at the top: every command imports this module to guard stdout
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
     try:
         try:

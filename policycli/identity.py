@@ -8,8 +8,9 @@ new measures are matched by what they say:
 1. the same text (after folding, without punctuation and white space) and the same units, found once
    on each side: the same measure wherever it moved (two items swapped, a chapter moved);
 2. the rest by how alike they are, the most alike pairs first, each measure in one pair at most: the
-   character pairs both texts share (Dice), a little more for the same responsible units and the same
-   number. Candidates are the new measures sharing the rarer character pairs, and the one at the same
+   character pairs both texts share (Dice), a little more for the same responsible units; the number
+   is no evidence, and of pairs equally alike the one whose places in the document agree wins.
+   Candidates are the new measures sharing the rarer character pairs, and the one at the same
    number, so the work grows with the document, not its square. Two items swapped and both reworded
    (2021年底前 → 2022年底前) still find each other; a measure at its old number does not keep it
    when another old measure is more like the new one there.
@@ -41,7 +42,6 @@ class Version:
     """One measure as one version of the document has it."""
 
     id: str
-    number: str | None
     text: str  # title and text
     units: frozenset[str]
 

@@ -419,13 +419,13 @@ def stored_versions(conn, doc_id: str) -> tuple[list, list]:
         if added is None and (removed or not dropped or corrected is not None):
             units.setdefault(measure_id, set()).add(agency)
     rows = conn.execute(
-        f"SELECT id, number, title, text, obsolete FROM measures WHERE doc_id = ? AND kind IN ({kinds}) "
+        f"SELECT id, title, text, obsolete FROM measures WHERE doc_id = ? AND kind IN ({kinds}) "
         "ORDER BY obsolete, seq",
         [doc_id, *MEASURE_KINDS],
     ).fetchall()
     versions = [
-        (Version(i, number, _measure_text(title, text), frozenset(units.get(i, ()))), obsolete)
-        for i, number, title, text, obsolete in rows
+        (Version(i, _measure_text(title, text), frozenset(units.get(i, ()))), obsolete)
+        for i, title, text, obsolete in rows
     ]
     return [v for v, gone in versions if not gone], [v for v, gone in versions if gone]
 
@@ -445,7 +445,6 @@ def _follow_measures(conn, document: dict, result: LoadResult, now: str) -> None
     new = [
         Version(
             m["id"],
-            m.get("number"),
             _measure_text(m.get("title"), m.get("text")),
             frozenset(
                 rename(name)
@@ -460,7 +459,7 @@ def _follow_measures(conn, document: dict, result: LoadResult, now: str) -> None
     new_by_id = {v.id: v for v in new}
     for version in old:
         target = matching.same.get(version.id)
-        if target is None or version.id not in current:
+        if target is None:
             continue
         if target != version.id:
             result.renumbered += 1
@@ -567,12 +566,6 @@ def _measure_record(doc_id: str, seq: int, measure: dict) -> tuple:
     )
 
 
-def document_due(due_info: dict | None) -> tuple[str | None, str | None]:
-    """(due, recurrence) as load stores them for a measure with this due_info (store's m009)."""
-    measure = {"due_info": due_info, "due": (due_info or {}).get("date")}
-    return _stored_due(measure), _recurrence(measure)
-
-
 def _recurrence(measure: dict) -> str | None:
     info = measure.get("due_info") or {}
     return info.get("recurrence") if info.get("occurrences") else None
@@ -658,8 +651,6 @@ def _load_assignments(conn, doc_id: str, document: dict) -> None:
     updates = [
         (*values, *key) for key, values in wanted.items() if key in current and tuple(current[key]) != values
     ]
-    # Parts a correction set (policy assign / unassign): the correction's own part is not the
-    # document's to drop; a part the document names (again), or no longer names, is the document's.
     # Parts the coordinator's corrections set (policy assign / unassign): a part a correction added
     # is not the document's to drop; a part the document names (again) is the document's; one a
     # correction took off that the document no longer names is simply gone from the document.

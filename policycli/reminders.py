@@ -24,10 +24,10 @@ def _open_parts(db: Database, agency: str | None, horizon: date, expired_since: 
         f"coalesce(p.status, 'todo') NOT IN ({FINISHED_SQL})",
     ]
     params: list = []
+    where.append(_NOT_RETIRED)
     if expired_since is not None:
         where.append("(d.effective_until IS NULL OR d.effective_until >= ?)")
         params.append(expired_since.isoformat())
-        where.append(_NOT_RETIRED)
     if agency:
         condition, names = agency_condition(db, agency, "a.agency")
         where.append(condition)

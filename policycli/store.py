@@ -185,7 +185,7 @@ def m006_corrections(db) -> None:
             agency TEXT,                   -- assign, unassign
             role TEXT,                     -- assign: lead | co | unspecified
             due TEXT,                      -- due: the date (ISO)
-            document TEXT,                 -- due: the document's own due date and rule (JSON), for undo
+            document TEXT,                 -- unused since m009 (measures.own_due keeps it)
             note TEXT,
             by TEXT,
             at TEXT NOT NULL,
@@ -255,15 +255,20 @@ def m009_document_due(db) -> None:
         WHERE printed IS NULL AND seq >= 1000;
         """
     )
-    # A corrected measure: its document's date is in due_info (ingest's), read as load reads it.
-    from policycli.load import document_due
-
+    # A corrected measure: its document's date is in due_info (ingest's): a recurring one has no
+    # single date, its recurrence instead (as load stored them when this migration was written).
     for measure_id, due_info in db.execute(
         "SELECT id, due_info FROM measures WHERE corrected_by IS NOT NULL"
     ).fetchall():
+        info = json.loads(due_info) if due_info else {}
+        recurring = bool(info.get("occurrences"))
         db.execute(
             "UPDATE measures SET own_due = ?, own_recurrence = ? WHERE id = ?",
-            [*document_due(json.loads(due_info) if due_info else None), measure_id],
+            [
+                None if recurring else info.get("date"),
+                info.get("recurrence") if recurring else None,
+                measure_id,
+            ],
         )
 
 

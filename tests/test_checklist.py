@@ -569,3 +569,11 @@ def test_the_recurring_due_rule_and_the_no_unit_label_are_written_once():
     assert occurrences == ["policycli/checklist/status.py"]
     labels = [name for name, text in code.items() if '"未指定责任单位"' in text or '(unassigned)"' in text]
     assert labels == ["policycli/kinds.py"]
+
+
+def test_the_ledger_csv_header_names_the_columns_the_rows_hold():
+    """The CSV's headers come from views, its cells from the ledger's SQL: one order for both."""
+    from policycli import views
+    from policycli.checklist import LEDGER_FIELDS
+
+    assert [column.key for column in views.LEDGER_COLUMNS] == list(LEDGER_FIELDS)

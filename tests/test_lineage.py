@@ -74,6 +74,13 @@ def test_either_order_gives_the_same_ends(structured, tmp_path, order):
         for d in as_json(run_policy("docs", "--today", "2025-06-01", "-f", "json", db=db))
     }
     assert status[WALLS] == "expired"
+    groups = json.loads(
+        run_policy(
+            "remind", "--today", "2025-06-01", "--within", "3650", "--include-expired", "-f", "json", db=db
+        ).stdout
+    )
+    assert not any(item["doc"] == WALLS for g in groups for item in g["overdue"] + g["due_soon"])
+    assert any(item["doc"] == RULES for g in groups for item in g["overdue"] + g["due_soon"])
 
 
 def test_a_notice_that_names_nothing_loaded_changes_nothing_and_says_so(structured, tmp_path):

@@ -13,11 +13,8 @@ use are imported here; rows that leave the package are dataclasses (TaskRow, Age
 Marked, Undone, Change, Linked, Correction), so a reader sees their fields and types.
 """
 
-from policycli.checklist.corrections import Correction, correct, corrections_of
-from policycli.checklist.detail import measure_detail
 from policycli.checklist.documents import EXPIRING_DAYS, document_detail, document_status, list_documents
 from policycli.checklist.ledger import LEDGER_FIELDS, ledger, ledger_rows
-from policycli.checklist.linking import Linked, link
 from policycli.checklist.listing import (
     AgencySummary,
     TaskQuery,
@@ -87,10 +84,22 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    # statistics.py reads the status rules from this package: imported on first use, no import cycle
-    if name == "statistics":
-        from policycli.statistics import statistics
+# Imported on first use: statistics.py reads the status rules from this package (no import cycle);
+# show, link and the corrections are not what `policy done` and `policy tasks` need at start-up.
+_LAZY = {
+    "statistics": "policycli.statistics",
+    "measure_detail": "policycli.checklist.detail",
+    "Linked": "policycli.checklist.linking",
+    "link": "policycli.checklist.linking",
+    "Correction": "policycli.checklist.corrections",
+    "correct": "policycli.checklist.corrections",
+    "corrections_of": "policycli.checklist.corrections",
+}
 
-        return statistics
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(name)

@@ -9,7 +9,6 @@ document never undoes it. A correction whose measure left the document is report
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -75,11 +74,6 @@ def correct(
                 raise BadInput(f"{agency} is not responsible for {measure['id']}; its units are {units}")
         elif measure["due"] == due and measure["corrected_by"] is None:
             raise BadInput(f"{measure['id']} is due {due} already")
-        document = (
-            json.dumps({"due": measure["due"], "recurrence": measure["recurrence"]})
-            if action == "due"
-            else None
-        )
         detail = role if action == "assign" else due if action == "due" else None
         event = conn.execute(
             "INSERT INTO events (measure_id, agency, action, note, by, at, detail) VALUES (?, ?, ?, ?, ?, "
@@ -87,16 +81,14 @@ def correct(
             [measure["id"], agency or "", action, note, by, at, detail],
         ).lastrowid
         correction_id = conn.execute(
-            "INSERT INTO corrections (measure_id, action, agency, role, due, document, note, by, at, "
-            "event_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO corrections (measure_id, action, agency, role, due, note, by, at, event_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 measure["id"],
                 action,
                 agency,
                 role if action == "assign" else None,
                 due,
-                document,
                 note,
                 by,
                 at,

@@ -89,6 +89,3 @@ def document_detail(db: Database, doc_id: str, today: date) -> dict:
         "acts_on": acts_on,
         "acted_on_by": acted_on_by,
     }
-
-
-# `policy stats` lives in statistics.py; imported here too, where earlier versions had it.
