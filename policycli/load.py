@@ -264,14 +264,15 @@ def load_files(db: Database, paths: list[Path], dry_run: bool = False) -> list[L
             _check_measure_owners(db, seen, shas)  # before the first write
             for path in track(files, len(files), "loading"):
                 results.append(_load_document(db, path, read_structured(path, shas[path])[0]))
-            from policycli.relations import apply_lineage, carry_over
+            from policycli.relations import apply_lineage, carry_over, relations
 
-            apply_lineage(db.conn)
+            found = relations(db.conn)  # apply_lineage changes ends only, carry_over progress only
+            apply_lineage(db.conn, found)
             # a new version of a loaded document: the old one's progress follows its measures
             by_doc = {result.doc_id: result for result in results}
             changed = {result.doc_id for result in results if not result.unchanged}
             now = datetime.now(UTC).isoformat(timespec="seconds")
-            for new_version, old_version, lines, proposed in carry_over(db.conn, now, changed):
+            for new_version, old_version, lines, proposed in carry_over(db.conn, now, changed, found):
                 said = by_doc.get(new_version) or by_doc[old_version]
                 prefix = "" if said.doc_id == new_version else f"{new_version}: "
                 said.warnings += [prefix + line for line in lines]

@@ -32,7 +32,12 @@ def _document_finder(conn) -> Callable[[str, str | None, str], str | None]:
     return find
 
 
-def apply_lineage(conn) -> None:
+def relations(conn) -> list[tuple]:
+    """Every relation between the loaded documents (see _relations), worked out once per load."""
+    return _relations(conn, _document_finder(conn))
+
+
+def apply_lineage(conn, found: list[tuple]) -> None:
     """Every document's end as its extensions, repeals and newer versions make it, whatever order
     they were loaded in: each starts from its own end (own_until), then the relations naming it are
     applied in the order their documents were issued (a later extension wins; a repeal or a new
@@ -40,8 +45,7 @@ def apply_lineage(conn) -> None:
     conn.execute(
         "UPDATE documents SET effective_until = own_until, until_by = NULL WHERE until_by IS NOT NULL"
     )
-    find = _document_finder(conn)
-    for acting, kind, _title, _number, until, quote, target in _relations(conn, find):
+    for acting, kind, _title, _number, until, quote, target in found:
         if target is None:
             continue
         (current,) = conn.execute("SELECT effective_until FROM documents WHERE id = ?", [target]).fetchone()
@@ -102,7 +106,9 @@ def relations_of(conn, doc_id: str) -> tuple[list[dict], list[dict]]:
     return acts_on, acted_on_by
 
 
-def carry_over(conn, now: str, loaded: set[str]) -> list[tuple[str, str, list[str], list[tuple]]]:
+def carry_over(
+    conn, now: str, loaded: set[str], found: list[tuple]
+) -> list[tuple[str, str, list[str], list[tuple]]]:
     """A new version of a loaded document (one that supersedes it, found as apply_lineage finds it):
     the old version's progress, history and corrections follow each of its measures to the new
     version's measure that says the same (identity.match), once, when either version is among the
@@ -113,7 +119,7 @@ def carry_over(conn, now: str, loaded: set[str]) -> list[tuple[str, str, list[st
     from policycli.load import stored_versions
 
     said: list[tuple[str, str, list[str], list[tuple]]] = []
-    for acting, kind, *_, old_doc in _relations(conn, _document_finder(conn)):
+    for acting, kind, *_, old_doc in found:
         if kind != "supersedes" or old_doc is None or not {acting, old_doc} & loaded:
             continue
         recorded = {

@@ -12,32 +12,40 @@ from policycli.errors import BadInput
 from policycli.kinds import FINISHED_SQL, KINDS_SQL, UNASSIGNED_LABEL, rule_label, status_label
 from policycli.store import Database
 
+# The open parts of current measures, with their measure, document and progress.
+_OPEN_FROM = (
+    "FROM assignments a JOIN measures m ON m.id = a.measure_id JOIN documents d ON d.id = m.doc_id "
+    "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency"
+)
 
-def _open_parts(db: Database, agency: str | None, horizon: date, expired_since: date | None):
-    """(agency, measure, due, due_info, doc, seq) of open parts due by `horizon`, and of recurring
-    measures (due at their next occurrence), of documents in force or expired on `expired_since` or
-    later (None: every document). Read through the assignments' due index."""
+
+def _open(db: Database, agency: str | None) -> tuple[list[str], list]:
+    """The conditions (and their parameters) of an open part of a current measure of a document that
+    still binds someone (not repealed or replaced), the agency's own (or a predecessor's) if given."""
     where = [
         f"m.kind IN ({KINDS_SQL})",
         "m.obsolete = 0",
         "a.obsolete = 0",
         f"coalesce(p.status, 'todo') NOT IN ({FINISHED_SQL})",
+        _NOT_RETIRED,
     ]
     params: list = []
-    where.append(_NOT_RETIRED)
-    if expired_since is not None:
-        where.append("(d.effective_until IS NULL OR d.effective_until >= ?)")
-        params.append(expired_since.isoformat())
     if agency:
         condition, names = agency_condition(db, agency, "a.agency")
         where.append(condition)
         params += names
-    base = (
-        "SELECT a.agency, m.id, a.due, m.due_info, m.doc_id, m.seq FROM assignments a JOIN measures m ON "
-        "m.id = a.measure_id "
-        "JOIN documents d ON d.id = m.doc_id LEFT JOIN progress p ON p.measure_id = a.measure_id AND "
-        "p.agency = a.agency WHERE "
-    )
+    return where, params
+
+
+def _open_parts(db: Database, agency: str | None, horizon: date, expired_since: date | None):
+    """(agency, measure, due, due_info, doc, seq) of open parts due by `horizon`, and of recurring
+    measures (due at their next occurrence), of documents in force or expired on `expired_since` or
+    later (None: every document). Read through the assignments' due index."""
+    where, params = _open(db, agency)
+    if expired_since is not None:
+        where.append("(d.effective_until IS NULL OR d.effective_until >= ?)")
+        params.append(expired_since.isoformat())
+    base = f"SELECT a.agency, m.id, a.due, m.due_info, m.doc_id, m.seq {_OPEN_FROM} WHERE "
     yield from db.conn.execute(base + " AND ".join([*where, "a.due <= ?"]), [*params, horizon.isoformat()])
     yield from db.conn.execute(
         base + " AND ".join([*where, "a.due IS NULL", "m.recurrence IS NOT NULL"]), params
@@ -136,25 +144,12 @@ def _group(name: str) -> dict:
 def _expired_documents(db: Database, agency: str | None, before: date):
     """(agency, doc, title, 文号, effective_until, open parts) of documents that expired before
     `before` with parts still open, the longest expired first."""
-    where = [
-        f"m.kind IN ({KINDS_SQL})",
-        "m.obsolete = 0",
-        "a.obsolete = 0",
-        f"coalesce(p.status, 'todo') NOT IN ({FINISHED_SQL})",
-        "d.effective_until < ?",
-        _NOT_RETIRED,
-    ]
-    params: list = [before.isoformat()]
-    if agency:
-        condition, names = agency_condition(db, agency, "a.agency")
-        where.append(condition)
-        params += names
+    where, params = _open(db, agency)
     return db.conn.execute(
-        "SELECT a.agency, d.id, d.title, d.doc_number, d.effective_until, count(*) FROM assignments a "
-        "JOIN measures m ON m.id = a.measure_id JOIN documents d ON d.id = m.doc_id "
-        "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency "
-        f"WHERE {' AND '.join(where)} GROUP BY a.agency, d.id ORDER BY d.effective_until, d.id",
-        params,
+        f"SELECT a.agency, d.id, d.title, d.doc_number, d.effective_until, count(*) {_OPEN_FROM} "
+        f"WHERE {' AND '.join([*where, 'd.effective_until < ?'])} "
+        "GROUP BY a.agency, d.id ORDER BY d.effective_until, d.id",
+        [*params, before.isoformat()],
     )
 
 
