@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from policycli.agencies import Agency, Registry, bundled_agencies, bundled_generated, bundled_registry, key
 from policycli.errors import BadInput, NotFound
 from policycli.kinds import FINISHED_SQL, KINDS_SQL
@@ -79,19 +81,29 @@ def add_alias(db: Database, alias: str, target: str, by: str, at: str) -> dict:
 
 
 def agency_rows(
-    db: Database, level: str | None = None, district: str | None = None, everything: bool = False
+    db: Database,
+    today: date,
+    level: str | None = None,
+    district: str | None = None,
+    everything: bool = False,
 ) -> list[dict]:
     """The registry's units and every name assignments use, with measure counts. The units generated
     for every district (data/district_units.csv, data/subdistricts.csv) are listed when they have
-    measures, or when `level`, `district` or `everything` asks for them."""
+    measures, or when `level`, `district` or `everything` asks for them. A recurring measure's part
+    counts once per period that counts `today` (checklist/periods.py)."""
+    from policycli.checklist.periods import counted_sql
+
     registry = registry_for(db)
+    counted = counted_sql(today)
     counts = {
         r[0]: {"total": r[1], "done": r[2]}
         for r in db.conn.execute(
             f"""SELECT a.agency, count(*), sum(coalesce(p.status, 'todo') IN ({FINISHED_SQL}))
-                FROM assignments a JOIN measures m ON m.id = a.measure_id
+                FROM assignments a JOIN measures m ON m.id = a.measure_id {counted.join}
                 LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
+                     AND p.period = {counted.label}
                 WHERE a.obsolete = 0 AND m.obsolete = 0 AND m.kind IN ({KINDS_SQL}) AND a.agency != ''
+                     AND {counted.condition}
                 GROUP BY a.agency"""
         )
     }

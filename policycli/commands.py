@@ -45,6 +45,16 @@ AllAgencies = Annotated[
     bool, Option("--all-agencies", help="Every agency's, not only your configured one's (policy config).")
 ]
 Force = Annotated[bool, Option("--force", help="Overwrite an existing file (regular files only).")]
+PeriodOption = Annotated[
+    str | None,
+    Option(
+        "--period",
+        "-p",
+        metavar="PERIOD",
+        help="The period of a recurring measure: 2022, 2022-H1, 2022-Q3, 2022-03 or a date in it "
+        "(default: the period open today).",
+    ),
+]
 
 
 def say(message: str) -> None:
@@ -396,7 +406,9 @@ def mark(
     note: Note = None,
     evidence: Evidence = None,
     by: By = None,
+    period: PeriodOption = None,
     db: Db = None,
+    today: Today = None,
 ) -> None:
     """Set your part of a measure to any status.
 
@@ -414,11 +426,14 @@ def mark(
             evidence=evidence,
             by=by or _setting("by"),
             default_agency=_setting("agency"),
+            period=period,
+            today=_today(today),
         )
+    part = f"{event.measure_id} [{_part(event.agency)}]" + (f" {event.period}" if event.period else "")
     if not event.changed:
-        say(f"{event.measure_id} [{_part(event.agency)}]: already {event.after}; nothing recorded")
+        say(f"{part}: already {event.after}; nothing recorded")
     else:
-        say(f"{event.measure_id} [{_part(event.agency)}]: {event.before} → {event.after}")
+        say(f"{part}: {event.before} → {event.after}")
 
 
 def _part(agency: str) -> str:
@@ -445,7 +460,7 @@ def undo(
 
     with database(db) as opened:
         result = revert(opened, agency=_agency(agency, all_agencies), by=by or _setting("by"), anyone=anyone)
-    part = f"{result.measure_id} [{_part(result.agency)}]"
+    part = f"{result.measure_id} [{_part(result.agency)}]" + (f" {result.period}" if result.period else "")
     if result.action != "mark":  # a correction: policy assign / unassign / due
         what = f"{result.action} {result.detail or ''}".strip()
         where = result.measure_id if result.action == "due" else part
@@ -588,8 +603,12 @@ def export(
     all_: Annotated[bool, Option("--all", help="Include obsolete measures.")] = False,
     all_agencies: AllAgencies = False,
     db: Db = None,
+    today: Today = None,
 ) -> None:
     """Export the ledger, one row per measure and unit.
+
+    A recurring measure (每年, 每季度 …) has a row per period that counts today: those already due
+    and the one open.
 
     Example: policy export --agency 市商务委 -o 台账.csv
     """
@@ -617,13 +636,18 @@ def export(
             )
         elif fmt == "csv":
             views.ledger_csv(
-                ledger_rows(opened, agency=agency, doc=doc, include_obsolete=all_, for_csv=True),
+                ledger_rows(
+                    opened, _today(today), agency=agency, doc=doc, include_obsolete=all_, for_csv=True
+                ),
                 output,
                 replace=force,
             )
         else:
             views.ledger(
-                ledger(opened, agency=agency, doc=doc, include_obsolete=all_), fmt, output, replace=force
+                ledger(opened, _today(today), agency=agency, doc=doc, include_obsolete=all_),
+                fmt,
+                output,
+                replace=force,
             )
     if output is not None:
         say(f"wrote {output}")
@@ -681,6 +705,7 @@ def agencies_list(
     all_: Annotated[bool, Option("--all", help="Also the district units without measures.")] = False,
     fmt: Format = "table",
     db: Db = None,
+    today: Today = None,
 ) -> None:
     """List units with their measures (total, open, done).
 
@@ -690,7 +715,9 @@ def agencies_list(
     from policycli.agency_store import agency_rows
 
     with database(db) as opened:
-        views.agencies(agency_rows(opened, level=level, district=district, everything=all_), fmt)
+        views.agencies(
+            agency_rows(opened, _today(today), level=level, district=district, everything=all_), fmt
+        )
 
 
 def agencies_unknown(doc: Doc = None, fmt: Format = "table", db: Db = None) -> None:

@@ -6,28 +6,36 @@ import heapq
 import json
 from datetime import date, timedelta
 
-from policycli.checklist import agency_condition, days_left, effective_due
+from policycli.checklist import agency_condition, days_left
 from policycli.checklist.lookup import part_filters
+from policycli.checklist.periods import counted_sql
 from policycli.errors import BadInput
 from policycli.kinds import FINISHED_SQL, KINDS_SQL, UNASSIGNED_LABEL, rule_label, status_label
 from policycli.store import Database
 
-# The open parts of current measures, with their measure, document and progress.
-_OPEN_FROM = (
-    "FROM assignments a JOIN measures m ON m.id = a.measure_id JOIN documents d ON d.id = m.doc_id "
-    "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency"
-)
+
+def _open_from(today: date) -> str:
+    """The parts of measures with their document and progress: a recurring measure's part once per
+    period that counts today (periods.counted_sql: `occ`, the period's due date `occ.value`)."""
+    counted = counted_sql(today)
+    return (
+        "FROM assignments a JOIN measures m ON m.id = a.measure_id JOIN documents d ON d.id = m.doc_id "
+        f"{counted.join} LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency "
+        f"AND p.period = {counted.label}"
+    )
 
 
-def _open(db: Database, agency: str | None) -> tuple[list[str], list]:
+def _open(db: Database, agency: str | None, today: date) -> tuple[list[str], list]:
     """The conditions (and their parameters) of an open part of a current measure of a document that
-    still binds someone (not repealed or replaced), the agency's own (or a predecessor's) if given."""
+    still binds someone (not repealed or replaced), the agency's own (or a predecessor's) if given;
+    a recurring measure's, in a period that counts today."""
     where = [
         f"m.kind IN ({KINDS_SQL})",
         "m.obsolete = 0",
         "a.obsolete = 0",
         f"coalesce(p.status, 'todo') NOT IN ({FINISHED_SQL})",
         _NOT_RETIRED,
+        counted_sql(today).condition,
     ]
     params: list = []
     if agency:
@@ -37,18 +45,22 @@ def _open(db: Database, agency: str | None) -> tuple[list[str], list]:
     return where, params
 
 
-def _open_parts(db: Database, agency: str | None, horizon: date, expired_since: date | None):
-    """(agency, measure, due, due_info, doc, seq) of open parts due by `horizon`, and of recurring
-    measures (due at their next occurrence), of documents in force or expired on `expired_since` or
-    later (None: every document). Read through the assignments' due index."""
-    where, params = _open(db, agency)
+def _open_parts(db: Database, agency: str | None, today: date, horizon: date, expired_since: date | None):
+    """(agency, measure, due, period, doc, seq) of open parts due by `horizon` — a recurring
+    measure's once per open period that counts today — of documents in force or expired on
+    `expired_since` or later (None: every document). Read through the assignments' due index."""
+    where, params = _open(db, agency, today)
     if expired_since is not None:
         where.append("(d.effective_until IS NULL OR d.effective_until >= ?)")
         params.append(expired_since.isoformat())
-    base = f"SELECT a.agency, m.id, a.due, m.due_info, m.doc_id, m.seq {_OPEN_FROM} WHERE "
-    yield from db.conn.execute(base + " AND ".join([*where, "a.due <= ?"]), [*params, horizon.isoformat()])
+    base = f"SELECT a.agency, m.id, %s, %s, m.doc_id, m.seq {_open_from(today)} WHERE "
+    dated = base % ("a.due", "''")
+    yield from db.conn.execute(dated + " AND ".join([*where, "a.due <= ?"]), [*params, horizon.isoformat()])
+    counted = counted_sql(today)
+    periodic = base % ("occ.value", counted.label)
     yield from db.conn.execute(
-        base + " AND ".join([*where, "a.due IS NULL", "m.recurrence IS NOT NULL"]), params
+        periodic + " AND ".join([*where, "a.due IS NULL", "m.recurrence IS NOT NULL", "occ.value <= ?"]),
+        [*params, horizon.isoformat()],
     )
 
 
@@ -75,17 +87,13 @@ def reminders(
         raise BadInput("--grace takes a number of days, 0 or more")
     expired_since = None if include_expired else today - timedelta(days=grace)
     horizon = today + timedelta(days=within)
-    stop, first_soon = horizon.isoformat(), today.isoformat()
     groups: dict[str, dict] = {}
-    for name, measure_id, due, due_info, doc, seq in _open_parts(db, agency, horizon, expired_since):
-        if due is None:
-            due = effective_due(None, due_info, today)
-            if due is None or due > stop:
-                continue
+    first_soon = today.isoformat()
+    for name, measure_id, due, period, doc, seq in _open_parts(db, agency, today, horizon, expired_since):
         group = groups.setdefault(name, _group(name))
         key = "overdue" if due < first_soon else "due_soon"
         group[f"{key}_count"] += 1
-        entry = (due, doc, seq, measure_id)
+        entry = (due, doc, seq, measure_id, period)
         heap = group[key]  # the most urgent `per_agency`, kept as a max-heap of negated keys
         if not per_agency:
             heap.append(entry)
@@ -102,7 +110,7 @@ def reminders(
         },
     )
     if expired_since is not None:
-        for name, doc, title, number, until, count in _expired_documents(db, agency, expired_since):
+        for name, doc, title, number, until, count in _expired_documents(db, agency, today, expired_since):
             groups.setdefault(name, _group(name))["expired_documents"].append(
                 {"doc": doc, "title": title, "doc_number": number, "effective_until": until, "open": count}
             )
@@ -111,8 +119,9 @@ def reminders(
         for key in ("overdue", "due_soon"):
             entries = sorted(e.key if isinstance(e, _Reverse) else e for e in group[key])
             group[key] = [
-                details[measure_id] | {"due": due, "days_left": days_left(due, today)}
-                for due, _, _, measure_id in entries
+                details[measure_id]
+                | {"due": due, "days_left": days_left(due, today), "period": period or None}
+                for due, _, _, measure_id, period in entries
             ]
         out.append(group)
     out.sort(
@@ -141,12 +150,13 @@ def _group(name: str) -> dict:
     }
 
 
-def _expired_documents(db: Database, agency: str | None, before: date):
+def _expired_documents(db: Database, agency: str | None, today: date, before: date):
     """(agency, doc, title, 文号, effective_until, open parts) of documents that expired before
-    `before` with parts still open, the longest expired first."""
-    where, params = _open(db, agency)
+    `before` with parts still open (a recurring measure's: once per open period), the longest
+    expired first."""
+    where, params = _open(db, agency, today)
     return db.conn.execute(
-        f"SELECT a.agency, d.id, d.title, d.doc_number, d.effective_until, count(*) {_OPEN_FROM} "
+        f"SELECT a.agency, d.id, d.title, d.doc_number, d.effective_until, count(*) {_open_from(today)} "
         f"WHERE {' AND '.join([*where, 'd.effective_until < ?'])} "
         "GROUP BY a.agency, d.id ORDER BY d.effective_until, d.id",
         [*params, before.isoformat()],
@@ -191,15 +201,15 @@ def _details(db: Database, measure_ids: set[str]) -> dict[str, dict]:
 
 
 def calendar_events(db: Database, agency: str | None = None, doc: str | None = None) -> list[dict]:
-    """One event per due date (each occurrence of a recurring measure) × responsible unit."""
+    """One event per due date (each period of a recurring measure, with its status) × responsible
+    unit."""
     events = []
     for row in _parts_for_calendar(db, agency, doc):
-        name, measure_id, doc, number, title, due, due_info, doc_title, source, first, last, text, status = (
+        name, measure_id, doc, number, title, when, due_info, doc_title, source, first, last, text, status = (
             row
         )
         info = json.loads(due_info) if due_info else {}
-        dates = info.get("occurrences") or ([due] if due else [])
-        for when in dates:
+        if when:
             events.append(
                 {
                     "uid": f"{measure_id}/{name or 'unassigned'}/{when}@policy",
@@ -228,13 +238,14 @@ def _parts_for_calendar(db: Database, agency: str | None, doc: str | None):
         "(m.due IS NOT NULL OR m.recurrence IS NOT NULL)",
         *filters,
     ]
+    every = counted_sql(None)
     return db.conn.execute(
-        f"""SELECT a.agency, m.id, m.doc_id, m.number, m.title, m.due, m.due_info, d.title, d.source_file,
-                   m.line_first, m.line_last,
-                   m.text, coalesce(p.status, 'todo')
+        f"""SELECT a.agency, m.id, m.doc_id, m.number, m.title, {every.due}, m.due_info, d.title,
+                   d.source_file, m.line_first, m.line_last, m.text, coalesce(p.status, 'todo')
             FROM assignments a JOIN measures m ON m.id = a.measure_id JOIN documents d ON d.id = m.doc_id
-            LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
-            WHERE {" AND ".join(where)} ORDER BY m.doc_id, m.seq, a.seq""",
+            {every.join} LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
+                 AND p.period = {every.label}
+            WHERE {" AND ".join(where)} ORDER BY m.doc_id, m.seq, a.seq, occ.key""",
         params,
     )
 

@@ -2,10 +2,12 @@
 responsible unit) and, for documents, by whole measures too.
 
 A part is done when its status is done or n/a (as everywhere), overdue when it is not done and its
-due date — a recurring measure's last occurrence — is before `today`. Filters choose the parts
-counted: those of one document (`doc`), of the names an agency sees (`agency`: its own, its
-predecessors', its collectives'), of the agencies of a level or a district (the registry's). A
-document's whole measures are those with a chosen part; one is done when all its chosen parts are.
+due date is before `today`. A recurring measure's part counts once per period that counts today
+(checklist/periods.py: those already due, and the open one), each with its own status and date.
+Filters choose the parts counted: those of one document (`doc`), of the names an agency sees
+(`agency`: its own, its predecessors', its collectives'), of the agencies of a level or a district
+(the registry's). A document's whole measures are those with a chosen part; one is done when all
+its chosen parts are.
 Without filters the JSON keys of earlier versions keep their meaning: `agencies[].total/done` count
 parts, `documents[].total/done` whole measures.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from policycli.checklist.status import OVERDUE_DUE_SQL as _DUE  # the one recurring-due rule
+from policycli.checklist.periods import counted_sql
 from policycli.kinds import FINISHED_SQL, KINDS_SQL, UNASSIGNED_JSON
 from policycli.store import Database
 
@@ -51,7 +53,8 @@ def statistics(
     """{"agencies": [...], "documents": [...]}. Per agency: agency, total, done (parts; as before) and
     doing, blocked, overdue, percent. Per document: doc, title, total, done (whole measures; as before)
     and parts, parts_done, parts_doing, parts_blocked, parts_overdue, percent (of parts done).
-    `today` comes from the caller; without it the overdue counts are None."""
+    `today` comes from the caller; without it the overdue counts are None (and recurring measures
+    count the periods of the clock's day)."""
     from policycli.checklist.lookup import part_filters
 
     filters, params = part_filters(db, doc, agency)
@@ -60,12 +63,14 @@ def statistics(
         where.append("a.agency IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(_names_at(db, level, district), ensure_ascii=False))
     status = "coalesce(p.status, 'todo')"
-    overdue = f"({status} NOT IN ({FINISHED_SQL}) AND {_DUE} < ?)" if today else "0"
+    counted = counted_sql(today or date.today())
+    overdue = f"({status} NOT IN ({FINISHED_SQL}) AND {counted.due} < ?)" if today else "0"
     parts = f"""SELECT a.agency, m.id AS measure, m.doc_id, {status} IN ({FINISHED_SQL}) AS finished,
                        {status} = 'doing' AS doing, {status} = 'blocked' AS blocked, {overdue} AS late
-                FROM assignments a JOIN measures m ON m.id = a.measure_id
+                FROM assignments a JOIN measures m ON m.id = a.measure_id {counted.join}
                 LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
-                WHERE {" AND ".join(where)}"""
+                     AND p.period = {counted.label}
+                WHERE {" AND ".join([*where, counted.condition])}"""
     values = ([today.isoformat()] if today else []) + params
     late = (lambda n: n) if today else (lambda n: None)
     per_agency = [

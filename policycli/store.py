@@ -272,6 +272,71 @@ def m009_document_due(db) -> None:
         )
 
 
+def m010_periods(db) -> None:
+    # A recurring measure (每年, 每季度 …) has a status per period (checklist/periods.py): progress
+    # and the change log gain the period, "" for a measure that does not recur. The primary key of
+    # a WITHOUT ROWID table cannot change in place, so progress is rebuilt.
+    db.executescript(
+        """
+        CREATE TABLE progress_periods (
+            measure_id TEXT NOT NULL,
+            agency TEXT NOT NULL,
+            period TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL,
+            note TEXT,
+            evidence TEXT,
+            by TEXT,
+            at TEXT NOT NULL,
+            PRIMARY KEY (measure_id, agency, period)
+        ) WITHOUT ROWID;
+        INSERT INTO progress_periods (measure_id, agency, period, status, note, evidence, by, at)
+            SELECT measure_id, agency, '', status, note, evidence, by, at FROM progress;
+        DROP TABLE progress;
+        ALTER TABLE progress_periods RENAME TO progress;
+        ALTER TABLE events ADD COLUMN period TEXT NOT NULL DEFAULT '';
+        """
+    )
+    # What was recorded on a recurring measure before periods existed counts for the period it was
+    # recorded in (its time in Shanghai; before the first period: the first, after the last: the
+    # last), and every earlier change of that part with it, so undo finds the status it left.
+    from datetime import datetime, timedelta, timezone
+
+    shanghai = timezone(timedelta(hours=8))
+
+    def period(kind: str, day: str) -> str:  # checklist/periods.label as it was when this was written
+        year, month = day[:4], int(day[5:7])
+        return {
+            "yearly": year,
+            "half-yearly": f"{year}-H{1 if month <= 6 else 2}",
+            "quarterly": f"{year}-Q{(month + 2) // 3}",
+            "monthly": day[:7],
+        }.get(kind, day)
+
+    rows = db.execute(
+        "SELECT p.measure_id, p.agency, p.at, m.recurrence, m.due_info FROM progress p "
+        "JOIN measures m ON m.id = p.measure_id WHERE m.recurrence IS NOT NULL"
+    ).fetchall()
+    for measure_id, agency, at, kind, due_info in rows:
+        dates = (json.loads(due_info) if due_info else {}).get("occurrences") or []
+        if not dates:
+            continue
+        try:
+            day = datetime.fromisoformat(at).astimezone(shanghai).date().isoformat()
+        except ValueError:
+            day = at[:10]
+        due = next((d for d in dates if period(kind, d) == period(kind, day)), None)
+        due = due or (dates[0] if day < dates[0] else dates[-1])
+        label = period(kind, due)
+        db.execute(
+            "UPDATE progress SET period = ? WHERE measure_id = ? AND agency = ? AND period = ''",
+            [label, measure_id, agency],
+        )
+        db.execute(
+            "UPDATE events SET period = ? WHERE measure_id = ? AND agency = ? AND action IN ('mark', 'undo')",
+            [label, measure_id, agency],
+        )
+
+
 # Ordered schema migrations, applied with sqlite_utils.Migrations whenever the database opens.
 MIGRATIONS = [
     m001_initial,
@@ -283,6 +348,7 @@ MIGRATIONS = [
     m007_lineage,
     m008_move_batches,
     m009_document_due,
+    m010_periods,
 ]
 
 

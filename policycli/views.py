@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from policycli.checklist.periods import display as period_display
 from policycli.errors import BadInput
 from policycli.kinds import (
     DOC_STATUS_LABELS,
@@ -52,6 +53,7 @@ TASK_FIELDS = (
     "due",
     "deadline",
     "days_left",
+    "period",
 )
 _DEADLINE_MARK = {"overdue": "逾期", "due soon": "将到期"}
 # Colour where it helps: the date of what is overdue red, of what falls due soon yellow, what is done dim.
@@ -155,7 +157,7 @@ def tasks(tasks: list[TaskRow], fmt: str, agency: str | None, summary: AgencySum
     rows = [task.fields() for task in tasks]
     json_rows = _fields(rows, TASK_FIELDS + (("agency_status", "via") if agency else ()))
     table = fmt == "table"
-    rows = [r | {"due_cell": _due_cell(r, table)} for r in rows]
+    rows = [r | {"due_cell": _due_cell(r, table), "period_cell": period_display(r["period"])} for r in rows]
     if agency:
         marks = {"collective": "（集体）", "predecessor": "（原单位）"}
         rows = [
@@ -183,6 +185,10 @@ def tasks(tasks: list[TaskRow], fmt: str, agency: str | None, summary: AgencySum
             Column("progress", "进度", whole=True, justify="right"),
             Column("due_cell", "截止", whole=True, style=_due_style),
         ]
+    # A recurring measure has a row per period (2021年, 2022年 …): the column appears when one is
+    # listed, and always in CSV, whose columns a spreadsheet reads by position.
+    if fmt == "csv" or any(r["period"] for r in rows):
+        columns.insert(1, Column("period_cell", "期次", whole=True))
     emit(
         rows,
         columns,
@@ -205,6 +211,8 @@ def detail(info: dict, fmt: str) -> None:
             "title": measure["title"],
             "text": measure["text"],
             "due": info["due"],
+            "period": info["period"],
+            "periods": info["periods"],
             "deadline": info["deadline"],
             "days_left": info["days_left"],
             "due_info": info["due_info"],
@@ -250,12 +258,19 @@ def detail(info: dict, fmt: str) -> None:
         else:
             source = f"{rule_label(due_info.get('rule'))}：“{due_info.get('quote')}”"
         line("截止", f"{info['due']} {mark}（{source}）".replace(" （", "（"))
-        if due_info.get("occurrences"):
-            line("各期", "、".join(due_info["occurrences"]))
+    for period in info["periods"]:  # a recurring measure: each period with its own status
+        late = "，" + _DEADLINE_MARK["overdue"] if period["deadline"] == "overdue" else ""
+        due = period["due"] or "文件已无此期"  # recorded for a period the document no longer has
+        line(
+            "各期" if period is info["periods"][0] else "    ",
+            f"{period_display(period['period'])}（{due}）{status_label(period['status'])} "
+            f"{period['progress']}{late}",
+        )
     flags = json.loads(measure["flags"] or "[]")
     if flags:
         line("标记", "、".join(flags))
-    line("状态", f"{status_label(info['status'])}（{info['progress']}）")
+    now = f"{period_display(info['period'])}：" if info["period"] else ""
+    line("状态", f"{now}{status_label(info['status'])}（{info['progress']}）")
     for move in info["moves"]:
         line("原编号", _move_text(move))
     for correction in info["corrections"]:
@@ -286,7 +301,12 @@ def detail(info: dict, fmt: str) -> None:
     )
     if info["history"]:
         out.print()
-        print_table(_with_change(info["history"]), _history_columns(), title="历史", out=out)
+        print_table(
+            _with_change(info["history"]),
+            _history_columns(periods=bool(info["periods"])),
+            title="历史",
+            out=out,
+        )
 
 
 _MOVE_HOW = {
@@ -317,13 +337,15 @@ def _short_time(value: object) -> str:
     return local_time(value).replace(" ", chr(10))
 
 
-def _history_columns(table: bool = True) -> list[Column]:
+def _history_columns(table: bool = True, periods: bool = False) -> list[Column]:
+    """`periods`: a column for the period of a recurring measure's changes (always in CSV)."""
     return [
         Column("id", "#", whole=True, justify="right"),
         Column("at", "时间", whole=True, show=_short_time if table else local_time),
         Column("by", "记录人", give_way=2),
         Column("measure", "措施", whole=True),
         Column("agency", "单位", show=_agency_cell, give_way=3),
+        *([Column("period", "期次", whole=True, show=period_display)] if periods else []),
         Column("change", "变化", whole=True),
         Column("note", "备注", give_way=1, ratio=2),
     ]
@@ -353,7 +375,14 @@ def _with_change(rows: list[dict], table: bool = True) -> list[dict]:
 def history(changes: list[Change], fmt: str) -> None:
     table = fmt == "table"
     rows = [change.fields() for change in changes]
-    emit(_with_change(rows, table), _history_columns(table), fmt, json_rows=rows, empty="no recorded changes")
+    periods = fmt == "csv" or any(r["period"] for r in rows)
+    emit(
+        _with_change(rows, table),
+        _history_columns(table, periods),
+        fmt,
+        json_rows=rows,
+        empty="no recorded changes",
+    )
 
 
 DOC_FIELDS = (
@@ -586,6 +615,7 @@ LEDGER_COLUMNS = [
     Column("text", "内容"),
     Column("agency", "责任单位", show=_agency_cell),
     Column("role", "角色", show=_role_cell),
+    Column("period", "期次"),
     Column("status", "状态", show=_status_cell),
     Column("note", "备注"),
     Column("evidence", "佐证"),
@@ -747,8 +777,10 @@ def reminders(groups: list[dict], fmt: str, today, within: int) -> None:
             for item in group[key]:
                 days = item["days_left"]
                 when = f"逾期{-days}天" if days < 0 else ("今天到期" if days == 0 else f"剩{days}天")
+                period = f" {period_display(item['period'])}" if item.get("period") else ""  # 2021年
                 lines.append(
-                    f"{bullet}[{label}] {item['due']}（{when}） {value(item['id'])}  {value(item['title'])}"
+                    f"{bullet}[{label}] {item['due']}（{when}） {value(item['id'])}{period}  "
+                    f"{value(item['title'])}"
                 )
             hidden = group[f"{key}_count"] - len(group[key])
             if hidden > 0:

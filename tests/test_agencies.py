@@ -138,7 +138,7 @@ def test_measures_per_unit_in_the_trade_plan_match_a_hand_count(db):
         rows = list_tasks(
             database, TaskQuery(agency=agency, doc="hfg-2020-24", status="all", today=date(2021, 7, 1))
         )
-        own = [r for r in rows if r.via is None]
+        own = {r.id for r in rows if r.via is None}  # a yearly measure is listed once per period
         assert len(own) == count, agency
 
 

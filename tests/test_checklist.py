@@ -32,7 +32,10 @@ def expected_commerce_ids() -> set[str]:
 def test_fresh_install_lists_exactly_the_commerce_commissions_measures(db):
     rows = as_json(run_policy("tasks", "--agency", "市商务委", "--format", "json", db=db))
     assert {r["id"] for r in rows} == expected_commerce_ids()
-    assert len(rows) == len(expected_commerce_ids()) > 30
+    # one row per measure, but the yearly one (2.7.19.70): 2020 (passed undone) and 2021 (open) on 2021-07-01
+    yearly = [(r["period"], r["due"], r["deadline"]) for r in rows if r["period"]]
+    assert yearly == [("2020", "2020-12-31", "overdue"), ("2021", "2021-12-31", "open")]
+    assert len(rows) == len(expected_commerce_ids()) + 1 > 30
     first = rows[0]
     assert set(first) == {
         "id",
@@ -47,6 +50,7 @@ def test_fresh_install_lists_exactly_the_commerce_commissions_measures(db):
         "due",
         "deadline",
         "days_left",
+        "period",
         "agency_status",
         "via",
     }
@@ -203,7 +207,11 @@ def test_export_one_row_per_measure_and_unit(db):
     expected = sum(
         max(1, len(r["units"].split("、")) if r["units"] else 1) for r in gold_rows("001_table.tsv")
     )
-    assert len([r for r in rows if r["类别"] == "任务"]) == expected  # kinds in Chinese, as in the tables
+    # the yearly measure 2.7.19.70 (three units) has a row per unit for 2020 and 2021 on 2021-07-01
+    yearly = [r["期次"] for r in rows if r["措施编号"] == f"{TRADE}/2.7.19.70"]
+    assert sorted(yearly) == ["2020"] * 3 + ["2021"] * 3
+    assert not any(r["期次"] for r in rows if r["措施编号"] != f"{TRADE}/2.7.19.70")
+    assert len([r for r in rows if r["类别"] == "任务"]) == expected + 3  # kinds in Chinese, as in the tables
 
 
 def test_formula_cells_are_neutralised(db, tmp_path):
@@ -240,7 +248,7 @@ def test_csv_export_matches_the_json_ledger_cell_for_cell(db, tmp_path):
     assert exported.startswith("\ufeff") and exported.count("\r\n") > 400
     first_row = exported.split("\r\n")[1]
     assert (
-        first_row.startswith('"') and first_row.endswith('"') and first_row.count('","') == 19
+        first_row.startswith('"') and first_row.endswith('"') and first_row.count('","') == 20
     )  # every cell quoted
     rows = list(csv.reader(io.StringIO(exported[1:], newline="")))
     ledger = as_json(run_policy("export", "--format", "json", db=db))
@@ -267,7 +275,7 @@ def test_csv_export_matches_the_json_ledger_cell_for_cell(db, tmp_path):
 
     assert rows[0][3] == "措施编号" and len(rows) == len(ledger) + 1 > 400
     assert rows[1:] == [[shown(k, v) for k, v in record.items()] for record in ledger]
-    assert [note, "张三"] in [[r[11], r[13]] for r in rows]
+    assert [note, "张三"] in [[r[12], r[14]] for r in rows]
 
 
 def test_reload_keeps_progress_and_changes_nothing(db):
@@ -406,10 +414,11 @@ def test_stats_counts_parts(db):
     ok(run_policy("done", f"{TRADE}/2.1.1.2", "--agency", "市商务委", db=db))
     data = as_json(run_policy("stats", "--format", "json", db=db))
     commerce = next(a for a in data["agencies"] if a["agency"] == "市商务委")
-    # today's keys keep their meaning; the new counts come under new keys (see test_statistics.py)
+    # today's keys keep their meaning; the new counts come under new keys (see test_statistics.py);
+    # the yearly measure 2.7.19.70 is two parts on 2021-07-01: its 2020 and its 2021
     assert {k: commerce[k] for k in ("agency", "total", "done")} == {
         "agency": "市商务委",
-        "total": len(expected_commerce_ids()),
+        "total": len(expected_commerce_ids()) + 1,
         "done": 1,
     }
     trade = next(d for d in data["documents"] if d["doc"] == TRADE)
@@ -491,7 +500,7 @@ def test_export_and_detail_views_refuse_what_they_cannot_do(db, tmp_path):
         assert result.stdout == "", args
 
 
-def test_a_recurring_measure_is_due_at_its_next_occurrence_even_if_its_file_names_a_date(db, tmp_path):
+def test_a_recurring_measure_is_listed_per_period_even_if_its_file_names_a_date(db, tmp_path):
     def recurring(document):
         measure = document["measures"][4]
         measure["units"] = [
@@ -510,21 +519,33 @@ def test_a_recurring_measure_is_due_at_its_next_occurrence_even_if_its_file_name
         }
 
     ok(run_policy("load", str(bundled_variant(tmp_path, "yearly", recurring)), db=db))
-    rows = as_json(
-        run_policy(
-            "tasks",
-            "--agency",
-            "市商务委",
-            "--doc",
-            "yearly",
-            "--today",
-            "2019-06-01",
-            "--format",
-            "json",
-            db=db,
-        )
-    )
-    assert [(r["id"], r["due"]) for r in rows] == [("yearly/3.1.1", "2019-12-31")]
+
+    def listed():
+        return [
+            (r["id"], r["period"], r["due"], r["deadline"])
+            for r in as_json(
+                run_policy(
+                    "tasks",
+                    "--agency",
+                    "市商务委",
+                    "--doc",
+                    "yearly",
+                    "--today",
+                    "2019-06-01",
+                    "-f",
+                    "json",
+                    db=db,
+                )
+            )
+        ]
+
+    # 2018 has passed undone, 2019 is open; 2020 is not listed yet
+    assert listed() == [
+        ("yearly/3.1.1", "2018", "2018-12-31", "overdue"),
+        ("yearly/3.1.1", "2019", "2019-12-31", "open"),
+    ]
+    ok(run_policy("done", "yearly/3.1.1", "--period", "2018", db=db))
+    assert listed() == [("yearly/3.1.1", "2019", "2019-12-31", "open")]
 
 
 def test_a_short_limit_still_finds_what_is_due_within_the_window(db, tmp_path):
@@ -560,13 +581,14 @@ def test_a_short_limit_still_finds_what_is_due_within_the_window(db, tmp_path):
 
 def test_the_recurring_due_rule_and_the_no_unit_label_are_written_once():
     """A recurring measure's due date (next occurrence, else the last) is written in Python and SQL in
-    checklist/status.py only; the label for no responsible unit in kinds.py only."""
+    checklist/status.py only, and its periods in checklist/periods.py; the label for no responsible
+    unit in kinds.py only."""
     code = {
         p.relative_to(ROOT).as_posix(): p.read_text(encoding="utf-8")
         for p in (ROOT / "policycli").rglob("*.py")
     }
     occurrences = [name for name, text in code.items() if "'$.occurrences" in text]
-    assert occurrences == ["policycli/checklist/status.py"]
+    assert sorted(occurrences) == ["policycli/checklist/periods.py", "policycli/checklist/status.py"]
     labels = [name for name, text in code.items() if '"未指定责任单位"' in text or '(unassigned)"' in text]
     assert labels == ["policycli/kinds.py"]
 

@@ -376,7 +376,7 @@ def read_everything(db) -> None:
                 views.reminders(groups, "md", today, 30)
         ics_bytes(calendar_events(db), datetime(2021, 7, 1, tzinfo=UTC))
         statistics(db)
-        ledger(db, include_obsolete=True)
+        ledger(db, today, include_obsolete=True)
 
 
 @settings(

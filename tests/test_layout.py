@@ -95,7 +95,9 @@ def test_agency_tasks_keep_ids_and_dates_whole(loaded, width):
     )
     assert_fits(table, width)
     assert_kinsoku(table)
-    assert len(rows) == 34  # 市商务委's rows of the 分工表 (see test_checklist.expected_commerce_ids)
+    # 市商务委's rows of the 分工表 (see test_checklist.expected_commerce_ids); the yearly one twice
+    # on 2021-07-01 (its periods 2020 and 2021)
+    assert len({r["id"] for r in rows}) == 34 and len(rows) == 35
     assert whole(r["id"] for r in rows) | whole(r["due"] for r in rows) | whole(
         r["progress"] for r in rows
     ) <= tokens(table)
@@ -144,13 +146,14 @@ def test_agencies_keep_every_count_and_column(loaded, width):
     rows = as_json(run_policy("agencies", "--format", "json", db=loaded))
     assert_fits(table, width)
     commerce = next(r for r in rows if r["agency"] == "市商务委")
-    assert (commerce["total"], commerce["open"], commerce["done"]) == (34, 33, 1)
+    # 34 measures, the yearly one counted for 2020 and 2021 (the fixture's today is 2021-07-01)
+    assert (commerce["total"], commerce["open"], commerce["done"]) == (35, 34, 1)
     # every header whole, 备注 kept (it was dropped at 80 columns, 未完成/已完成 cut to 未完/已)
     assert {"措施", "未完成", "已完成", "备注"} <= tokens(table)
     assert whole(r["total"] for r in rows) | whole(r["open"] for r in rows) <= tokens(table)
     if width >= 80:  # a table: 市商务委's row holds its three counts
         line = next(line for line in table.splitlines() if line.startswith("市商务委 "))
-        assert line.split()[-3:] == ["34", "33", "1"]
+        assert line.split()[-3:] == ["35", "34", "1"]
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -301,13 +304,14 @@ def test_agency_title_names_the_counts(loaded, monkeypatch, capsys):
     monkeypatch.setenv("COLUMNS", "80")
     db = connect(loaded)
     later = date(2024, 1, 1)  # after the plan's end (2023-11-05): all of 市商务委's open measures overdue
+    # 33 open measures; the yearly one (2.7.19.70) counts once per period: 2020–2023 by then
     summary = agency_summary(db, "市商务委", later)
-    assert (summary.agency, summary.open, summary.overdue) == ("市商务委", 33, 33)
-    summary_then = agency_summary(db, "市商务委", date(2021, 7, 1))
-    assert (summary_then.agency, summary_then.open, summary_then.overdue) == ("市商务委", 33, 0)
+    assert (summary.agency, summary.open, summary.overdue) == ("市商务委", 36, 36)
+    summary_then = agency_summary(db, "市商务委", date(2021, 7, 1))  # its 2020 passed undone
+    assert (summary_then.agency, summary_then.open, summary_then.overdue) == ("市商务委", 34, 1)
     query = TaskQuery(agency="市商务委", today=later, limit=5)
     views.tasks(list_tasks(db, query), "table", agency="市商务委", summary=summary)
-    assert capsys.readouterr().out.splitlines()[0] == "市商务委 · 33 项未完成，其中逾期 33"
+    assert capsys.readouterr().out.splitlines()[0] == "市商务委 · 36 项未完成，其中逾期 36"
     # the total behind "showing the 100 most urgent of N", for every kind of listing
     assert count_tasks(db, TaskQuery(today=later)) == len(list_tasks(db, TaskQuery(today=later)))
-    assert count_tasks(db, TaskQuery(agency="市商务委", today=later, status="all")) == 34
+    assert count_tasks(db, TaskQuery(agency="市商务委", today=later, status="all")) == 37

@@ -26,9 +26,19 @@ def measures(doc_id: str) -> list[dict]:
     return [m for m in document(doc_id)["measures"] if m["kind"] in MEASURE_KINDS]
 
 
-def parts(doc_id: str) -> int:
-    """A measure has one part per responsible unit, or one of its own when it has none."""
-    return sum(max(1, len(m.get("units") or [])) for m in measures(doc_id))
+def periods(measure: dict, today: date) -> int:
+    """A recurring measure counts once per period already due and for the one open on `today` (the
+    first whose date is not past; the last once all are); any other measure once."""
+    dates = (measure.get("due_info") or {}).get("occurrences") or []
+    if not dates:
+        return 1
+    return next((k + 1 for k, day in enumerate(dates) if day >= today.isoformat()), len(dates))
+
+
+def parts(doc_id: str, today: date = date(2021, 7, 1)) -> int:
+    """A measure has one part per responsible unit, or one of its own when it has none (per period,
+    for a recurring measure). The tests' today is 2021-07-01 (conftest)."""
+    return sum(max(1, len(m.get("units") or [])) * periods(m, today) for m in measures(doc_id))
 
 
 @pytest.fixture
@@ -81,11 +91,15 @@ def test_library_filters(marked):
     one = statistics(db, today, agency="市商务委")
     assert [a["agency"] for a in one["agencies"]] == ["市商务委"]
     commerce_parts = sum(
-        1 for m in measures(TRADE) for u in m.get("units") or [] if u.get("name") == "市商务委"
+        periods(m, today)
+        for m in measures(TRADE)
+        for u in m.get("units") or []
+        if u.get("name") == "市商务委"
     )
-    assert one["agencies"][0]["total"] == commerce_parts == 34
-    assert one["agencies"][0]["overdue"] == 34 - 2  # all but the done and the n/a part
-    assert [d["doc"] for d in one["documents"]] == [TRADE] and one["documents"][0]["parts"] == 34
+    # 34 measures; the yearly 2.7.19.70 counts for 2020, 2021, 2022 and 2023
+    assert one["agencies"][0]["total"] == commerce_parts == 37
+    assert one["agencies"][0]["overdue"] == 37 - 2  # all but the done and the n/a part
+    assert [d["doc"] for d in one["documents"]] == [TRADE] and one["documents"][0]["parts"] == 37
     changning = statistics(db, today, level="district", district="长宁区")
     assert changning["agencies"] and all(a["agency"].startswith("长宁区") for a in changning["agencies"])
     docs = [p.stem for p in sorted((ROOT / "data" / "measures").glob("*.json"))]
@@ -124,4 +138,5 @@ def test_table_shows_counts_and_a_bar(marked):
     header = next(line for line in table.splitlines() if line.startswith("责任单位"))
     assert header.split() == ["责任单位", "分项", "已完成", "推进中", "受阻", "逾期", "完成率"]
     commerce = next(line for line in table.splitlines() if line.startswith("市商务委 "))
-    assert commerce.split()[1:4] == ["34", "2", "1"] and "█" in commerce and commerce.endswith("6%")
+    # 34 measures, the yearly one for 2020 and 2021: 35 parts on 2021-07-01
+    assert commerce.split()[1:4] == ["35", "2", "1"] and "█" in commerce and commerce.endswith("6%")

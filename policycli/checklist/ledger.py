@@ -1,8 +1,12 @@
-"""The ledger (台账): one row per measure × responsible unit, for export."""
+"""The ledger (台账): one row per measure × responsible unit (× period, for a recurring measure:
+each period that counts on the day of the export), for export."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from policycli.checklist.lookup import part_filters
+from policycli.checklist.periods import counted_sql
 from policycli.kinds import (
     KIND_LABELS,
     KINDS_SQL,
@@ -23,6 +27,7 @@ LEDGER_FIELDS = (
     "text",
     "agency",
     "role",
+    "period",  # a recurring measure's period ("2022", "2022-Q3"); None for others
     "status",
     "note",
     "evidence",
@@ -45,14 +50,22 @@ _CORRECTION_SQL = """nullif(trim(
 
 
 def ledger(
-    db: Database, agency: str | None = None, doc: str | None = None, include_obsolete: bool = False
+    db: Database,
+    today: date,
+    agency: str | None = None,
+    doc: str | None = None,
+    include_obsolete: bool = False,
 ) -> list[dict]:
-    """One row per measure × responsible unit: the 台账 an office prints."""
-    return [dict(zip(LEDGER_FIELDS, r, strict=True)) for r in ledger_rows(db, agency, doc, include_obsolete)]
+    """One row per measure × responsible unit (× period that counts `today`): the 台账 an office prints."""
+    return [
+        dict(zip(LEDGER_FIELDS, r, strict=True))
+        for r in ledger_rows(db, today, agency, doc, include_obsolete)
+    ]
 
 
 def ledger_rows(
     db: Database,
+    today: date,
     agency: str | None = None,
     doc: str | None = None,
     include_obsolete: bool = False,
@@ -71,6 +84,8 @@ def ledger_rows(
     params += more
     if not include_obsolete:
         where += ["m.obsolete = 0", "a.obsolete = 0"]
+    counted = counted_sql(today)
+    where.append(counted.condition)
     columns = [
         "d.id",
         "d.title",
@@ -82,12 +97,13 @@ def ledger_rows(
         "m.text",
         "a.agency",
         "a.role",
+        f"nullif({counted.label}, '')",
         "coalesce(p.status, 'todo')",
         "p.note",
         "p.evidence",
         "p.by",
         "p.at",
-        "m.due",
+        counted.due,
         "d.source_file",
         "m.line_first",
         "m.line_last",
@@ -105,8 +121,8 @@ def ledger_rows(
         columns[5] = f"(CASE m.kind {labels(KIND_LABELS)} ELSE m.kind END)"
         columns[8] = f"(CASE WHEN a.agency = '' THEN '{UNASSIGNED_LABEL}' ELSE a.agency END)"
         columns[9] = f"(CASE a.role {labels(ROLE_LABELS)} ELSE a.role END)"
-        columns[10] = f"(CASE coalesce(p.status, 'todo') {labels(STATUS_LABELS)} ELSE p.status END)"
-        columns[14] = sql_local_time(db.conn, "p.at")
+        columns[11] = f"(CASE coalesce(p.status, 'todo') {labels(STATUS_LABELS)} ELSE p.status END)"
+        columns[15] = sql_local_time(db.conn, "p.at")
         columns = [csv_line_sql(columns)]
     # One agency's ledger starts from its index on assignments. The whole ledger walks measures in
     # due order (CROSS JOIN fixes the order of the loops): left to itself, SQLite's planner drives it
@@ -116,8 +132,10 @@ def ledger_rows(
     sql = f"""
         SELECT {", ".join(columns)}
         FROM {assignments_first if agency else measures_first} JOIN documents d ON d.id = m.doc_id
+        {counted.join}
         LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
+             AND p.period = {counted.label}
         WHERE {" AND ".join(where)}
-        ORDER BY m.due NULLS LAST, m.doc_id, m.seq, a.seq
+        ORDER BY m.due NULLS LAST, m.doc_id, m.seq, a.seq, occ.key
     """
     return db.conn.execute(sql, params)

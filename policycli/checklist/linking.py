@@ -48,7 +48,7 @@ def link(db: Database, old_id: str, new_id: str, by: str | None = None) -> Linke
         old_parts = [
             r[0]
             for r in conn.execute(
-                "SELECT agency FROM progress WHERE measure_id = ? ORDER BY agency", [old_id]
+                "SELECT DISTINCT agency FROM progress WHERE measure_id = ? ORDER BY agency", [old_id]
             )
         ]
         both = clashes(conn, old_id, new["id"])
@@ -70,12 +70,13 @@ def link(db: Database, old_id: str, new_id: str, by: str | None = None) -> Linke
 
 
 def clashes(conn, old_id: str, new_id: str) -> list[str]:
-    """The units with progress recorded on both measures: carrying it over would overwrite one."""
+    """The units with progress recorded on both measures for the same period: carrying it over would
+    overwrite one."""
     return [
         r[0]
         for r in conn.execute(
-            "SELECT p.agency FROM progress p JOIN progress o ON o.agency = p.agency AND o.measure_id = ? "
-            "WHERE p.measure_id = ?",
+            "SELECT DISTINCT p.agency FROM progress p JOIN progress o ON o.agency = p.agency "
+            "AND o.period = p.period AND o.measure_id = ? WHERE p.measure_id = ? ORDER BY p.agency",
             [old_id, new_id],
         )
     ]

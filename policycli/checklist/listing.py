@@ -8,15 +8,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from policycli.checklist.lookup import _SCOPE_ORDER, agency_scope, require_document
+from policycli.checklist.periods import in_view, periods_of
 from policycli.checklist.status import (
     DUE_SOON_DAYS,
-    EFFECTIVE_DUE_SQL,
-    NEXT_DUE_SQL,
     STATUS_FILTERS,
     UNASSIGNED,
     days_left,
     deadline_status,
-    effective_due,
     overall_status,
     progress_text,
 )
@@ -56,7 +54,8 @@ class TaskQuery:
 
 _PARTS_SQL = """(SELECT json_group_array(json_array(a.agency, coalesce(p.status, 'todo')))
                   FROM (SELECT * FROM assignments WHERE measure_id = m.id AND obsolete = 0 ORDER BY seq) a
-                  LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency)"""
+                  LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
+                       AND p.period = '')"""
 _MEASURE_COLUMNS = (
     "m.id, m.doc_id, m.number, m.kind, m.title, m.text, m.due, m.obsolete, m.seq, m.path, m.due_info"
 )
@@ -72,7 +71,7 @@ class TaskRow:
     kind: str
     title: str
     text: str
-    due: str | None  # ISO; a recurring measure's next occurrence (else its last)
+    due: str | None  # ISO; a recurring measure's: its period's
     obsolete: bool
     seq: int
     path: str | None
@@ -83,6 +82,7 @@ class TaskRow:
     deadline: str | None = None  # overdue / due soon / done / None (status.deadline_status)
     agency_status: str | None = None  # with --agency: that agency's own part
     via: str | None = None  # with --agency, when not its own part: "predecessor: 上海银保监局"
+    period: str | None = None  # a recurring measure's period ("2022", "2022-Q3"): one row per period
 
     def fields(self) -> dict:
         return dict(self.__dict__)
@@ -102,7 +102,8 @@ def list_tasks(db: Database, query: TaskQuery) -> list[TaskRow]:
 
     With an agency (or --unassigned), the listing is driven by that agency's assignments in due
     order through the (agency, obsolete, due, measure_id) index, so its first rows come without
-    reading the other agencies' measures; recurring measures, whose due date moves with today,
+    reading the other agencies' measures. A recurring measure has a row per period that counts
+    today (those already due and the open one, periods.in_view), each with its own status; these
     are merged in from a second small query.
     """
     query = _normalised(query)
@@ -112,7 +113,7 @@ def list_tasks(db: Database, query: TaskQuery) -> list[TaskRow]:
     if scope is not None:
         return _agency_tasks(db, query, scope, where, params, today)
     # Read in due order and stop once `limit` rows match (the overall status needs every part, so
-    # it is checked row by row); recurring measures, due at their next occurrence, come apart.
+    # it is checked row by row); recurring measures, a row per period, come apart.
     horizon = _due_horizon(query, today)
     select = f"SELECT {_MEASURE_COLUMNS}, {_PARTS_SQL} FROM measures m WHERE "
     rows: list[TaskRow] = []
@@ -130,38 +131,39 @@ def list_tasks(db: Database, query: TaskQuery) -> list[TaskRow]:
     take(dated, params + ([horizon.isoformat()] if horizon else []), " ORDER BY m.due, m.doc_id, m.seq", True)
     if horizon is None and not (query.limit and len(rows) >= query.limit):
         take([*where, "m.recurrence IS NULL", "m.due IS NULL"], params, " ORDER BY m.doc_id, m.seq", True)
-    take([*where, "m.recurrence IS NOT NULL"], params, "", False)
+    rows += _period_rows(db, query, where, params, None, today)
     rows.sort(key=_urgency)
     return rows[: query.limit] if query.limit else rows
 
 
-# A measure's due date as effective_due() computes it, in SQL (binds today once): the next
-# occurrence of a recurring measure, else its last, else its own due date.
 def count_tasks(db: Database, query: TaskQuery) -> int:
-    """How many measures list_tasks(db, query) returns without its limit, counted in SQL (for "showing
+    """How many rows list_tasks(db, query) returns without its limit, counted in SQL (for "showing
     the 100 most urgent of 271"). With an agency or --unassigned: one COUNT through the agency's
     index (milliseconds at 1M measures). Without: every matching measure's parts are read to know
     its overall status, a scan of the measures the other filters leave (seconds at 1M unfiltered),
-    so call it only when the listing was cut."""
+    so call it only when the listing was cut. The rows of recurring measures (one per period) are
+    counted as list_tasks makes them."""
     query = _normalised(query)
     today = query.today.isoformat()
     where, params = _measure_filters(db, query)
+    periodic = len(_period_rows(db, query, list(where), list(params), _scope(db, query), query.today))
+    where.append("m.recurrence IS NULL")
     horizon = _due_horizon(query, today=date.fromisoformat(today))
     if horizon is not None:
-        where.append(f"{EFFECTIVE_DUE_SQL} <= ?")
-        params += [today, horizon.isoformat()]
+        where.append("m.due <= ?")
+        params.append(horizon.isoformat())
         if query.due_within is not None:
-            where.append(f"{EFFECTIVE_DUE_SQL} >= ?")
-            params += [today, today]
+            where.append("m.due >= ?")
+            params.append(today)
     scope = _scope(db, query)
     if scope is not None:
         own, values = _own_part_conditions(query, list(scope), where, params)
         sql = (
             "SELECT count(DISTINCT m.id) FROM assignments own JOIN measures m ON m.id = own.measure_id "
-            "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency WHERE "
-            + " AND ".join(own)
+            "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency "
+            "AND op.period = '' WHERE " + " AND ".join(own)
         )
-        return db.conn.execute(sql, values).fetchone()[0]
+        return periodic + db.conn.execute(sql, values).fetchone()[0]
     # overall_status() in SQL, from each measure's counts of parts
     overall = (
         "CASE WHEN n = 0 THEN 'todo' WHEN fin = n THEN (CASE WHEN na = n THEN 'n/a' ELSE 'done' END) "
@@ -173,7 +175,7 @@ def count_tasks(db: Database, query: TaskQuery) -> int:
         "na, "
         f"sum({status} = 'blocked') AS blk, sum({status} IN ('doing', 'done', 'n/a')) AS st "
         "FROM measures m LEFT JOIN assignments a ON a.measure_id = m.id AND a.obsolete = 0 "
-        "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency "
+        "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency AND p.period = '' "
         f"WHERE {' AND '.join(where)} GROUP BY m.id"
     )
     if query.status == "open":
@@ -183,7 +185,10 @@ def count_tasks(db: Database, query: TaskQuery) -> int:
     else:
         condition = f"({overall}) = ?"
         params.append(query.status)
-    return db.conn.execute(f"SELECT count(*) FROM ({per_measure}) WHERE {condition}", params).fetchone()[0]
+    return (
+        periodic
+        + db.conn.execute(f"SELECT count(*) FROM ({per_measure}) WHERE {condition}", params).fetchone()[0]
+    )
 
 
 def agency_summary(db: Database, agency: str, today: date, soon_days: int = DUE_SOON_DAYS) -> AgencySummary:
@@ -242,9 +247,8 @@ def _measure_filters(db: Database, query: TaskQuery) -> tuple[list[str], list]:
 
 
 def _task_row(record: tuple, today: date) -> TaskRow:
-    """A row from _MEASURE_COLUMNS and _PARTS_SQL."""
-    id_, doc, number, kind, title, text, due, obsolete, seq, path, due_info, parts_json = record
-    due = effective_due(due, due_info, today)
+    """A row from _MEASURE_COLUMNS and _PARTS_SQL (a measure that does not recur)."""
+    id_, doc, number, kind, title, text, due, obsolete, seq, path, _, parts_json = record
     parts = json.loads(parts_json or "[]")
     statuses = [s for _, s in parts]
     return TaskRow(
@@ -267,7 +271,7 @@ def _task_row(record: tuple, today: date) -> TaskRow:
 
 def _urgency(row: TaskRow) -> tuple:
     """Due date first (undated last), then the document's order."""
-    return (row.due is None, row.due or "", row.doc, row.seq)
+    return (row.due is None, row.due or "", row.doc, row.seq, row.period or "")
 
 
 def _status_matches(wanted: str, status: str) -> bool:
@@ -316,7 +320,8 @@ def _agency_tasks(
     select = (
         f"SELECT {_MEASURE_COLUMNS}, {_PARTS_SQL}, own.agency, coalesce(op.status, 'todo') "
         "FROM assignments own JOIN measures m ON m.id = own.measure_id "
-        "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency"
+        "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency "
+        "AND op.period = ''"
     )
     # Several names in scope (a predecessor, a collective) can list one measure twice: fetch a
     # little more than asked, keep each measure once (and fetch everything if that fell short).
@@ -340,9 +345,6 @@ def _agency_tasks(
         records += db.conn.execute(
             f"{select} WHERE {' AND '.join(undated)} ORDER BY m.doc_id, m.seq{more}", own_params
         ).fetchall()
-    records += _recurring_records(
-        db, select, own_where, own_params, records if fetch and len(records) >= fetch else None, query, today
-    )
     best: dict[str, tuple[int, TaskRow]] = {}
     for record in records:
         name, own_status = record[-2], record[-1]
@@ -359,43 +361,100 @@ def _agency_tasks(
             best[item.id] = (rank, item)
     if fetch and len(records) >= fetch and len(best) < query.limit:
         return _agency_tasks(db, query, scope, where, params, today, fetch_all=True)
-    rows = sorted((item for _, item in best.values()), key=_urgency)
+    rows = [item for _, item in best.values()] + _period_rows(db, query, where, params, scope, today)
+    rows.sort(key=_urgency)
     return rows[: query.limit] if query.limit else rows
 
 
-def _recurring_records(
+def _period_rows(
     db: Database,
-    select: str,
-    own_where: list[str],
-    own_params: list,
-    full: list | None,
     query: TaskQuery,
+    where: list[str],
+    params: list,
+    scope: dict[str, str] | None,
     today: date,
-) -> list:
-    """Recurring measures of the agency, due at their next occurrence. Their dates are read first
-    (a small column); full rows are fetched only for those that can make the list: all of them,
-    or — when the dated rows already fill it (`full`) — those due no later than its last one."""
-    # The next occurrence, as effective_due() computes it, in SQL: 3,000 recurring measures (an
-    # agency's at 1M) cost 30 ms more when each due_info is parsed in Python.
-    cheap = (
-        f"SELECT m.id, {NEXT_DUE_SQL} FROM assignments own JOIN measures m ON m.id = own.measure_id "
-        "LEFT JOIN progress op ON op.measure_id = own.measure_id AND op.agency = own.agency WHERE "
+) -> list[TaskRow]:
+    """The rows of recurring measures matching `where`: one per period that counts today (those
+    already due, the open one), with the status of that period — the agency's own part's with a
+    `scope`, else the whole measure's — filtered by status and due date as the other rows are.
+    Recurring measures are few (none in most documents): they are read whole."""
+    if scope is None:
+        sql = f"SELECT {_MEASURE_COLUMNS}, m.recurrence, NULL FROM measures m WHERE " + " AND ".join(
+            [*where, "m.recurrence IS NOT NULL"]
+        )
+        values = list(params)
+    else:
+        names = list(scope)
+        conditions = [f"own.agency IN ({', '.join('?' for _ in names)})", *where, "m.recurrence IS NOT NULL"]
+        if not query.include_obsolete:
+            conditions.append("own.obsolete = 0")
         # own.due is NULL for recurring measures: the agency index finds them without a scan
-        + " AND ".join([*own_where, "own.due IS NULL", "m.recurrence IS NOT NULL"])
-    )
-    threshold = max(r[6] for r in full) if full else None  # column 6 is m.due
-    wanted = []
-    for measure_id, due in db.conn.execute(cheap, [today.isoformat(), *own_params]):
-        if due is None or threshold is None or due <= threshold:
-            if _due_matches(query, due, today):
-                wanted.append(measure_id)
-    records = []
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
+        conditions.append("own.due IS NULL")
+        sql = (
+            f"SELECT {_MEASURE_COLUMNS}, m.recurrence, own.agency FROM assignments own "
+            "JOIN measures m ON m.id = own.measure_id WHERE " + " AND ".join(conditions)
+        )
+        values = [*names, *params]
+    measures: dict[str, tuple] = {}
+    for record in db.conn.execute(sql, values):
+        known = measures.get(record[0])
+        if known is None or (scope and _SCOPE_ORDER[scope[record[-1]]] < _SCOPE_ORDER[scope[known[-1]]]):
+            measures[record[0]] = record  # the agency's own part before a predecessor's or collective's
+    parts, recorded = _parts_and_progress(db, list(measures))
+    rows = []
+    for id_, record in measures.items():
+        _, doc, number, kind, title, text, _, obsolete, seq, path, due_info, recurrence, name = record
+        units = parts.get(id_, [])
+        for period in in_view(periods_of(recurrence, due_info), today):
+            statuses = [recorded.get((id_, unit, period.label), "todo") for unit in units]
+            row = TaskRow(
+                id=id_,
+                doc=doc,
+                number=number,
+                kind=kind,
+                title=title,
+                text=text,
+                due=period.due,
+                obsolete=bool(obsolete),
+                seq=seq,
+                path=path,
+                agencies=[unit for unit in units if unit],
+                status=overall_status(statuses),
+                progress=progress_text(statuses),
+                days_left=days_left(period.due, today),
+                period=period.label,
+            )
+            judged = row.status
+            if scope is not None:
+                judged = row.agency_status = recorded.get((id_, name, period.label), "todo")
+                row.via = None if scope[name] == "own" else f"{scope[name]}: {name}"
+            row.deadline = deadline_status(judged, row.due, today, query.soon_days)
+            if _status_matches(query.status, judged) and _due_matches(query, row.due, today):
+                rows.append(row)
+    return rows
+
+
+def _parts_and_progress(
+    db: Database, measure_ids: list[str]
+) -> tuple[dict[str, list[str]], dict[tuple[str, str, str], str]]:
+    """The current parts of these measures in the document's order, and every status recorded on
+    them, by (measure, agency, period)."""
+    parts: dict[str, list[str]] = {}
+    recorded: dict[tuple[str, str, str], str] = {}
+    for start in range(0, len(measure_ids), 500):
+        chunk = measure_ids[start : start + 500]
         marks = ", ".join("?" for _ in chunk)
-        conditions = " AND ".join([*own_where, f"m.id IN ({marks})"])
-        records += db.conn.execute(f"{select} WHERE {conditions}", [*own_params, *chunk]).fetchall()
-    return records
+        for measure_id, agency in db.conn.execute(
+            f"SELECT measure_id, agency FROM assignments WHERE measure_id IN ({marks}) AND obsolete = 0 "
+            "ORDER BY measure_id, seq",
+            chunk,
+        ):
+            parts.setdefault(measure_id, []).append(agency)
+        for measure_id, agency, period, status in db.conn.execute(
+            f"SELECT measure_id, agency, period, status FROM progress WHERE measure_id IN ({marks})", chunk
+        ):
+            recorded[(measure_id, agency, period)] = status
+    return parts, recorded
 
 
 def _due_horizon(query: TaskQuery, today: date) -> date | None:

@@ -4,8 +4,10 @@ every change (history)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from policycli.checklist.lookup import _SCOPE_ORDER, agency_condition, agency_scope, resolve_measure
+from policycli.checklist.periods import NO_PERIOD, choose, periods_of
 from policycli.checklist.status import STATUSES, UNASSIGNED, current_user, now_iso
 from policycli.errors import BadInput
 from policycli.kinds import (
@@ -21,7 +23,8 @@ from policycli.store import Database, write_transaction
 
 @dataclass(frozen=True)
 class Marked:
-    """A recorded change of one part (measure, agency): the event's id, the status before and after."""
+    """A recorded change of one part (measure, agency, period): the event's id, the status before and
+    after."""
 
     id: int | None  # None when nothing changed, so nothing was recorded
     measure_id: str
@@ -30,6 +33,7 @@ class Marked:
     after: str
     by: str
     at: str  # UTC, ISO with offset
+    period: str = NO_PERIOD  # a recurring measure's period ("2022", "2022-Q3"); "" for others
 
     @property
     def changed(self) -> bool:
@@ -48,6 +52,7 @@ class Undone:
     by: str | None  # who had made the change that was undone
     action: str = "mark"  # or the correction undone: assign | unassign | due
     detail: str | None = None  # a correction's role or date
+    period: str = NO_PERIOD  # the period of a recurring measure the undone mark was for
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ class Change:
     evidence: str | None
     undone: bool  # a later undo reverted it
     detail: str | None = None  # a correction's role (assign) or date (due); an undo's: what it undid
+    period: str | None = None  # a recurring measure's period the mark was for; None for others
 
     def fields(self) -> dict:
         return dict(self.__dict__)
@@ -80,9 +86,13 @@ def mark(
     evidence: str | None = None,
     by: str | None = None,
     default_agency: str | None = None,
+    period: str | None = None,
+    today: date | None = None,
 ) -> Marked:
     """Record `agency`'s status on a measure; returns the event. `default_agency` (the person's
     configured unit) stands in for a missing `agency`, except on a measure with no responsible unit.
+    A recurring measure is marked for one period: `period` as the user wrote it (2022, 2022-Q3,
+    2022年第3季度, a date in it), by default the one open on `today` (periods.choose).
 
     Everything the write depends on (the measure, its parts, which part is the agency's) is read
     inside the write transaction: a `load` committing in between may rename the part to a
@@ -114,28 +124,30 @@ def mark(
         if agency is None and assigned != [UNASSIGNED]:
             agency = default_agency
         key = _assignment_key(db, measure, assigned, agency)
+        slot = _period(measure, period, today)
         before = db.conn.execute(
-            "SELECT status, note, evidence FROM progress WHERE measure_id = ? AND agency = ?",
-            [measure["id"], key],
+            "SELECT status, note, evidence FROM progress WHERE measure_id = ? AND agency = ? AND period = ?",
+            [measure["id"], key, slot],
         ).fetchone()
         now, now_note, now_evidence = before or ("todo", None, None)
         if status == now and note in (None, now_note) and evidence in (None, now_evidence):
             # done → done changes nothing: no change is recorded (undo and history stay meaningful)
-            return Marked(None, measure["id"], key, now, status, by, at)
+            return Marked(None, measure["id"], key, now, status, by, at, slot)
         db.conn.execute(
-            "INSERT INTO progress (measure_id, agency, status, note, evidence, by, at) VALUES (?, ?, ?, ?, "
-            "?, ?, ?) "
-            "ON CONFLICT (measure_id, agency) DO UPDATE SET status = excluded.status, note = excluded.note, "
-            "evidence = excluded.evidence, by = excluded.by, at = excluded.at",
-            [measure["id"], key, status, note, evidence, by, at],
+            "INSERT INTO progress (measure_id, agency, period, status, note, evidence, by, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (measure_id, agency, period) DO UPDATE SET status = excluded.status, "
+            "note = excluded.note, evidence = excluded.evidence, by = excluded.by, at = excluded.at",
+            [measure["id"], key, slot, status, note, evidence, by, at],
         )
         cursor = db.conn.execute(
-            "INSERT INTO events (measure_id, agency, action, before_status, after_status, before_note, "
-            "before_evidence, note, evidence, by, at) "
-            "VALUES (?, ?, 'mark', ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (measure_id, agency, period, action, before_status, after_status, "
+            "before_note, before_evidence, note, evidence, by, at) "
+            "VALUES (?, ?, ?, 'mark', ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 measure["id"],
                 key,
+                slot,
                 before[0] if before else None,
                 status,
                 before[1] if before else None,
@@ -147,7 +159,18 @@ def mark(
             ],
         )
         event_id = cursor.lastrowid
-    return Marked(event_id, measure["id"], key, before[0] if before else "todo", status, by, at)
+    return Marked(event_id, measure["id"], key, before[0] if before else "todo", status, by, at, slot)
+
+
+def _period(measure: dict, wanted: str | None, today: date | None) -> str:
+    """The period a mark is for: "" for a measure that does not recur, else the one `wanted` names
+    or, by default, the one open today."""
+    periods = periods_of(measure.get("recurrence"), measure.get("due_info"))
+    if periods:
+        return choose(measure["id"], periods, wanted, today or date.today()).label
+    if wanted is not None and wanted.strip():
+        raise BadInput(f"{measure['id']} does not recur (每年, 每季度 …): mark it without --period")
+    return NO_PERIOD
 
 
 def _assignment_key(db: Database, measure: dict, assigned: list[str], agency: str | None) -> str:
@@ -186,7 +209,8 @@ def undo(db: Database, agency: str | None = None, by: str | None = None, anyone:
     with write_transaction(db):
         sql = (
             "SELECT id, measure_id, agency, before_status, after_status, before_note, before_evidence, by, "
-            "action, detail FROM events WHERE action IN ('mark', 'assign', 'unassign', 'due') AND undone = 0"
+            "action, detail, period FROM events "
+            "WHERE action IN ('mark', 'assign', 'unassign', 'due') AND undone = 0"
         )
         params: list = []
         if agency is not None:
@@ -204,7 +228,7 @@ def undo(db: Database, agency: str | None = None, by: str | None = None, anyone:
         (event_id, measure_id, key, before_status, after_status, before_note, before_evidence, made_by) = (
             last[:8]
         )
-        action, detail = last[8:]
+        action, detail, slot = last[8:]
         at = now_iso()
         if action != "mark":
             from policycli.checklist.corrections import undo_correction
@@ -218,32 +242,37 @@ def undo(db: Database, agency: str | None = None, by: str | None = None, anyone:
             )
             return Undone(event_id, measure_id, key, "", "", made_by, action, detail)
         current = db.conn.execute(
-            "SELECT status FROM progress WHERE measure_id = ? AND agency = ?", [measure_id, key]
+            "SELECT status FROM progress WHERE measure_id = ? AND agency = ? AND period = ?",
+            [measure_id, key, slot],
         ).fetchone()
         if current is None or current[0] != after_status:
             # The part's state is no longer what the change left (its progress moved with a rename
             # the log does not show, say): reverting blindly would report a change that did not happen.
             now = current[0] if current else "no recorded status"
             raise BadInput(
-                f"cannot undo change {event_id}: {measure_id} [{key or UNASSIGNED_LABEL}] is now {now}, not "
-                f"{after_status}; "
+                f"cannot undo change {event_id}: {measure_id} [{key or UNASSIGNED_LABEL}]"
+                f"{' ' + slot if slot else ''} is now {now}, not {after_status}; "
                 f"record the status you want with `policy mark {measure_id} --status …`"
             )
         if before_status is None:
-            db.conn.execute("DELETE FROM progress WHERE measure_id = ? AND agency = ?", [measure_id, key])
+            db.conn.execute(
+                "DELETE FROM progress WHERE measure_id = ? AND agency = ? AND period = ?",
+                [measure_id, key, slot],
+            )
         else:
             db.conn.execute(
                 "UPDATE progress SET status = ?, note = ?, evidence = ?, by = ?, at = ? WHERE measure_id = "
-                "? AND agency = ?",
-                [before_status, before_note, before_evidence, by, at, measure_id, key],
+                "? AND agency = ? AND period = ?",
+                [before_status, before_note, before_evidence, by, at, measure_id, key, slot],
             )
         db.conn.execute("UPDATE events SET undone = 1 WHERE id = ?", [event_id])
         db.conn.execute(
-            "INSERT INTO events (measure_id, agency, action, before_status, after_status, note, by, at, "
-            "undoes) VALUES (?, ?, 'undo', ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (measure_id, agency, period, action, before_status, after_status, note, by, "
+            "at, undoes) VALUES (?, ?, ?, 'undo', ?, ?, ?, ?, ?, ?)",
             [
                 measure_id,
                 key,
+                slot,
                 after_status,
                 before_status or "todo",
                 f"undo of change {event_id}",
@@ -252,7 +281,7 @@ def undo(db: Database, agency: str | None = None, by: str | None = None, anyone:
                 event_id,
             ],
         )
-    return Undone(event_id, measure_id, key, before_status or "todo", after_status, made_by)
+    return Undone(event_id, measure_id, key, before_status or "todo", after_status, made_by, period=slot)
 
 
 def history(
@@ -270,11 +299,13 @@ def history(
         params += names
     sql = (
         "SELECT id, at, by, measure_id, agency, action, coalesce(before_status, 'todo'), after_status, "
-        "note, evidence, undone, detail FROM events"
+        "note, evidence, undone, detail, nullif(period, '') FROM events"
     )
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return [Change(*r[:-2], undone=bool(r[-2]), detail=r[-1]) for r in db.conn.execute(sql, params)]
+    return [
+        Change(*r[:-3], undone=bool(r[-3]), detail=r[-2], period=r[-1]) for r in db.conn.execute(sql, params)
+    ]

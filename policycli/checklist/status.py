@@ -60,21 +60,12 @@ def effective_due(due: str | None, due_info: str | dict | None, today: date) -> 
     return due
 
 
-# The same rule in SQL, over a measure `m`: its next occurrence on or after the bound date (today),
-# else its last occurrence; a measure that does not recur is due on m.due.
+# The same rule in SQL, over a recurring measure `m`: its next occurrence on or after the bound date
+# (today), else its last occurrence (periods.counted_sql: the periods that count on a day).
 NEXT_DUE_SQL = (
     "coalesce((SELECT o.value FROM json_each(m.due_info, '$.occurrences') o WHERE o.value >= ? ORDER BY "
     "o.key LIMIT 1), "
     "json_extract(m.due_info, '$.occurrences[#-1]'))"
-)
-EFFECTIVE_DUE_SQL = (
-    f"(CASE WHEN m.recurrence IS NOT NULL THEN coalesce({NEXT_DUE_SQL}, m.due) ELSE m.due END)"
-)
-# Whether a part is overdue needs no date: the next occurrence is past only once every one is, so a
-# recurring measure is overdue exactly when its last occurrence is.
-OVERDUE_DUE_SQL = (
-    "(CASE WHEN m.recurrence IS NOT NULL "
-    "THEN coalesce(json_extract(m.due_info, '$.occurrences[#-1]'), m.due) ELSE m.due END)"
 )
 
 

@@ -1,0 +1,200 @@
+"""Periods of a recurring measure (每年, 每半年, 每季度, 每月): its status is recorded per period, so
+市商务委's "done" for 2021 does not cover 2022.
+
+A period is named by a label that sorts in time: "2022" (yearly), "2022-H1" (half-yearly),
+"2022-Q3" (quarterly), "2022-03" (monthly). It is due on its occurrence, the date in the measure's
+due_info["occurrences"] that falls in it: the period's end, or the end of validity when that cuts
+the last period short (ingest/dates.occurrences). A measure that does not recur has one status,
+recorded under the period NO_PERIOD ("").
+
+On a given day the periods that count are those already due (overdue unless finished) and the open
+one, the first not yet past (the last, once all have passed); later periods are not listed yet.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from policycli.errors import BadInput
+
+NO_PERIOD = ""
+KINDS = ("yearly", "half-yearly", "quarterly", "monthly")
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str  # "2022", "2022-H1", "2022-Q3", "2022-03"
+    due: str | None  # ISO: its occurrence (None: a period recorded that the measure no longer has)
+
+
+def label(kind: str | None, day: str) -> str:
+    """The label of the period of `kind` that contains the ISO date `day`."""
+    year, month = day[:4], int(day[5:7])
+    if kind == "yearly":
+        return year
+    if kind == "half-yearly":
+        return f"{year}-H{1 if month <= 6 else 2}"
+    if kind == "quarterly":
+        return f"{year}-Q{(month + 2) // 3}"
+    if kind == "monthly":
+        return day[:7]
+    return day  # a recurrence ingest gives no occurrences for (每周, 定期): the date itself
+
+
+def label_sql(day: str, kind: str = "m.recurrence") -> str:
+    """label() in SQL, over an ISO date expression and a recurrence expression."""
+    month = f"CAST(substr({day}, 6, 2) AS INTEGER)"
+    return (
+        f"(CASE {kind} WHEN 'yearly' THEN substr({day}, 1, 4) "
+        f"WHEN 'half-yearly' THEN substr({day}, 1, 4) || '-H' || (CASE WHEN {month} <= 6 THEN 1 ELSE 2 END) "
+        f"WHEN 'quarterly' THEN substr({day}, 1, 4) || '-Q' || (({month} + 2) / 3) "
+        f"WHEN 'monthly' THEN substr({day}, 1, 7) ELSE {day} END)"
+    )
+
+
+def periods_of(recurrence: str | None, due_info: str | dict | None) -> list[Period]:
+    """The measure's periods in time order; [] for a measure that does not recur."""
+    if not recurrence:
+        return []
+    info = json.loads(due_info) if isinstance(due_info, str) else due_info
+    return [Period(label(recurrence, day), day) for day in (info or {}).get("occurrences") or []]
+
+
+def open_period(periods: list[Period], today: date) -> Period | None:
+    """The period open on `today`: the first not yet due, else the last."""
+    day = today.isoformat()
+    return next((p for p in periods if p.due >= day), periods[-1] if periods else None)
+
+
+def in_view(periods: list[Period], today: date) -> list[Period]:
+    """The periods that count on `today`: those already due and the open one."""
+    current = open_period(periods, today)
+    return [p for p in periods if current is not None and p.due <= current.due]
+
+
+def display(period: str | None) -> str:
+    """A label as people write it: 2022年, 2022年上半年, 2022年第3季度, 2022年3月."""
+    if not period:
+        return ""
+    if re.fullmatch(r"\d{4}", period):
+        return f"{period}年"
+    if m := re.fullmatch(r"(\d{4})-H([12])", period):
+        return f"{m[1]}年{'上' if m[2] == '1' else '下'}半年"
+    if m := re.fullmatch(r"(\d{4})-Q([1-4])", period):
+        return f"{m[1]}年第{m[2]}季度"
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", period):
+        return f"{m[1]}年{int(m[2])}月"
+    return period
+
+
+# What --period accepts: the labels, their Chinese forms, and a date (the period containing it).
+_YEAR = r"(?P<year>\d{4})\s*年?"
+_FORMS = [
+    (re.compile(rf"{_YEAR}\s*[-/]?\s*(?:H(?P<h>[12])|(?P<hz>[上下])半年)", re.I), "half-yearly"),
+    (re.compile(rf"{_YEAR}\s*[-/]?\s*(?:Q(?P<q>[1-4])|第?(?P<qz>[1-4一二三四])季度?)", re.I), "quarterly"),
+    (re.compile(rf"{_YEAR}\s*[-/.]\s*(?P<m>\d{{1,2}})\s*[-/.]\s*(?P<d>\d{{1,2}})\s*日?"), "day"),
+    (re.compile(rf"{_YEAR}\s*(?P<m>\d{{1,2}})\s*月\s*(?P<d>\d{{1,2}})\s*日"), "day"),
+    (re.compile(rf"{_YEAR}\s*[-/.]?\s*(?P<m>\d{{1,2}})\s*月?"), "monthly"),
+    (re.compile(_YEAR), "yearly"),
+]
+_CHINESE_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4"}
+_NAMES = {"yearly": "a year", "half-yearly": "a half-year", "quarterly": "a quarter", "monthly": "a month"}
+_EXAMPLES = {"yearly": "2022", "half-yearly": "2022-H1", "quarterly": "2022-Q3", "monthly": "2022-03"}
+
+
+def choose(measure_id: str, periods: list[Period], text: str | None, today: date) -> Period:
+    """The period `--period text` names (default: the open one) among the measure's `periods`.
+    A finer period than the measure's (a month of a quarterly measure, a date) names the period
+    containing it; a coarser one (a year of a quarterly measure) is ambiguous and refused."""
+    if text is None or not text.strip():
+        chosen = open_period(periods, today)
+        assert chosen is not None
+        return chosen
+    kind, day = _parse(text)
+    measure_kind = _kind_of(periods)
+    order = ["yearly", "half-yearly", "quarterly", "monthly", "day"]
+    if order.index(kind) < order.index(measure_kind):
+        raise BadInput(
+            f"{text!r} is {_NAMES[kind]}; {measure_id} recurs per {_NAMES[measure_kind][2:]}: "
+            f"give one, e.g. --period {_EXAMPLES[measure_kind]}"
+        )
+    wanted = label(measure_kind, day)
+    for period in periods:
+        if period.label == wanted:
+            return period
+    labels = "、".join(p.label for p in periods)
+    raise BadInput(f"{measure_id} has no period {wanted}; its periods are {labels}")
+
+
+def _kind_of(periods: list[Period]) -> str:
+    first = periods[0].label
+    if re.fullmatch(r"\d{4}", first):
+        return "yearly"
+    if "-H" in first:
+        return "half-yearly"
+    if "-Q" in first:
+        return "quarterly"
+    return "monthly"
+
+
+def _parse(text: str) -> tuple[str, str]:
+    """(kind, an ISO date inside the period) of what the user typed."""
+    cleaned = text.strip()
+    for pattern, kind in _FORMS:
+        m = pattern.fullmatch(cleaned)
+        if not m:
+            continue
+        year = int(m["year"])
+        try:
+            if kind == "half-yearly":
+                first = (m["h"] or ("1" if m["hz"] == "上" else "2")) == "1"
+                return kind, date(year, 1 if first else 7, 1).isoformat()
+            if kind == "quarterly":
+                quarter = int(m["q"] or _CHINESE_DIGITS.get(m["qz"], m["qz"]))
+                return kind, date(year, quarter * 3 - 2, 1).isoformat()
+            if kind == "day":
+                return kind, date(year, int(m["m"]), int(m["d"])).isoformat()
+            if kind == "monthly":
+                return kind, date(year, int(m["m"]), 1).isoformat()
+            return kind, date(year, 1, 1).isoformat()
+        except ValueError:
+            break
+    raise BadInput(
+        f"--period {text!r} is not a period; give a year (2022), half-year (2022-H1), quarter (2022-Q3), "
+        "month (2022-03) or a date in it (2022-05-10)"
+    )
+
+
+@dataclass(frozen=True)
+class CountedSQL:
+    """SQL that makes each part of a recurring measure one row per period that counts on a day,
+    over `assignments a JOIN measures m`: add `join` after them, join progress on `p.period =
+    {label}`, and keep `condition`. A part of a measure that does not recur stays one row, its
+    period "". `due` is the row's due date: the period's, or the measure's own."""
+
+    join: str
+    label: str
+    due: str
+    condition: str
+
+
+def counted_sql(today: date | None) -> CountedSQL:
+    """CountedSQL for `today` (written into the SQL: an ISO date is digits and dashes only);
+    None: every period, not only those that count (for the calendar)."""
+    from policycli.checklist.status import NEXT_DUE_SQL
+
+    day = f"'{today.isoformat()}'" if today else ""
+    # json_each of NULL has no rows: the LEFT JOIN keeps a part that does not recur as one row
+    join = "LEFT JOIN json_each(CASE WHEN m.recurrence IS NOT NULL THEN m.due_info END, '$.occurrences') occ"
+    condition = (
+        "1" if today is None else f"(m.recurrence IS NULL OR occ.value <= {NEXT_DUE_SQL.replace('?', day)})"
+    )
+    return CountedSQL(
+        join=join,
+        label=f"(CASE WHEN m.recurrence IS NULL THEN '' ELSE {label_sql('occ.value')} END)",
+        due="(CASE WHEN m.recurrence IS NULL THEN m.due ELSE occ.value END)",
+        condition=condition,
+    )
