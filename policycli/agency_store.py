@@ -94,18 +94,19 @@ def agency_rows(
     from policycli.checklist.periods import counted_sql
 
     registry = registry_for(db)
-    counted = counted_sql(today)
+    # parts of measures that do not recur, then recurring ones' per period (as statistics reads them)
+    parts = " UNION ALL ".join(
+        f"""SELECT a.agency AS agency, coalesce(p.status, 'todo') IN ({FINISHED_SQL}) AS finished
+            FROM assignments a JOIN measures m ON m.id = a.measure_id {counted.join}
+            LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
+                 AND p.period = {counted.label}
+            WHERE a.obsolete = 0 AND m.obsolete = 0 AND m.kind IN ({KINDS_SQL}) AND a.agency != ''
+                 AND {counted.condition}"""
+        for counted in (counted_sql(today, "once"), counted_sql(today, "periodic"))
+    )
     counts = {
         r[0]: {"total": r[1], "done": r[2]}
-        for r in db.conn.execute(
-            f"""SELECT a.agency, count(*), sum(coalesce(p.status, 'todo') IN ({FINISHED_SQL}))
-                FROM assignments a JOIN measures m ON m.id = a.measure_id {counted.join}
-                LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
-                     AND p.period = {counted.label}
-                WHERE a.obsolete = 0 AND m.obsolete = 0 AND m.kind IN ({KINDS_SQL}) AND a.agency != ''
-                     AND {counted.condition}
-                GROUP BY a.agency"""
-        )
+        for r in db.conn.execute(f"SELECT agency, count(*), sum(finished) FROM ({parts}) GROUP BY agency")
     }
     rows = []
     listed = list(registry.agencies) if (level or district or everything) else registry.listed()

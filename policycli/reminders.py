@@ -14,28 +14,34 @@ from policycli.kinds import FINISHED_SQL, KINDS_SQL, UNASSIGNED_LABEL, rule_labe
 from policycli.store import Database
 
 
-def _open_from(today: date) -> str:
-    """The parts of measures with their document and progress: a recurring measure's part once per
-    period that counts today (periods.counted_sql: `occ`, the period's due date `occ.value`)."""
-    counted = counted_sql(today)
+def _open_from(today: date, rows: str, by_document: bool = False) -> str:
+    """The parts of measures with their document and progress; `rows` (periods.counted_sql): of
+    measures that do not recur ("once"), or of recurring ones, once per period that counts today
+    ("periodic": `occ.value` is the period's due date). `by_document`: read document by document
+    (CROSS JOIN keeps that order), for a question about a few documents."""
+    counted = counted_sql(today, rows)
+    tables = (
+        "documents d CROSS JOIN measures m ON m.doc_id = d.id CROSS JOIN assignments a ON a.measure_id = m.id"
+        if by_document
+        else "assignments a JOIN measures m ON m.id = a.measure_id JOIN documents d ON d.id = m.doc_id"
+    )
     return (
-        "FROM assignments a JOIN measures m ON m.id = a.measure_id JOIN documents d ON d.id = m.doc_id "
-        f"{counted.join} LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency "
-        f"AND p.period = {counted.label}"
+        f"FROM {tables} {counted.join} LEFT JOIN progress p ON p.measure_id = a.measure_id "
+        f"AND p.agency = a.agency AND p.period = {counted.label}"
     )
 
 
-def _open(db: Database, agency: str | None, today: date) -> tuple[list[str], list]:
+def _open(db: Database, agency: str | None, today: date, rows: str) -> tuple[list[str], list]:
     """The conditions (and their parameters) of an open part of a current measure of a document that
     still binds someone (not repealed or replaced), the agency's own (or a predecessor's) if given;
-    a recurring measure's, in a period that counts today."""
+    `rows` as in _open_from."""
     where = [
         f"m.kind IN ({KINDS_SQL})",
         "m.obsolete = 0",
         "a.obsolete = 0",
         f"coalesce(p.status, 'todo') NOT IN ({FINISHED_SQL})",
         _NOT_RETIRED,
-        counted_sql(today).condition,
+        counted_sql(today, rows).condition,
     ]
     params: list = []
     if agency:
@@ -48,20 +54,21 @@ def _open(db: Database, agency: str | None, today: date) -> tuple[list[str], lis
 def _open_parts(db: Database, agency: str | None, today: date, horizon: date, expired_since: date | None):
     """(agency, measure, due, period, doc, seq) of open parts due by `horizon` — a recurring
     measure's once per open period that counts today — of documents in force or expired on
-    `expired_since` or later (None: every document). Read through the assignments' due index."""
-    where, params = _open(db, agency, today)
-    if expired_since is not None:
-        where.append("(d.effective_until IS NULL OR d.effective_until >= ?)")
-        params.append(expired_since.isoformat())
-    base = f"SELECT a.agency, m.id, %s, %s, m.doc_id, m.seq {_open_from(today)} WHERE "
-    dated = base % ("a.due", "''")
-    yield from db.conn.execute(dated + " AND ".join([*where, "a.due <= ?"]), [*params, horizon.isoformat()])
-    counted = counted_sql(today)
-    periodic = base % ("occ.value", counted.label)
-    yield from db.conn.execute(
-        periodic + " AND ".join([*where, "a.due IS NULL", "m.recurrence IS NOT NULL", "occ.value <= ?"]),
-        [*params, horizon.isoformat()],
-    )
+    `expired_since` or later (None: every document). Read through the assignments' due index
+    (a recurring measure's parts have no due date there)."""
+    for rows, due, period, dated in (
+        ("once", "a.due", "''", "a.due <= ?"),
+        ("periodic", "occ.value", counted_sql(today, "periodic").label, "a.due IS NULL AND occ.value <= ?"),
+    ):
+        where, params = _open(db, agency, today, rows)
+        if expired_since is not None:
+            where.append("(d.effective_until IS NULL OR d.effective_until >= ?)")
+            params.append(expired_since.isoformat())
+        yield from db.conn.execute(
+            f"SELECT a.agency, m.id, {due}, {period}, m.doc_id, m.seq {_open_from(today, rows)} "
+            f"WHERE {' AND '.join([*where, dated])}",
+            [*params, horizon.isoformat()],
+        )
 
 
 def reminders(
@@ -154,12 +161,19 @@ def _expired_documents(db: Database, agency: str | None, today: date, before: da
     """(agency, doc, title, 文号, effective_until, open parts) of documents that expired before
     `before` with parts still open (a recurring measure's: once per open period), the longest
     expired first."""
-    where, params = _open(db, agency, today)
+    selects, values = [], []
+    for rows in ("once", "periodic"):
+        where, params = _open(db, agency, today, rows)
+        selects.append(
+            f"SELECT a.agency AS agency, d.id AS doc {_open_from(today, rows, by_document=True)} "
+            f"WHERE {' AND '.join([*where, 'd.effective_until < ?'])}"
+        )
+        values += [*params, before.isoformat()]
     return db.conn.execute(
-        f"SELECT a.agency, d.id, d.title, d.doc_number, d.effective_until, count(*) {_open_from(today)} "
-        f"WHERE {' AND '.join([*where, 'd.effective_until < ?'])} "
-        "GROUP BY a.agency, d.id ORDER BY d.effective_until, d.id",
-        [*params, before.isoformat()],
+        "SELECT x.agency, d.id, d.title, d.doc_number, d.effective_until, count(*) "
+        f"FROM ({' UNION ALL '.join(selects)}) x JOIN documents d ON d.id = x.doc "
+        "GROUP BY x.agency, d.id ORDER BY d.effective_until, d.id",
+        values,
     )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from policycli.checklist.periods import counted_sql
+from policycli.checklist.periods import CountedSQL, counted_sql
 from policycli.kinds import FINISHED_SQL, KINDS_SQL, UNASSIGNED_JSON
 from policycli.store import Database
 
@@ -63,15 +63,29 @@ def statistics(
         where.append("a.agency IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(_names_at(db, level, district), ensure_ascii=False))
     status = "coalesce(p.status, 'todo')"
-    counted = counted_sql(today or date.today())
-    overdue = f"({status} NOT IN ({FINISHED_SQL}) AND {counted.due} < ?)" if today else "0"
-    parts = f"""SELECT a.agency, m.id AS measure, m.doc_id, {status} IN ({FINISHED_SQL}) AS finished,
+
+    def part_rows(counted: CountedSQL) -> str:
+        overdue = f"({status} NOT IN ({FINISHED_SQL}) AND {counted.due} < ?)" if today else "0"
+        return f"""SELECT a.agency, m.id AS measure, m.doc_id, {status} IN ({FINISHED_SQL}) AS finished,
                        {status} = 'doing' AS doing, {status} = 'blocked' AS blocked, {overdue} AS late
                 FROM assignments a JOIN measures m ON m.id = a.measure_id {counted.join}
                 LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
                      AND p.period = {counted.label}
                 WHERE {" AND ".join([*where, counted.condition])}"""
-    values = ([today.isoformat()] if today else []) + params
+
+    # the parts of measures that do not recur, then those of recurring ones per period: two reads
+    # of the measures in their order (1.5x faster at 100k than one pass joining json_each to each)
+    day = today or date.today()
+    branches = [part_rows(counted_sql(day, rows)) for rows in ("once", "periodic")]
+    parts = " UNION ALL ".join(branches)
+    # per measure, each branch on its own: a measure is in one of them, and the first is grouped as
+    # it is read (in the measures' order) instead of sorted whole
+    per_measure = " UNION ALL ".join(
+        f"""SELECT measure, doc_id, count(*) AS parts, sum(finished) AS finished, sum(doing) AS doing,
+                   sum(blocked) AS blocked, sum(late) AS late FROM ({branch}) GROUP BY measure"""
+        for branch in branches
+    )
+    values = (([today.isoformat()] if today else []) + params) * 2
     late = (lambda n: n) if today else (lambda n: None)
     per_agency = [
         {
@@ -96,11 +110,7 @@ def statistics(
     for r in db.conn.execute(
         f"""SELECT d.id, d.title, count(x.measure), sum(x.parts = x.finished), sum(x.parts), sum(x.finished),
                    sum(x.doing), sum(x.blocked), sum(x.late)
-            FROM documents d LEFT JOIN (
-                SELECT measure, doc_id, count(*) AS parts, sum(finished) AS finished, sum(doing) AS doing,
-                       sum(blocked) AS blocked, sum(late) AS late
-                FROM ({parts}) GROUP BY measure
-            ) x ON x.doc_id = d.id
+            FROM documents d LEFT JOIN ({per_measure}) x ON x.doc_id = d.id
             {doc_filter} GROUP BY d.id {"HAVING count(x.measure) > 0" if filtered else ""}
             ORDER BY d.issued_on IS NULL, d.issued_on, d.id""",
         values + ([doc] if doc else []),

@@ -181,20 +181,32 @@ class CountedSQL:
     condition: str
 
 
-def counted_sql(today: date | None) -> CountedSQL:
-    """CountedSQL for `today` (written into the SQL: an ISO date is digits and dashes only);
-    None: every period, not only those that count (for the calendar)."""
+def counted_sql(today: date | None, rows: str = "all") -> CountedSQL:
+    """CountedSQL for `today` (written into the SQL: an ISO date is digits and dashes only; None:
+    every period, not only those that count, for the calendar). `rows`: "all" the parts in one pass
+    (a LEFT JOIN that leaves a part that does not recur one row), or only those of measures that do
+    not recur ("once") or that do ("periodic") — for a query whose plan must not change for the
+    many parts that do not recur (a remind through the due index: json_each beside each row moved
+    SQLite's planner from the measures' index to a scan of every assignment)."""
     from policycli.checklist.status import NEXT_DUE_SQL
 
+    if rows == "once":
+        return CountedSQL(join="", label="''", due="m.due", condition="m.recurrence IS NULL")
     day = f"'{today.isoformat()}'" if today else ""
+    in_view = "1" if today is None else f"occ.value <= {NEXT_DUE_SQL.replace('?', day)}"
+    label = label_sql("occ.value")
+    if rows == "periodic":
+        return CountedSQL(
+            join="JOIN json_each(m.due_info, '$.occurrences') occ",
+            label=label,
+            due="occ.value",
+            condition=f"m.recurrence IS NOT NULL AND {in_view}",
+        )
     # json_each of NULL has no rows: the LEFT JOIN keeps a part that does not recur as one row
-    join = "LEFT JOIN json_each(CASE WHEN m.recurrence IS NOT NULL THEN m.due_info END, '$.occurrences') occ"
-    condition = (
-        "1" if today is None else f"(m.recurrence IS NULL OR occ.value <= {NEXT_DUE_SQL.replace('?', day)})"
-    )
+    recurring_dates = "CASE WHEN m.recurrence IS NOT NULL THEN m.due_info END"
     return CountedSQL(
-        join=join,
-        label=f"(CASE WHEN m.recurrence IS NULL THEN '' ELSE {label_sql('occ.value')} END)",
+        join=f"LEFT JOIN json_each({recurring_dates}, '$.occurrences') occ",
+        label=f"(CASE WHEN m.recurrence IS NULL THEN '' ELSE {label} END)",
         due="(CASE WHEN m.recurrence IS NULL THEN m.due ELSE occ.value END)",
-        condition=condition,
+        condition=f"(m.recurrence IS NULL OR {in_view})",
     )
