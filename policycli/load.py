@@ -693,14 +693,15 @@ def _load_assignments(conn, doc_id: str, document: dict) -> None:
         updates += [(*wanted[key], *key) for key in moved]
         inserts = [row for row in inserts if (row[0], row[1]) not in moved]
     conn.executemany(
-        "INSERT INTO assignments (measure_id, agency, printed, role, grp, seq, due, obsolete) VALUES (?, ?, "
-        "?, ?, ?, ?, ?, ?)",
-        inserts,
+        "INSERT INTO assignments (measure_id, agency, printed, role, grp, seq, due, obsolete, own_role) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(*row, row[3]) for row in inserts],
     )
+    # own_role: the role the document gives, which undoing a correction's role goes back to
     conn.executemany(
-        "UPDATE assignments SET printed = ?, role = ?, grp = ?, seq = ?, due = ?, obsolete = ? WHERE "
-        "measure_id = ? AND agency = ?",
-        updates,
+        "UPDATE assignments SET printed = ?, role = ?, grp = ?, seq = ?, due = ?, obsolete = ?, own_role = ? "
+        "WHERE measure_id = ? AND agency = ?",
+        [(*row[:6], row[1], *row[6:]) for row in updates],
     )
     conn.executemany("UPDATE assignments SET obsolete = 1 WHERE measure_id = ? AND agency = ?", gone)
 

@@ -337,6 +337,18 @@ def m010_periods(db) -> None:
         )
 
 
+def m011_document_roles(db) -> None:
+    # The role the document gives a unit (牵头/配合), beside the one in force: an assign correction
+    # may change it, and undoing that goes back to the document's. A part a correction had changed
+    # when this was written keeps its role until its document is loaded again.
+    db.executescript(
+        """
+        ALTER TABLE assignments ADD COLUMN own_role TEXT;
+        UPDATE assignments SET own_role = role WHERE corrected_by IS NULL AND added_by IS NULL;
+        """
+    )
+
+
 # Ordered schema migrations, applied with sqlite_utils.Migrations whenever the database opens.
 MIGRATIONS = [
     m001_initial,
@@ -349,6 +361,7 @@ MIGRATIONS = [
     m008_move_batches,
     m009_document_due,
     m010_periods,
+    m011_document_roles,
 ]
 
 

@@ -255,3 +255,28 @@ def test_the_part_without_a_unit_takes_the_measures_due_date(db, tmp_path):
     # the unassigned listing and remind read the part's own copy of the date
     rows = as_json(run_policy("tasks", "--unassigned", "--doc", DOC, "-f", "json", db=db))
     assert {(r["id"], r["due"]) for r in rows} == {(f"{DOC}/1", None), (f"{DOC}/3", "2022-06-30")}
+
+
+def test_undoing_a_role_change_gives_back_the_documents_role(db, tmp_path):
+    """A unit taken off and given back with another role (牵头 → 配合): undoing both restores the role
+    the document gives, across a reload in between."""
+    path = write(tmp_path / "v2.json", FIRST)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["measures"][1]["units"][0]["role"] = "lead"  # 上海海关 牵头
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    ok(policy(db, "load", str(path)))
+
+    def roles() -> dict[str, str]:
+        return {p["agency"]: p["role"] for p in show(db, f"{DOC}/2")["agencies"]}
+
+    assert roles() == {"上海海关": "lead", "市财政局": "unspecified"}
+    ok(policy(db, "unassign", f"{DOC}/2", "上海海关", "--by", "甲"))
+    ok(policy(db, "assign", f"{DOC}/2", "上海海关", "--role", "co", "--by", "甲"))
+    assert roles()["上海海关"] == "co"
+    document["title"] = "更正测试方案（重新印发）"  # a reload that rewrites the parts
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    ok(policy(db, "load", str(path)))
+    assert roles()["上海海关"] == "co"  # the correction holds
+    ok(policy(db, "undo", "--by", "甲"))
+    ok(policy(db, "undo", "--by", "甲"))
+    assert roles() == {"上海海关": "lead", "市财政局": "unspecified"}

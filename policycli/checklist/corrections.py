@@ -191,7 +191,7 @@ def recompute(conn, measure_id: str) -> None:
         [measure_id],
     )
     conn.execute(
-        "UPDATE assignments SET obsolete = 0, corrected_by = NULL "
+        "UPDATE assignments SET obsolete = 0, corrected_by = NULL, role = coalesce(own_role, role) "
         "WHERE measure_id = ? AND corrected_by IS NOT NULL AND added_by IS NULL",
         [measure_id],
     )
