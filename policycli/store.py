@@ -349,6 +349,18 @@ def m011_document_roles(db) -> None:
     )
 
 
+def m012_completion_dates(db) -> None:
+    # The date a part was finished (完成时间), as a returned ledger gives it; the change log keeps it
+    # and the one before, so undo restores it.
+    db.executescript(
+        """
+        ALTER TABLE progress ADD COLUMN done_on TEXT;
+        ALTER TABLE events ADD COLUMN done_on TEXT;
+        ALTER TABLE events ADD COLUMN before_done_on TEXT;
+        """
+    )
+
+
 # Ordered schema migrations, applied with sqlite_utils.Migrations whenever the database opens.
 MIGRATIONS = [
     m001_initial,
@@ -362,6 +374,7 @@ MIGRATIONS = [
     m009_document_due,
     m010_periods,
     m011_document_roles,
+    m012_completion_dates,
 ]
 
 

@@ -125,41 +125,52 @@ def mark(
             agency = default_agency
         key = _assignment_key(db, measure, assigned, agency)
         slot = _period(measure, period, today)
-        before = db.conn.execute(
-            "SELECT status, note, evidence FROM progress WHERE measure_id = ? AND agency = ? AND period = ?",
-            [measure["id"], key, slot],
-        ).fetchone()
-        now, now_note, now_evidence = before or ("todo", None, None)
-        if status == now and note in (None, now_note) and evidence in (None, now_evidence):
-            # done → done changes nothing: no change is recorded (undo and history stay meaningful)
-            return Marked(None, measure["id"], key, now, status, by, at, slot)
-        db.conn.execute(
-            "INSERT INTO progress (measure_id, agency, period, status, note, evidence, by, at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (measure_id, agency, period) DO UPDATE SET status = excluded.status, "
-            "note = excluded.note, evidence = excluded.evidence, by = excluded.by, at = excluded.at",
-            [measure["id"], key, slot, status, note, evidence, by, at],
-        )
-        cursor = db.conn.execute(
-            "INSERT INTO events (measure_id, agency, period, action, before_status, after_status, "
-            "before_note, before_evidence, note, evidence, by, at) "
-            "VALUES (?, ?, ?, 'mark', ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                measure["id"],
-                key,
-                slot,
-                before[0] if before else None,
-                status,
-                before[1] if before else None,
-                before[2] if before else None,
-                note,
-                evidence,
-                by,
-                at,
-            ],
-        )
-        event_id = cursor.lastrowid
-    return Marked(event_id, measure["id"], key, before[0] if before else "todo", status, by, at, slot)
+        return record(db.conn, measure["id"], key, slot, status, note, evidence, by, at, keep=True)
+
+
+def record(
+    conn,
+    measure_id: str,
+    agency: str,
+    period: str,
+    status: str,
+    note: str | None,
+    evidence: str | None,
+    by: str,
+    at: str,
+    done_on: str | None = None,
+    keep: bool = False,
+) -> Marked:
+    """Inside a write transaction: set one part's status (its note, evidence and completion date)
+    and log the change; nothing when nothing changes. `keep`: a note, evidence or completion date
+    not given (None) leaves the recorded one in the no-change test, as `policy done` does after
+    `--note`; otherwise (a returned ledger's row) the values are the whole new state."""
+    before = conn.execute(
+        "SELECT status, note, evidence, done_on FROM progress WHERE measure_id = ? AND agency = ? "
+        "AND period = ?",
+        [measure_id, agency, period],
+    ).fetchone()
+    old = before or (None, None, None, None)
+    now = ("todo", *old[1:]) if before is None else tuple(before)
+    details = zip((note, evidence, done_on), now[1:], strict=True)
+    if status == now[0] and all(given == had or (keep and given is None) for given, had in details):
+        # done → done changes nothing: no change is recorded (undo and history stay meaningful)
+        return Marked(None, measure_id, agency, now[0], status, by, at, period)
+    conn.execute(
+        "INSERT INTO progress (measure_id, agency, period, status, note, evidence, by, at, done_on) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (measure_id, agency, period) DO UPDATE SET status = excluded.status, "
+        "note = excluded.note, evidence = excluded.evidence, by = excluded.by, at = excluded.at, "
+        "done_on = excluded.done_on",
+        [measure_id, agency, period, status, note, evidence, by, at, done_on],
+    )
+    cursor = conn.execute(
+        "INSERT INTO events (measure_id, agency, period, action, before_status, after_status, "
+        "before_note, before_evidence, before_done_on, note, evidence, done_on, by, at) "
+        "VALUES (?, ?, ?, 'mark', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [measure_id, agency, period, old[0], status, *old[1:], note, evidence, done_on, by, at],
+    )
+    return Marked(cursor.lastrowid, measure_id, agency, now[0], status, by, at, period)
 
 
 def _period(measure: dict, wanted: str | None, today: date | None) -> str:
@@ -209,7 +220,7 @@ def undo(db: Database, agency: str | None = None, by: str | None = None, anyone:
     with write_transaction(db):
         sql = (
             "SELECT id, measure_id, agency, before_status, after_status, before_note, before_evidence, by, "
-            "action, detail, period FROM events "
+            "action, detail, period, before_done_on FROM events "
             "WHERE action IN ('mark', 'assign', 'unassign', 'due') AND undone = 0"
         )
         params: list = []
@@ -228,7 +239,7 @@ def undo(db: Database, agency: str | None = None, by: str | None = None, anyone:
         (event_id, measure_id, key, before_status, after_status, before_note, before_evidence, made_by) = (
             last[:8]
         )
-        action, detail, slot = last[8:]
+        action, detail, slot, before_done_on = last[8:]
         at = now_iso()
         if action != "mark":
             from policycli.checklist.corrections import undo_correction
@@ -261,9 +272,9 @@ def undo(db: Database, agency: str | None = None, by: str | None = None, anyone:
             )
         else:
             db.conn.execute(
-                "UPDATE progress SET status = ?, note = ?, evidence = ?, by = ?, at = ? WHERE measure_id = "
-                "? AND agency = ? AND period = ?",
-                [before_status, before_note, before_evidence, by, at, measure_id, key, slot],
+                "UPDATE progress SET status = ?, note = ?, evidence = ?, done_on = ?, by = ?, at = ? "
+                "WHERE measure_id = ? AND agency = ? AND period = ?",
+                [before_status, before_note, before_evidence, before_done_on, by, at, measure_id, key, slot],
             )
         db.conn.execute("UPDATE events SET undone = 1 WHERE id = ?", [event_id])
         db.conn.execute(
