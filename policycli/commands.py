@@ -590,14 +590,78 @@ def stats(
         )
 
 
+def import_ledgers(
+    files: Annotated[list[Path], Argument(metavar="FILE...", help="Returned ledgers: .xlsx or .csv.")],
+    by: Annotated[
+        str | None,
+        Option(
+            "--by",
+            help="Who records a row whose 填报人 is empty (default: your configured name, else login).",
+        ),
+    ] = None,
+    dry_run: Annotated[bool, Option("--dry-run", help="Show what would change; write nothing.")] = False,
+    strict: Annotated[
+        bool, Option("--strict", help="Write nothing when any row is refused or in conflict.")
+    ] = False,
+    theirs: Annotated[
+        bool, Option("--theirs", help="In a conflict, take the returned ledger's value.")
+    ] = False,
+    ours: Annotated[bool, Option("--ours", help="In a conflict, keep the database's value.")] = False,
+    fmt: Format = "table",
+    db: Db = None,
+    today: Today = None,
+) -> int:
+    """Record what returned ledgers (台账) say: each edited row becomes a mark.
+
+    A row changed in the database since its export is a conflict: reported with both values and not
+    applied (--theirs or --ours decide). Unknown measures or statuses, another agency's rows and
+    future completion dates are refused; a damaged file is refused whole. Importing a file again
+    changes nothing. Exit status 5 when a row was refused or left in conflict.
+
+    Example: policy import 市商务委-返回.xlsx --dry-run
+    """
+    from policycli import views
+    from policycli.checklist.returns import import_returns
+
+    if theirs and ours:
+        raise BadInput("--theirs and --ours contradict each other; give one")
+    with database(db) as opened:
+        result = import_returns(
+            opened,
+            list(files),
+            _today(today),
+            by=by or _setting("by"),
+            dry_run=dry_run,
+            strict=strict,
+            resolve="theirs" if theirs else "ours" if ours else None,
+        )
+    views.import_outcomes(result, fmt, dry_run)
+    refused = result.count("error", "conflict")
+    return ExitStatus.NOT_ALL_IMPORTED if refused else ExitStatus.OK
+
+
+_EXTENSIONS = {".csv": "csv", ".json": "json", ".md": "md", ".ics": "ics", ".xlsx": "xlsx"}
+
+
 def export(
     agency: Agency = None,
     doc: Doc = None,
     fmt: Annotated[
-        str, Option("--format", "-f", help="csv (default), json, md, table or ics (calendar).")
-    ] = "csv",
+        str | None,
+        Option(
+            "--format",
+            "-f",
+            help="csv, xlsx (Excel), json, md, table or ics (calendar); default: from -o's extension, "
+            "else csv.",
+        ),
+    ] = None,
     output: Annotated[
         Path | None, Option("--output", "-o", metavar="FILE", help="Write to this file instead of stdout.")
+    ] = None,
+    split: Annotated[bool, Option("--split", help="xlsx: one sheet per agency.")] = False,
+    split_files: Annotated[
+        Path | None,
+        Option("--split-files", metavar="DIR", help="xlsx: one file per agency in DIR (台账-<agency>.xlsx)."),
     ] = None,
     force: Force = False,
     all_: Annotated[bool, Option("--all", help="Include obsolete measures.")] = False,
@@ -608,23 +672,32 @@ def export(
     """Export the ledger, one row per measure and unit.
 
     A recurring measure (每年, 每季度 …) has a row per period that counts today: those already due
-    and the one open.
+    and the one open. An Excel ledger (-o 台账.xlsx) has the columns an agency fills in set apart
+    and a hidden key per row, so `policy import` reads the return exactly.
 
-    Example: policy export --agency 市商务委 -o 台账.csv
+    Example: policy export --agency 市商务委 -o 台账.xlsx
     """
     from policycli import views
     from policycli.checklist import ledger, ledger_rows
 
     agency = _agency(agency, all_agencies)
-    if fmt not in ("csv", "json", "md", "table", "ics"):
-        raise BadInput(f"unknown format {fmt!r}; use one of csv, json, md, table, ics")
+    fmt = _export_format(fmt, output, split or split_files is not None)
     if fmt == "ics" and all_:
         raise BadInput("--all (obsolete measures) is not for a calendar; leave it out with --format ics")
+    if (split or split_files is not None) and fmt != "xlsx":
+        raise BadInput(
+            "--split and --split-files write Excel workbooks; use them with -o FILE.xlsx or -f xlsx"
+        )
+    if fmt == "xlsx" and output is None and split_files is None:
+        raise BadInput("an Excel ledger is a file: give -o FILE.xlsx (or --split-files DIR)")
+    if output is not None and split_files is not None:
+        raise BadInput("give -o FILE or --split-files DIR, not both")
     if output is not None:
         from policycli.files import check_output, database_files
         from policycli.paths import database_path
 
         check_output(output, force, in_use=database_files(database_path(db)))
+    day = _today(today)
     with database(db) as opened:
         if fmt == "ics":
             from datetime import UTC, datetime
@@ -634,23 +707,42 @@ def export(
             views.write_bytes(
                 ics_bytes(calendar_events(opened, agency, doc), datetime.now(UTC)), output, replace=force
             )
+        elif fmt == "xlsx":
+            from policycli.checklist.lookup import agency_scope
+
+            rows = ledger(opened, day, agency=agency, doc=doc, include_obsolete=all_)
+            canonical = agency_scope(opened, agency)[0] if agency else None
+            written = views.ledger_workbooks(rows, canonical, day, output, split, split_files, replace=force)
+            for path in written:
+                say(f"wrote {path}")
+            return
         elif fmt == "csv":
             views.ledger_csv(
-                ledger_rows(
-                    opened, _today(today), agency=agency, doc=doc, include_obsolete=all_, for_csv=True
-                ),
+                ledger_rows(opened, day, agency=agency, doc=doc, include_obsolete=all_, for_csv=True),
                 output,
                 replace=force,
             )
         else:
             views.ledger(
-                ledger(opened, _today(today), agency=agency, doc=doc, include_obsolete=all_),
+                ledger(opened, day, agency=agency, doc=doc, include_obsolete=all_),
                 fmt,
                 output,
                 replace=force,
             )
     if output is not None:
         say(f"wrote {output}")
+
+
+def _export_format(fmt: str | None, output: Path | None, split: bool) -> str:
+    """--format, else the output file's extension, else csv (xlsx when splitting); an extension that
+    says another format than --format is refused, never written as something else."""
+    known = ("csv", "xlsx", "json", "md", "table", "ics")
+    if fmt is not None and fmt not in known:
+        raise BadInput(f"unknown format {fmt!r}; use one of {', '.join(known)}")
+    by_name = _EXTENSIONS.get(output.suffix.lower()) if output is not None else None
+    if fmt is not None and by_name is not None and by_name != fmt:
+        raise BadInput(f"{output.name} is named .{output.suffix[1:]}, but --format is {fmt}; make them agree")
+    return fmt or by_name or ("xlsx" if split else "csv")
 
 
 # --- documents and agencies ------------------------------------------------------------------
@@ -907,6 +999,7 @@ COMMANDS: list[Command] = [
     Command("remind", remind),
     Command("stats", stats),
     Command("export", export),
+    Command("import", import_ledgers),
     Command("agencies", agencies_list),
     Command("agencies unknown", agencies_unknown),
     Command("agencies show", agencies_show),

@@ -15,6 +15,7 @@ class ExitStatus(IntEnum):
     BAD_INPUT = 2  # the user's input cannot be used: fix it and try again
     DATABASE_BUSY = 3  # another process held the database lock past the timeout
     DUE = 4  # `policy remind --exit-status`: something is overdue or due soon
+    NOT_ALL_IMPORTED = 5  # `policy import`: rows were refused (errors) or left (conflicts)
     INTERRUPTED = 130  # Ctrl-C
 
 

@@ -626,6 +626,8 @@ LEDGER_COLUMNS = [
     Column("line_first", "起始行"),
     Column("line_last", "结束行"),
     Column("correction", "更正"),
+    Column("done_on", "完成时间"),
+    Column("key", "行键"),  # for policy import: which part, and its version at export
 ]
 
 
@@ -656,6 +658,89 @@ def ledger(rows: list[dict], fmt: str, output: Path | None, replace: bool = Fals
         emit(rows, columns, fmt, empty="nothing to export", output=output)  # emit refuses -o with a table
         return
     emit(rows, LEDGER_COLUMNS, fmt, output=output, replace=replace)
+
+
+def ledger_workbooks(
+    rows: list[dict],
+    agency: str | None,
+    today,
+    output: Path | None,
+    split: bool,
+    split_files: Path | None,
+    replace: bool = False,
+) -> list[Path]:
+    """Write the Excel ledger: one sheet (the agency's, or the whole ledger's), one sheet per agency
+    (`split`), or one file per agency in `split_files` (all written or none). Returns the files."""
+    from policycli.files import check_output, write_all_or_none, write_atomically
+    from policycli.workbook import sheet_name, workbook_bytes
+
+    if not split and split_files is None:
+        write_atomically(output, workbook_bytes([(agency, rows)], today), replace)
+        return [output]
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(row["agency"], []).append(row)
+    order = sorted(groups, key=lambda name: (name == "", name))  # the part without a unit last
+    if split_files is None:
+        write_atomically(output, workbook_bytes([(name, groups[name]) for name in order], today), replace)
+        return [output]
+    if split_files.exists() and not split_files.is_dir():
+        raise BadInput(f"{split_files}: not a directory")
+    split_files.mkdir(parents=True, exist_ok=True)
+    taken: set[str] = set()
+    outputs = []
+    for name in order:
+        path = split_files / f"台账-{sheet_name(name or UNASSIGNED_LABEL, taken)}.xlsx"
+        check_output(path, replace)
+        outputs.append((path, workbook_bytes([(name, groups[name])], today)))
+    write_all_or_none(outputs)
+    return [path for path, _ in outputs]
+
+
+_OUTCOME_LABELS = {
+    "applied": "已导入",
+    "would apply": "将导入",
+    "not applied (--strict)": "未导入（--strict）",
+    "conflict": "冲突",
+    "ours": "保留库中",
+    "error": "错误",
+}
+
+
+def import_outcomes(result, fmt: str, dry_run: bool) -> None:
+    """What `policy import` did with each row that changes something, and a summary on stderr."""
+    rows = [o.fields() for o in result.outcomes]
+    arrow = "→" + (chr(10) if fmt == "table" else "")
+    shown = [
+        r
+        | {
+            "change": f"{status_label(r['before'])}{arrow}{status_label(r['after'])}"
+            if r["before"] and r["after"]
+            else status_label(r["after"] or r["before"] or ""),
+            "where": (f"{r['file']} " if len({o.file for o in result.outcomes}) > 1 else "") + str(r["row"]),
+        }
+        for r in rows
+    ]
+    periods = fmt == "csv" or any(r["period"] for r in rows)
+    columns = [
+        Column("where", "行", whole=True, justify="right"),
+        Column("id", "措施编号", whole=True),
+        Column("agency", "责任单位", show=_agency_cell, give_way=2),
+        *([Column("period", "期次", whole=True, show=period_display)] if periods else []),
+        Column("outcome", "结果", whole=True, show=lambda v: _OUTCOME_LABELS.get(str(v), str(v))),
+        Column("change", "状态", whole=True),
+        Column("message", "说明", ratio=2, give_way=1),
+    ]
+    emit(shown, columns, fmt, json_rows=rows, empty=None)
+    applied = result.count("applied", "would apply")
+    summary = (
+        f"{'would record' if dry_run else 'recorded'} {applied} change(s); "
+        f"{result.count('conflict')} conflict(s), {result.count('error')} refused, "
+        f"{result.count('ours')} kept as in the database; {result.unchanged} row(s) unchanged"
+    )
+    if result.count("not applied (--strict)"):
+        summary += "; --strict: nothing was written"
+    console(stderr=True).print(summary, markup=False, highlight=False, soft_wrap=True)
 
 
 AGENCY_FIELDS = ("agency", "full_name", "level", "district", "type", "total", "open", "done", "flag")

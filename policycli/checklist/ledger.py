@@ -38,7 +38,14 @@ LEDGER_FIELDS = (
     "line_first",
     "line_last",
     "correction",  # what the coordinator corrected: the unit given, the due date set (by whom, when)
+    "done_on",  # 完成时间: the date the part was finished, as a returned ledger gave it
+    "key",  # the row's key for a returned ledger (returns.py): [measure, agency, period, version]
 )
+
+# The row's version: the last change of the part's status (a mark or an undo), 0 for none. A returned
+# ledger's row whose part has changed since is a conflict, not an update (returns.py).
+VERSION_SQL = """coalesce((SELECT max(e.id) FROM events e WHERE e.measure_id = a.measure_id
+    AND e.agency = a.agency AND e.period = {period} AND e.action IN ('mark', 'undo')), 0)"""
 
 # the correction behind the part and the date:
 # "指定责任单位（王五 2026-11-29）；更正截止日期（王五 2026-11-29）"
@@ -108,6 +115,8 @@ def ledger_rows(
         "m.line_first",
         "m.line_last",
         _CORRECTION_SQL,
+        "p.done_on",
+        f"json_array(m.id, a.agency, {counted.label}, {VERSION_SQL.format(period=counted.label)})",
     ]
     if for_csv:
         from policycli.render import csv_line_sql
