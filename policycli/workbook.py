@@ -76,7 +76,8 @@ def sheet_name(agency: str | None, taken: set[str]) -> str:
 
 
 def workbook_bytes(sheets: Iterable[tuple[str | None, list[dict]]], today: date) -> bytes:
-    """An .xlsx file: one sheet per (agency or None for the whole ledger, its ledger rows)."""
+    """An .xlsx file: one sheet per (agency or None for the whole ledger, its ledger rows); the rows
+    by due date (a recurring measure's periods among the others), undated last, in document order."""
     import xlsxwriter
 
     buffer = io.BytesIO()
@@ -92,7 +93,8 @@ def workbook_bytes(sheets: Iterable[tuple[str | None, list[dict]]], today: date)
                 "--agency or --doc, split it with --split, or export CSV"
             )
         name = sheet_name(agency if agency is not None else None, taken)
-        _sheet(book.add_worksheet(name), rows, formats, today)
+        ordered = sorted(rows, key=lambda row: (row["due"] is None, row["due"] or ""))  # stable
+        _sheet(book.add_worksheet(name), ordered, formats, today)
         written.append((name, agency))
     meta = book.add_worksheet(META_SHEET)
     meta.write_row(0, 0, ["sheet", "agency", "exported"])
@@ -179,6 +181,11 @@ def _sheet(sheet, rows: list[dict], formats: dict, today: date) -> None:
             else:
                 sheet.write_string(r, k, str(value), style)
     last = max(len(rows), 1)
+    # printed on A4 landscape, as wide as the page, the header on every page
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
     sheet.freeze_panes(1, 1)
     sheet.autofilter(0, 0, last, len(COLUMNS) - 2)
     sheet.data_validation(
