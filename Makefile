@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast data lint bench bench-ingest bench-revision clean
+.PHONY: run test test-fast data lint bench bench-ingest bench-revision bench-import clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ bench-ingest: $(VENV)/.installed
 # Loading a revision of a 1,000-measure document: measures matched by content, progress moved (< 2 s).
 bench-revision: $(VENV)/.installed
 	$(BIN)/python bench/load_revision.py
+
+# Importing a returned Excel ledger of 10,000 rows (issue 15): target ≤ 3 s.
+bench-import: $(VENV)/.installed
+	$(BIN)/python bench/import_ledger.py
 
 # Corpora of 10k, 100k and 1M measures (built once into bench/.work), ratios against floors,
 # Taskwarrior if installed (apt-get install taskwarrior); writes docs/benchmarks.md.
