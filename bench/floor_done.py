@@ -8,7 +8,7 @@ def main(db: str, measure_id: str, agency: str) -> None:
     conn = sqlite3.connect(db)
     conn.execute(
         "INSERT INTO progress (measure_id, agency, status, at) VALUES (?, ?, 'done', datetime('now')) "
-        "ON CONFLICT (measure_id, agency) DO UPDATE SET status = 'done', at = excluded.at",
+        "ON CONFLICT (measure_id, agency, period) DO UPDATE SET status = 'done', at = excluded.at",
         [measure_id, agency],
     )
     conn.commit()

@@ -14,7 +14,7 @@ def main(db: str, agency: str) -> None:
         """SELECT m.id, m.title, coalesce(p.status, 'todo'),
                   (SELECT count(*) FROM assignments x WHERE x.measure_id = m.id AND x.obsolete = 0), m.due
            FROM assignments a JOIN measures m ON m.id = a.measure_id
-           LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency
+           LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency AND p.period = ''
            WHERE a.agency = ? AND a.obsolete = 0 AND m.obsolete = 0
              AND coalesce(p.status, 'todo') NOT IN ('done', 'n/a')
              AND a.due IS NOT NULL

@@ -230,7 +230,7 @@ def main() -> None:
         "coalesce(p.status, 'todo'), "
         "p.note, p.evidence, p.by, p.at, m.due, d.source_file, m.line_first, m.line_last FROM assignments a "
         "JOIN measures m ON m.id = a.measure_id JOIN documents d ON d.id = m.doc_id "
-        "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency "
+        "LEFT JOIN progress p ON p.measure_id = a.measure_id AND p.agency = a.agency AND p.period = '' "
         "WHERE a.obsolete = 0 AND m.obsolete = 0 ORDER BY m.due, m.doc_id, m.seq, a.seq"
     )
     if shutil.which("sqlite3"):

@@ -387,6 +387,14 @@ def _load_document(db: Database, path: Path, document: dict) -> LoadResult:
 
     conn.execute("UPDATE measures SET corrected_by = NULL WHERE doc_id = ?", [doc_id])
     result.warnings += reapply(conn, doc_id)
+    # a measure that started or stopped recurring: its recorded statuses to the periods that count now
+    from policycli.checklist.periods import settle
+
+    for (measure_id,) in conn.execute(
+        "SELECT DISTINCT measure_id FROM progress WHERE measure_id >= ? AND measure_id < ?",
+        [doc_id + "/", doc_id + "0"],
+    ).fetchall():
+        result.warnings += settle(conn, measure_id)
     # every id of the document, also those a revision moved away (all start with "<doc id>/")
     conn.execute(
         "DELETE FROM measures_fts WHERE measure_id >= ? AND measure_id < ?", [doc_id + "/", doc_id + "0"]

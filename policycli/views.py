@@ -657,7 +657,9 @@ def ledger(rows: list[dict], fmt: str, output: Path | None, replace: bool = Fals
         ]
         emit(rows, columns, fmt, empty="nothing to export", output=output)  # emit refuses -o with a table
         return
-    emit(rows, LEDGER_COLUMNS, fmt, output=output, replace=replace)
+    # the row key is for `policy import`, which reads CSV and Excel: not in a Markdown table
+    columns = LEDGER_COLUMNS if fmt != "md" else [c for c in LEDGER_COLUMNS if c.key != "key"]
+    emit(rows, columns, fmt, output=output, replace=replace)
 
 
 def ledger_workbooks(

@@ -247,9 +247,13 @@ def test_csv_export_matches_the_json_ledger_cell_for_cell(db, tmp_path):
     exported = (tmp_path / "all.csv").read_bytes().decode("utf-8")
     assert exported.startswith("\ufeff") and exported.count("\r\n") > 400
     first_row = exported.split("\r\n")[1]
+    from policycli.checklist import LEDGER_FIELDS
+
+    cells = next(csv.reader([first_row]))
+    assert len(cells) == len(LEDGER_FIELDS) == 23
     assert (
-        first_row.startswith('"') and first_row.endswith('"') and first_row.count('","') == 20
-    )  # every cell quoted
+        first_row.startswith('"') and first_row.endswith('"') and first_row.count('","') >= 22
+    )  # all quoted
     rows = list(csv.reader(io.StringIO(exported[1:], newline="")))
     ledger = as_json(run_policy("export", "--format", "json", db=db))
     roles = {"lead": "牵头", "co": "配合"}
@@ -488,7 +492,8 @@ def test_export_and_detail_views_refuse_what_they_cannot_do(db, tmp_path):
         (["export", "--doc", "nosuchdoc"], "unknown document 'nosuchdoc'"),
         (["export", "--format", "ics", "--doc", "nosuchdoc"], "unknown document 'nosuchdoc'"),
         (["export", "--format", "ics", "--all"], "--all"),
-        (["export", "--format", "xlsx"], "csv, json, md, table, ics"),
+        (["export", "--format", "xls"], "csv, xlsx, json, md, table, ics"),
+        (["export", "--format", "xlsx"], "give -o FILE.xlsx"),
         (["docs", "show", TRADE, "--format", "csv"], "use text or json"),
         (["agencies", "show", "市商务委", "--format", "xml"], "use text or json"),
         (["show", f"{TRADE}/2.1.1.2", "--format", "md"], "use text or json"),

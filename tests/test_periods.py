@@ -390,3 +390,31 @@ def test_progress_recorded_before_periods_counts_for_the_period_it_was_recorded_
         "period",
     ]
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_statuses_follow_when_a_measure_stops_or_starts_recurring(db):
+    """A corrected due date makes the yearly measure a one-off, its undo makes it yearly again: the
+    statuses recorded meanwhile are not lost under a period the measure no longer has."""
+
+    def recorded(today: str) -> list[tuple]:
+        info = as_json(run_policy("show", YEARLY, "--today", today, "-f", "json", db=db))
+        if not info["periods"]:
+            return [(None, p["status"]) for p in info["agencies"] if p["agency"] == "市发展改革委"]
+        return [
+            (period["period"], part["status"])
+            for period in info["periods"]
+            for part in period["parts"]
+            if part["agency"] == "市发展改革委" and part["status"] != "todo"
+        ]
+
+    ok(run_policy("done", YEARLY, "--agency", "市发展改革委", "--period", "2021", "--by", "丙", db=db))
+    ok(run_policy("due", YEARLY, "2022-06-30", "--by", "协调", db=db))
+    assert recorded("2022-03-01") == [(None, "done")]  # the one status of a one-off measure
+    ok(run_policy("reopen", YEARLY, "--agency", "市发展改革委", "--by", "丙", db=db))
+    ok(run_policy("done", YEARLY, "--agency", "市发展改革委", "--note", "已办结", "--by", "丙", db=db))
+    ok(run_policy("undo", "--by", "协调", db=db))  # yearly again
+    # the status recorded without a period counts for the period it was recorded in: the clock's
+    # today is after the plan's end (2023-11-05), so its last period
+    assert recorded("2024-01-01") == [("2023", "done")]
+    undone = ok(run_policy("undo", "--by", "丙", db=db))
+    assert "[市发展改革委] 2023 done → todo" in undone.stderr

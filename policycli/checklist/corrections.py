@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from policycli.checklist.lookup import agency_scope, resolve_measure
+from policycli.checklist.periods import settle
 from policycli.checklist.status import UNASSIGNED, current_user, now_iso
 from policycli.errors import BadInput
 from policycli.kinds import MEASURE_KINDS
@@ -205,6 +206,7 @@ def recompute(conn, measure_id: str) -> None:
         [measure_id],
     ).fetchall():
         _apply(conn, Correction(*fields))
+    settle(conn, measure_id)  # recurring again (a due correction undone): statuses back to periods
 
 
 def _apply(conn, correction: Correction) -> bool:
@@ -252,6 +254,7 @@ def _apply(conn, correction: Correction) -> bool:
         [correction.due, correction.id, m],
     )
     conn.execute("UPDATE assignments SET due = ? WHERE measure_id = ?", [correction.due, m])
+    settle(conn, m)  # a recurring measure given one date: its statuses per period to the one status
     return True
 
 

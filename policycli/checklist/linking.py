@@ -104,4 +104,7 @@ def move_progress(
         "VALUES (?, ?, ?, ?, NULL, ?, ?, ?)",
         [old_id, new_id, doc_id, how, by, at, batch],
     )
+    from policycli.checklist.periods import settle
+
+    settle(conn, new_id)  # one recurs and the other does not: the statuses to the periods that count
     return moved

@@ -210,3 +210,59 @@ def counted_sql(today: date | None, rows: str = "all") -> CountedSQL:
         due="(CASE WHEN m.recurrence IS NULL THEN m.due ELSE occ.value END)",
         condition=f"(m.recurrence IS NULL OR {in_view})",
     )
+
+
+def period_at(periods: list[Period], moment: str) -> Period:
+    """The period a status recorded at `moment` (UTC, ISO) was for: the one containing its day in
+    Shanghai; before the first period the first, after the last the last."""
+    from datetime import datetime, timedelta, timezone
+
+    try:
+        day = datetime.fromisoformat(moment).astimezone(timezone(timedelta(hours=8))).date().isoformat()
+    except ValueError:
+        day = moment[:10]
+    kind = _kind_of(periods)
+    wanted = label(kind, day)
+    found = next((p for p in periods if p.label == wanted), None)
+    return found or (periods[0] if day < periods[0].due else periods[-1])
+
+
+def settle(conn, measure_id: str) -> list[str]:
+    """Progress recorded under a period the measure no longer has, put where it counts now (a
+    revision, a corrected due date or its undo changed whether the measure recurs): a measure that
+    started recurring gives a unit's status recorded without a period to the period it was recorded
+    in; one that stopped keeps a unit's latest status as its one status — each only where nothing is
+    recorded yet, so nothing is overwritten (what stays is listed by `policy show`). The part's log
+    lines follow, so undo finds them. Returns a line per status moved."""
+    row = conn.execute("SELECT recurrence, due_info FROM measures WHERE id = ?", [measure_id]).fetchone()
+    if row is None:
+        return []
+    periods = [p for p in periods_of(row[0], row[1]) if p.due]
+    labels = {p.label for p in periods}
+    recorded = conn.execute(
+        "SELECT agency, period, at FROM progress WHERE measure_id = ? ORDER BY at DESC", [measure_id]
+    ).fetchall()
+    taken = {(agency, period) for agency, period, _ in recorded}
+    said = []
+    for agency, period, at in recorded:
+        if labels and period == NO_PERIOD:
+            target = period_at(periods, at).label
+        elif not labels and period != NO_PERIOD:
+            target = NO_PERIOD
+        else:
+            continue  # where it counts, or a period a revision dropped (show lists it)
+        if (agency, target) in taken:
+            continue
+        for table, extra in (("progress", ""), ("events", " AND action IN ('mark', 'undo')")):
+            conn.execute(
+                f"UPDATE {table} SET period = ? WHERE measure_id = ? AND agency = ? AND period = ?{extra}",
+                [target, measure_id, agency, period],
+            )
+        taken.discard((agency, period))
+        taken.add((agency, target))
+        said.append(
+            f"{measure_id} [{agency or '(no unit)'}]: the status recorded "
+            f"{'for ' + period if period else 'without a period'} now counts "
+            f"{'for ' + target if target else 'for the measure, which no longer recurs'}"
+        )
+    return said
