@@ -86,6 +86,7 @@ QUARTERS = [Period(f"2022-Q{q}", d) for q, d in enumerate(("2022-03-31", "2022-0
         ("2022年8月", "2022-Q3"),
         ("2022-09-30", "2022-Q3"),  # so does a date
         ("2022年7月1日", "2022-Q3"),
+        ("２０２２－Ｑ３", "2022-Q3"),  # full-width, as a Chinese input method types it
         (None, "2022-Q2"),  # the period open on 2022-05-10
     ],
 )

@@ -396,16 +396,29 @@ def _period_rows(
         )
         values = [*names, *params]
     measures: dict[str, tuple] = {}
+    names: dict[str, list[str]] = {}  # the names in scope with a part of the measure, best first
     for record in db.conn.execute(sql, values):
-        known = measures.get(record[0])
-        if known is None or (scope and _SCOPE_ORDER[scope[record[-1]]] < _SCOPE_ORDER[scope[known[-1]]]):
-            measures[record[0]] = record  # the agency's own part before a predecessor's or collective's
+        measures.setdefault(record[0], record)
+        names.setdefault(record[0], []).append(record[-1])
+    if scope:
+        for found in names.values():
+            found.sort(key=lambda name: _SCOPE_ORDER[scope[name]])
     parts, recorded = _parts_and_progress(db, list(measures))
     rows = []
     for id_, record in measures.items():
-        _, doc, number, kind, title, text, _, obsolete, seq, path, due_info, recurrence, name = record
+        _, doc, number, kind, title, text, _, obsolete, seq, path, due_info, recurrence, _ = record
         units = parts.get(id_, [])
         for period in in_view(periods_of(recurrence, due_info), today):
+            # as for other measures: the agency's own part if it matches the status asked for, else a
+            # predecessor's or collective's that does
+            name = next(
+                (
+                    n
+                    for n in names[id_]
+                    if _status_matches(query.status, recorded.get((id_, n, period.label), "todo"))
+                ),
+                names[id_][0],
+            )
             statuses = [recorded.get((id_, unit, period.label), "todo") for unit in units]
             row = TaskRow(
                 id=id_,

@@ -91,7 +91,7 @@ def display(period: str | None) -> str:
 
 
 # What --period accepts: the labels, their Chinese forms, and a date (the period containing it).
-_YEAR = r"(?P<year>\d{4})\s*年?"
+_YEAR = r"(?P<year>\d{4})\s*(?:年度?)?"
 _FORMS = [
     (re.compile(rf"{_YEAR}\s*[-/]?\s*(?:H(?P<h>[12])|(?P<hz>[上下])半年)", re.I), "half-yearly"),
     (re.compile(rf"{_YEAR}\s*[-/]?\s*(?:Q(?P<q>[1-4])|第?(?P<qz>[1-4一二三四])季度?)", re.I), "quarterly"),
@@ -141,8 +141,10 @@ def _kind_of(periods: list[Period]) -> str:
 
 
 def _parse(text: str) -> tuple[str, str]:
-    """(kind, an ISO date inside the period) of what the user typed."""
-    cleaned = text.strip()
+    """(kind, an ISO date inside the period) of what the user typed (full-width ２０２２－Ｑ１ too)."""
+    import unicodedata
+
+    cleaned = unicodedata.normalize("NFKC", text).strip()
     for pattern, kind in _FORMS:
         m = pattern.fullmatch(cleaned)
         if not m:
