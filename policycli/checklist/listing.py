@@ -246,10 +246,13 @@ def _measure_filters(db: Database, query: TaskQuery) -> tuple[list[str], list]:
     return where, params
 
 
-def _task_row(record: tuple, today: date) -> TaskRow:
-    """A row from _MEASURE_COLUMNS and _PARTS_SQL (a measure that does not recur)."""
-    id_, doc, number, kind, title, text, due, obsolete, seq, path, _, parts_json = record
-    parts = json.loads(parts_json or "[]")
+def _task_row(record: tuple, today: date, parts: list[tuple[str, str]] | None = None, period=None) -> TaskRow:
+    """A row from _MEASURE_COLUMNS and _PARTS_SQL (a measure that does not recur); for a recurring
+    measure's `period` (periods.Period), its `parts` (unit, status in that period) instead."""
+    id_, doc, number, kind, title, text, due, obsolete, seq, path, _, parts_json = record[:12]
+    if parts is None:
+        parts = json.loads(parts_json or "[]")
+    due = period.due if period else due
     statuses = [s for _, s in parts]
     return TaskRow(
         id=id_,
@@ -266,6 +269,7 @@ def _task_row(record: tuple, today: date) -> TaskRow:
         status=overall_status(statuses),
         progress=progress_text(statuses),
         days_left=days_left(due, today),
+        period=period.label if period else None,
     )
 
 
@@ -406,7 +410,7 @@ def _period_rows(
     parts, recorded = _parts_and_progress(db, list(measures))
     rows = []
     for id_, record in measures.items():
-        _, doc, number, kind, title, text, _, obsolete, seq, path, due_info, recurrence, _ = record
+        due_info, recurrence = record[10], record[11]
         units = parts.get(id_, [])
         for period in in_view(periods_of(recurrence, due_info), today):
             # as for other measures: the agency's own part if it matches the status asked for, else a
@@ -419,24 +423,8 @@ def _period_rows(
                 ),
                 names[id_][0],
             )
-            statuses = [recorded.get((id_, unit, period.label), "todo") for unit in units]
-            row = TaskRow(
-                id=id_,
-                doc=doc,
-                number=number,
-                kind=kind,
-                title=title,
-                text=text,
-                due=period.due,
-                obsolete=bool(obsolete),
-                seq=seq,
-                path=path,
-                agencies=[unit for unit in units if unit],
-                status=overall_status(statuses),
-                progress=progress_text(statuses),
-                days_left=days_left(period.due, today),
-                period=period.label,
-            )
+            statuses = [(unit, recorded.get((id_, unit, period.label), "todo")) for unit in units]
+            row = _task_row(record, today, statuses, period)
             judged = row.status
             if scope is not None:
                 judged = row.agency_status = recorded.get((id_, name, period.label), "todo")
