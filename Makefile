@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast data lint bench bench-ingest bench-revision bench-import clean
+.PHONY: run test test-fast data lint bench bench-ingest bench-revision bench-import report-screenshot clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,19 @@ bench-import: $(VENV)/.installed
 # Taskwarrior if installed (apt-get install taskwarrior); writes docs/benchmarks.md.
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
+
+# The report as a person sees it, rendered by headless Chromium (Debian: chromium, fonts-noto-cjk):
+# docs/report.png, from the bundled documents with a few parts marked.
+report-screenshot: $(VENV)/.installed
+	@d=$$(mktemp -d) && export POLICY_DB=$$d/p.db POLICY_TODAY=2022-03-01 && \
+	$(BIN)/policy done hfg-2020-24/2.1.1.2 --agency 市商务委 --note 已报送 && \
+	$(BIN)/policy start hfg-2020-24/2.1.3.7 --agency 市商务委 && \
+	$(BIN)/policy block hfg-2020-24/2.2.5.20 --agency 市人力资源社会保障局 --note 待国家部委批复 && \
+	$(BIN)/policy report --doc hfg-2020-24 --since 2022-01-01 -o $$d/report.html && \
+	chromium --headless --no-sandbox --disable-gpu --disable-background-networking --no-first-run \
+	  --disable-component-update --disable-sync --user-data-dir=$$d/profile --hide-scrollbars \
+	  --window-size=820,1800 --screenshot=docs/report.png file://$$d/report.html 2>/dev/null && \
+	echo "wrote docs/report.png"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -640,6 +640,89 @@ def import_ledgers(
     return ExitStatus.NOT_ALL_IMPORTED if refused else ExitStatus.OK
 
 
+def report(
+    agency: Agency = None,
+    doc: Doc = None,
+    as_of: Annotated[
+        str | None,
+        Option(
+            "--as-of", metavar="DATE", help="Progress as recorded up to this day, replayed from the history."
+        ),
+    ] = None,
+    since: Annotated[
+        str | None, Option("--since", metavar="DATE", help="List what changed from this day on.")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        Option(
+            "--output", "-o", metavar="FILE", help="报告.html, .xlsx or .md (default: Markdown to stdout)."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None, Option("--format", "-f", help="html, xlsx, md or json (default: from -o's extension).")
+    ] = None,
+    force: Force = False,
+    db: Db = None,
+    today: Today = None,
+) -> None:
+    """Write the progress report: completion by agency and document, overdue items, changes.
+
+    HTML is one self-contained page with charts, printable on A4; xlsx has the tables with bar
+    charts; md is for pasting. The numbers are those of `policy stats` for the same day.
+
+    Example: policy report --since 2026-11-01 -o 报告.html
+    """
+    from policycli.paths import parse_date_option
+    from policycli.report import build_report
+    from policycli.report_render import html, markdown, workbook
+
+    by_name = {".html": "html", ".htm": "html", ".xlsx": "xlsx", ".md": "md", ".json": "json"}
+    named = by_name.get(output.suffix.lower()) if output is not None else None
+    if fmt is not None and fmt not in ("html", "xlsx", "md", "json"):
+        raise BadInput(f"unknown format {fmt!r}; use one of html, xlsx, md, json")
+    if fmt is not None and named is not None and fmt != named:
+        raise BadInput(f"{output.name} is named {output.suffix}, but --format is {fmt}; make them agree")
+    fmt = fmt or named or ("md" if output is None else None)
+    if fmt is None:
+        raise BadInput(f"{output.name}: name the report .html, .xlsx, .md or .json (or give --format)")
+    if fmt in ("html", "xlsx") and output is None:
+        raise BadInput(f"a {fmt} report is a file: give -o 报告.{fmt}")
+    if output is not None:
+        from policycli.files import check_output, database_files
+        from policycli.paths import database_path
+
+        check_output(output, force, in_use=database_files(database_path(db)))
+    day = _today(today)
+    with database(db) as opened:
+        built = build_report(
+            opened,
+            day,
+            agency=agency,
+            doc=doc,
+            as_of=parse_date_option("--as-of", as_of),
+            since=parse_date_option("--since", since),
+        )
+    if fmt == "json":
+        from policycli.render import json_text
+
+        data = json_text(built.fields()).encode("utf-8")
+    elif fmt == "md":
+        data = markdown(built).encode("utf-8")
+    elif fmt == "html":
+        data = html(built).encode("utf-8")
+    else:
+        data = workbook(built)
+    if output is None:
+        from policycli.views import write_stdout
+
+        write_stdout(data.decode("utf-8"))
+        return
+    from policycli.files import write_atomically
+
+    write_atomically(output, data, force)
+    say(f"wrote {output}")
+
+
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".md": "md", ".ics": "ics", ".xlsx": "xlsx"}
 
 
@@ -1000,6 +1083,7 @@ COMMANDS: list[Command] = [
     Command("stats", stats),
     Command("export", export),
     Command("import", import_ledgers),
+    Command("report", report),
     Command("agencies", agencies_list),
     Command("agencies unknown", agencies_unknown),
     Command("agencies show", agencies_show),

@@ -427,8 +427,12 @@ def test_a_line_that_could_not_take_the_next_word_was_full(tmp_path):
 
 @pytest.mark.parametrize("printed_space", [True, False])
 def test_latin_words_wrapped_at_a_space(tmp_path, printed_space):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
+    # registered here too: measured before write_pdf registers it (a worker may run this test first)
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     words = "The library itself should be portable to any C89 system, not even POSIX is required.".split()
     k = max(n for n in range(1, len(words)) if stringWidth(" ".join(words[:n]), "STSong-Light", 16) <= 448)
     first, rest = " ".join(words[:k]), " ".join(words[k:])
