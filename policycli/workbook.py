@@ -159,10 +159,28 @@ def _cells(row: dict) -> dict:
     }
 
 
+def _widths(rows: list[dict]) -> list[float]:
+    """Column widths that fit: a short column (ids, units, dates) as wide as its widest cell, a
+    Chinese character counting two (Excel's units are about one Latin character); a column of
+    wrapped text keeps its width and wraps."""
+    from rich.cells import cell_len
+
+    widths = []
+    for column in COLUMNS:
+        if column.kind == "wrap" or column.field == "key":
+            widths.append(column.width)
+            continue
+        widest = max(
+            [cell_len(column.header)] + [cell_len(str(_cells(row)[column.field] or "")) for row in rows]
+        )
+        widths.append(min(max(widest + 2, 6), 40))
+    return widths
+
+
 def _sheet(sheet, rows: list[dict], formats: dict, today: date) -> None:
-    for k, column in enumerate(COLUMNS):
+    for k, (column, width) in enumerate(zip(COLUMNS, _widths(rows), strict=True)):
         hidden = column.field == "key"
-        sheet.set_column(k, k, column.width, None, {"hidden": hidden})
+        sheet.set_column(k, k, width, None, {"hidden": hidden})
     sheet.set_row(0, 30)
     for k, column in enumerate(COLUMNS):
         sheet.write_string(0, k, column.header, formats["header_edit" if column.editable else "header"])
