@@ -159,7 +159,7 @@ def _cells(row: dict) -> dict:
     }
 
 
-def _widths(rows: list[dict]) -> list[float]:
+def _widths(table: list[dict]) -> list[float]:
     """Column widths that fit: a short column (ids, units, dates) as wide as its widest cell, a
     Chinese character counting two (Excel's units are about one Latin character); a column of
     wrapped text keeps its width and wraps."""
@@ -171,23 +171,23 @@ def _widths(rows: list[dict]) -> list[float]:
             widths.append(column.width)
             continue
         widest = max(
-            [cell_len(column.header)] + [cell_len(str(_cells(row)[column.field] or "")) for row in rows]
+            [cell_len(column.header)] + [cell_len(str(cells[column.field] or "")) for cells in table]
         )
         widths.append(min(max(widest + 2, 6), 40))
     return widths
 
 
 def _sheet(sheet, rows: list[dict], formats: dict, today: date) -> None:
-    for k, (column, width) in enumerate(zip(COLUMNS, _widths(rows), strict=True)):
+    table = [_cells(row) for row in rows]
+    for k, (column, width) in enumerate(zip(COLUMNS, _widths(table), strict=True)):
         hidden = column.field == "key"
         sheet.set_column(k, k, width, None, {"hidden": hidden})
     sheet.set_row(0, 30)
     for k, column in enumerate(COLUMNS):
         sheet.write_string(0, k, column.header, formats["header_edit" if column.editable else "header"])
     status_column = [c.field for c in COLUMNS].index("status")
-    for r, row in enumerate(rows, start=1):
+    for r, (row, cells) in enumerate(zip(rows, table, strict=True), start=1):
         late = deadline_status(row["status"], row["due"], today) == "overdue"
-        cells = _cells(row)
         for k, column in enumerate(COLUMNS):
             value = cells[column.field]
             style = formats[(late, column.editable, column.kind)]
