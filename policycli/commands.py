@@ -723,6 +723,107 @@ def report(
     say(f"wrote {output}")
 
 
+def serve(
+    host: Annotated[
+        str, Option("--host", help="Address to listen on (behind a reverse proxy: 127.0.0.1).")
+    ] = ("127.0.0.1"),
+    port: Annotated[int, Option("--port", metavar="PORT", help="Port to listen on.")] = 8000,
+    secure_cookies: Annotated[
+        bool, Option("--secure-cookies", help="Send the session cookie over HTTPS only (behind TLS).")
+    ] = False,
+    db: Db = None,
+) -> None:
+    """Serve the checklist to an office in the browser, with per-agency sign-in.
+
+    Accounts: policy users add. The session signing key is made on first start beside the database
+    (policy-server.key, mode 0600); evidence files go to evidence/ there.
+
+    Example: policy serve --port 8000
+    """
+    import uvicorn
+
+    from policycli.paths import database_path
+    from policycli.web.app import create_app
+
+    path = database_path(db)
+    with database(db):
+        pass  # first use: the bundled documents, and the schema, before the first request
+    say(f"serving {path} on http://{host}:{port} (Ctrl-C stops)")
+    uvicorn.run(create_app(path, secure_cookies=secure_cookies), host=host, port=port, log_level="warning")
+
+
+UserName = Annotated[str, Argument(metavar="NAME", help="The user's sign-in name, e.g. 王五.")]
+
+
+def users_list(fmt: Format = "table", db: Db = None) -> None:
+    """List the accounts of policy serve.
+
+    Example: policy users
+    """
+    from policycli.accounts import list_users
+    from policycli.render import Column, emit
+
+    with database(db) as opened:
+        rows = [u.fields() for u in list_users(opened)]
+    emit(
+        rows,
+        [
+            Column("name", "用户", whole=True),
+            Column("agency", "单位", show=lambda a: a or "（全部）"),
+            Column("role", "角色", whole=True),
+            Column("disabled", "停用", whole=True, show=lambda d: "是" if d else ""),
+        ],
+        fmt,
+        empty="no users; policy users add NAME --agency A adds one",
+    )
+
+
+def users_add(
+    name: UserName,
+    agency: Agency = None,
+    role: Annotated[str, Option("--role", help="member (default), coordinator or viewer.")] = "member",
+    db: Db = None,
+) -> None:
+    """Add an account of policy serve; prints its first password once.
+
+    Example: policy users add 王五 --agency 市商务委
+    """
+    from policycli.accounts import add_user
+    from policycli.checklist.status import now_iso
+
+    with database(db) as opened:
+        password = add_user(opened, name, agency, role, now_iso())
+    print(f"{name}: {password}")
+    say("give the password to its owner; it is not shown again (policy users reset makes a new one)")
+
+
+def users_disable(name: UserName, db: Db = None) -> None:
+    """Disable an account; its sessions end at their next request.
+
+    Example: policy users disable 王五
+    """
+    from policycli.accounts import set_disabled
+    from policycli.checklist.status import now_iso
+
+    with database(db) as opened:
+        set_disabled(opened, name, True, now_iso())
+    say(f"{name} disabled")
+
+
+def users_reset(name: UserName, db: Db = None) -> None:
+    """Give an account a new password (and enable it); its sessions end.
+
+    Example: policy users reset 王五
+    """
+    from policycli.accounts import reset_password, set_disabled
+    from policycli.checklist.status import now_iso
+
+    with database(db) as opened:
+        password = reset_password(opened, name, now_iso())
+        set_disabled(opened, name, False, now_iso())
+    print(f"{name}: {password}")
+
+
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".md": "md", ".ics": "ics", ".xlsx": "xlsx"}
 
 
@@ -1084,6 +1185,11 @@ COMMANDS: list[Command] = [
     Command("export", export),
     Command("import", import_ledgers),
     Command("report", report),
+    Command("serve", serve),
+    Command("users", users_list),
+    Command("users add", users_add),
+    Command("users disable", users_disable),
+    Command("users reset", users_reset),
     Command("agencies", agencies_list),
     Command("agencies unknown", agencies_unknown),
     Command("agencies show", agencies_show),

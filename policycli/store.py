@@ -361,6 +361,23 @@ def m012_completion_dates(db) -> None:
     )
 
 
+def m013_users(db) -> None:
+    # Accounts of `policy serve` (accounts.py): who signs in, for which agency, with which role.
+    db.executescript(
+        """
+        CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            agency TEXT,                   -- canonical agency; NULL for a coordinator of every agency
+            role TEXT NOT NULL,            -- member | coordinator | viewer
+            password TEXT NOT NULL,        -- scrypt$n$r$p$salt$hash (hex)
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            changed_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 # Ordered schema migrations, applied with sqlite_utils.Migrations whenever the database opens.
 MIGRATIONS = [
     m001_initial,
@@ -375,6 +392,7 @@ MIGRATIONS = [
     m010_periods,
     m011_document_roles,
     m012_completion_dates,
+    m013_users,
 ]
 
 

@@ -1,0 +1,420 @@
+"""`policy serve`: the checklist for a whole office in the browser (Starlette, Jinja2, uvicorn, htmx).
+
+Pages are rendered on the server and read without JavaScript; htmx (vendored under /static, the
+server loads nothing from elsewhere) boosts links and forms so a mark does not reload the page.
+Every rule is the CLI's: the same library functions mark, undo, correct, list, export and import,
+each write in its BEGIN IMMEDIATE transaction with the history it records, by the signed-in person.
+
+Who may do what is checked on the server for every request: a member marks its own agency's parts
+(a collective's part as the CLI allows: by the collective's own account), a viewer reads, a
+coordinator reads everything, corrects, and marks any part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from policycli.accounts import User, find_user, session_stamp, sign_in
+from policycli.errors import BadInput, NotFound, PolicyError
+from policycli.kinds import STATUS_LABELS, UNASSIGNED_LABEL
+from policycli.web.security import REPORT_CSP, SecurityHeaders, SignInLimit, csrf_ok, csrf_token, signing_key
+
+HERE = Path(__file__).resolve().parent
+UPLOAD_LIMIT = 10 * 1024 * 1024  # evidence files: 10 MB
+
+
+class Forbidden(Exception):
+    pass
+
+
+def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = False) -> Starlette:
+    """The app over the database at `db_path`; uploads and the signing key live beside it."""
+    from policycli.checklist.periods import display as period_display
+    from policycli.render import terminal_text
+
+    data_dir = db_path.parent
+    import jinja2
+
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
+    templates = Jinja2Templates(env=environment)
+    templates.env.filters["status"] = lambda s: STATUS_LABELS.get(s or "", s or "")
+    templates.env.filters["period"] = period_display
+    templates.env.filters["unit"] = lambda a: a or UNASSIGNED_LABEL
+    templates.env.filters["plain"] = terminal_text
+    templates.env.globals["STATUS_LABELS"] = STATUS_LABELS
+    limit = SignInLimit()
+
+    def day() -> date:
+        from policycli.paths import today as clock
+
+        return today or clock()
+
+    @contextmanager
+    def opened():
+        from policycli.store import connect
+
+        db = connect(db_path)
+        try:
+            yield db
+        finally:
+            db.conn.close()
+
+    def current(request: Request) -> User | None:
+        name = request.session.get("user")
+        if not name:
+            return None
+        with opened() as db:
+            if session_stamp(db, name) != request.session.get("stamp"):
+                request.session.clear()  # disabled, or the password was reset: sign in again
+                return None
+            return find_user(db, name)
+
+    def page(request: Request, template: str, user: User | None, status: int = 200, **context) -> Response:
+        context |= {"user": user, "csrf": csrf_token(request.session), "today": day().isoformat()}
+        return templates.TemplateResponse(request, template, context, status_code=status)
+
+    def signed_in(handler):
+        async def wrapped(request: Request) -> Response:
+            user = current(request)
+            if user is None:
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+            if request.method == "POST":
+                form = await request.form(max_part_size=UPLOAD_LIMIT + 1024)
+                if not csrf_ok(request.session, form.get("csrf") or request.headers.get("x-csrf-token")):
+                    return PlainTextResponse(
+                        "forbidden: the form's CSRF token is missing or wrong", status_code=403
+                    )
+                request.state.form = form
+            try:
+                return await handler(request, user)
+            except Forbidden as exc:
+                return page(request, "error.html", user, status=403, message=str(exc))
+            except PolicyError as exc:
+                return page(
+                    request,
+                    "error.html",
+                    user,
+                    status=404 if isinstance(exc, NotFound) else 400 if isinstance(exc, BadInput) else 500,
+                    message=str(exc),
+                )
+
+        return wrapped
+
+    # --- signing in ------------------------------------------------------------------------------
+
+    async def login(request: Request) -> Response:
+        target = request.query_params.get("next") or "/"
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/"  # only paths of this site: no redirect elsewhere
+        if request.method == "GET":
+            return page(request, "login.html", None, next=target)
+        form = await request.form()
+        if not csrf_ok(request.session, form.get("csrf")):
+            return PlainTextResponse("forbidden: the form's CSRF token is missing or wrong", status_code=403)
+        name, password = str(form.get("name") or "").strip(), str(form.get("password") or "")
+        address = request.client.host if request.client else "?"
+        if limit.blocked(f"ip:{address}", f"user:{name}"):
+            return page(
+                request,
+                "login.html",
+                None,
+                status=429,
+                next=target,
+                error="too many failed sign-ins; wait 5 minutes",
+            )
+        with opened() as db:
+            user = sign_in(db, name, password)
+            stamp = session_stamp(db, name) if user else None
+        if user is None:
+            limit.failed(f"ip:{address}", f"user:{name}")
+            return page(request, "login.html", None, status=401, next=target, error="wrong name or password")
+        request.session.clear()
+        request.session.update({"user": user.name, "stamp": stamp})
+        csrf_token(request.session)
+        return RedirectResponse(target, status_code=303)
+
+    @signed_in
+    async def logout(request: Request, user: User) -> Response:
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    @signed_in
+    async def tasks(request: Request, user: User) -> Response:
+        from policycli.checklist import TaskQuery, agency_summary, list_tasks
+
+        params = request.query_params
+        agency = user.agency if user.role == "member" else (params.get("agency") or user.agency)
+        query = TaskQuery(
+            today=day(),
+            agency=agency or None,
+            status=params.get("status") or "open",
+            search=params.get("q") or None,
+            overdue=params.get("overdue") == "1",
+            limit=200,
+        )
+        with opened() as db:
+            rows = list_tasks(db, query)
+            summary = agency_summary(db, agency, day()) if agency else None
+        return page(request, "tasks.html", user, rows=rows, summary=summary, agency=agency, params=params)
+
+    @signed_in
+    async def measure(request: Request, user: User) -> Response:
+        from policycli.checklist import measure_detail
+
+        with opened() as db:
+            info = measure_detail(db, request.path_params["measure_id"], day())
+            mine = _markable(db, user, info)
+        return page(request, "measure.html", user, info=info, mine=mine)
+
+    @signed_in
+    async def documents(request: Request, user: User) -> Response:
+        from policycli.checklist import list_documents
+
+        with opened() as db:
+            rows = list_documents(db, day())
+        return page(request, "documents.html", user, rows=rows)
+
+    @signed_in
+    async def dashboard(request: Request, user: User) -> Response:
+        from policycli.report import build_report
+        from policycli.report_render import _bars
+
+        if user.role == "member":
+            raise Forbidden("the coordinator's page is for coordinators and viewers")
+        with opened() as db:
+            report = build_report(db, day(), agency=request.query_params.get("agency") or None)
+        charts = {
+            "agencies": _bars(
+                [a for a in report.agencies if a["total"]],
+                lambda r: r["agency"] if r["agency"] != "(unassigned)" else UNASSIGNED_LABEL,
+                "total",
+                ("done", "doing", "blocked"),
+            ),
+            "documents": _bars(
+                [d for d in report.documents if d["parts"]],
+                lambda r: r["title"] or r["doc"],
+                "parts",
+                ("parts_done", "parts_doing", "parts_blocked"),
+            ),
+        }
+        return page(request, "dashboard.html", user, report=report, charts=charts)
+
+    @signed_in
+    async def report_page(request: Request, user: User) -> Response:
+        from policycli.report import build_report
+        from policycli.report_render import html
+
+        if user.role == "member":
+            raise Forbidden("the report is for coordinators and viewers")
+        with opened() as db:
+            built = build_report(db, day(), agency=request.query_params.get("agency") or None)
+        return HTMLResponse(html(built), headers={"content-security-policy": REPORT_CSP})
+
+    @signed_in
+    async def ledger_file(request: Request, user: User) -> Response:
+        from policycli.checklist import ledger
+        from policycli.checklist.lookup import agency_scope
+        from policycli.workbook import workbook_bytes
+
+        agency = user.agency if user.role == "member" else (request.query_params.get("agency") or None)
+        with opened() as db:
+            canonical = agency_scope(db, agency)[0] if agency else None
+            rows = ledger(db, day(), agency=agency)
+        data = workbook_bytes([(canonical, rows)], day())
+        name = f"台账-{canonical or '全部'}-{day().isoformat()}.xlsx"
+        return Response(
+            data,
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"content-disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+        )
+
+    @signed_in
+    async def evidence(request: Request, user: User) -> Response:
+        path = (data_dir / "evidence" / request.path_params["path"]).resolve()
+        root = (data_dir / "evidence").resolve()
+        if root not in path.parents or not path.is_file():
+            return PlainTextResponse("not found", status_code=404)
+        return FileResponse(path, headers={"content-disposition": "attachment"})
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    @signed_in
+    async def mark(request: Request, user: User) -> Response:
+        from policycli.checklist import mark as record
+
+        form = request.state.form
+        measure_id = str(form.get("measure") or "")
+        if user.role == "viewer":
+            raise Forbidden("a viewer reads; marking needs a member's or a coordinator's account")
+        agency = str(form.get("agency") or "") or None
+        with opened() as db:
+            if user.role == "member":
+                if agency is not None and not _sees(db, user, agency):
+                    raise Forbidden(f"{user.name} marks {user.agency}'s parts, not {agency}'s")
+                agency = user.agency
+            evidence_text = str(form.get("evidence") or "").strip() or None
+            upload = form.get("file")
+            if upload is not None and getattr(upload, "filename", None):
+                evidence_text = await _store_upload(data_dir, upload)
+            record(
+                db,
+                measure_id,
+                str(form.get("status") or ""),
+                agency=agency,
+                note=str(form.get("note") or "").strip() or None,
+                evidence=evidence_text,
+                by=user.name,
+                period=str(form.get("period") or "") or None,
+                today=day(),
+            )
+        return RedirectResponse(_back(request, f"/m/{measure_id}"), status_code=303)
+
+    @signed_in
+    async def undo(request: Request, user: User) -> Response:
+        from policycli.checklist import undo as revert
+
+        if user.role == "viewer":
+            raise Forbidden("a viewer reads; undo needs a member's or a coordinator's account")
+        with opened() as db:
+            revert(db, agency=user.agency if user.role == "member" else None, by=user.name)
+        return RedirectResponse(_back(request, "/"), status_code=303)
+
+    @signed_in
+    async def correct(request: Request, user: User) -> Response:
+        from policycli.checklist.corrections import correct as record
+
+        if user.role != "coordinator":
+            raise Forbidden("corrections are the coordinator's")
+        form = request.state.form
+        action = request.path_params["action"]
+        measure_id = str(form.get("measure") or "")
+        with opened() as db:
+            record(
+                db,
+                measure_id,
+                action,
+                agency=str(form.get("agency") or "") or None,
+                role=str(form.get("role") or "unspecified"),
+                due=str(form.get("due") or "") or None,
+                note=str(form.get("note") or "").strip() or None,
+                by=user.name,
+            )
+        return RedirectResponse(f"/m/{measure_id}", status_code=303)
+
+    @signed_in
+    async def import_return(request: Request, user: User) -> Response:
+        import tempfile
+
+        from policycli.checklist.returns import import_returns
+
+        if user.role != "coordinator":
+            raise Forbidden("importing returned ledgers is the coordinator's")
+        upload = request.state.form.get("file")
+        if upload is None or not getattr(upload, "filename", None):
+            raise BadInput("choose a returned ledger (.xlsx or .csv) to upload")
+        suffix = Path(upload.filename).suffix.lower()
+        with tempfile.TemporaryDirectory(prefix="policy-import-") as work:
+            path = Path(work) / f"return{suffix}"
+            path.write_bytes(await upload.read(UPLOAD_LIMIT + 1))
+            if path.stat().st_size > UPLOAD_LIMIT:
+                raise BadInput("the file is larger than 10 MB")
+            with opened() as db:
+                result = import_returns(
+                    db, [path], day(), by=user.name, dry_run=request.state.form.get("dry_run") == "1"
+                )
+        for outcome in result.outcomes:
+            outcome.file = upload.filename
+        return page(request, "imported.html", user, result=result)
+
+    routes = [
+        Route("/login", login, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/", tasks),
+        Route("/m/{measure_id:path}", measure),
+        Route("/docs", documents),
+        Route("/dashboard", dashboard),
+        Route("/report.html", report_page),
+        Route("/ledger.xlsx", ledger_file),
+        Route("/evidence/{path:path}", evidence),
+        Route("/mark", mark, methods=["POST"]),
+        Route("/undo", undo, methods=["POST"]),
+        Route("/correct/{action:str}", correct, methods=["POST"]),
+        Route("/import", import_return, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+    middleware = [
+        Middleware(SecurityHeaders),
+        Middleware(
+            SessionMiddleware,
+            secret_key=signing_key(data_dir),
+            session_cookie="policy_session",
+            same_site="strict",
+            https_only=secure_cookies,
+            max_age=12 * 3600,
+        ),
+    ]
+    return Starlette(routes=routes, middleware=middleware)
+
+
+def _sees(db, user: User, agency: str) -> bool:
+    """Whether `agency` is among the names the user's agency acts for (its own, a predecessor's)."""
+    from policycli.checklist.lookup import agency_scope
+
+    try:
+        canonical, _ = agency_scope(db, agency)
+    except PolicyError:
+        return False
+    return canonical == user.agency
+
+
+def _markable(db, user: User, info: dict) -> list[str]:
+    """The parts of the measure this user may mark (names as stored)."""
+    if user.role == "viewer":
+        return []
+    parts = [p["agency"] for p in info["parts"]]
+    if user.role == "coordinator":
+        return parts
+    from policycli.checklist.lookup import agency_scope
+
+    _, scope = agency_scope(db, user.agency)
+    return [p for p in parts if scope.get(p) in ("own", "predecessor")]
+
+
+def _back(request: Request, fallback: str) -> str:
+    """Where a form came from (this site's paths only)."""
+    target = str(request.state.form.get("back") or "")
+    return target if target.startswith("/") and not target.startswith("//") else fallback
+
+
+_SAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
+
+
+async def _store_upload(data_dir: Path, upload) -> str:
+    """An evidence file, at most UPLOAD_LIMIT bytes, stored under the data directory by its content
+    hash and a cleaned name (no path of the sender's survives); returns what the mark records."""
+    content = await upload.read(UPLOAD_LIMIT + 1)
+    if len(content) > UPLOAD_LIMIT:
+        raise BadInput("the evidence file is larger than 10 MB; give a link to it instead")
+    digest = hashlib.sha256(content).hexdigest()
+    name = _SAFE_NAME.sub("_", Path(upload.filename).name).strip("._")[:100] or "file"
+    folder = data_dir / "evidence" / digest[:16]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(content)
+    return f"/evidence/{digest[:16]}/{name}"
