@@ -50,7 +50,13 @@ def today(option: str | None = None) -> date:
     """`--today YYYY-MM-DD`, else $POLICY_TODAY, else the clock."""
     value = option or os.environ.get("POLICY_TODAY")
     if not value:
-        return date.today()
+        # the day in the user's zone ($POLICY_TZ, else Asia/Shanghai), as times are shown and the
+        # report counts days: a server on UTC is a day behind Shanghai from 16:00 on
+        from datetime import datetime
+
+        from policycli.timezone import user_zone
+
+        return datetime.now(user_zone()).date()
     return parse_date_option("--today" if option else "POLICY_TODAY", value)
 
 

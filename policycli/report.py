@@ -11,13 +11,12 @@ unchanged. Who is responsible is as the documents and corrections say now.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from policycli.checklist.lookup import part_filters
+from policycli.checklist.status import status_changes
 from policycli.kinds import FINISHED
 from policycli.store import Database
-
-SHANGHAI = timezone(timedelta(hours=8))
 
 
 @dataclass
@@ -42,8 +41,12 @@ class Report:
 
 
 def end_of_day_utc(day: date) -> str:
-    """The first instant after `day` in Shanghai, as the UTC text events are recorded in."""
-    moment = datetime(day.year, day.month, day.day, tzinfo=SHANGHAI) + timedelta(days=1)
+    """The first instant after `day` in the user's zone ($POLICY_TZ, else Asia/Shanghai: where the
+    day is counted, as `today` is), as the UTC text events are recorded in."""
+    from policycli.timezone import user_zone
+
+    after = day + timedelta(days=1)
+    moment = datetime(after.year, after.month, after.day, tzinfo=user_zone())
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
@@ -52,21 +55,21 @@ def replay_progress(db: Database, as_of: date) -> None:
     change up to the end of `as_of` (a mark's new state; an undo's: what the undone change had)."""
     conn = db.conn
     conn.execute("DROP TABLE IF EXISTS temp.progress")
-    conn.execute(
+    conn.execute(  # dropped by build_report however it ends
         """CREATE TEMP TABLE progress (
             measure_id TEXT NOT NULL, agency TEXT NOT NULL, period TEXT NOT NULL DEFAULT '',
             status TEXT NOT NULL, note TEXT, evidence TEXT, by TEXT, at TEXT NOT NULL, done_on TEXT,
             PRIMARY KEY (measure_id, agency, period)) WITHOUT ROWID"""
     )
     conn.execute(
-        """INSERT INTO temp.progress (measure_id, agency, period, status, note, evidence, by, at, done_on)
+        f"""INSERT INTO temp.progress (measure_id, agency, period, status, note, evidence, by, at, done_on)
            SELECT e.measure_id, e.agency, e.period,
                   CASE WHEN e.action = 'mark' THEN e.after_status ELSE coalesce(u.before_status, 'todo') END,
                   CASE WHEN e.action = 'mark' THEN e.note ELSE u.before_note END,
                   CASE WHEN e.action = 'mark' THEN e.evidence ELSE u.before_evidence END,
                   e.by, e.at,
                   CASE WHEN e.action = 'mark' THEN e.done_on ELSE u.before_done_on END
-           FROM (SELECT max(id) AS id FROM main.events WHERE action IN ('mark', 'undo') AND at < ?
+           FROM (SELECT max(id) AS id FROM main.events WHERE {status_changes()} AND at < ?
                  GROUP BY measure_id, agency, period) last
            JOIN main.events e ON e.id = last.id LEFT JOIN main.events u ON u.id = e.undoes""",
         [end_of_day_utc(as_of)],
@@ -85,9 +88,9 @@ def build_report(
     from policycli.statistics import statistics
 
     day = as_of or today
-    if as_of is not None:
-        replay_progress(db, as_of)
     try:
+        if as_of is not None:
+            replay_progress(db, as_of)
         numbers = statistics(db, day, doc=doc, agency=agency)
         report = Report(
             as_of=day.isoformat(),
@@ -125,7 +128,7 @@ def build_report(
 def _part_events(db: Database, agency: str | None, doc: str | None, until: str, since: str | None = None):
     """The marks and undos of the chosen parts (current ones, of current measures), oldest first."""
     filters, params = part_filters(db, doc, agency)
-    where = ["e.action IN ('mark', 'undo')", "e.at < ?", "a.obsolete = 0", "m.obsolete = 0", *filters]
+    where = [status_changes("e"), "e.at < ?", "a.obsolete = 0", "m.obsolete = 0", *filters]
     values = [until, *params]
     if since:
         where.append("e.at >= ?")
@@ -166,6 +169,9 @@ def _changes(db: Database, agency: str | None, doc: str | None, since: date, day
 def _trend(db: Database, agency: str | None, doc: str | None, day: date) -> list[dict]:
     """Finished parts at the end of each day on which something changed, up to `day`: the history
     replayed in order (an undo's status is its `after`, what it went back to)."""
+    from policycli.timezone import user_zone
+
+    zone = user_zone()
     finished: dict[tuple, bool] = {}
     count = 0
     points: dict[str, int] = {}
@@ -176,6 +182,6 @@ def _trend(db: Database, agency: str | None, doc: str | None, day: date) -> list
         now = (after or "todo") in FINISHED
         count += int(now) - int(finished.get(key, False))
         finished[key] = now
-        local = datetime.fromisoformat(at).astimezone(SHANGHAI).date().isoformat()
+        local = datetime.fromisoformat(at).astimezone(zone).date().isoformat()
         points[local] = count
     return [{"day": d, "finished": n} for d, n in sorted(points.items())]

@@ -281,10 +281,11 @@ def markdown(report: Report) -> str:
         else:
             lines += ["| 时间 | 单位 | 编号 | 变化 | 备注 | 记录人 |", "|---|---|---|---|---|---|"]
             for c in report.changes:
+                period = f" {period_display(c['period'])}" if c.get("period") else ""
                 cells = [
                     local_time(c["at"]),
                     _name(c["agency"]),
-                    c["id"],
+                    c["id"] + period,
                     _change(c),
                     c["note"] or "",
                     c["by"] or "",

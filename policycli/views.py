@@ -714,13 +714,16 @@ def import_outcomes(result, fmt: str, dry_run: bool) -> None:
     rows = [o.fields() for o in result.outcomes]
     arrow = "→" + (chr(10) if fmt == "table" else "")
     several_files = len({o.file for o in result.outcomes}) > 1
+    several_sheets = len({(o.file, o.sheet) for o in result.outcomes}) > 1
     shown = [
         r
         | {
             "change": f"{status_label(r['before'])}{arrow}{status_label(r['after'])}"
             if r["before"] and r["after"]
             else status_label(r["after"] or r["before"] or ""),
-            "where": (f"{r['file']} " if several_files else "") + str(r["row"]),
+            "where": (f"{r['file']} " if several_files else "")
+            + (f"{r['sheet']} " if several_sheets and r["sheet"] else "")
+            + str(r["row"]),
         }
         for r in rows
     ]

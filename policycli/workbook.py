@@ -65,8 +65,11 @@ STATUS_CHOICES = list(STATUS_LABELS.values())  # 未开始 推进中 已完成 �
 
 def sheet_name(agency: str | None, taken: set[str]) -> str:
     """An Excel sheet name for an agency: at most 31 characters, none of []:*?/\\, unique."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", agency if agency is not None else "台账") or UNASSIGNED_LABEL
-    base = base[:31]
+    # Excel refuses []:*?/\ and a leading or trailing apostrophe; the same name makes --split-files'
+    # file names, so < > " | and controls go too (Windows refuses them in file names)
+    text = agency if agency is not None else "台账"
+    base = re.sub(r"[\[\]:*?/\\<>\"|\x00-\x1f\x7f]", "_", text).strip("' ") or UNASSIGNED_LABEL
+    base = base[:31].strip("' ") or UNASSIGNED_LABEL
     name, k = base, 2
     while name.lower() in {t.lower() for t in taken} or name == META_SHEET:
         suffix = f"({k})"

@@ -287,3 +287,134 @@ def test_libreoffice_opens_the_workbook(db, tmp_path):
         env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
     )
     assert (tmp_path / "台账.pdf").stat().st_size > 10_000
+
+
+# --- returns edited the way people edit them (found by a review) -------------------------------------
+
+
+def _document(path: Path, doc_id: str, items: list[tuple[str, str]], unit: str = "市商务委") -> Path:
+    path.write_text(
+        json.dumps(
+            {
+                "format": "policy-document/1",
+                "id": doc_id,
+                "title": "台账测试方案",
+                "issued_on": "2021-01-01",
+                "measures": [
+                    {
+                        "id": f"{doc_id}/{p}",
+                        "path": p,
+                        "number": f"{p}.",
+                        "parent": None,
+                        "kind": "task",
+                        "title": text[:10],
+                        "text": text,
+                        "units": [{"printed": unit, "name": unit, "agency": unit, "role": "unspecified"}],
+                    }
+                    for p, text in items
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def _set(path: Path, measure_id: str, **cells) -> None:
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    cols = columns(sheet)
+    r = row_of(sheet, measure_id)
+    for header, value in cells.items():
+        sheet.cell(r, cols[header]).value = value
+    book.save(path)
+
+
+def test_a_row_follows_its_measure_through_a_revision_loaded_after_the_export(db, tmp_path):
+    first = [("1", "开展数据跨境流动试点，形成可复制经验。"), ("2", "完善服务贸易统计监测制度。")]
+    ok(run_policy("load", str(_document(tmp_path / "v1.json", "rev", first)), db=db))
+    out = export(db, tmp_path / "rev.xlsx", "--doc", "rev")
+    revised = [("1", "推行证照联办，压缩企业开办时间。"), ("2", first[0][1]), ("3", first[1][1])]
+    ok(run_policy("load", str(_document(tmp_path / "v2.json", "rev", revised)), db=db))
+    _set(out, "rev/1", 状态="已完成", **{"进展情况/备注": "数据试点已完成"})
+    ok(run_policy("import", str(out), db=db))
+    # the row exported as rev/1 was the data pilot, rev/2 now; rev/1 is another measure
+    assert parts(db) == {
+        ("rev/2", "市商务委", ""): (
+            "done",
+            "数据试点已完成",
+            None,
+            None,
+            parts(db)[("rev/2", "市商务委", "")][4],
+        )
+    }
+
+
+def test_a_copied_sheet_that_disagrees_applies_neither_row(db, tmp_path):
+    out = export(db, tmp_path / "s.xlsx", "--agency", "市商务委")
+    book = openpyxl.load_workbook(out)
+    sheet = book["市商务委"]
+    cols = columns(sheet)
+    sheet.cell(row_of(sheet, f"{TRADE}/2.1.1.2"), cols["状态"]).value = "已完成"
+    copy = book.copy_worksheet(sheet)
+    copy.cell(row_of(copy, f"{TRADE}/2.1.1.2"), cols["状态"]).value = "受阻"
+    book.save(tmp_path / "dup.xlsx")
+    result = run_policy("import", str(tmp_path / "dup.xlsx"), "-f", "json", db=db)
+    outcomes = json.loads(result.stdout)
+    assert result.returncode == 5 and parts(db) == {}
+    assert [(o["id"], o["outcome"]) for o in outcomes] == [
+        (f"{TRADE}/2.1.1.2", "error")
+    ] * 2  # the rest agree
+
+
+def test_untouched_rows_change_nothing(db, tmp_path):
+    ok(run_policy("start", f"{TRADE}/2.1.1.2", "--agency", "市商务委", "--note", "  已起草 ", db=db))
+    ok(run_policy("done", f"{TRADE}/2.1.3.7", "--agency", "市商务委", db=db))
+    ok(run_policy("unassign", f"{TRADE}/2.1.3.7", "市商务委", db=db))
+    ok(run_policy("undo", "--any", db=db))  # the undo of a correction is not a change of status
+    out = export(db, tmp_path / "s.xlsx", "--agency", "市商务委")
+    csv_out = tmp_path / "s.csv"
+    ok(run_policy("export", "--agency", "市商务委", "-o", str(csv_out), db=db))
+    ok(run_policy("unassign", f"{TRADE}/2.1.3.8", "市商务委", db=db))  # a part gone since the export
+    for path in (out, csv_out):
+        result = run_policy("import", str(path), "-f", "json", db=db)
+        assert (result.returncode, json.loads(result.stdout)) == (0, []), result.stderr
+
+
+def test_a_sheet_that_lost_its_key_column_refuses_the_file(db, tmp_path):
+    out = export(db, tmp_path / "sp.xlsx", "--doc", TRADE, "--split")
+    book = openpyxl.load_workbook(out)
+    second = book.worksheets[1]
+    second.delete_cols(columns(second)["行键"])
+    book.save(out)
+    refused = run_policy("import", str(out), db=db)
+    assert refused.returncode == 2 and "行键 is missing" in refused.stderr
+
+
+def test_sheets_and_files_named_for_any_agency(db, tmp_path):
+    ok(
+        run_policy(
+            "load",
+            str(_document(tmp_path / "hx.json", "hx", [("1", "办理事项。")], "'区<b>&amp;\"办'")),
+            db=db,
+        )
+    )
+    out = export(db, tmp_path / "hx.xlsx", "--doc", "hx", "--split")
+    assert openpyxl.load_workbook(out).sheetnames[0] == "区_b_&amp;_办"
+    ok(run_policy("export", "--doc", "hx", "--split-files", str(tmp_path / "files"), db=db))
+    assert [p.name for p in (tmp_path / "files").iterdir()] == ["台账-区_b_&amp;_办.xlsx"]
+
+
+def test_a_ledger_exported_before_an_alias_still_finds_its_part(db, tmp_path):
+    ok(
+        run_policy(
+            "load", str(_document(tmp_path / "al.json", "al", [("1", "推进数据工作。")], "区数据办甲")), db=db
+        )
+    )
+    out = export(db, tmp_path / "al.xlsx", "--agency", "区数据办甲")
+    ok(run_policy("agencies", "alias", "区数据办甲", "市商务委", db=db))
+    _set(out, "al/1", 状态="推进中")
+    result = run_policy("import", str(out), "-f", "json", db=db)
+    assert result.returncode == 0, result.stdout
+    assert list(parts(db)) == [("al/1", "市商务委", "")]

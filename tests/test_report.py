@@ -192,3 +192,14 @@ def test_chromium_renders_the_report_and_prints_it_on_a4(marked, tmp_path):
         assert abs(first.width - 595) < 3 and abs(first.height - 842) < 3  # A4 in points
         text = first.extract_text() or ""
     assert "政策任务落实情况报告" in text.replace(" ", "")  # Chinese glyphs, not boxes
+
+
+def test_an_undone_correction_is_not_a_change_of_status(tmp_path):
+    db = tmp_path / "policy.db"
+    ok(run_policy("done", f"{TRADE}/2.1.1.2", "--agency", "市商务委", db=db))
+    ok(run_policy("unassign", f"{TRADE}/2.1.1.2", "市商务委", db=db))
+    ok(run_policy("undo", "--any", db=db))  # the unassign undone
+    for args in (("--today", "2100-01-01"), ("--as-of", "2100-12-31")):  # both after the real clock
+        numbers = report(db, "--agency", "市商务委", *args)
+        assert numbers["agencies"][0]["done"] == 1, args
+        assert [p["finished"] for p in numbers["trend"]] == [1], args

@@ -39,13 +39,14 @@ LEDGER_FIELDS = (
     "line_last",
     "correction",  # what the coordinator corrected: the unit given, the due date set (by whom, when)
     "done_on",  # 完成时间: the date the part was finished, as a returned ledger gave it
-    "key",  # the row's key for a returned ledger (returns.py): [measure, agency, period, version]
+    "key",  # the row's key for a returned ledger (returns.py): [measure, agency, period, version, batch]
 )
 
 # The row's version: the last change of the part's status (a mark or an undo), 0 for none. A returned
 # ledger's row whose part has changed since is a conflict, not an update (returns.py).
 VERSION_SQL = """coalesce((SELECT max(e.id) FROM events e WHERE e.measure_id = a.measure_id
-    AND e.agency = a.agency AND e.period = {period} AND e.action IN ('mark', 'undo')), 0)"""
+    AND e.agency = a.agency AND e.period = {period}
+    AND (e.action = 'mark' OR (e.action = 'undo' AND e.detail IS NULL))), 0)"""
 
 # the correction behind the part and the date:
 # "指定责任单位（王五 2026-11-29）；更正截止日期（王五 2026-11-29）"
@@ -93,6 +94,9 @@ def ledger_rows(
         where += ["m.obsolete = 0", "a.obsolete = 0"]
     counted = counted_sql(today)
     where.append(counted.condition)
+    # the last batch of measure moves at export: a revision loaded later may renumber the measures
+    # (returns.py follows a key's measure through the moves of later batches)
+    (batch,) = db.conn.execute("SELECT coalesce(max(batch), 0) FROM measure_moves").fetchone()
     columns = [
         "d.id",
         "d.title",
@@ -116,7 +120,7 @@ def ledger_rows(
         "m.line_last",
         _CORRECTION_SQL,
         "p.done_on",
-        f"json_array(m.id, a.agency, {counted.label}, {VERSION_SQL.format(period=counted.label)})",
+        f"json_array(m.id, a.agency, {counted.label}, {VERSION_SQL.format(period=counted.label)}, {batch})",
     ]
     if for_csv:
         from policycli.render import csv_line_sql

@@ -216,11 +216,14 @@ def counted_sql(today: date | None, rows: str = "all") -> CountedSQL:
 
 def period_at(periods: list[Period], moment: str) -> Period:
     """The period a status recorded at `moment` (UTC, ISO) was for: the one containing its day in
-    Shanghai; before the first period the first, after the last the last."""
-    from datetime import datetime, timedelta, timezone
+    the user's zone (Asia/Shanghai unless $POLICY_TZ); before the first period the first, after the
+    last the last."""
+    from datetime import datetime
+
+    from policycli.timezone import user_zone
 
     try:
-        day = datetime.fromisoformat(moment).astimezone(timezone(timedelta(hours=8))).date().isoformat()
+        day = datetime.fromisoformat(moment).astimezone(user_zone()).date().isoformat()
     except ValueError:
         day = moment[:10]
     kind = _kind_of(periods)
@@ -255,7 +258,10 @@ def settle(conn, measure_id: str) -> list[str]:
             continue  # where it counts, or a period a revision dropped (show lists it)
         if (agency, target) in taken:
             continue
-        for table, extra in (("progress", ""), ("events", " AND action IN ('mark', 'undo')")):
+        for table, extra in (
+            ("progress", ""),
+            ("events", " AND action IN ('mark', 'undo') AND detail IS NULL"),
+        ):
             conn.execute(
                 f"UPDATE {table} SET period = ? WHERE measure_id = ? AND agency = ? AND period = ?{extra}",
                 [target, measure_id, agency, period],

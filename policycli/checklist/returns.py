@@ -29,6 +29,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from policycli.checklist.lookup import agency_scope, resolve_measure
+from policycli.checklist.marking import record
 from policycli.checklist.periods import display as period_display
 from policycli.checklist.periods import periods_of
 from policycli.checklist.status import STATUSES, current_user, now_iso
@@ -62,6 +63,7 @@ class Returned:
     agency: str
     period: str
     version: int
+    batch: int | None  # the last batch of measure moves at export (None: a key without it)
     status: str | None  # as typed
     note: str | None
     evidence: str | None
@@ -131,9 +133,17 @@ def _read_workbook(path: Path) -> list[Returned]:
     rows: list[Returned] = []
     found = False
     for title, values in sheets.items():
-        columns = _columns(values[0] if values else ())
+        header = values[0] if values else ()
+        columns = _columns(header)
         if columns is None:
-            continue
+            names = {str(h).strip() for h in header if h is not None}
+            if title in agencies or {"措施编号", "状态"} <= names:
+                # an exported sheet that lost its key column: its edits cannot be matched
+                raise BadInput(
+                    f"{path.name} sheet {title}: the key column 行键 is missing; the ledger was edited in a "
+                    "way that removed it; nothing was imported"
+                )
+            continue  # a sheet of the user's own (notes, a summary)
         found = True
         for number, cells in enumerate(values[1:], start=2):
             item = _row(path.name, title, number, cells, columns, agencies.get(title))
@@ -212,8 +222,14 @@ def _row(
             f"{where}: no key (行键); rows cannot be added to a ledger by hand; nothing was imported"
         )
     try:
-        measure_id, agency, period, version = json.loads(raw)
-        if not all(isinstance(v, str) for v in (measure_id, agency, period)) or not isinstance(version, int):
+        measure_id, agency, period, version, *rest = json.loads(raw)
+        batch = rest[0] if rest else None
+        if (
+            not all(isinstance(v, str) for v in (measure_id, agency, period))
+            or not isinstance(version, int)
+            or not (batch is None or isinstance(batch, int))
+            or len(rest) > 1
+        ):
             raise ValueError
     except (ValueError, TypeError):
         raise BadInput(f"{where}: the key (行键) {raw!r} is damaged; nothing was imported") from None
@@ -239,6 +255,7 @@ def _row(
         agency=agency,
         period=period,
         version=version,
+        batch=batch,
         status=_text(_cell(values, columns, "status")),
         note=_text(_cell(values, columns, "note")),
         evidence=_text(_cell(values, columns, "evidence")),
@@ -262,17 +279,20 @@ def import_returns(
 ) -> ImportResult:
     """Read every file first (a damaged one refuses the whole import), then check and apply in one
     write transaction. `resolve`: "theirs" takes a conflicting row's returned value, "ours" keeps
-    the database's; None reports the conflict and applies nothing for that row."""
+    the database's; None reports the conflict and applies nothing for that row. A dry run reads
+    without taking the write lock."""
+    from contextlib import nullcontext
+
     rows = [row for path in paths for row in read_returns(path)]
     result = ImportResult()
     fallback = by or current_user()
     at = now_iso()
-    with write_transaction(db):
+    with nullcontext() if dry_run else write_transaction(db):
         conn = db.conn
-        planned: list[tuple[Returned, tuple, str]] = []
-        seen: dict[tuple[str, str, str], Returned] = {}
-        for row in rows:
-            outcome, state, measure_id = _check(db, row, today, seen)
+        checked = [(row, *_check(db, row, today)) for row in rows]
+        _refuse_duplicates(checked)
+        planned: list[tuple[Returned, tuple, str, str]] = []
+        for row, outcome, state, measure_id, agency in checked:
             if outcome is None:
                 result.unchanged += 1
                 continue
@@ -283,15 +303,26 @@ def import_returns(
                 )
             result.outcomes.append(outcome)
             if outcome.outcome in ("change", "theirs"):
-                planned.append((row, state, measure_id))
+                planned.append((row, state, measure_id, agency))
         refused = result.count("error", "conflict")
         if dry_run or (strict and refused):
             for outcome in result.outcomes:
-                if outcome.outcome == "change":
+                if outcome.outcome in ("change", "theirs"):
                     outcome.outcome = "would apply" if dry_run else "not applied (--strict)"
             return result
-        for row, (status, note, evidence, done_on), measure_id in planned:
-            _record(conn, measure_id, row, status, note, evidence, done_on, row.reporter or fallback, at)
+        for row, (status, note, evidence, done_on), measure_id, agency in planned:
+            record(
+                conn,
+                measure_id,
+                agency,
+                row.period,
+                status,
+                note,
+                evidence,
+                row.reporter or fallback,
+                at,
+                done_on,
+            )
         for outcome in result.outcomes:
             if outcome.outcome in ("change", "theirs"):
                 outcome.outcome = "applied"
@@ -299,98 +330,160 @@ def import_returns(
     return result
 
 
-def _record(conn, measure_id, row: Returned, status, note, evidence, done_on, by: str, at: str) -> None:
-    from policycli.checklist.marking import record
+def _refuse_duplicates(checked: list) -> None:
+    """A part in two rows (a sheet copied, two files) that say different things: neither applies.
+    Rows that say the same are one."""
+    by_part: dict[tuple, list[int]] = {}
+    for k, (row, _, state, measure_id, agency) in enumerate(checked):
+        if state:
+            by_part.setdefault((measure_id, agency, row.period), []).append(k)
+    for indexes in by_part.values():
+        if len({checked[k][2] for k in indexes}) < 2:
+            for k in indexes[1:]:  # the same state again: counted once
+                row, _, state, measure_id, agency = checked[k]
+                checked[k] = (row, None, state, measure_id, agency)
+            continue
+        places = "、".join(
+            f"{checked[k][0].file} {checked[k][0].sheet or ''} row {checked[k][0].line}".replace("  ", " ")
+            for k in indexes
+        )
+        for k in indexes:
+            row, _, _, measure_id, agency = checked[k]
+            refused = _outcome(
+                row, "error", f"the same part in {places} says different things; neither is applied"
+            )
+            checked[k] = (row, refused, (), measure_id, agency)
 
-    record(conn, measure_id, row.agency, row.period, status, note, evidence, by, at, done_on)
+
+def _outcome(
+    row: Returned, kind: str, message: str = "", before: str | None = None, after: str | None = None
+) -> Outcome:
+    return Outcome(
+        row.file,
+        row.sheet,
+        row.line,
+        row.measure_id,
+        row.agency,
+        row.period or None,
+        kind,
+        before,
+        after,
+        message,
+    )
 
 
-def _check(db: Database, row: Returned, today: date, seen: dict) -> tuple[Outcome | None, tuple, str]:
-    """(the outcome, or None when the row changes nothing; the returned state; the measure's id)."""
+def _clean(state: tuple) -> tuple:
+    """A part's (status, note, evidence, done_on) as compared: text without surrounding blanks,
+    empty text as none (a spreadsheet cell keeps neither)."""
+    status, *details = state
+    return (status, *[(str(v).strip() or None) if v is not None else None for v in details])
+
+
+def _check(db: Database, row: Returned, today: date) -> tuple[Outcome | None, tuple, str, str]:
+    """(the outcome, or None when the row changes nothing; the returned state; the measure's id
+    now; the part's agency now)."""
     conn = db.conn
 
     def outcome(kind: str, message: str = "", before: str | None = None, after: str | None = None) -> Outcome:
-        return Outcome(
-            row.file,
-            row.sheet,
-            row.line,
-            row.measure_id,
-            row.agency,
-            row.period or None,
-            kind,
-            before,
-            after,
-            message,
-        )
+        return _outcome(row, kind, message, before, after)
 
-    try:
-        measure = resolve_measure(db, row.measure_id)
-    except PolicyError:
-        return outcome("error", f"unknown measure {row.measure_id}"), (), row.measure_id
-    measure_id = measure["id"]
-    if not conn.execute(
-        "SELECT 1 FROM assignments WHERE measure_id = ? AND agency = ? AND obsolete = 0",
-        [measure_id, row.agency],
-    ).fetchone():
-        who = row.agency or UNASSIGNED_LABEL
-        return (
-            outcome("error", f"{who} is not (or no longer) a responsible unit of {measure_id}"),
-            (),
-            measure_id,
-        )
-    if row.sheet_agency is not None:
-        canonical, scope = agency_scope(db, row.sheet_agency)
-        if row.agency not in scope:
-            return (
-                outcome(
-                    "error", f"{row.agency or UNASSIGNED_LABEL}'s part in {canonical}'s ledger; not applied"
-                ),
-                (),
-                measure_id,
-            )
-    periods = {p.label for p in periods_of(measure.get("recurrence"), measure.get("due_info"))}
-    if (row.period and row.period not in periods) or (not row.period and periods):
-        return outcome("error", f"{measure_id} has no period {row.period or '(none)'} now"), (), measure_id
+    measure_id = _measure_now(db, row)
+    if measure_id is None:
+        return outcome("error", f"unknown measure {row.measure_id}"), (), row.measure_id, row.agency
+    agency = _agency_now(db, measure_id, row.agency)
     try:
         status = status_from_input(row.status or "")
     except ValueError:
         words = "、".join(STATUS_LABELS.values())
-        return outcome("error", f"unknown status {row.status!r}; use one of {words}"), (), measure_id
+        return outcome("error", f"unknown status {row.status!r}; use one of {words}"), (), measure_id, agency
     done_on = _date(row.done_on)
     if done_on == "invalid":
-        return outcome("error", f"完成时间 {row.done_on!r} is not a date (2022-05-10)"), (), measure_id
-    if done_on and done_on > today.isoformat():
-        return outcome("error", f"完成时间 {done_on} is in the future", after=status), (), measure_id
-    returned = (status, row.note, row.evidence, done_on)
-    part = (measure_id, row.agency, row.period)
-    if part in seen:
-        first = seen[part]
         return (
-            outcome("error", f"the same part is in {first.file} row {first.line} too; neither is applied"),
+            outcome("error", f"完成时间 {row.done_on!r} is not a date (2022-05-10)"),
             (),
             measure_id,
+            agency,
         )
-    seen[part] = row
-    current = _current_state(conn, measure_id, row.agency, row.period)
+    returned = _clean((status, row.note, row.evidence, done_on))
+    untouched = returned == _clean(_state_after(conn, row.version))
+    if agency is None:
+        if untouched:  # a row nobody edited, of a part that is gone: nothing to say
+            return None, (), measure_id, row.agency
+        who = row.agency or UNASSIGNED_LABEL
+        message = f"{who} is not (or no longer) a responsible unit of {measure_id}"
+        return outcome("error", message), (), measure_id, row.agency
+    if row.sheet_agency is not None:
+        canonical, scope = agency_scope(db, row.sheet_agency)
+        if agency not in scope:
+            message = f"{agency or UNASSIGNED_LABEL}'s part in {canonical}'s ledger; not applied"
+            return outcome("error", message), (), measure_id, agency
+    measure = resolve_measure(db, measure_id)
+    periods = {p.label for p in periods_of(measure.get("recurrence"), measure.get("due_info"))}
+    if (row.period and row.period not in periods) or (not row.period and periods):
+        if untouched:
+            return None, (), measure_id, agency
+        return (
+            outcome("error", f"{measure_id} has no period {row.period or '(none)'} now"),
+            (),
+            measure_id,
+            agency,
+        )
+    if done_on and done_on > today.isoformat():
+        return outcome("error", f"完成时间 {done_on} is in the future", after=status), (), measure_id, agency
+    current = _clean(_current_state(conn, measure_id, agency, row.period))
     if returned == current:
-        return None, returned, measure_id
-    version = _version(conn, measure_id, row.agency, row.period)
+        return None, returned, measure_id, agency
+    version = _version(conn, measure_id, agency, row.period)
     if version == row.version:
-        return outcome("change", before=current[0], after=status), returned, measure_id
-    if returned == _state_after(conn, row.version):
-        return None, returned, measure_id  # the row says what was exported: the database moved on
-    return (
-        outcome(
-            "conflict",
-            f"changed since the export: now {STATUS_LABELS.get(current[0], current[0])}"
-            f"{'（' + current[1] + '）' if current[1] else ''}, returned {STATUS_LABELS.get(status, status)}"
-            f"{'（' + row.note + '）' if row.note else ''}",
-            before=current[0],
-            after=status,
-        ),
-        returned,
-        measure_id,
+        return outcome("change", before=current[0], after=status), returned, measure_id, agency
+    if untouched:
+        return None, returned, measure_id, agency  # the row says what was exported: the database moved on
+    message = (
+        f"changed since the export: now {STATUS_LABELS.get(current[0], current[0])}"
+        f"{'（' + current[1] + '）' if current[1] else ''}, returned {STATUS_LABELS.get(status, status)}"
+        f"{'（' + returned[1] + '）' if returned[1] else ''}"
     )
+    return outcome("conflict", message, before=current[0], after=status), returned, measure_id, agency
+
+
+def _measure_now(db: Database, row: Returned) -> str | None:
+    """The measure the row was exported for, where it is now: a revision loaded since the export
+    (a move of a later batch than the key's) may have renumbered it, and its old id may now be
+    another measure's."""
+    measure_id = row.measure_id
+    if row.batch is not None:
+        after = row.batch
+        for _ in range(10_000):  # one step per later move of the measure
+            moved = db.conn.execute(
+                "SELECT batch, new_id FROM measure_moves WHERE old_id = ? AND batch > ? "
+                "ORDER BY batch, id LIMIT 1",
+                [measure_id, after],
+            ).fetchone()
+            if moved is None:
+                break
+            after, measure_id = moved
+    try:
+        return resolve_measure(db, measure_id)["id"]
+    except PolicyError:
+        return None
+
+
+def _agency_now(db: Database, measure_id: str, agency: str) -> str | None:
+    """The part's name now: as exported, or the agency a user alias made of it since (policy
+    agencies alias moves the progress to the canonical name); None when it is not a current part."""
+    names = [agency]
+    if agency:
+        try:
+            names.append(agency_scope(db, agency)[0])
+        except PolicyError:
+            pass
+    for name in names:
+        if db.conn.execute(
+            "SELECT 1 FROM assignments WHERE measure_id = ? AND agency = ? AND obsolete = 0",
+            [measure_id, name],
+        ).fetchone():
+            return name
+    return None
 
 
 def _current_state(conn, measure_id: str, agency: str, period: str) -> tuple:
@@ -405,7 +498,7 @@ def _current_state(conn, measure_id: str, agency: str, period: str) -> tuple:
 def _version(conn, measure_id: str, agency: str, period: str) -> int:
     (version,) = conn.execute(
         "SELECT coalesce(max(id), 0) FROM events WHERE measure_id = ? AND agency = ? AND period = ? "
-        "AND action IN ('mark', 'undo')",
+        "AND (action = 'mark' OR (action = 'undo' AND detail IS NULL))",
         [measure_id, agency, period],
     ).fetchone()
     return version

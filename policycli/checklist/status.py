@@ -50,6 +50,13 @@ def progress_text(statuses: list[str]) -> str:
 DUE_SOON_DAYS = 30
 
 
+def status_changes(alias: str = "") -> str:
+    """SQL: the events that changed a part's status — a mark, or the undo of one (an undo of a
+    correction names the correction in `detail`)."""
+    e = f"{alias}." if alias else ""
+    return f"({e}action = 'mark' OR ({e}action = 'undo' AND {e}detail IS NULL))"
+
+
 def effective_due(due: str | None, due_info: str | dict | None, today: date) -> str | None:
     """A recurring measure is due at its next occurrence (or its last one, once all have passed)."""
     info = json.loads(due_info) if isinstance(due_info, str) else due_info

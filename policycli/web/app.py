@@ -30,7 +30,7 @@ from starlette.templating import Jinja2Templates
 
 from policycli.accounts import User, find_user, session_stamp, sign_in
 from policycli.errors import BadInput, NotFound, PolicyError
-from policycli.kinds import STATUS_LABELS, UNASSIGNED_LABEL
+from policycli.kinds import STATUS_LABELS, UNASSIGNED_JSON, UNASSIGNED_LABEL
 from policycli.web.security import REPORT_CSP, SecurityHeaders, SignInLimit, csrf_ok, csrf_token, signing_key
 
 HERE = Path(__file__).resolve().parent
@@ -56,7 +56,8 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
     templates.env.filters["unit"] = lambda a: a or UNASSIGNED_LABEL
     templates.env.filters["plain"] = terminal_text
     templates.env.globals["STATUS_LABELS"] = STATUS_LABELS
-    limit = SignInLimit()
+    # five failures per name (a guessed password), fifty per address (an office behind one proxy)
+    per_name, per_address = SignInLimit(5), SignInLimit(50)
 
     def day() -> date:
         from policycli.paths import today as clock
@@ -128,7 +129,7 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
             return PlainTextResponse("forbidden: the form's CSRF token is missing or wrong", status_code=403)
         name, password = str(form.get("name") or "").strip(), str(form.get("password") or "")
         address = request.client.host if request.client else "?"
-        if limit.blocked(f"ip:{address}", f"user:{name}"):
+        if per_name.blocked(name) or per_address.blocked(address):
             return page(
                 request,
                 "login.html",
@@ -141,7 +142,8 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
             user = sign_in(db, name, password)
             stamp = session_stamp(db, name) if user else None
         if user is None:
-            limit.failed(f"ip:{address}", f"user:{name}")
+            per_name.failed(name)
+            per_address.failed(address)
             return page(request, "login.html", None, status=401, next=target, error="wrong name or password")
         request.session.clear()
         request.session.update({"user": user.name, "stamp": stamp})
@@ -203,7 +205,7 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
         charts = {
             "agencies": _bars(
                 [a for a in report.agencies if a["total"]],
-                lambda r: r["agency"] if r["agency"] != "(unassigned)" else UNASSIGNED_LABEL,
+                lambda r: r["agency"] if r["agency"] != UNASSIGNED_JSON else UNASSIGNED_LABEL,
                 "total",
                 ("done", "doing", "blocked"),
             ),

@@ -5,7 +5,7 @@ the rate limit of sign-ins, and the signing key kept beside the database.
   framing (X-Frame-Options and frame-ancestors), no MIME sniffing, same-origin referrers.
 - CSRF: each session holds a random token; every POST must carry it (the form field `csrf`, or the
   X-CSRF-Token header htmx sends, set on <body> with hx-headers), compared in constant time.
-- Sign-ins: at most 5 failures per 5 minutes per address and per user name, then 429.
+- Sign-ins: at most 5 failures per 5 minutes per user name and 50 per address, then 429.
 """
 
 from __future__ import annotations
