@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast data lint bench bench-ingest bench-revision bench-import report-screenshot clean
+.PHONY: run test test-fast data lint bench bench-ingest bench-revision bench-import bench-serve report-screenshot screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench-import: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
 
+# policy serve under 50 signed-in users marking for 60 s (issue 16): lost updates, errors, p95, memory.
+bench-serve: $(VENV)/.installed
+	$(BIN)/python bench/serve_load.py
+
 # The report as a person sees it, rendered by headless Chromium (Debian: chromium, fonts-noto-cjk):
 # docs/report.png, from the bundled documents with a few parts marked.
 report-screenshot: $(VENV)/.installed
@@ -66,6 +70,10 @@ report-screenshot: $(VENV)/.installed
 	  --disable-component-update --disable-sync --user-data-dir=$$d/profile --hide-scrollbars \
 	  --window-size=820,1800 --screenshot=docs/report.png file://$$d/report.html 2>/dev/null && \
 	echo "wrote docs/report.png"
+
+# The browser tests' screenshots of 我的任务 and the coordinator's overview, kept in docs/ for the README.
+screenshots: $(VENV)/.installed
+	POLICY_SCREENSHOTS=$(CURDIR)/docs $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_browser.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

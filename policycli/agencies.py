@@ -328,10 +328,11 @@ class Registry:
     def _pair_index(self) -> dict[str, list[str]]:
         """Character pair → the explicit names holding it (built once, on the first unknown name)."""
         if self._pairs is None:
-            self._pairs = {}
+            pairs: dict[str, list[str]] = {}  # built aside: a registry is shared by a server's threads
             for name in self._names:
                 for pair in {name[k : k + 2] for k in range(len(name) - 1)}:
-                    self._pairs.setdefault(pair, []).append(name)
+                    pairs.setdefault(pair, []).append(name)
+            self._pairs = pairs
         return self._pairs
 
     # --- user input -------------------------------------------------------------------------

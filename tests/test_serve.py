@@ -4,18 +4,14 @@ sign-in limits; security headers; the CLI on the same database while the server 
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from clitools import ok, run_policy
+from servertools import add_users, running_server
 
 pytestmark = pytest.mark.slow  # a real server process
 
@@ -25,47 +21,14 @@ FINANCE = f"{TRADE}/2.6.15.64"  # 市商务委, 市国资委, 市司法局 and �
 OTHER = f"{TRADE}/2.1.2.5"  # 市规划资源局's alone
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A server over a fresh database with a member of 市商务委, a coordinator and a viewer."""
     folder = tmp_path_factory.mktemp("serve")
     db = folder / "policy.db"
-    passwords = {}
-    for name, *more in (
-        ("王五", "--agency", "市商务委"),
-        ("赵六", "--role", "coordinator"),
-        ("孙七", "--role", "viewer", "--agency", "市财政局"),
-        ("钱八", "--agency", "市财政局"),
-    ):
-        out = ok(run_policy("users", "add", name, *more, db=db)).stdout
-        passwords[name] = out.split(": ")[1].strip()
-    port = free_port()
-    env = {**os.environ, "POLICY_DB": str(db), "POLICY_TODAY": "2022-03-01", "PYTHONIOENCODING": "utf-8"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "policycli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            httpx.get(base + "/login", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        raise AssertionError(process.stderr.read().decode())
-    yield {"base": base, "db": db, "passwords": passwords, "folder": folder}
-    process.terminate()
-    process.wait(timeout=10)
+    passwords = add_users(db)
+    with running_server(db) as base:
+        yield {"base": base, "db": db, "passwords": passwords, "folder": folder}
 
 
 def csrf(html: str) -> str:

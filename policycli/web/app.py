@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
@@ -64,15 +66,25 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
 
         return today or clock()
 
+    # One connection per worker thread, kept (opening one checks the file and its schema: ~ms), and
+    # one writer at a time in this process: threads queueing on SQLite's busy handler wait in coarse
+    # sleeps (p95 of a mark 1.5 s under 50 users); on a lock, in order. Other processes (the CLI)
+    # still meet at SQLite's lock, with its busy timeout.
+    local = threading.local()
+    writing = threading.Lock()
+
     @contextmanager
-    def opened():
+    def opened(write: bool = False):
         from policycli.store import connect
 
-        db = connect(db_path)
-        try:
+        db = getattr(local, "db", None)
+        if db is None:
+            db = local.db = connect(db_path)
+        if not write:
             yield db
-        finally:
-            db.conn.close()
+            return
+        with writing:
+            yield db
 
     def current(request: Request) -> User | None:
         name = request.session.get("user")
@@ -90,7 +102,9 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
 
     def signed_in(handler):
         async def wrapped(request: Request) -> Response:
-            user = current(request)
+            # the database work runs in Starlette's thread pool: a long page (the overview at 100k
+            # measures) must not hold up the marks of everyone else on the event loop
+            user = await run_in_threadpool(current, request)
             if user is None:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
@@ -102,7 +116,7 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
                     )
                 request.state.form = form
             try:
-                return await handler(request, user)
+                return await run_in_threadpool(handler, request, user)
             except Forbidden as exc:
                 return page(request, "error.html", user, status=403, message=str(exc))
             except PolicyError as exc:
@@ -138,9 +152,13 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
                 next=target,
                 error="too many failed sign-ins; wait 5 minutes",
             )
-        with opened() as db:
-            user = sign_in(db, name, password)
-            stamp = session_stamp(db, name) if user else None
+
+        def check() -> tuple[User | None, str | None]:
+            with opened() as db:  # scrypt takes ~50 ms: not on the event loop
+                found = sign_in(db, name, password)
+                return found, session_stamp(db, name) if found else None
+
+        user, stamp = await run_in_threadpool(check)
         if user is None:
             per_name.failed(name)
             per_address.failed(address)
@@ -151,14 +169,14 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
         return RedirectResponse(target, status_code=303)
 
     @signed_in
-    async def logout(request: Request, user: User) -> Response:
+    def logout(request: Request, user: User) -> Response:
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
     # --- reading ---------------------------------------------------------------------------------
 
     @signed_in
-    async def tasks(request: Request, user: User) -> Response:
+    def tasks(request: Request, user: User) -> Response:
         from policycli.checklist import TaskQuery, agency_summary, list_tasks
 
         params = request.query_params
@@ -177,7 +195,7 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
         return page(request, "tasks.html", user, rows=rows, summary=summary, agency=agency, params=params)
 
     @signed_in
-    async def measure(request: Request, user: User) -> Response:
+    def measure(request: Request, user: User) -> Response:
         from policycli.checklist import measure_detail
 
         with opened() as db:
@@ -186,7 +204,7 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
         return page(request, "measure.html", user, info=info, mine=mine)
 
     @signed_in
-    async def documents(request: Request, user: User) -> Response:
+    def documents(request: Request, user: User) -> Response:
         from policycli.checklist import list_documents
 
         with opened() as db:
@@ -194,7 +212,7 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
         return page(request, "documents.html", user, rows=rows)
 
     @signed_in
-    async def dashboard(request: Request, user: User) -> Response:
+    def dashboard(request: Request, user: User) -> Response:
         from policycli.report import build_report
         from policycli.report_render import _bars
 
@@ -219,7 +237,7 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
         return page(request, "dashboard.html", user, report=report, charts=charts)
 
     @signed_in
-    async def report_page(request: Request, user: User) -> Response:
+    def report_page(request: Request, user: User) -> Response:
         from policycli.report import build_report
         from policycli.report_render import html
 
@@ -230,7 +248,7 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
         return HTMLResponse(html(built), headers={"content-security-policy": REPORT_CSP})
 
     @signed_in
-    async def ledger_file(request: Request, user: User) -> Response:
+    def ledger_file(request: Request, user: User) -> Response:
         from policycli.checklist import ledger
         from policycli.checklist.lookup import agency_scope
         from policycli.workbook import workbook_bytes
@@ -248,7 +266,7 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
         )
 
     @signed_in
-    async def evidence(request: Request, user: User) -> Response:
+    def evidence(request: Request, user: User) -> Response:
         path = (data_dir / "evidence" / request.path_params["path"]).resolve()
         root = (data_dir / "evidence").resolve()
         if root not in path.parents or not path.is_file():
@@ -258,7 +276,7 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
     # --- writing ---------------------------------------------------------------------------------
 
     @signed_in
-    async def mark(request: Request, user: User) -> Response:
+    def mark(request: Request, user: User) -> Response:
         from policycli.checklist import mark as record
 
         form = request.state.form
@@ -266,7 +284,7 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
         if user.role == "viewer":
             raise Forbidden("a viewer reads; marking needs a member's or a coordinator's account")
         agency = str(form.get("agency") or "") or None
-        with opened() as db:
+        with opened(write=True) as db:
             if user.role == "member":
                 if agency is not None and not _sees(db, user, agency):
                     raise Forbidden(f"{user.name} marks {user.agency}'s parts, not {agency}'s")
@@ -274,7 +292,7 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
             evidence_text = str(form.get("evidence") or "").strip() or None
             upload = form.get("file")
             if upload is not None and getattr(upload, "filename", None):
-                evidence_text = await _store_upload(data_dir, upload)
+                evidence_text = _store_upload(data_dir, upload)
             record(
                 db,
                 measure_id,
@@ -289,17 +307,17 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
         return RedirectResponse(_back(request, f"/m/{measure_id}"), status_code=303)
 
     @signed_in
-    async def undo(request: Request, user: User) -> Response:
+    def undo(request: Request, user: User) -> Response:
         from policycli.checklist import undo as revert
 
         if user.role == "viewer":
             raise Forbidden("a viewer reads; undo needs a member's or a coordinator's account")
-        with opened() as db:
+        with opened(write=True) as db:
             revert(db, agency=user.agency if user.role == "member" else None, by=user.name)
         return RedirectResponse(_back(request, "/"), status_code=303)
 
     @signed_in
-    async def correct(request: Request, user: User) -> Response:
+    def correct(request: Request, user: User) -> Response:
         from policycli.checklist.corrections import correct as record
 
         if user.role != "coordinator":
@@ -307,7 +325,7 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
         form = request.state.form
         action = request.path_params["action"]
         measure_id = str(form.get("measure") or "")
-        with opened() as db:
+        with opened(write=True) as db:
             record(
                 db,
                 measure_id,
@@ -321,7 +339,7 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
         return RedirectResponse(f"/m/{measure_id}", status_code=303)
 
     @signed_in
-    async def import_return(request: Request, user: User) -> Response:
+    def import_return(request: Request, user: User) -> Response:
         import tempfile
 
         from policycli.checklist.returns import import_returns
@@ -334,10 +352,10 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
         suffix = Path(upload.filename).suffix.lower()
         with tempfile.TemporaryDirectory(prefix="policy-import-") as work:
             path = Path(work) / f"return{suffix}"
-            path.write_bytes(await upload.read(UPLOAD_LIMIT + 1))
+            path.write_bytes(upload.file.read(UPLOAD_LIMIT + 1))
             if path.stat().st_size > UPLOAD_LIMIT:
                 raise BadInput("the file is larger than 10 MB")
-            with opened() as db:
+            with opened(write=True) as db:
                 result = import_returns(
                     db, [path], day(), by=user.name, dry_run=request.state.form.get("dry_run") == "1"
                 )
@@ -408,10 +426,10 @@ def _back(request: Request, fallback: str) -> str:
 _SAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
 
 
-async def _store_upload(data_dir: Path, upload) -> str:
+def _store_upload(data_dir: Path, upload) -> str:
     """An evidence file, at most UPLOAD_LIMIT bytes, stored under the data directory by its content
     hash and a cleaned name (no path of the sender's survives); returns what the mark records."""
-    content = await upload.read(UPLOAD_LIMIT + 1)
+    content = upload.file.read(UPLOAD_LIMIT + 1)
     if len(content) > UPLOAD_LIMIT:
         raise BadInput("the evidence file is larger than 10 MB; give a link to it instead")
     digest = hashlib.sha256(content).hexdigest()
