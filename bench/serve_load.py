@@ -124,8 +124,11 @@ def main() -> int:
                     errors.append(f"{answer.status} {text[:100]!r}")
         ok_marks[k] = done
 
+    memory: list[int] = []
+
     def coordinating() -> None:
         while time.monotonic() < deadline:
+            memory.append(rss_kib(server.pid))
             answer = overview.get("/dashboard")
             if answer.status_code != 200:
                 with lock:
@@ -156,6 +159,12 @@ def main() -> int:
         f"lost {lost}, errors {len(errors)}, mark latency median {median * 1000:.0f} ms, "
         f"p95 {p95 * 1000:.0f} ms (target < {TARGET_P95 * 1000:.0f} ms: {verdict}); "
         f"server memory {rss_start / 1024:.0f} → {rss_end / 1024:.0f} MiB"
+    )
+    tenth = max(1, len(memory) // 10)
+    print(
+        "  server memory, MiB, every",
+        f"{seconds / 10:.0f} s:",
+        " ".join(f"{m / 1024:.0f}" for m in memory[::tenth]),
     )
     for error in errors[:5]:
         print("  error:", error)

@@ -466,23 +466,23 @@ def document_detail(info: dict, fmt: str) -> None:
             line(label, f"{rule['date']} {rule_label(rule['rule'])}{inferred}：“{rule['quote']}”{where}")
     if info.get("until_by"):
         by = info["until_by"]
-        line("截止依据", f"{_RELATION_LABELS[by['kind']][1]} {by['doc']}：“{by['quote']}”")
+        line("截止依据", f"{RELATION_LABELS[by['kind']][1]} {by['doc']}：“{by['quote']}”")
     for sentence in info["validity_sentences"]:
         line("有效期语句", f"第{sentence['lines'][0]}行：{sentence['text']}")
     for relation in info.get("acts_on", []):
         target = relation["doc"] or "（未载入）"
         number = f"（{relation['doc_number']}）" if relation["doc_number"] else ""
         line(
-            _RELATION_LABELS[relation["kind"]][0],
+            RELATION_LABELS[relation["kind"]][0],
             f"{target} 《{relation['title']}》{number}{_until(relation)}",
         )
     for relation in info.get("acted_on_by", []):
-        line(_RELATION_LABELS[relation["kind"]][1], f"{relation['doc']}{_until(relation)}")
+        line(RELATION_LABELS[relation["kind"]][1], f"{relation['doc']}{_until(relation)}")
     line("来源", info["source_file"])
 
 
 # (what a document does to another, what is done to it)
-_RELATION_LABELS = {
+RELATION_LABELS = {
     "extends": ("延长", "被延长"),
     "repeals": ("废止", "被废止"),
     "supersedes": ("取代", "被取代"),

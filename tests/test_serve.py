@@ -4,6 +4,7 @@ sign-in limits; security headers; the CLI on the same database while the server 
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from pathlib import Path
@@ -235,3 +236,43 @@ def test_evidence_uploads_are_limited_and_stored_safely(server):
         .execute("SELECT 1 FROM progress WHERE measure_id = ?", [f"{TRADE}/2.2.4.13"])
         .fetchone()
     )
+
+
+def test_documents_show_their_lineage_and_a_coordinator_unassigns(tmp_path):
+    """A document page lists what acts on it (an extension notice, from the lineage fixtures)."""
+    lineage = Path(__file__).resolve().parent / "lineage"
+    db = tmp_path / "policy.db"
+    out = tmp_path / "structured"
+    ok(run_policy("docs", db=db))  # the bundled documents first
+    ok(
+        run_policy(
+            "ingest",
+            str(lineage / "permit_rules.txt"),
+            str(lineage / "extension_notice.md"),
+            "--out",
+            str(out),
+            db=db,
+        )
+    )
+    ok(run_policy("load", str(out), db=db))
+    passwords = add_users(db, [("赵六", "--role", "coordinator")])
+    docs = {d["title"]: d["id"] for d in json.loads(ok(run_policy("docs", "-f", "json", db=db)).stdout)}
+    with running_server(db) as base:
+        client = httpx.Client(base_url=base, follow_redirects=False)
+        token = csrf(client.get("/login").text)
+        client.post("/login", data={"csrf": token, "name": "赵六", "password": passwords["赵六"]})
+        pages = {title: client.get(f"/d/{doc_id}").text for title, doc_id in docs.items()}
+        assert any("被延长" in page for page in pages.values()) and any(
+            "延长" in page and "本文件作用于" in page for page in pages.values()
+        )
+        token = csrf(client.get("/").text)
+        before = progress(db)
+        measure = f"{TRADE}/2.1.1.2"
+        assert (
+            client.post(
+                "/correct/unassign", data={"csrf": token, "measure": measure, "agency": "市商务委"}
+            ).status_code
+            == 303
+        )
+        assert "市商务委" not in client.get(f"/m/{measure}").text.split("各单位")[1].split("历史")[0]
+        assert progress(db) == before

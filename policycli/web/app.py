@@ -32,7 +32,7 @@ from starlette.templating import Jinja2Templates
 
 from policycli.accounts import User, find_user, session_stamp, sign_in
 from policycli.errors import BadInput, NotFound, PolicyError
-from policycli.kinds import STATUS_LABELS, UNASSIGNED_JSON, UNASSIGNED_LABEL
+from policycli.kinds import DOC_STATUS_LABELS, STATUS_LABELS, UNASSIGNED_JSON, UNASSIGNED_LABEL
 from policycli.web.security import REPORT_CSP, SecurityHeaders, SignInLimit, csrf_ok, csrf_token, signing_key
 
 HERE = Path(__file__).resolve().parent
@@ -58,6 +58,10 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
     templates.env.filters["unit"] = lambda a: a or UNASSIGNED_LABEL
     templates.env.filters["plain"] = terminal_text
     templates.env.globals["STATUS_LABELS"] = STATUS_LABELS
+    templates.env.globals["STATUS_OF_DOCS"] = DOC_STATUS_LABELS
+    from policycli.views import RELATION_LABELS
+
+    templates.env.globals["RELATIONS"] = RELATION_LABELS  # 延长/被延长, 废止/被废止, 取代/被取代
     # five failures per name (a guessed password), fifty per address (an office behind one proxy)
     per_name, per_address = SignInLimit(5), SignInLimit(50)
 
@@ -80,6 +84,9 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
         db = getattr(local, "db", None)
         if db is None:
             db = local.db = connect(db_path)
+            # a small page cache each: up to 40 worker threads hold a connection (SQLite's default,
+            # 2 MB each, grew the server by 80 MB under load); the OS caches the file for all of them
+            db.conn.execute("PRAGMA cache_size = -512")
         if not write:
             yield db
             return
@@ -210,6 +217,14 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
         with opened() as db:
             rows = list_documents(db, day())
         return page(request, "documents.html", user, rows=rows)
+
+    @signed_in
+    def document(request: Request, user: User) -> Response:
+        from policycli.checklist import document_detail
+
+        with opened() as db:
+            info = document_detail(db, request.path_params["doc_id"], day())
+        return page(request, "document.html", user, info=info)
 
     @signed_in
     def dashboard(request: Request, user: User) -> Response:
@@ -369,6 +384,7 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
         Route("/", tasks),
         Route("/m/{measure_id:path}", measure),
         Route("/docs", documents),
+        Route("/d/{doc_id:path}", document),
         Route("/dashboard", dashboard),
         Route("/report.html", report_page),
         Route("/ledger.xlsx", ledger_file),
