@@ -274,5 +274,14 @@ def test_documents_show_their_lineage_and_a_coordinator_unassigns(tmp_path):
             ).status_code
             == 303
         )
-        assert "市商务委" not in client.get(f"/m/{measure}").text.split("各单位")[1].split("历史")[0]
+        parts_table = client.get(f"/m/{measure}").text.split("<h2>各单位</h2>")[1].split("</table>")[0]
+        assert "市商务委" not in parts_table and "市政府发展研究中心" in parts_table
+        (gone,) = (
+            sqlite3.connect(db)
+            .execute(
+                "SELECT obsolete FROM assignments WHERE measure_id = ? AND agency = '市商务委'", [measure]
+            )
+            .fetchone()
+        )
+        assert gone == 1
         assert progress(db) == before
