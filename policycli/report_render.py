@@ -133,9 +133,27 @@ def _trend_svg(trend: list[dict]) -> str:
     return "".join(out)
 
 
+def charts(report: Report) -> dict[str, str]:
+    """The bars of completion per agency and per document, as inline SVG (the page and policy serve's
+    overview show the same)."""
+    return {
+        "agencies": _bars(
+            [a for a in report.agencies if a["total"]],
+            lambda r: _name(r["agency"]),
+            "total",
+            ("done", "doing", "blocked"),
+        ),
+        "documents": _bars(
+            [d for d in report.documents if d["parts"]],
+            lambda r: r["title"] or r["doc"],
+            "parts",
+            ("parts_done", "parts_doing", "parts_blocked"),
+        ),
+    }
+
+
 def html(report: Report) -> str:
-    agencies = [a for a in report.agencies if a["total"]]
-    documents = [d for d in report.documents if d["parts"]]
+    bars = charts(report)
     overdue_count = sum(len(g["items"]) for g in report.overdue)
     parts = sum(a["total"] for a in report.agencies)
     done = sum(a["done"] for a in report.agencies)
@@ -177,14 +195,9 @@ section, tr, svg {{ break-inside: avoid; }}
         head,
         summary,
         "<section><h2>各单位完成情况</h2>",
-        _bars(agencies, lambda r: _name(r["agency"]), "total", ("done", "doing", "blocked")),
+        bars["agencies"],
         "</section><section><h2>各文件完成情况</h2>",
-        _bars(
-            documents,
-            lambda r: r["title"] or r["doc"],
-            "parts",
-            ("parts_done", "parts_doing", "parts_blocked"),
-        ),
+        bars["documents"],
         "</section><section><h2>逾期事项</h2>",
     ]
     if not report.overdue:

@@ -32,7 +32,7 @@ from starlette.templating import Jinja2Templates
 
 from policycli.accounts import User, find_user, session_stamp, sign_in
 from policycli.errors import BadInput, NotFound, PolicyError
-from policycli.kinds import DOC_STATUS_LABELS, STATUS_LABELS, UNASSIGNED_JSON, UNASSIGNED_LABEL
+from policycli.kinds import DOC_STATUS_LABELS, STATUS_LABELS, UNASSIGNED_LABEL
 from policycli.web.security import REPORT_CSP, SecurityHeaders, SignInLimit, csrf_ok, csrf_token, signing_key
 
 HERE = Path(__file__).resolve().parent
@@ -229,27 +229,13 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
     @signed_in
     def dashboard(request: Request, user: User) -> Response:
         from policycli.report import build_report
-        from policycli.report_render import _bars
+        from policycli.report_render import charts
 
         if user.role == "member":
             raise Forbidden("the coordinator's page is for coordinators and viewers")
         with opened() as db:
             report = build_report(db, day(), agency=request.query_params.get("agency") or None)
-        charts = {
-            "agencies": _bars(
-                [a for a in report.agencies if a["total"]],
-                lambda r: r["agency"] if r["agency"] != UNASSIGNED_JSON else UNASSIGNED_LABEL,
-                "total",
-                ("done", "doing", "blocked"),
-            ),
-            "documents": _bars(
-                [d for d in report.documents if d["parts"]],
-                lambda r: r["title"] or r["doc"],
-                "parts",
-                ("parts_done", "parts_doing", "parts_blocked"),
-            ),
-        }
-        return page(request, "dashboard.html", user, report=report, charts=charts)
+        return page(request, "dashboard.html", user, report=report, charts=charts(report))
 
     @signed_in
     def report_page(request: Request, user: User) -> Response:
