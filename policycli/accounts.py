@@ -53,6 +53,22 @@ def password_matches(stored: str, password: str) -> bool:
     return hmac.compare_digest(computed.hex(), digest)
 
 
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A hash to check against when the name is unknown: the same work as for a known one."""
+    if not _DUMMY:
+        _DUMMY.append(hash_password(secrets.token_urlsafe(12)))
+    return _DUMMY[0]
+
+
+def _stamp(now: str) -> str:
+    """A new session stamp (users.changed_at): the time and a random part, so that two changes in
+    one second still differ."""
+    return f"{now}#{secrets.token_hex(4)}"
+
+
 def new_password() -> str:
     """12 characters people can type and read out: no 0/O, 1/l/I."""
     alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -80,7 +96,7 @@ def add_user(db: Database, name: str, agency: str | None, role: str, now: str) -
         db.conn.execute(
             "INSERT INTO users (name, agency, role, password, created_at, changed_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [name, canonical, role, hash_password(password), now, now],
+            [name, canonical, role, hash_password(password), now, _stamp(now)],
         )
     return password
 
@@ -102,7 +118,7 @@ def find_user(db: Database, name: str) -> User | None:
 def set_disabled(db: Database, name: str, disabled: bool, now: str) -> None:
     with write_transaction(db):
         changed = db.conn.execute(
-            "UPDATE users SET disabled = ?, changed_at = ? WHERE name = ?", [int(disabled), now, name]
+            "UPDATE users SET disabled = ?, changed_at = ? WHERE name = ?", [int(disabled), _stamp(now), name]
         ).rowcount
     if not changed:
         raise NotFound(f"no user {name}; `policy users list` shows them")
@@ -113,7 +129,7 @@ def reset_password(db: Database, name: str, now: str) -> str:
     with write_transaction(db):
         changed = db.conn.execute(
             "UPDATE users SET password = ?, changed_at = ? WHERE name = ?",
-            [hash_password(password), now, name],
+            [hash_password(password), _stamp(now), name],
         ).rowcount
     if not changed:
         raise NotFound(f"no user {name}; `policy users list` shows them")
@@ -126,11 +142,20 @@ def sign_in(db: Database, name: str, password: str) -> User | None:
         "SELECT name, agency, role, disabled, password, changed_at FROM users WHERE name = ?", [name.strip()]
     ).fetchone()
     if row is None:
-        password_matches(hash_password("x"), password)  # the same time whether the name exists or not
+        password_matches(_dummy_hash(), password)  # the same time whether the name exists or not
         return None
     if not password_matches(row[4], password) or row[3]:
         return None
     return User(row[0], row[1], row[2], False)
+
+
+def end_sessions(db: Database, name: str) -> None:
+    """Sign the user out everywhere: sessions carry the stamp they were signed with (policy serve
+    keeps no sessions of its own: they are signed cookies)."""
+    from policycli.checklist.status import now_iso
+
+    with write_transaction(db):
+        db.conn.execute("UPDATE users SET changed_at = ? WHERE name = ?", [_stamp(now_iso()), name])
 
 
 def session_stamp(db: Database, name: str) -> str | None:

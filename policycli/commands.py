@@ -731,6 +731,13 @@ def serve(
     secure_cookies: Annotated[
         bool, Option("--secure-cookies", help="Send the session cookie over HTTPS only (behind TLS).")
     ] = False,
+    behind_proxy: Annotated[
+        bool,
+        Option(
+            "--behind-proxy",
+            help="Take the client's address from X-Forwarded-For set by a reverse proxy on this machine.",
+        ),
+    ] = False,
     db: Db = None,
 ) -> None:
     """Serve the checklist to an office in the browser, with per-agency sign-in.
@@ -749,7 +756,16 @@ def serve(
     with database(db):
         pass  # first use: the bundled documents, and the schema, before the first request
     say(f"serving {path} on http://{host}:{port} (Ctrl-C stops)")
-    uvicorn.run(create_app(path, secure_cookies=secure_cookies), host=host, port=port, log_level="warning")
+    # X-Forwarded-For only from the proxy on this machine, and only when there is one: otherwise any
+    # local process could claim another address and reset the sign-in limit per address
+    uvicorn.run(
+        create_app(path, secure_cookies=secure_cookies),
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=behind_proxy,
+        forwarded_allow_ips="127.0.0.1" if behind_proxy else "",
+    )
 
 
 UserName = Annotated[str, Argument(metavar="NAME", help="The user's sign-in name, e.g. 王五.")]

@@ -639,6 +639,20 @@ def _private_copy(path: Path, wal: Path) -> sqlite3.Connection | None:
         return None
 
 
+def reconnect(path: Path) -> Database:
+    """Another connection to a database this process has already opened with connect() (identified,
+    migrated): SQLite's own open, nothing else. connect() reads the file's first bytes with Python's
+    open(), and closing that handle drops every POSIX lock the process holds on the file — those of
+    its other connections too (fcntl locks belong to the process, not the handle). A server's other
+    threads would lose their WAL locks, and another process closing its connection could checkpoint
+    and delete the -wal they are still writing to."""
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return Database(conn, path)
+
+
 def connect(path: Path, *, create: bool = True) -> Database:
     """Open (and migrate) the database at `path`; a read-only file is opened read-only.
 

@@ -285,3 +285,108 @@ def test_documents_show_their_lineage_and_a_coordinator_unassigns(tmp_path):
         )
         assert gone == 1
         assert progress(db) == before
+
+
+# --- found by a security review --------------------------------------------------------------------
+
+
+def test_the_cli_beside_a_busy_server_loses_nothing_the_server_writes(tmp_path):
+    """Opening the database file with Python's open() in the server (as the CLI's checks do) would drop
+    the locks of its other connections: another process closing its connection then deleted the -wal
+    the server was still writing to, and the server's marks were lost."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    db = tmp_path / "policy.db"
+    passwords = add_users(db, [("王五", "--agency", "市商务委")])
+    with running_server(db) as base:
+        client = httpx.Client(base_url=base, follow_redirects=False)
+        token = csrf(client.get("/login").text)
+        client.post("/login", data={"csrf": token, "name": "王五", "password": passwords["王五"]})
+        cookies = dict(client.cookies)
+        with ThreadPoolExecutor(16) as pool:  # many worker threads, each with its connection
+            list(pool.map(lambda _: httpx.get(base + "/docs", cookies=cookies).status_code, range(32)))
+        ok(run_policy("users", "add", "李四", "--agency", "市财政局", db=db, real=True))
+        token = csrf(client.get("/").text)
+        assert (
+            client.post(
+                "/mark", data={"csrf": token, "measure": OWN, "status": "done", "note": "PROBE"}
+            ).status_code
+            == 303
+        )
+        history = json.loads(ok(run_policy("history", OWN, "-f", "json", db=db, real=True)).stdout)
+        assert [h["note"] for h in history] == ["PROBE"]
+        assert Path(f"{db}-wal").exists()
+
+
+def test_parallel_guesses_do_not_pass_the_sign_in_limit(server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def guess(k: int) -> int:
+        client = httpx.Client(base_url=server["base"], follow_redirects=False)
+        token = csrf(client.get("/login").text)
+        return client.post(
+            "/login", data={"csrf": token, "name": "孙七", "password": f"guess{k}"}
+        ).status_code
+
+    with ThreadPoolExecutor(20) as pool:
+        codes = list(pool.map(guess, range(20)))
+    assert codes.count(401) == 5 and codes.count(429) == 15
+
+
+def test_a_forwarded_address_is_not_believed_without_a_proxy(tmp_path):
+    db = tmp_path / "policy.db"
+    add_users(db, [("王五", "--agency", "市商务委")])
+    with running_server(db) as base:
+        client = httpx.Client(base_url=base, follow_redirects=False)
+        token = csrf(client.get("/login").text)
+        for k in range(50):  # fifty names, one wrong password each: the address's limit
+            client.post("/login", data={"csrf": token, "name": f"nobody{k}", "password": "x"})
+        spoofed = client.post(
+            "/login",
+            data={"csrf": token, "name": "王五", "password": "x"},
+            headers={"X-Forwarded-For": "10.0.0.9"},
+        )
+        assert spoofed.status_code == 429
+
+
+def test_signing_out_ends_the_session_and_big_bodies_are_refused_unread(server):
+    password = (
+        ok(run_policy("users", "add", "吴十", "--agency", "市科委", db=server["db"]))
+        .stdout.split(": ")[1]
+        .strip()
+    )
+    server["passwords"]["吴十"] = password
+    client, token = signed_in(server, "吴十")
+    copied = dict(client.cookies)
+    client.post("/logout", data={"csrf": token})
+    assert httpx.get(server["base"] + "/", cookies=copied, follow_redirects=False).status_code == 303
+    big = httpx.post(
+        server["base"] + "/login",
+        content=b"x" * (12 * 1024 * 1024),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert big.status_code == 413
+
+
+def test_a_refused_mark_keeps_no_evidence_file(server):
+    client, token = signed_in(server, "王五")
+    files = {"file": ("ok.txt", b"refused evidence", "text/plain")}
+    refused = client.post("/mark", data={"csrf": token, "measure": OTHER, "status": "done"}, files=files)
+    assert refused.status_code in (400, 403)
+    assert not list((server["folder"] / "evidence").rglob("ok.txt"))
+    stored = client.post(
+        "/mark",
+        data={"csrf": token, "measure": f"{TRADE}/2.2.4.13", "status": "doing"},
+        files={"file": ("a.js", b"alert(1)", "text/javascript")},
+    )
+    assert stored.status_code == 303
+    (link,) = (
+        sqlite3.connect(server["db"])
+        .execute("SELECT evidence FROM progress WHERE measure_id = ?", [f"{TRADE}/2.2.4.13"])
+        .fetchone()
+    )
+    served = client.get(link)
+    assert (
+        served.headers["content-type"] == "application/octet-stream"
+        and "attachment" in served.headers["content-disposition"]
+    )

@@ -33,7 +33,15 @@ from starlette.templating import Jinja2Templates
 from policycli.accounts import User, find_user, session_stamp, sign_in
 from policycli.errors import BadInput, NotFound, PolicyError
 from policycli.kinds import DOC_STATUS_LABELS, STATUS_LABELS, UNASSIGNED_LABEL
-from policycli.web.security import REPORT_CSP, SecurityHeaders, SignInLimit, csrf_ok, csrf_token, signing_key
+from policycli.web.security import (
+    REPORT_CSP,
+    BodyLimit,
+    SecurityHeaders,
+    SignInLimit,
+    csrf_ok,
+    csrf_token,
+    signing_key,
+)
 
 HERE = Path(__file__).resolve().parent
 UPLOAD_LIMIT = 10 * 1024 * 1024  # evidence files: 10 MB
@@ -47,8 +55,10 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
     """The app over the database at `db_path`; uploads and the signing key live beside it."""
     from policycli.checklist.periods import display as period_display
     from policycli.render import terminal_text
+    from policycli.store import connect
 
     data_dir = db_path.parent
+    connect(db_path).conn.close()  # identified, migrated (the first use loads the bundled documents before)
     import jinja2
 
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
@@ -79,11 +89,12 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
 
     @contextmanager
     def opened(write: bool = False):
-        from policycli.store import connect
+        from policycli.store import reconnect
 
         db = getattr(local, "db", None)
         if db is None:
-            db = local.db = connect(db_path)
+            # checked and migrated once, by create_app; each thread then only opens it (store.reconnect)
+            db = local.db = reconnect(db_path)
             # a small page cache each: up to 40 worker threads hold a connection (SQLite's default,
             # 2 MB each, grew the server by 80 MB under load); the OS caches the file for all of them
             db.conn.execute("PRAGMA cache_size = -512")
@@ -145,12 +156,17 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
             target = "/"  # only paths of this site: no redirect elsewhere
         if request.method == "GET":
             return page(request, "login.html", None, next=target)
-        form = await request.form()
+        form = await request.form(max_files=0, max_fields=20)  # a sign-in carries no file
         if not csrf_ok(request.session, form.get("csrf")):
             return PlainTextResponse("forbidden: the form's CSRF token is missing or wrong", status_code=403)
         name, password = str(form.get("name") or "").strip(), str(form.get("password") or "")
         address = request.client.host if request.client else "?"
-        if per_name.blocked(name) or per_address.blocked(address):
+        name_place, address_place = per_name.attempt(name), per_address.attempt(address)
+        if name_place is None or address_place is None:
+            if name_place is not None:
+                per_name.succeeded(name, name_place)  # not tried: its place back
+            if address_place is not None:
+                per_address.succeeded(address, address_place)
             return page(
                 request,
                 "login.html",
@@ -167,9 +183,9 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
 
         user, stamp = await run_in_threadpool(check)
         if user is None:
-            per_name.failed(name)
-            per_address.failed(address)
             return page(request, "login.html", None, status=401, next=target, error="wrong name or password")
+        per_name.succeeded(name, name_place)
+        per_address.succeeded(address, address_place)
         request.session.clear()
         request.session.update({"user": user.name, "stamp": stamp})
         csrf_token(request.session)
@@ -177,6 +193,10 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
 
     @signed_in
     def logout(request: Request, user: User) -> Response:
+        from policycli.accounts import end_sessions
+
+        with opened(write=True) as db:
+            end_sessions(db, user.name)  # a copy of the cookie must not outlive the sign-out
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
@@ -272,7 +292,10 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
         root = (data_dir / "evidence").resolve()
         if root not in path.parents or not path.is_file():
             return PlainTextResponse("not found", status_code=404)
-        return FileResponse(path, headers={"content-disposition": "attachment"})
+        # a download, never a page or script of this site (an uploaded .js or .html included)
+        return FileResponse(
+            path, media_type="application/octet-stream", headers={"content-disposition": "attachment"}
+        )
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -292,19 +315,28 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
                 agency = user.agency
             evidence_text = str(form.get("evidence") or "").strip() or None
             upload = form.get("file")
+            stored = None
             if upload is not None and getattr(upload, "filename", None):
-                evidence_text = _store_upload(data_dir, upload)
-            record(
-                db,
-                measure_id,
-                str(form.get("status") or ""),
-                agency=agency,
-                note=str(form.get("note") or "").strip() or None,
-                evidence=evidence_text,
-                by=user.name,
-                period=str(form.get("period") or "") or None,
-                today=day(),
-            )
+                stored = _received_upload(data_dir, upload)  # kept only once the mark is recorded
+                evidence_text = stored.link
+            try:
+                record(
+                    db,
+                    measure_id,
+                    str(form.get("status") or ""),
+                    agency=agency,
+                    note=str(form.get("note") or "").strip() or None,
+                    evidence=evidence_text,
+                    by=user.name,
+                    period=str(form.get("period") or "") or None,
+                    today=day(),
+                )
+            except BaseException:
+                if stored is not None:
+                    stored.discard()
+                raise
+            if stored is not None:
+                stored.keep()
         return RedirectResponse(_back(request, f"/m/{measure_id}"), status_code=303)
 
     @signed_in
@@ -383,6 +415,7 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
     ]
     middleware = [
         Middleware(SecurityHeaders),
+        Middleware(BodyLimit, limit=UPLOAD_LIMIT + 1024 * 1024),
         Middleware(
             SessionMiddleware,
             secret_key=signing_key(data_dir),
@@ -428,9 +461,28 @@ def _back(request: Request, fallback: str) -> str:
 _SAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
 
 
-def _store_upload(data_dir: Path, upload) -> str:
-    """An evidence file, at most UPLOAD_LIMIT bytes, stored under the data directory by its content
-    hash and a cleaned name (no path of the sender's survives); returns what the mark records."""
+class _Upload:
+    """An evidence file received: in a temporary file beside its place until the mark is recorded."""
+
+    def __init__(self, staged: Path, final: Path, link: str) -> None:
+        self.staged, self.final, self.link = staged, final, link
+
+    def keep(self) -> None:
+        self.staged.replace(self.final)
+
+    def discard(self) -> None:
+        self.staged.unlink(missing_ok=True)
+        try:
+            self.staged.parent.rmdir()  # the folder, when nothing else is in it
+        except OSError:
+            pass
+
+
+def _received_upload(data_dir: Path, upload) -> _Upload:
+    """An evidence file, at most UPLOAD_LIMIT bytes, to be stored under the data directory by its
+    content hash and a cleaned name (no path of the sender's survives)."""
+    import tempfile
+
     content = upload.file.read(UPLOAD_LIMIT + 1)
     if len(content) > UPLOAD_LIMIT:
         raise BadInput("the evidence file is larger than 10 MB; give a link to it instead")
@@ -438,5 +490,7 @@ def _store_upload(data_dir: Path, upload) -> str:
     name = _SAFE_NAME.sub("_", Path(upload.filename).name).strip("._")[:100] or "file"
     folder = data_dir / "evidence" / digest[:16]
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(content)
-    return f"/evidence/{digest[:16]}/{name}"
+    handle, staged = tempfile.mkstemp(dir=folder, prefix=".upload-")
+    with open(handle, "wb") as out:
+        out.write(content)
+    return _Upload(Path(staged), folder / name, f"/evidence/{digest[:16]}/{name}")

@@ -58,6 +58,64 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """ASGI middleware: a request body larger than `limit` bytes is refused with 413 before anything
+    reads it whole (signed in or not: the form parser would spool it to disk first)."""
+
+    def __init__(self, app, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers", [])).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await _refuse(send)
+            return
+        received = 0
+        started = False
+
+        async def counted():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise _TooLarge
+            return message
+
+        async def watched(message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except _TooLarge:
+            if not started:
+                await _refuse(send)
+
+
+async def _refuse(send) -> None:
+    body = b"request too large (at most 10 MB of evidence)"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 def csrf_token(session: dict) -> str:
     if "csrf" not in session:
         session["csrf"] = secrets.token_urlsafe(32)
@@ -70,29 +128,33 @@ def csrf_ok(session: dict, sent: str | None) -> bool:
 
 
 class SignInLimit:
-    """Failed sign-ins remembered per key (an address, a user name) for `window` seconds."""
+    """Sign-in attempts per key (a user name, an address) within `window` seconds: an attempt takes
+    a place before its password is checked, so parallel guesses cannot all pass the check; a
+    successful sign-in gives its place back."""
 
     def __init__(self, failures: int = 5, window: float = 300.0) -> None:
         self.failures, self.window = failures, window
         self._seen: dict[str, deque] = defaultdict(deque)
         self._lock = threading.Lock()
 
-    def blocked(self, *keys: str) -> bool:
+    def attempt(self, key: str) -> float | None:
+        """A place for one attempt (its time), or None when the key has used up its attempts."""
         now = time.monotonic()
         with self._lock:
-            for key in keys:
-                seen = self._seen[key]
-                while seen and now - seen[0] > self.window:
-                    seen.popleft()
-                if len(seen) >= self.failures:
-                    return True
-        return False
+            seen = self._seen[key]
+            while seen and now - seen[0] > self.window:
+                seen.popleft()
+            if len(seen) >= self.failures:
+                return None
+            seen.append(now)
+            return now
 
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
+    def succeeded(self, key: str, place: float) -> None:
         with self._lock:
-            for key in keys:
-                self._seen[key].append(now)
+            try:
+                self._seen[key].remove(place)
+            except ValueError:
+                pass
 
 
 def signing_key(directory: Path) -> str:
