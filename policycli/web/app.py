@@ -80,7 +80,7 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
 
         return today or clock()
 
-    # One connection per worker thread, kept (opening one checks the file and its schema: ~ms), and
+    # One connection per worker thread, kept (each request opening its own cost ~ms), and
     # one writer at a time in this process: threads queueing on SQLite's busy handler wait in coarse
     # sleeps (p95 of a mark 1.5 s under 50 users); on a lock, in order. Other processes (the CLI)
     # still meet at SQLite's lock, with its busy timeout.
