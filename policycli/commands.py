@@ -611,12 +611,13 @@ def import_ledgers(
     db: Db = None,
     today: Today = None,
 ) -> int:
-    """Record what returned ledgers (台账) say: each edited row becomes a mark.
+    """Record what returned ledgers (台账) say.
 
-    A row changed in the database since its export is a conflict: reported with both values and not
-    applied (--theirs or --ours decide). Unknown measures or statuses, another agency's rows and
-    future completion dates are refused; a damaged file is refused whole. Importing a file again
-    changes nothing. Exit status 5 when a row was refused or left in conflict.
+    Each edited row becomes a mark. A row changed in the database since its export is a conflict:
+    reported with both values and not applied (--theirs or --ours decide). Unknown measures or
+    statuses, another agency's rows and future completion dates are refused; a damaged file is
+    refused whole. Importing a file again changes nothing. Exit status 5 when a row was refused or
+    left in conflict.
 
     Example: policy import 市商务委-返回.xlsx --dry-run
     """
@@ -665,10 +666,11 @@ def report(
     db: Db = None,
     today: Today = None,
 ) -> None:
-    """Write the progress report: completion by agency and document, overdue items, changes.
+    """Write the progress report, with charts.
 
-    HTML is one self-contained page with charts, printable on A4; xlsx has the tables with bar
-    charts; md is for pasting. The numbers are those of `policy stats` for the same day.
+    Completion by agency and document, overdue items, changes since a day. HTML is one
+    self-contained page with charts, printable on A4; xlsx has the tables with bar charts; md is for
+    pasting. The numbers are those of `policy stats` for the same day.
 
     Example: policy report --since 2026-11-01 -o 报告.html
     """
@@ -740,10 +742,11 @@ def serve(
     ] = False,
     db: Db = None,
 ) -> None:
-    """Serve the checklist to an office in the browser, with per-agency sign-in.
+    """Serve the checklist in the browser, with sign-in.
 
-    Accounts: policy users add. The session signing key is made on first start beside the database
-    (policy-server.key, mode 0600); evidence files go to evidence/ there.
+    Each agency signs in to its own part. Accounts: policy users add. The session signing key is
+    made on first start beside the database (policy-server.key, mode 0600); evidence files go to
+    evidence/ there.
 
     Example: policy serve --port 8000
     """
@@ -1203,6 +1206,7 @@ COMMANDS: list[Command] = [
     Command("report", report),
     Command("serve", serve),
     Command("users", users_list),
+    Command("users list", users_list),
     Command("users add", users_add),
     Command("users disable", users_disable),
     Command("users reset", users_reset),

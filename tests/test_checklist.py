@@ -604,3 +604,9 @@ def test_the_ledger_csv_header_names_the_columns_the_rows_hold():
     from policycli.checklist import LEDGER_FIELDS
 
     assert [column.key for column in views.LEDGER_COLUMNS] == list(LEDGER_FIELDS)
+
+
+def test_every_commands_first_line_reads_whole_in_the_help_at_80_columns():
+    listing = ok(run_policy("--help", env={"COLUMNS": "80"})).stdout.split("Commands:")[1]
+    lines = [line for line in listing.splitlines() if line.strip()]
+    assert len(lines) >= 25 and not [line for line in lines if line.rstrip().endswith("...")]
