@@ -464,3 +464,22 @@ def test_load_refuses_a_parent_cycle_and_a_dangling_parent(tmp_path):
         assert result.returncode == 2, result.stderr
         assert "parent" in result.stderr and result.stderr.count("\n") == 1
         assert "Traceback" not in result.stderr
+
+
+def test_the_recurring_measures_are_found_through_their_index(db):
+    """`policy tasks` with no filter reads the recurring measures apart (a row per period): through
+    the partial index on them, not a scan of every measure."""
+    from policycli.checklist import TaskQuery, list_tasks
+    from policycli.paths import today
+
+    database = connect(db)
+    statements: list[str] = []
+    database.conn.set_trace_callback(statements.append)
+    assert list_tasks(database, TaskQuery(today=today(), limit=100))
+    database.conn.set_trace_callback(None)
+    (recurring,) = [
+        s for s in statements if "m.recurrence IS NOT NULL" in s and s.lstrip().startswith("SELECT")
+    ]
+    steps = [r[-1] for r in database.conn.execute("EXPLAIN QUERY PLAN " + recurring)]
+    assert any("INDEX measures_recurring" in step for step in steps), steps
+    database.conn.close()
