@@ -756,13 +756,12 @@ def serve(
     from policycli.web.app import create_app
 
     path = database_path(db)
-    with database(db):
-        pass  # first use: the bundled documents, and the schema, before the first request
+    app = create_app(path, secure_cookies=secure_cookies)
     say(f"serving {path} on http://{host}:{port} (Ctrl-C stops)")
     # X-Forwarded-For only from the proxy on this machine, and only when there is one: otherwise any
     # local process could claim another address and reset the sign-in limit per address
     uvicorn.run(
-        create_app(path, secure_cookies=secure_cookies),
+        app,
         host=host,
         port=port,
         log_level="warning",

@@ -581,8 +581,8 @@ def _recurrence(measure: dict) -> str | None:
 
 
 def _stored_due(measure: dict) -> str | None:
-    """A recurring measure is due at its next occurrence, worked out on the day it is asked about
-    (checklist.effective_due); a fixed date stored beside its occurrences would be read instead."""
+    """A recurring measure is due per period, worked out on the day it is asked about
+    (checklist/periods.py); a fixed date stored beside its occurrences would be read instead."""
     return None if _recurrence(measure) else measure.get("due")
 
 

@@ -351,44 +351,29 @@ def workbook(report: Report) -> bytes:
         bar.set_size({"width": 640, "height": max(300, 22 * rows + 80)})
         ws.insert_chart(1, 8, bar)
 
-    agencies = [a for a in report.agencies if a["total"]]
-    ws = sheet(
-        "按单位",
-        ["单位", "分项", "已完成", "推进中", "受阻", "逾期", "完成率"],
-        [
+    header = ["分项", "已完成", "推进中", "受阻", "逾期", "完成率"]
+    for name, first, width, rows in (
+        ("按单位", "单位", 28, [(_name(a["agency"]), a, "") for a in report.agencies if a["total"]]),
+        (
+            "按文件",
+            "文件",
+            40,
+            [(d["title"] or d["doc"], d, "parts_") for d in report.documents if d["parts"]],
+        ),
+    ):
+        # an agency's counts are total, done …; a document's parts, parts_done … (policy stats' keys)
+        table = [
             [
-                _name(a["agency"]),
-                a["total"],
-                a["done"],
-                a["doing"],
-                a["blocked"],
-                a["overdue"] or 0,
-                a["percent"] / 100,
+                label,
+                row["total" if prefix == "" else "parts"],
+                *(row[prefix + key] for key in ("done", "doing", "blocked")),
+                row[prefix + "overdue"] or 0,
+                row["percent"] / 100,
             ]
-            for a in agencies
-        ],
-        [28, 8, 8, 8, 8, 8, 8],
-    )
-    chart(ws, len(agencies), "各单位完成率")
-    documents = [d for d in report.documents if d["parts"]]
-    ws = sheet(
-        "按文件",
-        ["文件", "分项", "已完成", "推进中", "受阻", "逾期", "完成率"],
-        [
-            [
-                d["title"] or d["doc"],
-                d["parts"],
-                d["parts_done"],
-                d["parts_doing"],
-                d["parts_blocked"],
-                d["parts_overdue"] or 0,
-                d["percent"] / 100,
-            ]
-            for d in documents
-        ],
-        [40, 8, 8, 8, 8, 8, 8],
-    )
-    chart(ws, len(documents), "各文件完成率")
+            for label, row, prefix in rows
+        ]
+        ws = sheet(name, [first, *header], table, [width, 8, 8, 8, 8, 8, 8])
+        chart(ws, len(table), f"各{first}完成率")
     sheet(
         "逾期事项",
         ["单位", "编号", "期次", "措施", "截止", "逾期天数"],

@@ -585,15 +585,15 @@ def test_a_short_limit_still_finds_what_is_due_within_the_window(db, tmp_path):
 
 
 def test_the_recurring_due_rule_and_the_no_unit_label_are_written_once():
-    """A recurring measure's due date (next occurrence, else the last) is written in Python and SQL in
-    checklist/status.py only, and its periods in checklist/periods.py; the label for no responsible
+    """A recurring measure's periods and their due dates (the open one: the next occurrence, else the
+    last) are written in Python and SQL in checklist/periods.py only; the label for no responsible
     unit in kinds.py only."""
     code = {
         p.relative_to(ROOT).as_posix(): p.read_text(encoding="utf-8")
         for p in (ROOT / "policycli").rglob("*.py")
     }
     occurrences = [name for name, text in code.items() if "'$.occurrences" in text]
-    assert sorted(occurrences) == ["policycli/checklist/periods.py", "policycli/checklist/status.py"]
+    assert occurrences == ["policycli/checklist/periods.py"]
     labels = [name for name, text in code.items() if '"未指定责任单位"' in text or '(unassigned)"' in text]
     assert labels == ["policycli/kinds.py"]
 

@@ -7,6 +7,7 @@ from datetime import date
 
 from policycli.checklist.lookup import part_filters
 from policycli.checklist.periods import counted_sql
+from policycli.checklist.status import status_changes
 from policycli.kinds import (
     KIND_LABELS,
     KINDS_SQL,
@@ -44,9 +45,8 @@ LEDGER_FIELDS = (
 
 # The row's version: the last change of the part's status (a mark or an undo), 0 for none. A returned
 # ledger's row whose part has changed since is a conflict, not an update (returns.py).
-VERSION_SQL = """coalesce((SELECT max(e.id) FROM events e WHERE e.measure_id = a.measure_id
-    AND e.agency = a.agency AND e.period = {period}
-    AND (e.action = 'mark' OR (e.action = 'undo' AND e.detail IS NULL))), 0)"""
+VERSION_SQL = f"""coalesce((SELECT max(e.id) FROM events e WHERE e.measure_id = a.measure_id
+    AND e.agency = a.agency AND e.period = {{period}} AND {status_changes("e")}), 0)"""
 
 # the correction behind the part and the date:
 # "指定责任单位（王五 2026-11-29）；更正截止日期（王五 2026-11-29）"

@@ -80,32 +80,37 @@ def resolve_measure(db: Database, measure_id: str) -> dict:
 def _moved_to(db: Database, measure_id: str) -> str | None:
     """Where a revision moved the measure that had this id (asked only when no measure has it now).
 
-    The measure is followed, not the id: it left `measure_id` in the latest move out of it; from its
-    new id it left again only in a move out of that id made by a later load (one measure holds an id
-    at a time; the moves of one load happen at once), and so on; where no later move takes it away,
-    it is."""
+    The measure is followed, not the id: it left `measure_id` in the latest move out of it; from
+    there on, follow_moves."""
     import sqlite3
 
     try:
-        row = db.conn.execute(
+        last = db.conn.execute(
             "SELECT batch, new_id FROM measure_moves WHERE old_id = ? ORDER BY batch DESC, id DESC LIMIT 1",
             [measure_id],
         ).fetchone()
-        for _ in range(10_000):  # one step per move: bounded by the moves recorded
-            if row is None:
-                return None
-            after, measure_id = row
-            row = db.conn.execute(
-                "SELECT batch, new_id FROM measure_moves WHERE old_id = ? AND batch > ? ORDER BY batch "
-                "LIMIT 1",
-                [measure_id, after],
-            ).fetchone()
-            if row is None:
-                exists = db.conn.execute("SELECT 1 FROM measures WHERE id = ?", [measure_id]).fetchone()
-                return measure_id if exists else None
     except sqlite3.OperationalError:  # a database from before measure_moves, opened read-only
         return None
-    return None
+    if last is None:
+        return None
+    moved = follow_moves(db, last[1], last[0])
+    return moved if db.conn.execute("SELECT 1 FROM measures WHERE id = ?", [moved]).fetchone() else None
+
+
+def follow_moves(db: Database, measure_id: str, after: int) -> str:
+    """Where the measure that had `measure_id` after the load of batch `after` is now: from its id
+    it left only in a move made by a later load (one measure holds an id at a time; the moves of one
+    load happen at once), and so on; where no later move takes it away, it is."""
+    for _ in range(10_000):  # one step per move: bounded by the moves recorded
+        moved = db.conn.execute(
+            "SELECT batch, new_id FROM measure_moves WHERE old_id = ? AND batch > ? "
+            "ORDER BY batch, id LIMIT 1",
+            [measure_id, after],
+        ).fetchone()
+        if moved is None:
+            break
+        after, measure_id = moved
+    return measure_id
 
 
 def moves_into(db: Database, measure_id: str) -> list[tuple]:

@@ -69,6 +69,15 @@ def open_period(periods: list[Period], today: date) -> Period | None:
     return next((p for p in periods if p.due >= day), periods[-1] if periods else None)
 
 
+# open_period's due date in SQL, over a recurring measure `m`: its first occurrence on or after the
+# bound date (today), else its last.
+OPEN_DUE_SQL = (
+    "coalesce((SELECT o.value FROM json_each(m.due_info, '$.occurrences') o WHERE o.value >= ? ORDER BY "
+    "o.key LIMIT 1), "
+    "json_extract(m.due_info, '$.occurrences[#-1]'))"
+)
+
+
 def in_view(periods: list[Period], today: date) -> list[Period]:
     """The periods that count on `today`: those already due and the open one."""
     current = open_period(periods, today)
@@ -190,12 +199,10 @@ def counted_sql(today: date | None, rows: str = "all") -> CountedSQL:
     not recur ("once") or that do ("periodic") — for a query whose plan must not change for the
     many parts that do not recur (a remind through the due index: json_each beside each row moved
     SQLite's planner from the measures' index to a scan of every assignment)."""
-    from policycli.checklist.status import NEXT_DUE_SQL
-
     if rows == "once":
         return CountedSQL(join="", label="''", due="m.due", condition="m.recurrence IS NULL")
     day = f"'{today.isoformat()}'" if today else ""
-    in_view = "1" if today is None else f"occ.value <= {NEXT_DUE_SQL.replace('?', day)}"
+    in_view = "1" if today is None else f"occ.value <= {OPEN_DUE_SQL.replace('?', day)}"
     label = label_sql("occ.value")
     if rows == "periodic":
         return CountedSQL(
@@ -239,6 +246,8 @@ def settle(conn, measure_id: str) -> list[str]:
     in; one that stopped keeps a unit's latest status as its one status — each only where nothing is
     recorded yet, so nothing is overwritten (what stays is listed by `policy show`). The part's log
     lines follow, so undo finds them. Returns a line per status moved."""
+    from policycli.checklist.status import status_changes
+
     row = conn.execute("SELECT recurrence, due_info FROM measures WHERE id = ?", [measure_id]).fetchone()
     if row is None:
         return []
@@ -260,7 +269,7 @@ def settle(conn, measure_id: str) -> list[str]:
             continue
         for table, extra in (
             ("progress", ""),
-            ("events", " AND action IN ('mark', 'undo') AND detail IS NULL"),
+            ("events", f" AND {status_changes()}"),
         ):
             conn.execute(
                 f"UPDATE {table} SET period = ? WHERE measure_id = ? AND agency = ? AND period = ?{extra}",

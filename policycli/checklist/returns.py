@@ -26,13 +26,14 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
-from policycli.checklist.lookup import agency_scope, resolve_measure
+from policycli.checklist.lookup import agency_scope, follow_moves, resolve_measure
 from policycli.checklist.marking import record
 from policycli.checklist.periods import display as period_display
 from policycli.checklist.periods import periods_of
-from policycli.checklist.status import STATUSES, current_user, now_iso
+from policycli.checklist.status import current_user, now_iso, status_changes
 from policycli.errors import BadInput, PolicyError
 from policycli.kinds import STATUS_LABELS, UNASSIGNED_LABEL, status_from_input
 from policycli.store import Database, write_transaction
@@ -95,7 +96,6 @@ class Outcome:
 class ImportResult:
     outcomes: list[Outcome] = field(default_factory=list)
     unchanged: int = 0
-    written: bool = False
 
     def count(self, *kinds: str) -> int:
         return sum(1 for o in self.outcomes if o.outcome in kinds)
@@ -326,7 +326,6 @@ def import_returns(
         for outcome in result.outcomes:
             if outcome.outcome in ("change", "theirs"):
                 outcome.outcome = "applied"
-        result.written = bool(planned)
     return result
 
 
@@ -384,12 +383,12 @@ def _check(db: Database, row: Returned, today: date) -> tuple[Outcome | None, tu
     now; the part's agency now)."""
     conn = db.conn
 
-    def outcome(kind: str, message: str = "", before: str | None = None, after: str | None = None) -> Outcome:
-        return _outcome(row, kind, message, before, after)
+    outcome = partial(_outcome, row)
 
-    measure_id = _measure_now(db, row)
-    if measure_id is None:
+    measure = _measure_now(db, row)
+    if measure is None:
         return outcome("error", f"unknown measure {row.measure_id}"), (), row.measure_id, row.agency
+    measure_id = measure["id"]
     agency = _agency_now(db, measure_id, row.agency)
     try:
         status = status_from_input(row.status or "")
@@ -417,7 +416,6 @@ def _check(db: Database, row: Returned, today: date) -> tuple[Outcome | None, tu
         if agency not in scope:
             message = f"{agency or UNASSIGNED_LABEL}'s part in {canonical}'s ledger; not applied"
             return outcome("error", message), (), measure_id, agency
-    measure = resolve_measure(db, measure_id)
     periods = {p.label for p in periods_of(measure.get("recurrence"), measure.get("due_info"))}
     if (row.period and row.period not in periods) or (not row.period and periods):
         if untouched:
@@ -446,24 +444,13 @@ def _check(db: Database, row: Returned, today: date) -> tuple[Outcome | None, tu
     return outcome("conflict", message, before=current[0], after=status), returned, measure_id, agency
 
 
-def _measure_now(db: Database, row: Returned) -> str | None:
+def _measure_now(db: Database, row: Returned) -> dict | None:
     """The measure the row was exported for, where it is now: a revision loaded since the export
     (a move of a later batch than the key's) may have renumbered it, and its old id may now be
     another measure's."""
-    measure_id = row.measure_id
-    if row.batch is not None:
-        after = row.batch
-        for _ in range(10_000):  # one step per later move of the measure
-            moved = db.conn.execute(
-                "SELECT batch, new_id FROM measure_moves WHERE old_id = ? AND batch > ? "
-                "ORDER BY batch, id LIMIT 1",
-                [measure_id, after],
-            ).fetchone()
-            if moved is None:
-                break
-            after, measure_id = moved
+    measure_id = row.measure_id if row.batch is None else follow_moves(db, row.measure_id, row.batch)
     try:
-        return resolve_measure(db, measure_id)["id"]
+        return resolve_measure(db, measure_id)
     except PolicyError:
         return None
 
@@ -498,7 +485,7 @@ def _current_state(conn, measure_id: str, agency: str, period: str) -> tuple:
 def _version(conn, measure_id: str, agency: str, period: str) -> int:
     (version,) = conn.execute(
         "SELECT coalesce(max(id), 0) FROM events WHERE measure_id = ? AND agency = ? AND period = ? "
-        "AND (action = 'mark' OR (action = 'undo' AND detail IS NULL))",
+        f"AND {status_changes()}",
         [measure_id, agency, period],
     ).fetchone()
     return version
@@ -545,4 +532,4 @@ def _date(value: object) -> str | None:
         return "invalid"
 
 
-__all__ = ["STATUSES", "ImportResult", "Outcome", "import_returns", "read_returns"]
+__all__ = ["ImportResult", "Outcome", "import_returns", "read_returns"]

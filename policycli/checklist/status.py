@@ -1,10 +1,9 @@
-"""Status rules: a measure's overall status from its parts' statuses, deadlines and days left, and
-the one rule for a recurring measure's due date (its next occurrence, or its last once all passed),
-in Python and in SQL. Who and when a change is recorded."""
+"""Status rules: a measure's overall status from its parts' statuses, deadlines and days left, which
+events change a status. Who and when a change is recorded. (A recurring measure's periods and their
+due dates: periods.py.)"""
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import UTC, date, datetime
 
@@ -55,25 +54,6 @@ def status_changes(alias: str = "") -> str:
     correction names the correction in `detail`)."""
     e = f"{alias}." if alias else ""
     return f"({e}action = 'mark' OR ({e}action = 'undo' AND {e}detail IS NULL))"
-
-
-def effective_due(due: str | None, due_info: str | dict | None, today: date) -> str | None:
-    """A recurring measure is due at its next occurrence (or its last one, once all have passed)."""
-    info = json.loads(due_info) if isinstance(due_info, str) else due_info
-    dates = (info or {}).get("occurrences") or []
-    if dates:
-        upcoming = [d for d in dates if d >= today.isoformat()]
-        return upcoming[0] if upcoming else dates[-1]
-    return due
-
-
-# The same rule in SQL, over a recurring measure `m`: its next occurrence on or after the bound date
-# (today), else its last occurrence (periods.counted_sql: the periods that count on a day).
-NEXT_DUE_SQL = (
-    "coalesce((SELECT o.value FROM json_each(m.due_info, '$.occurrences') o WHERE o.value >= ? ORDER BY "
-    "o.key LIMIT 1), "
-    "json_extract(m.due_info, '$.occurrences[#-1]'))"
-)
 
 
 def deadline_status(status: str, due: str | None, today: date, soon_days: int = DUE_SOON_DAYS) -> str:

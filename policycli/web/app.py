@@ -54,11 +54,13 @@ class Forbidden(Exception):
 def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = False) -> Starlette:
     """The app over the database at `db_path`; uploads and the signing key live beside it."""
     from policycli.checklist.periods import display as period_display
+    from policycli.load import open_checklist
     from policycli.render import terminal_text
-    from policycli.store import connect
 
     data_dir = db_path.parent
-    connect(db_path).conn.close()  # identified, migrated (the first use loads the bundled documents before)
+    # identified and migrated once, before any worker thread opens it (store.reconnect); on first use
+    # the bundled documents are loaded
+    open_checklist(db_path).conn.close()
     import jinja2
 
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
@@ -246,27 +248,28 @@ def create_app(db_path: Path, today: date | None = None, secure_cookies: bool = 
             info = document_detail(db, request.path_params["doc_id"], day())
         return page(request, "document.html", user, info=info)
 
-    @signed_in
-    def dashboard(request: Request, user: User) -> Response:
+    def report_for(request: Request, user: User):
+        """The report (policy report's) for coordinators and viewers, of every agency or ?agency=."""
         from policycli.report import build_report
-        from policycli.report_render import charts
 
         if user.role == "member":
-            raise Forbidden("the coordinator's page is for coordinators and viewers")
+            raise Forbidden("the overview and the report are for coordinators and viewers")
         with opened() as db:
-            report = build_report(db, day(), agency=request.query_params.get("agency") or None)
+            return build_report(db, day(), agency=request.query_params.get("agency") or None)
+
+    @signed_in
+    def dashboard(request: Request, user: User) -> Response:
+        from policycli.report_render import charts
+
+        report = report_for(request, user)
         return page(request, "dashboard.html", user, report=report, charts=charts(report))
 
     @signed_in
     def report_page(request: Request, user: User) -> Response:
-        from policycli.report import build_report
         from policycli.report_render import html
 
-        if user.role == "member":
-            raise Forbidden("the report is for coordinators and viewers")
-        with opened() as db:
-            built = build_report(db, day(), agency=request.query_params.get("agency") or None)
-        return HTMLResponse(html(built), headers={"content-security-policy": REPORT_CSP})
+        page_html = html(report_for(request, user))
+        return HTMLResponse(page_html, headers={"content-security-policy": REPORT_CSP})
 
     @signed_in
     def ledger_file(request: Request, user: User) -> Response:
