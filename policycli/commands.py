@@ -688,7 +688,7 @@ def report(
     if fmt is None:
         raise BadInput(f"{output.name}: name the report .html, .xlsx, .md or .json (or give --format)")
     if fmt in ("html", "xlsx") and output is None:
-        raise BadInput(f"a {fmt} report is a file: give -o 报告.{fmt}")
+        raise BadInput(f"an {fmt.upper()} report is a file: give -o 报告.{fmt}")
     if output is not None:
         from policycli.files import check_output, database_files
         from policycli.paths import database_path
