@@ -20,15 +20,14 @@ Two jobs:
 
 from __future__ import annotations
 
-import csv
+import os
 import re
+import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from policycli.errors import BadInput, NotFound
-from policycli.folding import fold
 
 TYPE_CHECKING = False  # (typing.TYPE_CHECKING without importing typing, ~3 ms)
 if TYPE_CHECKING:  # policycli.districts is imported when a name is not among data/agencies.csv's
@@ -39,36 +38,94 @@ TYPES = ("government", "party", "people_org", "enterprise", "judicial", "coordin
 _LEVEL_PREFIX = re.compile(r"^(?:上海市|市|区)")
 
 
-@dataclass
-class Agency:
-    canonical: str
-    full_name: str = ""
-    level: str = "other"
-    district: str = ""
-    type: str = "government"
-    aliases: list[str] = field(default_factory=list)
-    typos: list[str] = field(default_factory=list)
-    member_of: list[str] = field(default_factory=list)
-    successor: str = ""
-    successor_date: str = ""
-    flag: str = ""
-    note: str = ""
+class _Record:
+    """A plain record compared, shown and turned into a dict by its attributes: what @dataclass would
+    give, without creating a class through the dataclasses module at import (~1 ms each, and the
+    module brings inspect, ~8 ms, into every `policy done`)."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a dataclass with eq
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.__dict__.items())})"
+
+
+class Agency(_Record):
+    def __init__(
+        self,
+        canonical: str,
+        full_name: str = "",
+        level: str = "other",
+        district: str = "",
+        type: str = "government",
+        aliases: list[str] | None = None,
+        typos: list[str] | None = None,
+        member_of: list[str] | None = None,
+        successor: str = "",
+        successor_date: str = "",
+        flag: str = "",
+        note: str = "",
+    ) -> None:
+        self.canonical = canonical
+        self.full_name = full_name
+        self.level = level
+        self.district = district
+        self.type = type
+        self.aliases: list[str] = [] if aliases is None else aliases
+        self.typos: list[str] = [] if typos is None else typos
+        self.member_of: list[str] = [] if member_of is None else member_of
+        self.successor = successor
+        self.successor_date = successor_date
+        self.flag = flag
+        self.note = note
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
 
 
-@dataclass
-class Resolution:
-    agency: str  # canonical name, or the name as printed (qualified with the district) when unresolved
-    how: str  # exact | alias | typo | user-alias | unresolved
-    collective: bool = False
-    suggestions: list[str] = field(default_factory=list)
+class Resolution(_Record):
+    def __init__(
+        self,
+        agency: str,  # canonical name, or the name as printed (qualified with the district) when unresolved
+        how: str,  # exact | alias | typo | user-alias | unresolved
+        collective: bool = False,
+        suggestions: list[str] | None = None,
+    ) -> None:
+        self.agency = agency
+        self.how = how
+        self.collective = collective
+        self.suggestions: list[str] = [] if suggestions is None else suggestions
 
 
 def key(name: str) -> str:
     """Names compare folded, without spaces: "市交通委 " == "市交通委"."""
-    return re.sub(r"\s+", "", fold(name or ""))
+    name = name or ""
+    # CJK unified ideographs and printable ASCII but the space are as folding leaves them: a name of
+    # those only (most are) is its own key, without the Unicode look-ups of a first fold of each
+    # character (~3 ms for the registry's names; tests/test_startup.py checks the shortcut).
+    if all("\u4e00" <= c <= "\u9fff" or "!" <= c <= "~" for c in name):
+        return name
+    from policycli.folding import fold
+
+    return "".join(fold(name).split())  # str.split's whitespace is re's \s (both Py_UNICODE_ISSPACE)
+
+
+def _index(agencies: list[Agency]) -> dict[str, tuple[str, str]]:
+    """key → (canonical, how) for every name of the explicit rows: canonical, full name, aliases, typos."""
+    names: dict[str, tuple[str, str]] = {}
+    for agency in agencies:
+        for name, how in (
+            (agency.canonical, "exact"),
+            (agency.full_name, "alias"),
+            *((a, "alias") for a in agency.aliases),
+        ):
+            if name:
+                names.setdefault(key(name), (agency.canonical, how))
+        for typo in agency.typos:
+            names.setdefault(key(typo), (agency.canonical, "typo"))
+    return names
 
 
 class Registry:
@@ -81,20 +138,12 @@ class Registry:
         agencies: list[Agency],
         user_aliases: dict[str, str] | None = None,
         generated: Callable[[], Generated] | None = None,
+        index: dict[str, tuple[str, str]] | None = None,
     ) -> None:
+        """`index`: the rows' names as _index(agencies) gives them, when already built (bundled_index)."""
         self._explicit = {a.canonical: a for a in agencies}
         # key → (canonical, how): the explicit rows, then the user aliases
-        self._names: dict[str, tuple[str, str]] = {}
-        for agency in agencies:
-            for name, how in (
-                (agency.canonical, "exact"),
-                (agency.full_name, "alias"),
-                *((a, "alias") for a in agency.aliases),
-            ):
-                if name:
-                    self._names.setdefault(key(name), (agency.canonical, how))
-            for typo in agency.typos:
-                self._names.setdefault(key(typo), (agency.canonical, "typo"))
+        self._names: dict[str, tuple[str, str]] = _index(agencies) if index is None else dict(index)
         self._bundled = dict(self._names)  # without user aliases: what a generated unit merges into
         for alias, canonical in (user_aliases or {}).items():
             self._names[key(alias)] = (canonical, "user-alias")
@@ -419,6 +468,8 @@ def _strip_place(name: str) -> str:
 
 
 def read_registry(path: Path) -> list[Agency]:
+    import csv
+
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.DictReader(handle))
@@ -452,12 +503,14 @@ def read_registry(path: Path) -> list[Agency]:
     return agencies
 
 
-@cache
 def bundled_agencies() -> tuple[Agency, ...]:
     """data/agencies.csv, read once per process."""
-    from policycli.paths import bundled_file
+    return _bundled()[0]
 
-    return tuple(read_registry(bundled_file("agencies.csv")))
+
+def bundled_index() -> dict[str, tuple[str, str]]:
+    """The names of data/agencies.csv's rows (see _index). Shared: copy it before changing it."""
+    return _bundled()[1]
 
 
 @cache
@@ -470,4 +523,86 @@ def bundled_generated() -> Generated:
 
 @cache
 def bundled_registry() -> Registry:
-    return Registry(list(bundled_agencies()), generated=bundled_generated)
+    return Registry(list(bundled_agencies()), generated=bundled_generated, index=bundled_index())
+
+
+# --- the compiled registry ---------------------------------------------------------------------
+#
+# Reading data/agencies.csv and indexing its names costs ~3 ms (the csv module, the rows, a key per
+# name), a tenth of a whole `policy done`. The rows and the index are kept compiled in the user cache
+# directory (~/.cache/policy), written with marshal as Python's bytecode cache is, and like it valid
+# while its sources are unchanged: the CSV and the code that reads and keys it (this module and
+# folding.py), each by size and modification time. Any other file, an unreadable or damaged one,
+# or a cache directory that cannot be written, and the CSV is read as before.
+
+_COMPILED_FORMAT = 1  # the layout below: (format, sources, rows, index)
+
+
+@cache
+def _bundled() -> tuple[tuple[Agency, ...], dict[str, tuple[str, str]]]:
+    from policycli.paths import bundled_file
+
+    csv_path = bundled_file("agencies.csv")
+    sources = _sources(csv_path)
+    compiled = _compiled_path()
+    loaded = _read_compiled(compiled, sources)
+    if loaded is not None:
+        return tuple(Agency(*row) for row in loaded[0]), loaded[1]
+    agencies = read_registry(csv_path)
+    index = _index(agencies)
+    rows = [tuple(a.__dict__.values()) for a in agencies]  # in Agency()'s order: Agency(*row) is a
+    _write_compiled(compiled, (_COMPILED_FORMAT, sources, rows, index))
+    return tuple(agencies), index
+
+
+def _sources(csv_path: Path) -> tuple:
+    found = []
+    for source in (str(csv_path), __file__, os.path.join(os.path.dirname(__file__), "folding.py")):
+        try:
+            stat = os.stat(source)
+        except OSError:
+            return ()  # nothing to compare with: never current
+        found.append((source, stat.st_size, stat.st_mtime_ns))
+    return tuple(found)
+
+
+def _compiled_path() -> Path | None:
+    from policycli.paths import user_dir
+
+    try:
+        return user_dir("cache") / f"agencies.{sys.implementation.cache_tag}.marshal"
+    except (RuntimeError, OSError):  # no home directory to keep it in (platformdirs says so)
+        return None
+
+
+def _read_compiled(path: Path | None, sources: tuple) -> tuple[list, dict] | None:
+    import marshal
+
+    if path is None or not sources:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            data = marshal.loads(handle.read())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if not (isinstance(data, tuple) and len(data) == 4 and data[:2] == (_COMPILED_FORMAT, sources)):
+        return None
+    return data[2], data[3]
+
+
+def _write_compiled(path: Path | None, data: tuple) -> None:
+    """Written beside and moved into place: a reader never sees half a file."""
+    import marshal
+
+    if path is None or not data[1]:
+        return
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(marshal.dumps(data))
+        os.replace(partial, path)
+    except OSError:
+        try:
+            partial.unlink(missing_ok=True)
+        except OSError:
+            pass

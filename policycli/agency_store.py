@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-from policycli.agencies import Agency, Registry, bundled_agencies, bundled_generated, bundled_registry, key
+from policycli.agencies import (
+    Agency,
+    Registry,
+    bundled_agencies,
+    bundled_generated,
+    bundled_index,
+    bundled_registry,
+    key,
+)
 from policycli.errors import BadInput, NotFound
 from policycli.kinds import FINISHED_SQL, KINDS_SQL
 from policycli.store import Database, write_transaction
@@ -23,7 +31,9 @@ def registry_for(db: Database) -> Registry:
 
 @lru_cache(maxsize=8)
 def _registry(aliases: tuple[tuple[str, str], ...]) -> Registry:
-    return Registry(list(bundled_agencies()), dict(aliases), generated=bundled_generated)
+    return Registry(
+        list(bundled_agencies()), dict(aliases), generated=bundled_generated, index=bundled_index()
+    )
 
 
 def assigned_names(db: Database) -> list[str]:
@@ -111,10 +121,16 @@ def agency_rows(
                  AND {counted.condition}"""
         for counted in (counted_sql(today, "once"), counted_sql(today, "periodic"))
     )
-    counts = {
-        r[0]: {"total": r[1], "done": r[2]}
-        for r in db.conn.execute(f"SELECT agency, count(*), sum(finished) FROM ({parts}) GROUP BY agency")
-    }
+    from policycli.statistics import agency_part_counts
+
+    tallied = agency_part_counts(db, today)  # as `policy stats` counts them, without reading every part
+    if tallied is not None:
+        counts = {name: {"total": c[0], "done": c[1]} for name, c in tallied.items() if name and c[0]}
+    else:
+        counts = {
+            r[0]: {"total": r[1], "done": r[2]}
+            for r in db.conn.execute(f"SELECT agency, count(*), sum(finished) FROM ({parts}) GROUP BY agency")
+        }
     rows = []
     listed = list(registry.agencies) if (level or district or everything) else registry.listed()
     names = list(dict.fromkeys(listed + list(counts)))

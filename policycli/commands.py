@@ -79,12 +79,14 @@ def database(db: Path | None, *, bundled: bool = True, create: bool = True) -> I
     from policycli.store import connect
 
     path = database_path(db)
-    if bundled:
+    opened = connect(path, create=create or bundled)
+    if bundled and not opened.conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone():
+        # First use: load.open_checklist loads the bundled documents. (load.py, its dataclasses and
+        # json are imported only then: ~10 ms of every `policy done`.)
+        opened.conn.close()
         from policycli.load import open_checklist
 
         opened = open_checklist(path)
-    else:
-        opened = connect(path, create=create)
     try:
         yield opened
     finally:
@@ -1085,7 +1087,12 @@ def backup(
     say(f"wrote {target} ({size:,} bytes)")
 
 
-def doctor(db: Db = None) -> int:
+def doctor(
+    recount: Annotated[
+        bool, Option("--recount", help="Count again the totals stats and remind read, from the checklist.")
+    ] = False,
+    db: Db = None,
+) -> int:
     """Check the database file and explain what is wrong, if anything.
 
     Example: policy doctor
@@ -1095,6 +1102,10 @@ def doctor(db: Db = None) -> int:
     from policycli.store import doctor as check
 
     path = database_path(db)
+    if recount:
+        from policycli.store import recount as count_again
+
+        say(f"recounted: {count_again(path)} counts were wrong")
     findings = check(path)
     views.doctor(path, findings)
     return ExitStatus.ERROR if any(state == "problem" for _, state, _ in findings) else ExitStatus.OK

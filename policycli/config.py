@@ -7,7 +7,6 @@ POLICY_AGENCY and POLICY_BY override it, and an option given on the command line
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -26,9 +25,9 @@ def config_path() -> Path:
     """$POLICY_CONFIG, else config.toml in the user config directory."""
     if os.environ.get("POLICY_CONFIG"):
         return Path(os.environ["POLICY_CONFIG"]).expanduser()
-    from platformdirs import user_config_dir
+    from policycli.paths import user_dir
 
-    return Path(user_config_dir("policy", appauthor=False)) / "config.toml"
+    return user_dir("config") / "config.toml"
 
 
 def _read(path: Path) -> dict[str, str]:
@@ -71,6 +70,8 @@ def settings() -> list[dict]:
 
 def store(key: str, new: str | None) -> Path:
     """Set (or with None, remove) a setting in the file; written atomically."""
+    import json
+
     from policycli.files import write_atomically
 
     if key not in KEYS:

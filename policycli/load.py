@@ -262,8 +262,13 @@ def load_files(db: Database, paths: list[Path], dry_run: bool = False) -> list[L
     try:
         with write_transaction(db):
             _check_measure_owners(db, seen, shas)  # before the first write
+            from policycli.tallies import suspended
+
             for path in track(files, len(files), "loading"):
-                results.append(_load_document(db, path, read_structured(path, shas[path])[0]))
+                document = read_structured(path, shas[path])[0]
+                with suspended(db.conn, document["id"]):  # counted once, not row by row
+                    results.append(_load_document(db, path, document))
+                del document
             from policycli.relations import apply_lineage, carry_over, relations
 
             found = relations(db.conn)  # apply_lineage changes ends only, carry_over progress only
@@ -351,6 +356,9 @@ def _load_document(db: Database, path: Path, document: dict) -> LoadResult:
             for a in document.get("acts_on") or []
         ],
     )
+    from policycli import search
+
+    searched = search.snapshot(conn, doc_id)  # the measures as the search index has them, for refresh
     if row:
         _follow_measures(conn, document, result, now)
     existing = {
@@ -395,6 +403,7 @@ def _load_document(db: Database, path: Path, document: dict) -> LoadResult:
         [doc_id + "/", doc_id + "0"],
     ).fetchall():
         result.warnings += settle(conn, measure_id)
+    search.refresh(conn, doc_id, searched)  # the index of every term length (search.py)
     # every id of the document, also those a revision moved away (all start with "<doc id>/")
     conn.execute(
         "DELETE FROM measures_fts WHERE measure_id >= ? AND measure_id < ?", [doc_id + "/", doc_id + "0"]

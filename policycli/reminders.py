@@ -10,7 +10,7 @@ from policycli.checklist import agency_condition, days_left
 from policycli.checklist.lookup import part_filters
 from policycli.checklist.periods import counted_sql
 from policycli.errors import BadInput
-from policycli.kinds import FINISHED_SQL, KINDS_SQL, UNASSIGNED_LABEL, rule_label, status_label
+from policycli.kinds import FINISHED, FINISHED_SQL, KINDS_SQL, UNASSIGNED_LABEL, rule_label, status_label
 from policycli.store import Database
 
 
@@ -51,21 +51,34 @@ def _open(db: Database, agency: str | None, today: date, rows: str) -> tuple[lis
     return where, params
 
 
-def _open_parts(db: Database, agency: str | None, today: date, horizon: date, expired_since: date | None):
+def _open_parts(
+    db: Database,
+    agency: str | None,
+    today: date,
+    horizon: date,
+    expired_since: date | None,
+    rows: tuple[str, ...] = ("once", "periodic"),
+    doc: str | None = None,
+):
     """(agency, measure, due, period, doc, seq) of open parts due by `horizon` — a recurring
     measure's once per open period that counts today — of documents in force or expired on
     `expired_since` or later (None: every document). Read through the assignments' due index
     (a recurring measure's parts have no due date there)."""
-    for rows, due, period, dated in (
+    for branch, due, period, dated in (
         ("once", "a.due", "''", "a.due <= ?"),
         ("periodic", "occ.value", counted_sql(today, "periodic").label, "a.due IS NULL AND occ.value <= ?"),
     ):
-        where, params = _open(db, agency, today, rows)
+        if branch not in rows:
+            continue
+        where, params = _open(db, agency, today, branch)
         if expired_since is not None:
             where.append("(d.effective_until IS NULL OR d.effective_until >= ?)")
             params.append(expired_since.isoformat())
+        if doc is not None:
+            where.append("m.doc_id = ?")
+            params.append(doc)
         yield from db.conn.execute(
-            f"SELECT a.agency, m.id, {due}, {period}, m.doc_id, m.seq {_open_from(today, rows)} "
+            f"SELECT a.agency, m.id, {due}, {period}, m.doc_id, m.seq {_open_from(today, branch)} "
             f"WHERE {' AND '.join([*where, dated])}",
             [*params, horizon.isoformat()],
         )
@@ -79,6 +92,7 @@ def reminders(
     include_expired: bool = False,
     per_agency: int = 20,
     grace: int = 90,
+    doc: str | None = None,
 ) -> list[dict]:
     """[{agency, overdue: [...], due_soon: [...], overdue_count, due_soon_count, expired_documents}],
     the agency with the most urgent item first; each list holds its `per_agency` most urgent items
@@ -87,7 +101,10 @@ def reminders(
     A document that expired with work left does not go silent: its unfinished measures stay overdue
     for `grace` days after its end, and are then summed up, one line per document
     (`expired_documents`: doc, title, doc_number, effective_until, open), unless `include_expired`
-    lists them one by one."""
+    lists them one by one. `doc`: only that document's parts (the report of one document).
+
+    The counts come from the tallies (tallies.py) and each agency's most urgent items from its own
+    index; with `per_agency` 0, `doc`, or a replayed history every open part due is read."""
     if within < 0:
         raise BadInput("--within takes a number of days, 0 or more")
     if grace < 0:
@@ -96,11 +113,25 @@ def reminders(
     horizon = today + timedelta(days=within)
     groups: dict[str, dict] = {}
     first_soon = today.isoformat()
-    for name, measure_id, due, period, doc, seq in _open_parts(db, agency, today, horizon, expired_since):
+    from policycli.tallies import usable
+
+    counted = per_agency and doc is None and usable(db.conn)
+    recurring: list[tuple] = []
+    if counted:
+        # the counts from the tallies, the most urgent per agency each through its own index
+        from policycli.tallies import recurring_parts
+
+        names = agency_condition(db, agency, "a.agency")[1] if agency else None
+        recurring = recurring_parts(db.conn, today, names)
+        parts = _urgent_parts(db, groups, names, recurring, today, horizon, expired_since, per_agency)
+    else:
+        parts = _open_parts(db, agency, today, horizon, expired_since, doc=doc)
+    for name, measure_id, due, period, part_doc, seq in parts:
         group = groups.setdefault(name, _group(name))
         key = "overdue" if due < first_soon else "due_soon"
-        group[f"{key}_count"] += 1
-        entry = (due, doc, seq, measure_id, period)
+        if not counted or period:  # a recurring measure's periods are not in the tallies
+            group[f"{key}_count"] += 1
+        entry = (due, part_doc, seq, measure_id, period)
         heap = group[key]  # the most urgent `per_agency`, kept as a max-heap of negated keys
         if not per_agency:
             heap.append(entry)
@@ -108,6 +139,8 @@ def reminders(
             heapq.heappush(heap, _Reverse(entry))
         elif entry < heap[0].key:
             heapq.heapreplace(heap, _Reverse(entry))
+    for group in [g for g in groups.values() if not g["overdue_count"] + g["due_soon_count"]]:
+        del groups[group["agency"] or ""]
     details = _details(
         db,
         {
@@ -117,9 +150,22 @@ def reminders(
         },
     )
     if expired_since is not None:
-        for name, doc, title, number, until, count in _expired_documents(db, agency, today, expired_since):
+        expired = (
+            _expired_counted(db, names, recurring, expired_since)
+            if counted
+            else _expired_documents(db, agency, today, expired_since)
+        )
+        for name, expired_doc, title, number, until, count in expired:
+            if doc is not None and expired_doc != doc:
+                continue
             groups.setdefault(name, _group(name))["expired_documents"].append(
-                {"doc": doc, "title": title, "doc_number": number, "effective_until": until, "open": count}
+                {
+                    "doc": expired_doc,
+                    "title": title,
+                    "doc_number": number,
+                    "effective_until": until,
+                    "open": count,
+                }
             )
     out = []
     for group in groups.values():
@@ -175,6 +221,149 @@ def _expired_documents(db: Database, agency: str | None, today: date, before: da
         "GROUP BY x.agency, d.id ORDER BY d.effective_until, d.id",
         values,
     )
+
+
+def _excluded_documents(db: Database, expired_since: date | None) -> tuple[list[str], list[tuple[str, str]]]:
+    """The documents remind leaves out: those repealed or replaced (ids), and those that ended
+    before `expired_since` ((id, effective_until), longest ended first)."""
+    retired = [
+        doc for (doc,) in db.conn.execute(f"SELECT id FROM documents d WHERE NOT {_NOT_RETIRED} ORDER BY id")
+    ]
+    ended = []
+    if expired_since is not None:
+        ended = db.conn.execute(
+            f"SELECT id, effective_until FROM documents d WHERE {_NOT_RETIRED} AND effective_until < ? "
+            "ORDER BY effective_until, id",
+            [expired_since.isoformat()],
+        ).fetchall()
+    return retired, ended
+
+
+def _urgent_parts(
+    db: Database,
+    groups: dict[str, dict],
+    names: list[str] | None,
+    recurring: list[tuple],
+    today: date,
+    horizon: date,
+    expired_since: date | None,
+    per_agency: int,
+):
+    """reminders() from the tallies: each agency's counts of open parts (of measures that do not
+    recur) overdue and due by `horizon`, set in `groups`, without reading the parts: the tally's
+    sums over every document, less those of the documents remind leaves out (an ended document's
+    open parts due within its term were all due before today: pair_tally counts them). Yields the
+    `per_agency` most urgent of those parts of each agency, read in due order through the agency's
+    index, and every open period of a recurring measure (`recurring`: tallies.recurring_parts of
+    `names`, the assignment names asked for, None for all)."""
+    from policycli.tallies import due_before_sum
+
+    first_soon, after = today.isoformat(), (horizon + timedelta(days=1)).isoformat()
+    counts: dict[str, list[int]] = {}  # name: [overdue, due soon]
+    chosen = "" if names is None else f" AND key IN ({', '.join('?' for _ in names)})"
+    for sign, day in ((1, first_soon), (-1, after)):
+        before_day, bounds = due_before_sum("agency", "k.key", day)
+        for name, before in db.conn.execute(
+            f"""SELECT k.key, {before_day}
+                FROM (SELECT DISTINCT key FROM tally WHERE scope = 'agency' AND kind = 'state'{chosen}) k""",
+            [*bounds, *(names or [])],
+        ):
+            row = counts.setdefault(name, [0, 0])
+            if sign == 1:  # due before today: overdue; due before the day after horizon, less those: soon
+                row[0] += before
+                row[1] -= before
+            else:
+                row[1] += before
+    retired, ended = _excluded_documents(db, expired_since)
+    where, params = _open(db, None, today, "once")
+    if names is not None:
+        where.append(f"a.agency IN ({', '.join('?' for _ in names)})")
+        params = [*params, *names]
+    # the open parts of repealed or replaced documents, and those of ended documents due after
+    # their end (pair_tally's `late`): read, document by document
+    late_docs = [doc for doc, _ in ended]
+    if late_docs:
+        late_docs = [
+            doc
+            for (doc,) in db.conn.execute(
+                "SELECT DISTINCT doc_id FROM pair_tally WHERE late != 0 AND doc_id IN "
+                "(SELECT value FROM json_each(?))",
+                [json.dumps(late_docs, ensure_ascii=False)],
+            )
+        ]
+    read_whole = [(doc, "1") for doc in retired] + [(doc, "m.due > d.effective_until") for doc in late_docs]
+    for doc, which in read_whole:
+        for name, due in db.conn.execute(
+            f"SELECT a.agency, m.due {_open_from(today, 'once', by_document=True)} "
+            f"WHERE d.id = ? AND m.due IS NOT NULL AND m.due < ? AND {which} AND "
+            + " AND ".join(w for w in where if w != _NOT_RETIRED),
+            [doc, after, *params],
+        ):
+            row = counts.setdefault(name, [0, 0])
+            row[0 if due < first_soon else 1] -= 1
+    if ended:
+        chosen_agency = "" if names is None else f" AND agency IN ({', '.join('?' for _ in names)})"
+        for name, within in db.conn.execute(
+            "SELECT agency, sum(within) FROM pair_tally WHERE doc_id IN (SELECT value FROM json_each(?))"
+            f"{chosen_agency} GROUP BY agency",
+            [json.dumps([doc for doc, _ in ended], ensure_ascii=False), *(names or [])],
+        ):
+            counts.setdefault(name, [0, 0])[0] -= within
+    # the most urgent parts of each agency with any: through (agency, obsolete, due), in due order
+    anyone, _ = _open(db, None, today, "once")
+    left_out = json.dumps(retired + [doc for doc, _ in ended], ensure_ascii=False)
+    select = (
+        f"SELECT a.agency, m.id, a.due, '', m.doc_id, m.seq {_open_from(today, 'once')} "
+        f"WHERE a.agency = ? AND {' AND '.join(anyone)} AND d.id NOT IN (SELECT value FROM json_each(?))"
+    )
+    for name, (overdue, soon) in sorted(counts.items()):
+        group = groups.setdefault(name, _group(name))
+        group["overdue_count"], group["due_soon_count"] = overdue, soon
+        for wanted, low, high in ((overdue, None, first_soon), (soon, first_soon, after)):
+            if not wanted:
+                continue
+            bounds = ("a.due >= ? AND " if low else "") + "a.due < ?"
+            yield from db.conn.execute(
+                f"{select} AND {bounds} ORDER BY a.due, m.doc_id, m.seq LIMIT {int(per_agency)}",
+                [name, left_out, *([low] if low else []), high],
+            )
+    # the recurring measures' open periods, due by the horizon, of the documents remind reads
+    left_out_set = set(retired) | {doc for doc, _ in ended}
+    last = horizon.isoformat()
+    for name, measure_id, doc, seq, period, due, status in recurring:
+        if status not in FINISHED and due <= last and doc not in left_out_set:
+            yield name, measure_id, due, period, doc, seq
+
+
+def _expired_counted(
+    db: Database, names: list[str] | None, recurring: list[tuple], before: date
+) -> list[tuple]:
+    """_expired_documents() from pair_tally (the open parts of measures that do not recur), and the
+    recurring measures' open periods (`recurring`, as for _urgent_parts)."""
+    ended = {
+        row[0]: row
+        for row in db.conn.execute(
+            f"SELECT id, title, doc_number, effective_until FROM documents d "
+            f"WHERE effective_until < ? AND {_NOT_RETIRED}",
+            [before.isoformat()],
+        )
+    }
+    if not ended:
+        return []
+    chosen = "" if names is None else f" AND p.agency IN ({', '.join('?' for _ in names)})"
+    open_parts: dict[tuple[str, str], int] = {}
+    for name, doc, count in db.conn.execute(
+        "SELECT p.agency, p.doc_id, p.undated + p.within + p.late FROM documents d "
+        f"CROSS JOIN pair_tally p ON p.doc_id = d.id WHERE d.id IN (SELECT value FROM json_each(?)){chosen}",
+        [json.dumps(list(ended), ensure_ascii=False), *(names or [])],
+    ):
+        open_parts[(name, doc)] = open_parts.get((name, doc), 0) + count
+    for name, _, doc, _, _, _, status in recurring:
+        if doc in ended and status not in FINISHED:
+            open_parts[(name, doc)] = open_parts.get((name, doc), 0) + 1
+    rows = [(name, *ended[doc], count) for (name, doc), count in open_parts.items() if count > 0]
+    rows.sort(key=lambda r: (r[4], r[1], r[0]))
+    return rows
 
 
 class _Reverse:

@@ -152,9 +152,18 @@ def charts(report: Report) -> dict[str, str]:
     }
 
 
+def unlisted(group: dict) -> str:
+    """The line under an agency's overdue items when only the longest overdue are listed."""
+    more = group["count"] - len(group["items"])
+    if more <= 0:
+        return ""
+    name = _name(group["agency"])
+    return f"另有 {more} 项逾期未列出（policy remind --within 0 --max 0 --agency {name} 列出全部）"
+
+
 def html(report: Report) -> str:
     bars = charts(report)
-    overdue_count = sum(len(g["items"]) for g in report.overdue)
+    overdue_count = sum(g["count"] for g in report.overdue)
     parts = sum(a["total"] for a in report.agencies)
     done = sum(a["done"] for a in report.agencies)
     head = f"""<!DOCTYPE html>
@@ -203,7 +212,7 @@ section, tr, svg {{ break-inside: avoid; }}
     if not report.overdue:
         body.append('<p class="empty">（无逾期事项）</p>')
     for group in report.overdue:
-        body.append(f"<h3>{escape(_name(group['agency']))}（{len(group['items'])} 项）</h3>")
+        body.append(f"<h3>{escape(_name(group['agency']))}（{group['count']} 项）</h3>")
         body.append("<table><tr><th>编号</th><th>措施</th><th>截止</th><th>逾期天数</th></tr>")
         for item in group["items"]:
             period = f" {period_display(item['period'])}" if item.get("period") else ""
@@ -213,6 +222,8 @@ section, tr, svg {{ break-inside: avoid; }}
                 f'<td class="num late">{item["days_overdue"]}</td></tr>'
             )
         body.append("</table>")
+        if unlisted(group):
+            body.append(f'<p class="more">{escape(unlisted(group))}</p>')
     body.append("</section><section><h2>完成分项累计</h2>")
     body.append(_trend_svg(report.trend))
     if report.since is not None:
@@ -277,7 +288,7 @@ def markdown(report: Report) -> str:
         lines.append("（无逾期事项）")
     for group in report.overdue:
         lines += [
-            f"### {cell(_name(group['agency']))}（{len(group['items'])} 项）",
+            f"### {cell(_name(group['agency']))}（{group['count']} 项）",
             "",
             "| 编号 | 措施 | 截止 | 逾期天数 |",
             "|---|---|---|---:|",
@@ -286,6 +297,8 @@ def markdown(report: Report) -> str:
             period = f" {period_display(item['period'])}" if item.get("period") else ""
             cells = [cell(item["id"] + period), cell(item["title"]), item["due"], str(item["days_overdue"])]
             lines.append("| " + " | ".join(cells) + " |")
+        if unlisted(group):
+            lines += ["", unlisted(group)]
         lines.append("")
     if report.since is not None:
         lines += ["", f"## {report.since} 以来的变化", ""]

@@ -56,7 +56,10 @@ def statistics(
     `today` comes from the caller; without it the overdue counts are None (and recurring measures
     count the periods of the clock's day)."""
     from policycli.checklist.lookup import part_filters
+    from policycli.tallies import usable
 
+    if not (doc or agency or level or district) and usable(db.conn):
+        return _from_tallies(db, today)
     filters, params = part_filters(db, doc, agency)
     where = ["a.obsolete = 0", "m.obsolete = 0", f"m.kind IN ({KINDS_SQL})", *filters]
     if level or district:
@@ -128,6 +131,107 @@ def statistics(
                 "parts_blocked": r[7] or 0,
                 "parts_overdue": late(r[8] or 0),
                 "percent": _percent(parts_done, parts_total),
+            }
+        )
+    return {"agencies": per_agency, "documents": per_document}
+
+
+def _tally_counts(db: Database, today: date | None, scopes: tuple[str, ...]) -> tuple[dict, dict, dict]:
+    """[parts, done, doing, blocked, overdue] per agency (raw assignment names) and per document of
+    the `scopes` asked for ("agency", "doc"), and the recurring measures' whole state, {measure:
+    [doc, finished]}: the parts of measures that do not recur from the counts kept in step
+    (tallies.py: a few rows per agency and document, whatever the size), the recurring measures'
+    parts per period that counts today read live, as statistics() reads them."""
+    from policycli.kinds import FINISHED
+    from policycli.tallies import due_before_sum, recurring_parts
+
+    agencies: dict[str, list[int]] = {}
+    documents: dict[str, list[int]] = {}
+    measures: dict[str, list] = {}
+    late_before = today.isoformat() if today else None
+    for name, measure, doc, _, _, due, status in recurring_parts(db.conn, today or date.today()):
+        finished = status in FINISHED
+        late = late_before is not None and not finished and due < late_before
+        values = (1, finished, status == "doing", status == "blocked", late)
+        for counts in (agencies.setdefault(name, [0] * 5), documents.setdefault(doc, [0] * 5)):
+            for i, value in enumerate(values):
+                counts[i] += value
+        whole = measures.setdefault(measure, [doc, True])
+        whole[1] = whole[1] and finished
+    states = f"""SELECT key, sum(n), sum(CASE WHEN bucket IN ({FINISHED_SQL}) THEN n ELSE 0 END),
+                       sum(CASE WHEN bucket = 'doing' THEN n ELSE 0 END),
+                       sum(CASE WHEN bucket = 'blocked' THEN n ELSE 0 END)
+                FROM tally WHERE scope = ? AND kind = 'state' GROUP BY key"""
+    for scope, counts in (("agency", agencies), ("doc", documents)):
+        if scope not in scopes:
+            continue
+        for key, *numbers in db.conn.execute(states, [scope]):
+            row = counts.setdefault(key, [0] * 5)
+            for i, value in enumerate(numbers):
+                row[i] += value
+        if today:
+            before, bounds = due_before_sum(scope, "k.key", today.isoformat())
+            for key, late in db.conn.execute(
+                f"""SELECT k.key, {before}
+                    FROM (SELECT DISTINCT key FROM tally WHERE scope = ? AND kind = 'state') k""",
+                [*bounds, scope],
+            ):
+                counts.setdefault(key, [0] * 5)[4] += late
+    return agencies, documents, measures
+
+
+def agency_part_counts(db: Database, today: date) -> dict[str, list[int]] | None:
+    """{assignment name: [parts, done, doing, blocked, overdue]} of the whole database, from the
+    tallies; None where they cannot be read (`policy agencies` then counts every part)."""
+    from policycli.tallies import usable
+
+    return _tally_counts(db, today, ("agency",))[0] if usable(db.conn) else None
+
+
+def _from_tallies(db: Database, today: date | None) -> dict:
+    """statistics() of the whole database, from _tally_counts."""
+    agencies, documents, measures = _tally_counts(db, today, ("agency", "doc"))
+    whole_measures: dict[str, list[int]] = {}
+    for doc, measures_count, finished in db.conn.execute(
+        "SELECT doc_id, measures, finished FROM doc_measures"
+    ):
+        whole_measures[doc] = [measures_count, finished]
+    for doc, finished in measures.values():
+        row = whole_measures.setdefault(doc, [0, 0])
+        row[0] += 1
+        row[1] += finished
+    late = (lambda n: n) if today else (lambda n: None)
+    per_agency = [
+        {
+            "agency": name or UNASSIGNED_JSON,
+            "total": c[0],
+            "done": c[1],
+            "doing": c[2],
+            "blocked": c[3],
+            "overdue": late(c[4]),
+            "percent": _percent(c[1], c[0]),
+        }
+        for name, c in sorted(agencies.items(), key=lambda item: (-item[1][0], item[0]))
+        if c[0]
+    ]
+    per_document = []
+    for doc_id, title in db.conn.execute(
+        "SELECT id, title FROM documents WHERE obsolete = 0 ORDER BY issued_on IS NULL, issued_on, id"
+    ):
+        c = documents.get(doc_id, [0] * 5)
+        total, finished = whole_measures.get(doc_id, [0, 0])
+        per_document.append(
+            {
+                "doc": doc_id,
+                "title": title,
+                "total": total,
+                "done": finished,
+                "parts": c[0],
+                "parts_done": c[1],
+                "parts_doing": c[2],
+                "parts_blocked": c[3],
+                "parts_overdue": late(c[4]),
+                "percent": _percent(c[1], c[0]),
             }
         )
     return {"agencies": per_agency, "documents": per_document}

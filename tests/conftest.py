@@ -35,10 +35,35 @@ def _isolated(tmp_path, monkeypatch):
     """Never touch the user's database or clock from a test."""
     monkeypatch.setenv("POLICY_DB", str(tmp_path / "policy.db"))
     monkeypatch.setenv("POLICY_TODAY", "2021-07-01")
+    # nor the user's cache (the compiled agency registry, agencies.py)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     # nor the user's settings (policy config): no configured agency or name applies
     monkeypatch.setenv("POLICY_CONFIG", str(tmp_path / "config.toml"))
     for variable in ("POLICY_AGENCY", "POLICY_BY", "POLICY_GRACE", "POLICY_TZ", "POLICY_READONLY"):
         monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _tallies_in_step(tmp_path):
+    """After every test, each policy database it left has its summary counts (tallies.py) equal to
+    what its tables say: the whole suite's writes — marks, imports, loads, revisions, corrections,
+    undo, moves — check the triggers that keep them."""
+    yield
+    import sqlite3
+
+    from policycli import tallies
+
+    for path in sorted(tmp_path.rglob("*.db")):
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'doc_measures'").fetchone():
+                continue
+            differences = tallies.differences(conn)
+        except sqlite3.Error:
+            continue  # not a database, damaged on purpose, or locked by a test's own process
+        finally:
+            conn.close()
+        assert not differences, f"{path.name}: tallies out of step: {differences[:5]}"
 
 
 @pytest.fixture

@@ -9,34 +9,10 @@ One module per job: status.py (status and deadline rules), lookup.py (ids and --
 listing.py (policy tasks), detail.py (policy show), marking.py (mark, undo, history),
 documents.py (policy docs), ledger.py (the export), linking.py (policy link), corrections.py
 (policy assign, unassign, due); statistics.py (policy stats) beside them. The names other modules
-use are imported here; rows that leave the package are dataclasses (TaskRow, AgencySummary,
-Marked, Undone, Change, Linked, Correction), so a reader sees their fields and types.
+use are found here, each imported on first use; rows that leave the package are dataclasses
+(TaskRow, AgencySummary, Linked, Correction) or, for the marks `policy done` records at start-up,
+NamedTuples (Marked, Undone, Change), so a reader sees their fields and types.
 """
-
-from policycli.checklist.documents import EXPIRING_DAYS, document_detail, document_status, list_documents
-from policycli.checklist.ledger import LEDGER_FIELDS, ledger, ledger_rows
-from policycli.checklist.listing import (
-    AgencySummary,
-    TaskQuery,
-    TaskRow,
-    agency_summary,
-    count_tasks,
-    list_tasks,
-)
-from policycli.checklist.lookup import agency_condition, agency_scope, require_document, resolve_measure
-from policycli.checklist.marking import Change, Marked, Undone, history, mark, undo
-from policycli.checklist.status import (
-    DUE_SOON_DAYS,
-    STATUS_FILTERS,
-    STATUSES,
-    UNASSIGNED,
-    current_user,
-    days_left,
-    deadline_status,
-    now_iso,
-    overall_status,
-    progress_text,
-)
 
 __all__ = [
     "DUE_SOON_DAYS",
@@ -82,22 +58,43 @@ __all__ = [
 ]
 
 
-# Imported on first use: statistics.py reads the status rules from this package (no import cycle);
-# show, link and the corrections are not what `policy done` and `policy tasks` need at start-up.
-_LAZY = {
-    "statistics": "policycli.statistics",
-    "measure_detail": "policycli.checklist.detail",
-    "Linked": "policycli.checklist.linking",
-    "link": "policycli.checklist.linking",
-    "Correction": "policycli.checklist.corrections",
-    "correct": "policycli.checklist.corrections",
-    "corrections_of": "policycli.checklist.corrections",
-}
+# Every name is imported on first use (PEP 562): `policy done` needs marking.py alone, and each of
+# the others costs milliseconds at start-up (periods.py, listing.py …). statistics.py reads the status
+# rules from this package (no import cycle).
+_MODULES = {
+    "policycli.checklist.documents": (
+        "EXPIRING_DAYS",
+        "document_detail",
+        "document_status",
+        "list_documents",
+    ),
+    "policycli.checklist.ledger": ("LEDGER_FIELDS", "ledger", "ledger_rows"),
+    "policycli.checklist.listing": (
+        "AgencySummary", "TaskQuery", "TaskRow", "agency_summary", "count_tasks", "list_tasks",
+    ),
+    "policycli.checklist.lookup": ("agency_condition", "agency_scope", "require_document", "resolve_measure"),
+    "policycli.checklist.marking": ("Change", "Marked", "Undone", "history", "mark", "undo"),
+    "policycli.checklist.status": (
+        "DUE_SOON_DAYS", "STATUS_FILTERS", "STATUSES", "UNASSIGNED", "current_user", "days_left",
+        "deadline_status", "now_iso", "overall_status", "progress_text",
+    ),
+    "policycli.statistics": ("statistics",),
+    "policycli.checklist.detail": ("measure_detail",),
+    "policycli.checklist.linking": ("Linked", "link"),
+    "policycli.checklist.corrections": ("Correction", "correct", "corrections_of"),
+}  # fmt: skip
+_LAZY = {name: module for module, names in _MODULES.items() for name in names}
 
 
 def __getattr__(name: str):
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        module = _LAZY[name]
+        loaded = importlib.import_module(module)
+        # Bind every name of the module here: importing the submodule policycli.checklist.ledger set
+        # this package's `ledger` to the module, and the function of that name must win.
+        for each in _MODULES[module]:
+            globals()[each] = getattr(loaded, each)
+        return globals()[name]
     raise AttributeError(name)

@@ -4,11 +4,16 @@ first rows come without reading the rest; and how many there are."""
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from math import isqrt
 
+from policycli import search
 from policycli.checklist.lookup import _SCOPE_ORDER, agency_scope, require_document
-from policycli.checklist.periods import in_view, periods_of
+from policycli.checklist.periods import OCCURS_BY_SQL, in_view, periods_of
 from policycli.checklist.status import (
     DUE_SOON_DAYS,
     STATUS_FILTERS,
@@ -110,28 +115,51 @@ def list_tasks(db: Database, query: TaskQuery) -> list[TaskRow]:
     today = query.today
     where, params = _measure_filters(db, query)
     scope = _scope(db, query)
+    driver, budget = _search_plan(db, query)
     if scope is not None:
+        if driver is not None:
+            where, params = [*where, f"m.rowid IN ({search.ROWIDS})"], [*params, driver]
         return _agency_tasks(db, query, scope, where, params, today)
     # Read in due order and stop once `limit` rows match (the overall status needs every part, so
     # it is checked row by row); recurring measures, a row per period, come apart.
     horizon = _due_horizon(query, today)
     select = f"SELECT {_MEASURE_COLUMNS}, {_PARTS_SQL} FROM measures m WHERE "
-    rows: list[TaskRow] = []
 
-    def take(conditions: list[str], values: list, order: str, stop_at_limit: bool) -> None:
-        for record in db.conn.execute(select + " AND ".join(conditions) + order, values):
-            item = _task_row(record, today)
-            item.deadline = deadline_status(item.status, item.due, today, query.soon_days)
-            if _status_matches(query.status, item.status) and _due_matches(query, item.due, today):
-                rows.append(item)
-                if stop_at_limit and query.limit and len(rows) >= query.limit:
-                    return
+    def read(driver: str | None) -> list[TaskRow]:
+        rows: list[TaskRow] = []
 
-    dated = [*where, "m.recurrence IS NULL", "m.due IS NOT NULL"] + (["m.due <= ?"] if horizon else [])
-    take(dated, params + ([horizon.isoformat()] if horizon else []), " ORDER BY m.due, m.doc_id, m.seq", True)
-    if horizon is None and not (query.limit and len(rows) >= query.limit):
-        take([*where, "m.recurrence IS NULL", "m.due IS NULL"], params, " ORDER BY m.doc_id, m.seq", True)
-    rows += _period_rows(db, query, where, params, None, today)
+        def take(conditions: list[str], values: list, order: str) -> None:
+            if driver is None:
+                records = db.conn.execute(select + " AND ".join(conditions) + order, values)
+            else:
+                records = _search_hits(db, conditions, values, order, driver, query.limit)
+            for record in records:
+                item = _task_row(record, today)
+                item.deadline = deadline_status(item.status, item.due, today, query.soon_days)
+                if _status_matches(query.status, item.status) and _due_matches(query, item.due, today):
+                    rows.append(item)
+                    if query.limit and len(rows) >= query.limit:
+                        return
+
+        dated = [*where, "m.recurrence IS NULL", "m.due IS NOT NULL"] + (["m.due <= ?"] if horizon else [])
+        take(dated, params + ([horizon.isoformat()] if horizon else []), " ORDER BY m.due, m.doc_id, m.seq")
+        if horizon is None and not (query.limit and len(rows) >= query.limit):
+            take([*where, "m.recurrence IS NULL", "m.due IS NULL"], params, " ORDER BY m.doc_id, m.seq")
+        return rows
+
+    if budget is None:
+        rows = read(driver)
+    else:  # a common term, read in due order: for no longer than the index would have taken
+        try:
+            with _step_budget(db, budget):
+                rows = read(None)
+        except _OverBudget:
+            rows = read(search.expression(search.terms(query.search)))
+    # With `limit` rows already found, a recurring measure's period due after the last of them
+    # cannot be among the most urgent: only those due by then are read (at 1M measures, 20k
+    # recurring ones with 60k periods otherwise, for a table of 100).
+    full = bool(query.limit) and len(rows) >= query.limit and rows[-1].due is not None
+    rows += _period_rows(db, query, where, params, None, today, due_by=rows[-1].due if full else None)
     rows.sort(key=_urgency)
     return rows[: query.limit] if query.limit else rows
 
@@ -147,6 +175,9 @@ def count_tasks(db: Database, query: TaskQuery) -> int:
     today = query.today.isoformat()
     where, params = _measure_filters(db, query)
     periodic = len(_period_rows(db, query, list(where), list(params), _scope(db, query), query.today))
+    if search.terms(query.search):  # the others are counted among the search index's candidates
+        where.append(f"m.rowid IN ({search.ROWIDS})")
+        params.append(search.expression(search.terms(query.search)))
     where.append("m.recurrence IS NULL")
     horizon = _due_horizon(query, today=date.fromisoformat(today))
     if horizon is not None:
@@ -156,6 +187,11 @@ def count_tasks(db: Database, query: TaskQuery) -> int:
             where.append("m.due >= ?")
             params.append(today)
     scope = _scope(db, query)
+    if scope is not None and _counted_by_tallies(db, query):
+        # the agency's open measures (overdue ones) from the tallies, not from each of its parts
+        from policycli.tallies import open_measures
+
+        return periodic + open_measures(db.conn, list(scope), today if query.overdue else None)
     if scope is not None:
         own, values = _own_part_conditions(query, list(scope), where, params)
         sql = (
@@ -189,6 +225,15 @@ def count_tasks(db: Database, query: TaskQuery) -> int:
         periodic
         + db.conn.execute(f"SELECT count(*) FROM ({per_measure}) WHERE {condition}", params).fetchone()[0]
     )
+
+
+def _counted_by_tallies(db: Database, query: TaskQuery) -> bool:
+    """Whether count_tasks can answer from the tallies: an agency's open measures, or its overdue
+    ones, with no other filter."""
+    from policycli.tallies import usable
+
+    plain = not (query.doc or query.kind or query.search or query.include_obsolete or query.due_before)
+    return plain and query.status == "open" and query.due_within is None and usable(db.conn)
 
 
 def agency_summary(db: Database, agency: str, today: date, soon_days: int = DUE_SOON_DAYS) -> AgencySummary:
@@ -233,17 +278,99 @@ def _measure_filters(db: Database, query: TaskQuery) -> tuple[list[str], list]:
     if query.kind:
         where.append("m.kind = ?")
         params.append(query.kind)
-    for term in (query.search or "").split():
-        if len(term) >= 3:
-            # FTS5 trigram finds 3+ character terms; quoted as a phrase so 、 and quotes are literal.
-            where.append("m.id IN (SELECT measure_id FROM measures_fts WHERE measures_fts MATCH ?)")
-            params.append('"' + term.replace('"', '""') + '"')
-        else:
-            # 1–2 character terms (智能, 局) are below the trigram size: scan with LIKE.
-            where.append("(m.title LIKE ? ESCAPE '\\' OR m.text LIKE ? ESCAPE '\\')")
-            like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            params += [like, like]
+    # A term matches as a substring of the title or of the text; the search index (search.py)
+    # narrows the candidates where that pays (_search_plan), LIKE decides.
+    conditions, values = search.like_condition(search.terms(query.search))
+    where += conditions
+    params += values
     return where, params
+
+
+# Up to this many candidates, a search is always served through the index (milliseconds).
+FEW_CANDIDATES = 1000
+# The due-order read of a common term gives up after about the SQLite steps the index would have
+# taken for the candidates counted, plus those of the rows it shows (measured at 1M measures: ~3.5 µs
+# a candidate by the index; ~14 steps, ~4.5 µs, a measure read in due order; ~300 steps for the parts
+# of a row shown).
+STEPS_PER_CANDIDATE = 12
+STEPS_PER_ROW = 400
+
+
+def _search_plan(db: Database, query: TaskQuery) -> tuple[str | None, int | None]:
+    """How a search is served: (the search index's expression when it drives the listing; else the
+    SQLite steps the due-order read may take). (None, None) without a search.
+
+    The index offers candidates in rowid order, the listing wants them in due order. When it
+    offers few (or every row is wanted), they are fetched by rowid and sorted: work in proportion to
+    the candidates. When it offers many, the measures are read in due order as without a search,
+    each tested with LIKE, stopping at `limit` rows: about limit × measures / matches rows read. The
+    two cost the same near sqrt(limit × measures) candidates; the index is counted up to twice that
+    (it stops counting there). Matches bunched late in the due order (a term of the last year's
+    measures) would make the due-order read long: it stops after what the index would have cost,
+    and the index serves the listing. Relevance ranking is not used: this is a checklist, the most
+    urgent first."""
+    found = search.terms(query.search)
+    if not found:
+        return None, None
+    expression = search.expression(found)
+    if not query.limit:
+        return expression, None
+    (measures,) = db.conn.execute("SELECT coalesce(max(rowid), 0) FROM measures").fetchone()
+    cap = max(FEW_CANDIDATES, 2 * isqrt(query.limit * measures))
+    if search.candidates(db.conn, expression, cap) < cap:
+        return expression, None
+    return None, STEPS_PER_CANDIDATE * cap + STEPS_PER_ROW * query.limit
+
+
+class _OverBudget(Exception):
+    pass
+
+
+@contextmanager
+def _step_budget(db: Database, steps: int) -> Iterator[None]:
+    """Interrupt the statements run inside after `steps` SQLite steps in all, as _OverBudget."""
+    spent = [0]
+
+    def tick() -> bool:
+        spent[0] += 1000
+        return spent[0] > steps
+
+    db.conn.set_progress_handler(tick, 1000)
+    try:
+        yield
+    except sqlite3.OperationalError:
+        if spent[0] > steps:
+            raise _OverBudget from None
+        raise
+    finally:
+        db.conn.set_progress_handler(None, 1000)
+
+
+def _search_hits(
+    db: Database, conditions: list[str], values: list, order: str, expression: str, limit: int | None
+) -> Iterator[tuple]:
+    """The measures meeting `conditions` among the search index's candidates, in `order`, as
+    _MEASURE_COLUMNS and _PARTS_SQL (and the rowid): the candidates are sorted on their own columns
+    first, then read whole (with their parts) `limit` at a time at first, more if the status filter
+    leaves too few, so that a listing stopping at its limit reads few more parts than it shows."""
+    rowids = [
+        rowid
+        for (rowid,) in db.conn.execute(
+            f"SELECT m.rowid FROM {search.TABLE} CROSS JOIN measures m ON m.rowid = {search.TABLE}.rowid "
+            f"WHERE {search.TABLE} MATCH ? AND {' AND '.join(conditions)}{order}",
+            [expression, *values],
+        )
+    ]
+    start, size = 0, min(limit or 500, 500)
+    while start < len(rowids):
+        chunk = rowids[start : start + size]
+        sql = (
+            f"SELECT {_MEASURE_COLUMNS}, {_PARTS_SQL}, m.rowid FROM measures m "
+            f"WHERE m.rowid IN ({', '.join('?' for _ in chunk)})"
+        )
+        found = {record[-1]: record for record in db.conn.execute(sql, chunk)}
+        yield from (found[rowid] for rowid in chunk)
+        start, size = start + size, min(size * 2, 500)
 
 
 def _task_row(record: tuple, today: date, parts: list[tuple[str, str]] | None = None, period=None) -> TaskRow:
@@ -377,16 +504,19 @@ def _period_rows(
     params: list,
     scope: dict[str, str] | None,
     today: date,
+    due_by: str | None = None,
 ) -> list[TaskRow]:
     """The rows of recurring measures matching `where`: one per period that counts today (those
     already due, the open one), with the status of that period — the agency's own part's with a
     `scope`, else the whole measure's — filtered by status and due date as the other rows are.
     Recurring measures are few (none in most documents): they are read whole."""
     if scope is None:
-        sql = f"SELECT {_MEASURE_COLUMNS}, m.recurrence, NULL FROM measures m WHERE " + " AND ".join(
-            [*where, "m.recurrence IS NOT NULL"]
-        )
+        wanted = [*where, "m.recurrence IS NOT NULL"]
         values = list(params)
+        if due_by is not None:  # with a period due by then
+            wanted.append(OCCURS_BY_SQL)
+            values.append(due_by)
+        sql = f"SELECT {_MEASURE_COLUMNS}, m.recurrence, NULL FROM measures m WHERE " + " AND ".join(wanted)
     else:
         names = list(scope)
         conditions = [f"own.agency IN ({', '.join('?' for _ in names)})", *where, "m.recurrence IS NOT NULL"]
@@ -413,6 +543,8 @@ def _period_rows(
         due_info, recurrence = record[10], record[11]
         units = parts.get(id_, [])
         for period in in_view(periods_of(recurrence, due_info), today):
+            if due_by is not None and period.due > due_by:
+                continue
             # as for other measures: the agency's own part if it matches the status asked for, else a
             # predecessor's or collective's that does
             name = next(

@@ -11,12 +11,9 @@ On a given day the periods that count are those already due (overdue unless fini
 one, the first not yet past (the last, once all have passed); later periods are not listed yet.
 """
 
-from __future__ import annotations
-
-import json
 import re
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from policycli.errors import BadInput
 
@@ -24,8 +21,7 @@ NO_PERIOD = ""
 KINDS = ("yearly", "half-yearly", "quarterly", "monthly")
 
 
-@dataclass(frozen=True)
-class Period:
+class Period(NamedTuple):
     label: str  # "2022", "2022-H1", "2022-Q3", "2022-03"
     due: str | None  # ISO: its occurrence (None: a period recorded that the measure no longer has)
 
@@ -59,7 +55,11 @@ def periods_of(recurrence: str | None, due_info: str | dict | None) -> list[Peri
     """The measure's periods in time order; [] for a measure that does not recur."""
     if not recurrence:
         return []
-    info = json.loads(due_info) if isinstance(due_info, str) else due_info
+    if isinstance(due_info, str):
+        import json
+
+        due_info = json.loads(due_info)
+    info = due_info
     return [Period(label(recurrence, day), day) for day in (info or {}).get("occurrences") or []]
 
 
@@ -76,6 +76,12 @@ OPEN_DUE_SQL = (
     "o.key LIMIT 1), "
     "json_extract(m.due_info, '$.occurrences[#-1]'))"
 )
+
+
+# A recurring measure `m`'s occurrence dates as a JSON array (tallies.recurring_parts reads them
+# once per measure and works out its periods in Python), and whether it has one on or before a day.
+OCCURRENCES_SQL = "json_extract(m.due_info, '$.occurrences')"
+OCCURS_BY_SQL = "EXISTS (SELECT 1 FROM json_each(m.due_info, '$.occurrences') o WHERE o.value <= ?)"
 
 
 def in_view(periods: list[Period], today: date) -> list[Period]:
@@ -179,8 +185,7 @@ def _parse(text: str) -> tuple[str, str]:
     )
 
 
-@dataclass(frozen=True)
-class CountedSQL:
+class CountedSQL(NamedTuple):
     """SQL that makes each part of a recurring measure one row per period that counts on a day,
     over `assignments a JOIN measures m`: add `join` after them, join progress on `p.period =
     {label}`, and keep `condition`. A part of a measure that does not recur stays one row, its
