@@ -49,8 +49,13 @@ bench-revision: $(VENV)/.installed
 bench-import: $(VENV)/.installed
 	$(BIN)/python bench/import_ledger.py
 
-# Corpora of 10k, 100k and 1M measures (built once into bench/.work), ratios against floors,
-# Taskwarrior if installed (apt-get install taskwarrior); writes docs/benchmarks.md.
+# Every command at 10k, 100k and 1M measures (databases built once into bench/.work) against a floor
+# script in bench/ doing the same work: paired runs (policy, floor, policy, floor …) after a warm-up
+# whose outputs must match, medians with min–max, more pairs while a verdict is in doubt; the load
+# average and a warm bytecode cache recorded; Taskwarrior if installed (apt-get install taskwarrior).
+# Writes docs/benchmarks.md, which says which targets of issue 17 are met. About 30–40 minutes on
+# 2 cores. To iterate: $(BIN)/python bench/run.py --sizes 10000,100000 --only 'stats|remind' (--list
+# shows the rows; a partial run writes bench/.work/benchmarks-partial.md).
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
 

@@ -1,5 +1,10 @@
-"""Floor for `policy load DIR`: the same rows into a fresh database with stdlib executemany in one
-transaction, search index included (the schema is policy's own, created by connecting once)."""
+"""Floor for `policy load DIR`: the same measures and parts into a fresh database with stdlib
+executemany in one transaction (the schema is policy's own, created by connecting once; the counts
+of m015_tallies are kept by their triggers, row by row, where policy counts a document once).
+
+Less work than policy's load: no search index of characters and pairs (m016, search.py), no
+identity matching of revised measures, no validation. bench/run.py's check says so; the ratio is
+an upper bound on what policy adds."""
 
 import json
 import sqlite3
@@ -32,10 +37,6 @@ def main(db: str, directory: str) -> None:
                 for m in document["measures"]
                 for k, u in enumerate(m["units"])
             ],
-        )
-        conn.executemany(
-            "INSERT INTO measures_fts (measure_id, title, text) VALUES (?, ?, ?)",
-            [(m["id"], m["title"], m["text"]) for m in document["measures"]],
         )
     conn.execute("COMMIT")
 

@@ -404,18 +404,6 @@ def _load_document(db: Database, path: Path, document: dict) -> LoadResult:
     ).fetchall():
         result.warnings += settle(conn, measure_id)
     search.refresh(conn, doc_id, searched)  # the index of every term length (search.py)
-    # every id of the document, also those a revision moved away (all start with "<doc id>/")
-    conn.execute(
-        "DELETE FROM measures_fts WHERE measure_id >= ? AND measure_id < ?", [doc_id + "/", doc_id + "0"]
-    )
-    conn.executemany(
-        "INSERT INTO measures_fts (measure_id, title, text) VALUES (?, ?, ?)",
-        [
-            (m["id"], m.get("title") or "", m.get("text") or "")
-            for m in document["measures"]
-            if m.get("kind") in MEASURE_KINDS
-        ],
-    )
     return result
 
 

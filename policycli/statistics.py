@@ -89,17 +89,8 @@ def statistics(
         for branch in branches
     )
     values = (([today.isoformat()] if today else []) + params) * 2
-    late = (lambda n: n) if today else (lambda n: None)
     per_agency = [
-        {
-            "agency": r[0] or UNASSIGNED_JSON,
-            "total": r[1],
-            "done": r[2],
-            "doing": r[3],
-            "blocked": r[4],
-            "overdue": late(r[5]),
-            "percent": _percent(r[2], r[1]),
-        }
+        _agency_row(r[0], r[1:], today)
         for r in db.conn.execute(
             f"""SELECT agency, count(*), sum(finished), sum(doing), sum(blocked), sum(late) FROM ({parts})
                 GROUP BY agency ORDER BY count(*) DESC, agency""",
@@ -118,22 +109,41 @@ def statistics(
             ORDER BY d.issued_on IS NULL, d.issued_on, d.id""",
         values + ([doc] if doc else []),
     ):
-        parts_total, parts_done = r[4] or 0, r[5] or 0
-        per_document.append(
-            {
-                "doc": r[0],
-                "title": r[1],
-                "total": r[2] or 0,
-                "done": r[3] or 0,
-                "parts": parts_total,
-                "parts_done": parts_done,
-                "parts_doing": r[6] or 0,
-                "parts_blocked": r[7] or 0,
-                "parts_overdue": late(r[8] or 0),
-                "percent": _percent(parts_done, parts_total),
-            }
-        )
+        per_document.append(_document_row(r[0], r[1], r[2:4], r[4:], today))
     return {"agencies": per_agency, "documents": per_document}
+
+
+def _agency_row(name: str, counts, today: date | None) -> dict:
+    """An agency's JSON record from its [parts, done, doing, blocked, overdue]."""
+    total, done, doing, blocked, late = counts
+    return {
+        "agency": name or UNASSIGNED_JSON,
+        "total": total,
+        "done": done,
+        "doing": doing,
+        "blocked": blocked,
+        "overdue": late if today else None,
+        "percent": _percent(done, total),
+    }
+
+
+def _document_row(doc: str, title: str | None, whole, counts, today: date | None) -> dict:
+    """A document's JSON record from its [measures, measures done] and [parts, done, doing,
+    blocked, overdue] (None for none)."""
+    total, finished = (n or 0 for n in whole)
+    parts, done, doing, blocked, late = (n or 0 for n in counts)
+    return {
+        "doc": doc,
+        "title": title,
+        "total": total,
+        "done": finished,
+        "parts": parts,
+        "parts_done": done,
+        "parts_doing": doing,
+        "parts_blocked": blocked,
+        "parts_overdue": late if today else None,
+        "percent": _percent(done, parts),
+    }
 
 
 def _tally_counts(db: Database, today: date | None, scopes: tuple[str, ...]) -> tuple[dict, dict, dict]:
@@ -200,40 +210,19 @@ def _from_tallies(db: Database, today: date | None) -> dict:
         row = whole_measures.setdefault(doc, [0, 0])
         row[0] += 1
         row[1] += finished
-    late = (lambda n: n) if today else (lambda n: None)
     per_agency = [
-        {
-            "agency": name or UNASSIGNED_JSON,
-            "total": c[0],
-            "done": c[1],
-            "doing": c[2],
-            "blocked": c[3],
-            "overdue": late(c[4]),
-            "percent": _percent(c[1], c[0]),
-        }
+        _agency_row(name, c, today)
         for name, c in sorted(agencies.items(), key=lambda item: (-item[1][0], item[0]))
         if c[0]
     ]
-    per_document = []
-    for doc_id, title in db.conn.execute(
-        "SELECT id, title FROM documents WHERE obsolete = 0 ORDER BY issued_on IS NULL, issued_on, id"
-    ):
-        c = documents.get(doc_id, [0] * 5)
-        total, finished = whole_measures.get(doc_id, [0, 0])
-        per_document.append(
-            {
-                "doc": doc_id,
-                "title": title,
-                "total": total,
-                "done": finished,
-                "parts": c[0],
-                "parts_done": c[1],
-                "parts_doing": c[2],
-                "parts_blocked": c[3],
-                "parts_overdue": late(c[4]),
-                "percent": _percent(c[1], c[0]),
-            }
+    per_document = [
+        _document_row(
+            doc_id, title, whole_measures.get(doc_id, [0, 0]), documents.get(doc_id, [0] * 5), today
         )
+        for doc_id, title in db.conn.execute(
+            "SELECT id, title FROM documents WHERE obsolete = 0 ORDER BY issued_on IS NULL, issued_on, id"
+        )
+    ]
     return {"agencies": per_agency, "documents": per_document}
 
 

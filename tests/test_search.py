@@ -275,9 +275,8 @@ def test_a_search_is_served_by_the_index_not_a_scan(db, term):
         for statement, steps, _ in plans:
             on_measures = _on_measures(steps)
             assert len(on_measures) == 1, steps
-            if "m.recurrence IS NOT NULL" in statement:
-                assert "INDEX measures_recurring" in on_measures[0], steps
-                continue
+            if "m.recurrence IS NOT NULL" in statement and "INDEX measures_recurring" in on_measures[0]:
+                continue  # the recurring measures (the count's), through their own small index
             assert any(f"SCAN {search.TABLE} VIRTUAL TABLE" in s for s in steps), (statement, steps)
             by_rowid = "USING INTEGER PRIMARY KEY (rowid=?)" in on_measures[0]
             assert by_rowid or query.doc and "INDEX measures_doc (doc_id=?)" in on_measures[0], steps

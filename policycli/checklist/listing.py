@@ -155,6 +155,8 @@ def list_tasks(db: Database, query: TaskQuery) -> list[TaskRow]:
                 rows = read(None)
         except _OverBudget:
             rows = read(search.expression(search.terms(query.search)))
+    if driver is not None:  # a rare term: its recurring measures among the index's candidates too
+        where, params = [*where, f"m.rowid IN ({search.ROWIDS})"], [*params, driver]
     # With `limit` rows already found, a recurring measure's period due after the last of them
     # cannot be among the most urgent: only those due by then are read (at 1M measures, 20k
     # recurring ones with 60k periods otherwise, for a table of 100).
