@@ -176,7 +176,20 @@ def count_tasks(db: Database, query: TaskQuery) -> int:
     query = _normalised(query)
     today = query.today.isoformat()
     where, params = _measure_filters(db, query)
-    periodic = len(_period_rows(db, query, list(where), list(params), _scope(db, query), query.today))
+    scope = _scope(db, query)
+    if scope is not None and _counted_by_tallies(db, query):
+        # the agency's open measures (overdue ones) from the tallies, and its recurring measures' open
+        # periods from the periods that count today (read once per connection, tallies.py)
+        from policycli.tallies import open_measures, recurring_parts
+
+        overdue = today if query.overdue else None
+        periodic = {
+            (measure_id, period)
+            for _, measure_id, _, _, period, due, status in recurring_parts(db.conn, query.today, list(scope))
+            if status not in FINISHED and (overdue is None or due < overdue)
+        }
+        return len(periodic) + open_measures(db.conn, list(scope), overdue)
+    periodic = len(_period_rows(db, query, list(where), list(params), scope, query.today))
     if search.terms(query.search):  # the others are counted among the search index's candidates
         where.append(f"m.rowid IN ({search.ROWIDS})")
         params.append(search.expression(search.terms(query.search)))
@@ -188,12 +201,6 @@ def count_tasks(db: Database, query: TaskQuery) -> int:
         if query.due_within is not None:
             where.append("m.due >= ?")
             params.append(today)
-    scope = _scope(db, query)
-    if scope is not None and _counted_by_tallies(db, query):
-        # the agency's open measures (overdue ones) from the tallies, not from each of its parts
-        from policycli.tallies import open_measures
-
-        return periodic + open_measures(db.conn, list(scope), today if query.overdue else None)
     if scope is not None:
         own, values = _own_part_conditions(query, list(scope), where, params)
         sql = (
@@ -494,7 +501,11 @@ def _agency_tasks(
             best[item.id] = (rank, item)
     if fetch and len(records) >= fetch and len(best) < query.limit:
         return _agency_tasks(db, query, scope, where, params, today, fetch_all=True)
-    rows = [item for _, item in best.values()] + _period_rows(db, query, where, params, scope, today)
+    # as in list_tasks: with `limit` rows found, only the periods due by the last of them can be among them
+    found = sorted((item for _, item in best.values()), key=_urgency)
+    full = bool(query.limit) and len(found) >= query.limit and found[query.limit - 1].due is not None
+    due_by = found[query.limit - 1].due if full else None
+    rows = found + _period_rows(db, query, where, params, scope, today, due_by=due_by)
     rows.sort(key=_urgency)
     return rows[: query.limit] if query.limit else rows
 
@@ -526,11 +537,14 @@ def _period_rows(
             conditions.append("own.obsolete = 0")
         # own.due is NULL for recurring measures: the agency index finds them without a scan
         conditions.append("own.due IS NULL")
+        values = [*names, *params]
+        if due_by is not None:  # with a period due by then
+            conditions.append(OCCURS_BY_SQL)
+            values.append(due_by)
         sql = (
             f"SELECT {_MEASURE_COLUMNS}, m.recurrence, own.agency FROM assignments own "
             "JOIN measures m ON m.id = own.measure_id WHERE " + " AND ".join(conditions)
         )
-        values = [*names, *params]
     measures: dict[str, tuple] = {}
     names: dict[str, list[str]] = {}  # the names in scope with a part of the measure, best first
     for record in db.conn.execute(sql, values):
