@@ -275,7 +275,8 @@ def _urgent_parts(
             else:
                 row[1] += before
     retired, ended = _excluded_documents(db, expired_since)
-    where, params = _open(db, None, today, "once")
+    anyone, params = _open(db, None, today, "once")
+    where = list(anyone)
     if names is not None:
         where.append(f"a.agency IN ({', '.join('?' for _ in names)})")
         params = [*params, *names]
@@ -310,7 +311,6 @@ def _urgent_parts(
         ):
             counts.setdefault(name, [0, 0])[0] -= within
     # the most urgent parts of each agency with any: through (agency, obsolete, due), in due order
-    anyone, _ = _open(db, None, today, "once")
     left_out = json.dumps(retired + [doc for doc, _ in ended], ensure_ascii=False)
     select = (
         f"SELECT a.agency, m.id, a.due, '', m.doc_id, m.seq {_open_from(today, 'once')} "

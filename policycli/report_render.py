@@ -152,6 +152,19 @@ def charts(report: Report) -> dict[str, str]:
     }
 
 
+def _change_cells(change: dict) -> list[str]:
+    """A change's cells as the HTML and Markdown reports show them: 时间, 单位, 编号, 变化, 备注, 记录人."""
+    period = f" {period_display(change['period'])}" if change.get("period") else ""
+    return [
+        local_time(change["at"]),
+        _name(change["agency"]),
+        change["id"] + period,
+        _change(change),
+        change["note"] or "",
+        change["by"] or "",
+    ]
+
+
 def unlisted(group: dict) -> str:
     """The line under an agency's overdue items when only the longest overdue are listed."""
     more = group["count"] - len(group["items"])
@@ -222,8 +235,8 @@ section, tr, svg {{ break-inside: avoid; }}
                 f'<td class="num late">{item["days_overdue"]}</td></tr>'
             )
         body.append("</table>")
-        if unlisted(group):
-            body.append(f'<p class="more">{escape(unlisted(group))}</p>')
+        if more := unlisted(group):
+            body.append(f'<p class="more">{escape(more)}</p>')
     body.append("</section><section><h2>完成分项累计</h2>")
     body.append(_trend_svg(report.trend))
     if report.since is not None:
@@ -235,16 +248,9 @@ section, tr, svg {{ break-inside: avoid; }}
                 "<table><tr><th>时间</th><th>单位</th><th>编号</th><th>变化</th><th>备注</th><th>记录人</th></tr>"
             )
             for change in report.changes:
-                period = f" {period_display(change['period'])}" if change.get("period") else ""
-                cells = [
-                    local_time(change["at"]),
-                    _name(change["agency"]),
-                    change["id"] + period,
-                    _change(change),
-                    change["note"] or "",
-                    change["by"] or "",
-                ]
-                body.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
+                body.append(
+                    "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in _change_cells(change)) + "</tr>"
+                )
             body.append("</table>")
     body.append("</section></body></html>\n")
     return "\n".join(body)
@@ -297,8 +303,8 @@ def markdown(report: Report) -> str:
             period = f" {period_display(item['period'])}" if item.get("period") else ""
             cells = [cell(item["id"] + period), cell(item["title"]), item["due"], str(item["days_overdue"])]
             lines.append("| " + " | ".join(cells) + " |")
-        if unlisted(group):
-            lines += ["", unlisted(group)]
+        if more := unlisted(group):
+            lines += ["", more]
         lines.append("")
     if report.since is not None:
         lines += ["", f"## {report.since} 以来的变化", ""]
@@ -306,17 +312,8 @@ def markdown(report: Report) -> str:
             lines.append("（无变化）")
         else:
             lines += ["| 时间 | 单位 | 编号 | 变化 | 备注 | 记录人 |", "|---|---|---|---|---|---|"]
-            for c in report.changes:
-                period = f" {period_display(c['period'])}" if c.get("period") else ""
-                cells = [
-                    local_time(c["at"]),
-                    _name(c["agency"]),
-                    c["id"] + period,
-                    _change(c),
-                    c["note"] or "",
-                    c["by"] or "",
-                ]
-                lines.append("| " + " | ".join(cell(x) for x in cells) + " |")
+            for change in report.changes:
+                lines.append("| " + " | ".join(cell(x) for x in _change_cells(change)) + " |")
     return "\n".join(lines).rstrip() + "\n"
 
 
