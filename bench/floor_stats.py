@@ -33,7 +33,7 @@ def counts(conn, day) -> tuple[list[tuple], list[tuple]]:
     """(per agency: agency, parts, done, doing, blocked, overdue — most parts first;
     per document: id, title, measures, measures done, parts, done, doing, blocked, overdue — in
     order of issue): the parts of measures that do not recur from the tallies policy keeps
-    (floor_tallies), the recurring measures' periods that count today read live."""
+    (floor_tallies), the recurring measures' periods that count today from period_parts."""
     iso = day.isoformat()
     agencies: dict[str, list[int]] = {}
     documents: dict[str, list[int]] = {}

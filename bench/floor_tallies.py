@@ -1,13 +1,16 @@
 """What the floors of stats, remind, report and the title of `tasks --agency` read: the counts
 policy keeps in step with every write (migration m015, policycli/tallies.py), as issue 17 allows
-("the floor script then reads the same tables"), and the recurring measures' periods, which no
-stored count can hold as they change with the day. Plain Python + sqlite3, nothing from policycli.
+("the floor script then reads the same tables"), and the recurring measures' parts per period,
+each with the day from which it counts (period_parts, migration m019: policycli/period_parts.py).
+Plain Python + sqlite3, nothing from policycli.
 
 - tally(scope, key, kind, bucket, n): per agency ('agency') and per document ('doc'), parts by
   status (kind 'state') and open parts by due year / month / day;
 - pair_tally(doc_id, agency, undated, within, late): open parts per document and unit, due within
   the document's term or after it;
-- doc_measures(doc_id, measures, finished): whole measures per document.
+- doc_measures(doc_id, measures, finished): whole measures per document;
+- period_parts(measure_id, agency, due, period, shown_after, doc_id, seq, status): a period counts
+  on the days after shown_after (the occurrence before it).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from floor_common import FINISHED, FINISHED_SQL, KINDS_SQL, periods_in_view
+from floor_common import FINISHED, FINISHED_SQL, KINDS_SQL
 
 
 def due_before(conn, scope: str, key: str, day: str) -> int:
@@ -52,44 +55,14 @@ def state_counts(conn, scope: str) -> dict[str, list[int]]:
 
 def recurring_parts(conn, day: date, names: list[str] | None = None) -> list[tuple]:
     """(agency, measure, doc, seq, period label, due, status) of each part of a current recurring
-    measure in each period that counts on `day`."""
-    current = f"m.obsolete = 0 AND m.kind IN ({KINDS_SQL}) AND m.recurrence IS NOT NULL"
-    found: dict[str, list] = {}
-    if names is None:
-        rows = conn.execute(
-            f"""SELECT m.id, m.doc_id, m.seq, m.recurrence, m.due_info, a.agency
-                FROM measures m CROSS JOIN assignments a ON a.measure_id = m.id
-                WHERE a.obsolete = 0 AND {current}"""
-        )
-    else:
-        rows = conn.execute(
-            f"""SELECT m.id, m.doc_id, m.seq, m.recurrence, m.due_info, a.agency
-                FROM assignments a JOIN measures m ON m.id = a.measure_id
-                WHERE a.agency IN ({", ".join("?" * len(names))}) AND a.obsolete = 0 AND a.due IS NULL
-                      AND {current}""",
-            names,
-        )
-    for measure, doc, seq, recurrence, due_info, agency in rows:
-        found.setdefault(measure, [doc, seq, recurrence, due_info, []])[4].append(agency)
-    statuses: dict[tuple, str] = {}
-    ids = list(found)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for measure, agency, period, status in conn.execute(
-            f"SELECT measure_id, agency, period, status FROM progress "
-            f"WHERE measure_id IN ({', '.join('?' * len(chunk))}) AND period != ''",
-            chunk,
-        ):
-            statuses[(measure, agency, period)] = status
-    out = []
-    for measure, (doc, seq, recurrence, due_info, agencies) in found.items():
-        periods = periods_in_view(recurrence, due_info, day)
-        for agency in agencies:
-            for label, due in periods:
-                out.append(
-                    (agency, measure, doc, seq, label, due, statuses.get((measure, agency, label), "todo"))
-                )
-    return out
+    measure in each period that counts on `day`: the rows of period_parts (m019) whose previous
+    occurrence is before the day."""
+    chosen = "" if names is None else f" AND agency IN ({', '.join('?' * len(names))})"
+    return conn.execute(
+        "SELECT agency, measure_id, doc_id, seq, period, due, status FROM period_parts "
+        f"WHERE shown_after < ?{chosen}",
+        [day.isoformat(), *(names or [])],
+    ).fetchall()
 
 
 def open_once_parts(conn, agency: str, low: str | None, high: str, left_out: list[str], limit: int):

@@ -10,20 +10,22 @@ from policycli.checklist import agency_condition, days_left
 from policycli.checklist.lookup import part_filters
 from policycli.checklist.periods import counted_sql
 from policycli.errors import BadInput
-from policycli.kinds import FINISHED, FINISHED_SQL, KINDS_SQL, UNASSIGNED_LABEL, rule_label, status_label
+from policycli.kinds import FINISHED_SQL, KINDS_SQL, UNASSIGNED_LABEL, rule_label, status_label
 from policycli.store import Database
 
 
-def _open_from(today: date, rows: str, by_document: bool = False) -> str:
+def _open_from(today: date, rows: str, by_document: bool = False, documents: bool = True) -> str:
     """The parts of measures with their document and progress; `rows` (periods.counted_sql): of
     measures that do not recur ("once"), or of recurring ones, once per period that counts today
     ("periodic": `occ.value` is the period's due date). `by_document`: read document by document
-    (CROSS JOIN keeps that order), for a question about a few documents."""
+    (CROSS JOIN keeps that order), for a question about a few documents. `documents` False: without
+    the document (`d`), for a query that leaves documents out by their ids."""
     counted = counted_sql(today, rows)
     tables = (
         "documents d CROSS JOIN measures m ON m.doc_id = d.id CROSS JOIN assignments a ON a.measure_id = m.id"
         if by_document
-        else "assignments a JOIN measures m ON m.id = a.measure_id JOIN documents d ON d.id = m.doc_id"
+        else "assignments a JOIN measures m ON m.id = a.measure_id"
+        + (" JOIN documents d ON d.id = m.doc_id" if documents else "")
     )
     return (
         f"FROM {tables} {counted.join} LEFT JOIN progress p ON p.measure_id = a.measure_id "
@@ -116,20 +118,16 @@ def reminders(
     from policycli.tallies import usable
 
     counted = per_agency and doc is None and usable(db.conn)
-    recurring: list[tuple] = []
     if counted:
         # the counts from the tallies, the most urgent per agency each through its own index
-        from policycli.tallies import recurring_parts
-
         names = agency_condition(db, agency, "a.agency")[1] if agency else None
-        recurring = recurring_parts(db.conn, today, names)
-        parts = _urgent_parts(db, groups, names, recurring, today, horizon, expired_since, per_agency)
+        parts = _urgent_parts(db, groups, names, today, horizon, expired_since, per_agency)
     else:
         parts = _open_parts(db, agency, today, horizon, expired_since, doc=doc)
     for name, measure_id, due, period, part_doc, seq in parts:
         group = groups.setdefault(name, _group(name))
         key = "overdue" if due < first_soon else "due_soon"
-        if not counted or period:  # a recurring measure's periods are not in the tallies
+        if not counted:
             group[f"{key}_count"] += 1
         entry = (due, part_doc, seq, measure_id, period)
         heap = group[key]  # the most urgent `per_agency`, kept as a max-heap of negated keys
@@ -151,7 +149,7 @@ def reminders(
     )
     if expired_since is not None:
         expired = (
-            _expired_counted(db, names, recurring, expired_since)
+            _expired_counted(db, names, today, expired_since)
             if counted
             else _expired_documents(db, agency, today, expired_since)
         )
@@ -243,7 +241,6 @@ def _urgent_parts(
     db: Database,
     groups: dict[str, dict],
     names: list[str] | None,
-    recurring: list[tuple],
     today: date,
     horizon: date,
     expired_since: date | None,
@@ -254,8 +251,9 @@ def _urgent_parts(
     sums over every document, less those of the documents remind leaves out (an ended document's
     open parts due within its term were all due before today: pair_tally counts them). Yields the
     `per_agency` most urgent of those parts of each agency, read in due order through the agency's
-    index, and every open period of a recurring measure (`recurring`: tallies.recurring_parts of
-    `names`, the assignment names asked for, None for all)."""
+    index — and the same of the recurring measures' open periods that count today, from
+    period_parts (period_parts.py). `names`: the assignment names asked for, None for all."""
+    from policycli import period_parts
     from policycli.tallies import due_before_sum
 
     first_soon, after = today.isoformat(), (horizon + timedelta(days=1)).isoformat()
@@ -310,36 +308,72 @@ def _urgent_parts(
             [json.dumps([doc for doc, _ in ended], ensure_ascii=False), *(names or [])],
         ):
             counts.setdefault(name, [0, 0])[0] -= within
-    # the most urgent parts of each agency with any: through (agency, obsolete, due), in due order
+    # the recurring measures' open periods that count today, due by the horizon, per agency: those
+    # overdue from the tally, those due soon through the due index (a few days' periods), less
+    # those of the documents remind leaves out (read through the document index)
     left_out = json.dumps(retired + [doc for doc, _ in ended], ensure_ascii=False)
-    select = (
-        f"SELECT a.agency, m.id, a.due, '', m.doc_id, m.seq {_open_from(today, 'once')} "
-        f"WHERE a.agency = ? AND {' AND '.join(anyone)} AND d.id NOT IN (SELECT value FROM json_each(?))"
+    shown, day = period_parts.in_view(today)
+    chosen_names, chosen_values = period_parts.chosen(names)
+    wanted = None if names is None else set(names)
+    periodic_counts: dict[str, list[int]] = {}
+    for name, overdue in period_parts.before(db.conn, "agency", "due", today).items():
+        if overdue and (wanted is None or name in wanted):
+            periodic_counts[name] = [overdue, 0]
+    open_period = f"{shown} AND status NOT IN ({FINISHED_SQL}){chosen_names}"
+    for name, soon in db.conn.execute(
+        f"SELECT agency, count(*) FROM period_parts WHERE due >= ? AND due < ? AND {open_period} "
+        "GROUP BY agency",
+        [first_soon, after, *day, *chosen_values],
+    ):
+        periodic_counts.setdefault(name, [0, 0])[1] += soon
+    for name, overdue, soon in db.conn.execute(
+        f"SELECT agency, sum(due < ?), sum(due >= ?) FROM period_parts "
+        f"WHERE doc_id IN (SELECT value FROM json_each(?)) AND due < ? AND {open_period} GROUP BY agency",
+        [first_soon, first_soon, left_out, after, *day, *chosen_values],
+    ):
+        row = periodic_counts.setdefault(name, [0, 0])
+        row[0] -= overdue
+        row[1] -= soon
+    for name in periodic_counts:
+        counts.setdefault(name, [0, 0])
+    periodic = (
+        f"FROM period_parts WHERE due < ? AND {shown} AND status NOT IN ({FINISHED_SQL}) "
+        "AND doc_id NOT IN (SELECT value FROM json_each(?))"
     )
-    for name, (overdue, soon) in sorted(counts.items()):
+    # the most urgent parts of each agency with any, in due order: those of measures that do not
+    # recur through (agency, obsolete, due), the recurring measures' periods through (agency, due);
+    # the documents left out (repealed and replaced ones among them) by their ids, without reading
+    # each part's document
+    select = (
+        f"SELECT a.agency, m.id, a.due, '', m.doc_id, m.seq {_open_from(today, 'once', documents=False)} "
+        f"WHERE a.agency = ? AND {' AND '.join(w for w in anyone if w != _NOT_RETIRED)} "
+        "AND m.doc_id NOT IN (SELECT value FROM json_each(?))"
+    )
+    for name, once in sorted(counts.items()):
         group = groups.setdefault(name, _group(name))
-        group["overdue_count"], group["due_soon_count"] = overdue, soon
-        for wanted, low, high in ((overdue, None, first_soon), (soon, first_soon, after)):
-            if not wanted:
-                continue
-            bounds = ("a.due >= ? AND " if low else "") + "a.due < ?"
-            yield from db.conn.execute(
-                f"{select} AND {bounds} ORDER BY a.due, m.doc_id, m.seq LIMIT {int(per_agency)}",
-                [name, left_out, *([low] if low else []), high],
-            )
-    # the recurring measures' open periods, due by the horizon, of the documents remind reads
-    left_out_set = set(retired) | {doc for doc, _ in ended}
-    last = horizon.isoformat()
-    for name, measure_id, doc, seq, period, due, status in recurring:
-        if status not in FINISHED and due <= last and doc not in left_out_set:
-            yield name, measure_id, due, period, doc, seq
+        recurring = periodic_counts.get(name, [0, 0])
+        group["overdue_count"], group["due_soon_count"] = once[0] + recurring[0], once[1] + recurring[1]
+        for which, low, high in ((0, None, first_soon), (1, first_soon, after)):
+            if once[which]:
+                bounds = ("a.due >= ? AND " if low else "") + "a.due < ?"
+                yield from db.conn.execute(
+                    f"{select} AND {bounds} ORDER BY a.due, m.doc_id, m.seq LIMIT {int(per_agency)}",
+                    [name, left_out, *([low] if low else []), high],
+                )
+            if recurring[which]:
+                yield from db.conn.execute(
+                    f"SELECT agency, measure_id, due, period, doc_id, seq {periodic} AND agency = ?"
+                    + (" AND due >= ?" if low else "")
+                    + f" ORDER BY due, doc_id, seq LIMIT {int(per_agency)}",
+                    [high, *day, left_out, name, *([low] if low else [])],
+                )
 
 
-def _expired_counted(
-    db: Database, names: list[str] | None, recurring: list[tuple], before: date
-) -> list[tuple]:
+def _expired_counted(db: Database, names: list[str] | None, today: date, before: date) -> list[tuple]:
     """_expired_documents() from pair_tally (the open parts of measures that do not recur), and the
-    recurring measures' open periods (`recurring`, as for _urgent_parts)."""
+    recurring measures' open periods that count `today` from period_parts."""
+    from policycli import period_parts
+
     ended = {
         row[0]: row
         for row in db.conn.execute(
@@ -358,9 +392,14 @@ def _expired_counted(
         [json.dumps(list(ended), ensure_ascii=False), *(names or [])],
     ):
         open_parts[(name, doc)] = open_parts.get((name, doc), 0) + count
-    for name, _, doc, _, _, _, status in recurring:
-        if doc in ended and status not in FINISHED:
-            open_parts[(name, doc)] = open_parts.get((name, doc), 0) + 1
+    shown, day = period_parts.in_view(today)
+    chosen_names, chosen_values = period_parts.chosen(names)
+    for name, doc, count in db.conn.execute(
+        f"SELECT agency, doc_id, count(*) FROM period_parts WHERE doc_id IN (SELECT value FROM json_each(?)) "
+        f"AND {shown} AND status NOT IN ({FINISHED_SQL}){chosen_names} GROUP BY doc_id, agency",
+        [json.dumps(list(ended), ensure_ascii=False), *day, *chosen_values],
+    ):
+        open_parts[(name, doc)] = open_parts.get((name, doc), 0) + count
     rows = [(name, *ended[doc], count) for (name, doc), count in open_parts.items() if count > 0]
     rows.sort(key=lambda r: (r[4], r[1], r[0]))
     return rows

@@ -98,6 +98,8 @@ def cell_text(value: object) -> str:
 def _plain_lines(text: str) -> str:
     """Without escape sequences, control characters (but tab and newline) or bidi controls; a
     carriage return (which lets later text overwrite a line) becomes a newline."""
+    if _CONTROLS.search(text) is None:  # the common case: every sequence starts with a control
+        return text
     text = _SEQUENCES.sub("", text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")

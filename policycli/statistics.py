@@ -148,26 +148,34 @@ def _document_row(doc: str, title: str | None, whole, counts, today: date | None
 
 def _tally_counts(db: Database, today: date | None, scopes: tuple[str, ...]) -> tuple[dict, dict, dict]:
     """[parts, done, doing, blocked, overdue] per agency (raw assignment names) and per document of
-    the `scopes` asked for ("agency", "doc"), and the recurring measures' whole state, {measure:
-    [doc, finished]}: the parts of measures that do not recur from the counts kept in step
-    (tallies.py: a few rows per agency and document, whatever the size), the recurring measures'
-    parts per period that counts today read live, as statistics() reads them."""
+    the `scopes` asked for ("agency", "doc"), and the recurring measures' whole measures per
+    document, {doc: [measures, finished]}: the parts of measures that do not recur from the counts
+    kept in step (tallies.py: a few rows per agency and document, whatever the size), the recurring
+    measures' parts per period that counts today from its period-… counts (period_parts.py)."""
+    from policycli import period_parts
     from policycli.kinds import FINISHED
-    from policycli.tallies import due_before_sum, recurring_parts
+    from policycli.tallies import due_before_sum
 
     agencies: dict[str, list[int]] = {}
     documents: dict[str, list[int]] = {}
-    measures: dict[str, list] = {}
-    late_before = today.isoformat() if today else None
-    for name, measure, doc, _, _, due, status in recurring_parts(db.conn, today or date.today()):
-        finished = status in FINISHED
-        late = late_before is not None and not finished and due < late_before
-        values = (1, finished, status == "doing", status == "blocked", late)
-        for counts in (agencies.setdefault(name, [0] * 5), documents.setdefault(doc, [0] * 5)):
-            for i, value in enumerate(values):
-                counts[i] += value
-        whole = measures.setdefault(measure, [doc, True])
-        whole[1] = whole[1] and finished
+    whole: dict[str, list[int]] = {}
+    day = today or date.today()
+    for scope, counts in (("agency", agencies), ("doc", documents)):
+        if scope not in scopes:
+            continue
+        for (key, status), n in period_parts.before(db.conn, scope, "shown", day).items():
+            row = counts.setdefault(key, [0] * 5)
+            row[0] += n
+            row[1] += n if status in FINISHED else 0
+            row[2] += n if status == "doing" else 0
+            row[3] += n if status == "blocked" else 0
+        if today:  # an open period due before today counts today (the period after it is shown)
+            for key, n in period_parts.before(db.conn, scope, "due", today).items():
+                counts.setdefault(key, [0] * 5)[4] += n
+    if "doc" in scopes:  # a measure is finished when every one of its periods that count is
+        unfinished = period_parts.before(db.conn, "doc", "unfinished", day)
+        for doc, count in period_parts.measures(db.conn).items():
+            whole[doc] = [count, count - unfinished.get(doc, 0)]
     states = f"""SELECT key, sum(n), sum(CASE WHEN bucket IN ({FINISHED_SQL}) THEN n ELSE 0 END),
                        sum(CASE WHEN bucket = 'doing' THEN n ELSE 0 END),
                        sum(CASE WHEN bucket = 'blocked' THEN n ELSE 0 END)
@@ -187,7 +195,7 @@ def _tally_counts(db: Database, today: date | None, scopes: tuple[str, ...]) -> 
                 [*bounds, scope],
             ):
                 counts.setdefault(key, [0] * 5)[4] += late
-    return agencies, documents, measures
+    return agencies, documents, whole
 
 
 def agency_part_counts(db: Database, today: date) -> dict[str, list[int]] | None:
@@ -200,15 +208,12 @@ def agency_part_counts(db: Database, today: date) -> dict[str, list[int]] | None
 
 def _from_tallies(db: Database, today: date | None) -> dict:
     """statistics() of the whole database, from _tally_counts."""
-    agencies, documents, measures = _tally_counts(db, today, ("agency", "doc"))
-    whole_measures: dict[str, list[int]] = {}
+    agencies, documents, whole_measures = _tally_counts(db, today, ("agency", "doc"))
     for doc, measures_count, finished in db.conn.execute(
         "SELECT doc_id, measures, finished FROM doc_measures"
     ):
-        whole_measures[doc] = [measures_count, finished]
-    for doc, finished in measures.values():
         row = whole_measures.setdefault(doc, [0, 0])
-        row[0] += 1
+        row[0] += measures_count
         row[1] += finished
     per_agency = [
         _agency_row(name, c, today)

@@ -21,6 +21,11 @@ from pathlib import Path
 from policycli.errors import BadInput, DatabaseBusy, PolicyError
 
 BUSY_TIMEOUT_MS = 5000
+# Reads through a memory map of the file instead of a read() per page: a fresh process reading a
+# few thousand scattered rows of a 3 GB database (remind at 1M measures: each agency's most urgent)
+# spent more time copying pages in the kernel than in SQLite (0.25 s of 0.3 s). SQLite caps it at its
+# compile-time maximum (2 GB by default), and writes still go through write().
+MMAP_BYTES = 2**31 - 2**16
 SQLITE_MAGIC = b"SQLite format 3\x00"
 MIGRATION_SET = "policy"
 
@@ -414,6 +419,14 @@ def m018_drop_trigram_index(db) -> None:
     db.execute("DROP TABLE IF EXISTS measures_fts")
 
 
+def m019_period_parts(db) -> None:
+    # The recurring measures' parts, one row per period with the day from which it counts, kept by
+    # triggers: stats and remind count them in SQL instead of in Python (period_parts.py, issue 17).
+    from policycli import period_parts
+
+    period_parts.install(db.conn)
+
+
 # Ordered schema migrations, applied with sqlite_utils.Migrations whenever the database opens.
 MIGRATIONS = [
     m001_initial,
@@ -434,6 +447,7 @@ MIGRATIONS = [
     m016_search_index,
     m017_events_by_author,
     m018_drop_trigram_index,
+    m019_period_parts,
 ]
 
 
@@ -691,6 +705,7 @@ def reconnect(path: Path) -> Database:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     return Database(conn, path)
 
 
@@ -714,6 +729,7 @@ def connect(path: Path, *, create: bool = True) -> Database:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         identity = Identity(conn)
         refusal = identity.refusal(path)
         if refusal:

@@ -4,8 +4,8 @@
 
 What is counted: the parts (measure × responsible unit) of current measures that do not recur —
 the same parts the listings count as "once" rows (periods.counted_sql). A recurring measure's
-parts count once per period that counts *today*, which no stored count can know: they are read
-live (`recurring_parts`: few measures recur, found through the measures_recurring index).
+parts count once per period that counts *today*: they are kept one row per period, with the day
+from which each counts, in period_parts (period_parts.py), and counted there.
 
 - `tally(scope, kind, key, bucket, n)`: per agency (scope 'agency') and per document ('doc'), the
   parts by status (kind 'state', bucket = the status), and the open parts that have a due date by
@@ -28,7 +28,6 @@ them back in one read. `rebuild` recomputes everything (the migration, `policy d
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -301,7 +300,21 @@ CREATE TABLE doc_measures (
 ) WITHOUT ROWID;
 """
 
-TABLE_NAMES = ("tally", "pair_tally", "measure_state", "doc_measures", "tally_suspended")
+TABLE_NAMES = (
+    "tally",
+    "pair_tally",
+    "measure_state",
+    "doc_measures",
+    "tally_suspended",
+    "period_parts",
+    "period_measures",
+)
+
+
+def _has_period_parts(conn) -> bool:
+    """Whether m019 made the recurring measures' table (period_parts.py): a database migrating
+    through m015 to m018 does not have it yet."""
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'period_parts'").fetchone() is not None
 
 
 def truth_parts_sql() -> str:
@@ -322,7 +335,7 @@ def rebuild(conn) -> None:
     # measure_state's own triggers would count each of its rows into doc_measures one by one
     conn.execute("DROP TRIGGER IF EXISTS tally_measure_state_insert")
     conn.execute("DROP TRIGGER IF EXISTS tally_measure_state_delete")
-    for name in TABLE_NAMES:
+    for name in TABLE_NAMES[:5]:  # period_parts.rebuild rewrites its own
         conn.execute(f"DELETE FROM {name}")
     for (doc_id,) in conn.execute("SELECT DISTINCT doc_id FROM measures").fetchall():
         for statement in [*_add(1, _document_parts("?")), _DOCUMENT_MEASURES]:
@@ -332,6 +345,10 @@ def rebuild(conn) -> None:
     )
     for statement in _triggers()[-2:]:
         conn.execute(statement)
+    if _has_period_parts(conn):
+        from policycli import period_parts
+
+        period_parts.rebuild(conn)
 
 
 @contextmanager
@@ -344,14 +361,22 @@ def suspended(conn, doc_id: str) -> Iterator[None]:
         conn.execute(statement, [doc_id])
     conn.execute("DELETE FROM measure_state WHERE doc_id = ?", [doc_id])
     conn.execute("INSERT INTO tally_suspended (doc_id) VALUES (?)", [doc_id])
+    periods = _has_period_parts(conn)
+    if periods:
+        from policycli import period_parts
+
+        period_parts.take_out(conn, doc_id)
     yield
+    if periods:
+        period_parts.put_back(conn, doc_id)
     conn.execute("DELETE FROM tally_suspended WHERE doc_id = ?", [doc_id])
     for statement in [*_add(1, _document_parts("?")), _DOCUMENT_MEASURES]:
         conn.execute(statement, [doc_id])
 
 
 def remove(conn) -> None:
-    """Drop the tallies' triggers and tables (what a database from before m015 has)."""
+    """Drop the tallies' triggers and tables, period_parts' too (what a database from before m015
+    has)."""
     triggers = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'tally_%'")
     for (name,) in triggers.fetchall():
         conn.execute(f"DROP TRIGGER {name}")
@@ -390,7 +415,11 @@ def differences(conn) -> list[str]:
         before = whole.get(measure_id, (doc, True))[1]
         whole[measure_id] = (doc, before and not is_open)
     stored_tally = Counter(
-        {(s, k, kind, b): n for s, k, kind, b, n in conn.execute("SELECT * FROM tally") if n}
+        {
+            (s, k, kind, b): n
+            for s, k, kind, b, n in conn.execute("SELECT * FROM tally WHERE kind NOT LIKE 'period-%'")
+            if n
+        }
     )
     stored_pairs: Counter = Counter()
     for doc, agency, *counts in conn.execute("SELECT * FROM pair_tally"):
@@ -419,6 +448,10 @@ def differences(conn) -> list[str]:
         for key in sorted(set(stored_whole) | set(whole)):
             if stored_whole.get(key) != whole.get(key):
                 out.append(f"measure_state {key}: stored {stored_whole.get(key)}, true {whole.get(key)}")
+    if _has_period_parts(conn):
+        from policycli import period_parts
+
+        out += period_parts.differences(conn)
     return out
 
 
@@ -472,82 +505,27 @@ def open_measures(conn, names: list[str], before: str | None = None) -> int:
 def recurring_parts(conn, today: date, names: list[str] | None = None) -> list[tuple]:
     """(agency, measure_id, doc_id, seq, period label, due, status) of every part of a current
     recurring measure in each period that counts `today` (periods.in_view: those already due and
-    the open one) — what the tallies cannot hold, as it changes with the day. Only the recurring
-    measures are read (the measures_recurring index; with `names`, those agencies' parts through
-    the agency index), one row each with its units, and each one's periods are worked out once, in
-    Python, not per part and period in SQL (at 1M measures: 0.4 s instead of 1.8 s)."""
-    # the report and the overview read them twice (for stats and for remind): kept while nothing
-    # was written, by this connection (total_changes) or another (data_version)
-    global _recurring_cache
-    (version,) = conn.execute("PRAGMA data_version").fetchone()
-    key = (today, tuple(names) if names is not None else None, conn.total_changes, version)
-    kept = _recurring_cache
-    if kept is None or kept[0] is not conn or kept[1] != key:
-        kept = _recurring_cache = (conn, key, _read_recurring_parts(conn, today, names))
-    return kept[2]
+    the open one), from period_parts (period_parts.py), of these assignment `names` (None: all)."""
+    from policycli import period_parts
 
-
-# (connection, what was asked, the parts): one entry, replaced whole (threads of `policy serve`
-# read it without a lock); the connection is held so that no other one takes its place in memory
-_recurring_cache: tuple | None = None
-
-
-def _read_recurring_parts(conn, today: date, names: list[str] | None) -> list[tuple]:
-    from policycli.checklist.periods import OCCURRENCES_SQL, in_view, periods_of
-
-    counted = f"m.obsolete = 0 AND m.kind IN ({KINDS_SQL}) AND m.recurrence IS NOT NULL"
-    if names is None:
-        units = "SELECT json_group_array(agency) FROM assignments WHERE measure_id = m.id AND obsolete = 0"
-        rows = conn.execute(
-            f"""SELECT m.id, m.doc_id, m.seq, m.recurrence, {OCCURRENCES_SQL},
-                       ({units}) FROM measures m WHERE {counted}"""
-        )
-        measures = [(*row[:5], json.loads(row[5])) for row in rows]
-    else:  # a recurring measure's parts have no due date of their own in assignments
-        found: dict[str, tuple] = {}
-        for *measure, agency in conn.execute(
-            f"""SELECT m.id, m.doc_id, m.seq, m.recurrence, {OCCURRENCES_SQL},
-                       a.agency FROM assignments a JOIN measures m ON m.id = a.measure_id
-                WHERE a.agency IN ({", ".join("?" for _ in names)}) AND a.obsolete = 0 AND a.due IS NULL
-                      AND {counted}""",
-            names,
-        ):
-            found.setdefault(measure[0], (*measure, []))[-1].append(agency)
-        measures = list(found.values())
-    recorded: dict[str, dict[tuple[str, str], str]] = {}
-    ids = [row[0] for row in measures]
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for measure_id, agency, period, status in conn.execute(
-            f"SELECT measure_id, agency, period, status FROM progress "
-            f"WHERE measure_id IN ({', '.join('?' for _ in chunk)}) AND period != ''",
-            chunk,
-        ):
-            recorded.setdefault(measure_id, {})[(agency, period)] = status
-    out = []
-    nothing: dict[tuple[str, str], str] = {}
-    # a document's recurring measures mostly share their dates (its term, year by year): worked out once
-    shared: dict[tuple[str, str], list] = {}
-    for measure_id, doc_id, seq, recurrence, occurrences, agencies in measures:
-        periods = shared.get((recurrence, occurrences))
-        if periods is None:
-            dates = {"occurrences": json.loads(occurrences or "[]")}
-            periods = shared[(recurrence, occurrences)] = in_view(periods_of(recurrence, dates), today)
-        statuses = recorded.get(measure_id, nothing)
-        out += [
-            (agency, measure_id, doc_id, seq, p.label, p.due, statuses.get((agency, p.label), "todo"))
-            for agency in agencies
-            for p in periods
-        ]
-    return out
+    shown, day = period_parts.in_view(today)
+    chosen, names_given = period_parts.chosen(names)
+    return conn.execute(
+        "SELECT agency, measure_id, doc_id, seq, period, due, status FROM period_parts "
+        f"WHERE {shown}{chosen}",
+        [*day, *names_given],
+    ).fetchall()
 
 
 def usable(conn) -> bool:
     """Whether the counts describe what this connection reads: they exist (not a database opened
-    read-only before m015) and `progress` is the stored one, not a replay of the history
+    read-only before m015 and m019) and `progress` is the stored one, not a replay of the history
     (report.replay_progress shadows it with a temporary table)."""
     return (
-        conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'doc_measures'").fetchone() is not None
+        conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('doc_measures', 'period_parts')"
+        ).fetchone()[0]
+        == 2
         and conn.execute("SELECT 1 FROM temp.sqlite_master WHERE name = 'progress'").fetchone() is None
     )
 

@@ -342,7 +342,7 @@ def test_progress_recorded_before_periods_counts_for_the_period_it_was_recorded_
     from policycli import tallies
 
     tallies.remove(conn)  # and the migrations after m010 that read progress by period
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm015_tallies'")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('m015_tallies', 'm019_period_parts')")
     conn.commit()
     conn.executescript(
         """

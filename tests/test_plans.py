@@ -20,7 +20,8 @@ MEASURE = f"{TRADE}/2.1.1.2"
 # Table names and the aliases the queries give them (m: measures, a/own: assignments, p/op:
 # progress, e: events, t: tally): a SCAN of one of these reads every row.
 LARGE = (
-    r"(?:measures|assignments|progress|events|tally|pair_tally|measure_state|measure_moves|m|a|own|p|op|e|t)"
+    r"(?:measures|assignments|progress|events|tally|pair_tally|measure_state|measure_moves|period_parts"
+    r"|period_measures|m|a|own|p|op|e|t)"
 )
 # Scans through these indexes are bounded: the recurring measures only (a partial index), and the
 # measures in due order for a listing that stops at its limit.

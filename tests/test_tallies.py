@@ -19,6 +19,16 @@ from policycli.store import connect
 
 TRADE = "hfg-2020-24"
 STATUSES = ["todo", "doing", "done", "blocked", "n/a"]
+# recurring measures' periods: labels of years and months, and occurrence lists (an occurrence
+# listed twice, one list empty)
+PERIODS = ["2020", "2021", "2022", "2021-06", "2021-07", "2021-08", "1999"]
+OCCURRENCES = [
+    ["2020-12-31", "2021-12-31", "2022-10-25"],
+    ["2021-06-30", "2021-07-31", "2021-08-31", "2021-09-30"],
+    ["2021-12-31"],
+    ["2020-12-31", "2020-12-31", "2021-12-31"],
+    [],
+]
 
 
 @pytest.fixture
@@ -48,8 +58,34 @@ def _random_writes(conn: sqlite3.Connection, rng: random.Random, steps: int) -> 
     documents = [r[0] for r in conn.execute("SELECT id FROM documents")]
     for step in range(steps):
         measure_id, agency = rng.choice(parts)
-        choice = rng.randrange(14)
-        if choice <= 3:
+        choice = rng.randrange(17)
+        if choice == 14:  # a status for a recurring measure's period (any label: some are not its)
+            conn.execute(
+                "INSERT INTO progress (measure_id, agency, period, status, at) VALUES (?, ?, ?, ?, 'x') "
+                "ON CONFLICT (measure_id, agency, period) DO UPDATE SET status = excluded.status",
+                [measure_id, agency, rng.choice(PERIODS), rng.choice(STATUSES)],
+            )
+        elif choice == 15:  # a measure's occurrences changed (a revision, a corrected due date)
+            conn.execute(
+                "UPDATE measures SET recurrence = ?, due_info = ? WHERE id = ?",
+                [
+                    rng.choice(["yearly", "monthly"]),
+                    json.dumps({"occurrences": rng.choice(OCCURRENCES)}),
+                    measure_id,
+                ],
+            )
+        elif choice == 16:  # a period's status deleted or moved to another period
+            conn.execute(
+                "UPDATE OR IGNORE progress SET period = ? "
+                "WHERE measure_id = ? AND agency = ? AND period != ''",
+                [rng.choice(PERIODS), measure_id, agency],
+            )
+            if rng.random() < 0.3:
+                conn.execute(
+                    "DELETE FROM progress WHERE measure_id = ? AND agency = ? AND period != ''",
+                    [measure_id, agency],
+                )
+        elif choice <= 3:
             conn.execute(
                 "INSERT INTO progress (measure_id, agency, period, status, at) VALUES (?, ?, '', ?, 'x') "
                 "ON CONFLICT (measure_id, agency, period) DO UPDATE SET status = excluded.status",
@@ -179,6 +215,33 @@ def _marked_database(db, tmp_path):
         "INSERT INTO progress (measure_id, agency, period, status, at) VALUES (?, ?, '2020', 'done', 'x')",
         [measure_id, agency],
     )
+    # a monthly and a quarterly measure of several units with statuses for some of their periods:
+    # two monthly periods fall within 30 days, of which only the open one counts
+    current = [m for m, _ in parts if m.startswith(documents[-1] + "/")]  # neither ended nor repealed
+    for monthly, kind, dates in (
+        (current[3], "monthly", ["2021-06-30", "2021-07-31", "2021-08-31", "2021-09-30"]),
+        (current[-1], "quarterly", ["2021-03-31", "2021-06-30", "2021-09-30", "2021-12-31"]),
+    ):
+        conn.execute(
+            "UPDATE measures SET recurrence = ?, due = NULL, due_info = ? WHERE id = ?",
+            [kind, json.dumps({"occurrences": dates}), monthly],
+        )
+        conn.execute("UPDATE assignments SET due = NULL WHERE measure_id = ?", [monthly])
+        for unit in ("市商务委", "长宁区", "市发展改革委"):
+            conn.execute(
+                "INSERT OR IGNORE INTO assignments (measure_id, agency) VALUES (?, ?)", [monthly, unit]
+            )
+        for label, status in (
+            ("2021-06", "done"),
+            ("2021-07", "doing"),
+            ("2021-Q1", "done"),
+            ("2021-Q2", "n/a"),
+        ):
+            conn.execute(
+                "INSERT OR IGNORE INTO progress (measure_id, agency, period, status, at) "
+                "VALUES (?, '市商务委', ?, ?, 'x')",
+                [monthly, label, status],
+            )
     # and a measure due after its document's end, in a document that ended
     late = conn.execute(
         "SELECT id FROM measures WHERE doc_id = ? AND due IS NOT NULL LIMIT 1", [documents[0]]
@@ -370,3 +433,88 @@ def test_doctor_finds_a_wrong_count_and_recount_mends_it(db):
     mended = run_policy("doctor", "--recount", db=db)
     assert mended.returncode == 0 and "recounted: 1 counts were wrong" in mended.stderr
     assert tallies.differences(sqlite3.connect(db)) == []
+
+
+def test_a_period_counts_from_the_day_after_the_occurrence_before_it():
+    """period_parts' rule (shown_after < day) picks exactly the periods periods.in_view picks, for
+    any sorted occurrences and any day: before, on, between and after them."""
+    from datetime import timedelta
+
+    from policycli.checklist.periods import in_view, periods_of
+
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(300):
+        start = date(2020, 1, 1) + timedelta(days=rng.randrange(400))
+        days = sorted({start + timedelta(days=rng.randrange(900)) for _ in range(rng.randrange(1, 7))})
+        occurrences = [d.isoformat() for d in days]
+        periods = periods_of("monthly", {"occurrences": occurrences})
+        previous = [""] + occurrences[:-1]
+        for day in [*days, *(d - timedelta(days=1) for d in days), *(d + timedelta(days=1) for d in days)]:
+            shown = [p for p, before in zip(periods, previous, strict=True) if before < day.isoformat()]
+            assert shown == in_view(periods, day), (occurrences, day)
+            checked += 1
+    assert checked > 1000
+
+
+def test_the_periods_of_recurring_measures_are_kept_row_by_row(db):
+    """Each unit of a recurring measure has one row per occurrence, with its label, the occurrence
+    before it and its status for that period; a status recorded or a unit added shows at once."""
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA foreign_keys = ON")
+    measure_id = conn.execute(
+        "SELECT measure_id FROM assignments WHERE agency = '市商务委' AND obsolete = 0 LIMIT 1"
+    ).fetchone()[0]
+    info = json.dumps({"occurrences": ["2021-03-31", "2021-06-30", "2021-09-30"]})
+    conn.execute(
+        "UPDATE measures SET recurrence = 'quarterly', due_info = ? WHERE id = ?", [info, measure_id]
+    )
+    conn.execute(
+        "INSERT INTO progress (measure_id, agency, period, status, at) "
+        "VALUES (?, '市商务委', '2021-Q2', 'done', 'x')",
+        [measure_id],
+    )
+    conn.execute("INSERT INTO assignments (measure_id, agency) VALUES (?, '新单位')", [measure_id])
+    rows = conn.execute(
+        "SELECT agency, due, period, shown_after, status FROM period_parts WHERE measure_id = ? "
+        "AND agency IN ('市商务委', '新单位') ORDER BY agency, due",
+        [measure_id],
+    ).fetchall()
+    assert rows == [
+        ("市商务委", "2021-03-31", "2021-Q1", "", "todo"),
+        ("市商务委", "2021-06-30", "2021-Q2", "2021-03-31", "done"),
+        ("市商务委", "2021-09-30", "2021-Q3", "2021-06-30", "todo"),
+        ("新单位", "2021-03-31", "2021-Q1", "", "todo"),
+        ("新单位", "2021-06-30", "2021-Q2", "2021-03-31", "todo"),
+        ("新单位", "2021-09-30", "2021-Q3", "2021-06-30", "todo"),
+    ]
+    conn.execute("UPDATE measures SET recurrence = NULL WHERE id = ?", [measure_id])
+    assert conn.execute(
+        "SELECT count(*) FROM period_parts WHERE measure_id = ?", [measure_id]
+    ).fetchone() == (0,)
+    conn.commit()
+    assert tallies.differences(conn) == []
+
+
+def test_a_wrong_period_row_or_count_is_found(db):
+    conn = sqlite3.connect(db)
+    assert tallies.differences(conn) == []
+    measure_id, agency, due = conn.execute(
+        "SELECT measure_id, agency, due FROM period_parts LIMIT 1"
+    ).fetchone()
+    conn.execute(
+        "UPDATE period_parts SET seq = seq + 1 WHERE measure_id = ? AND agency = ? AND due = ?",
+        [measure_id, agency, due],
+    )
+    assert any(line.startswith("period_parts") for line in tallies.differences(conn))
+    conn.rollback()
+    scope, key, bucket = conn.execute(
+        "SELECT scope, key, bucket FROM tally WHERE kind = 'period-shown-year' LIMIT 1"
+    ).fetchone()
+    conn.execute(
+        "UPDATE tally SET n = n + 1 WHERE scope = ? AND key = ? AND kind = 'period-shown-year' "
+        "AND bucket = ?",
+        [scope, key, bucket],
+    )
+    assert any("period-shown-year" in line for line in tallies.differences(conn))
+    conn.rollback()

@@ -84,6 +84,17 @@ OCCURRENCES_SQL = "json_extract(m.due_info, '$.occurrences')"
 OCCURS_BY_SQL = "EXISTS (SELECT 1 FROM json_each(m.due_info, '$.occurrences') o WHERE o.value <= ?)"
 
 
+# Each occurrence `o` of a recurring measure `m` as a row (json_each: o.value the date, o.key its
+# place; a measure that does not recur has none, and its due_info is not read), and the occurrence
+# before it ('' for the first). A period counts on day D (in_view) exactly when the occurrence before
+# it is before D: yearly 2020-12-31, 2021-12-31, 2022-10-25 on 2021-07-01 — the first two count (no
+# previous one; 2020-12-31 past), the third not yet (2021-12-31 is ahead). period_parts.py keeps it.
+OCCURRENCE_ROWS_SQL = "json_each(CASE WHEN m.recurrence IS NOT NULL THEN m.due_info END, '$.occurrences')"
+PREVIOUS_OCCURRENCE_SQL = (
+    "CASE WHEN o.key = 0 THEN '' ELSE json_extract(m.due_info, '$.occurrences[' || (o.key - 1) || ']') END"
+)
+
+
 def in_view(periods: list[Period], today: date) -> list[Period]:
     """The periods that count on `today`: those already due and the open one."""
     current = open_period(periods, today)
