@@ -1,4 +1,5 @@
-"""The fast path: the commands run most (`tasks` and the marks) without Typer.
+"""The fast path: the commands run most (`tasks` and the marks, and `stats` and `remind`, which cron and
+dashboards run) without Typer.
 
 Typer takes about 45 ms to import and build before a command runs; a whole `policy done` needs
 about 25 ms otherwise, and these are the commands people and scripts run all day. Their arguments
@@ -11,7 +12,7 @@ to the Typer app, which owns help and every usage error.
 import os
 from pathlib import Path
 
-FAST = ("tasks", "done", "start", "block", "reopen", "mark")
+FAST = ("tasks", "done", "start", "block", "reopen", "mark", "stats", "remind")
 
 
 def parse(argv: list[str]) -> tuple[str, dict] | None:

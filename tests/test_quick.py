@@ -188,6 +188,25 @@ INVOCATIONS = [
     ["reopen", f"{TRADE}/2.1.1.2", "--agency", "市商务委", "--by", "张三"],
     ["mark", f"{TRADE}/2.1.1.2", "--agency", "市商务委", "--status", "n/a", "--by", "张三"],
     ["mark", f"{TRADE}/2.1.1.2", "--agency", "市商务委", "--status", "finished"],
+    ["stats", "--today", "2022-01-01"],
+    ["stats", "-f", "json", "--level", "district"],
+    ["stats", "--agency", "市商务委", "--format", "md", "--today", "2021-06-01"],
+    ["stats", "--format", "yaml"],
+    ["remind", "--within", "60", "--today", "2022-01-01"],
+    [
+        "remind",
+        "-a",
+        "市商务委",
+        "--format",
+        "json",
+        "--max",
+        "2",
+        "--include-expired",
+        "--today",
+        "2026-11-29",
+    ],
+    ["remind", "--within", "-1"],
+    ["remind", "--exit-status", "--grace", "10", "--all-agencies", "--today", "2023-01-01"],
 ]
 
 
