@@ -539,13 +539,13 @@ def remind(
     Example: policy remind --within 30
     """
     from policycli import views
-    from policycli.reminders import reminders
+    from policycli.reminders import remind as reminded
 
     day = _today(today)
     if per_agency < 0:
         raise BadInput("--max takes 0 (all) or a positive number")
     with database(db) as opened:
-        groups = reminders(
+        found = reminded(
             opened,
             day,
             within,
@@ -554,8 +554,8 @@ def remind(
             per_agency,
             grace=grace if grace is not None else _configured_grace(),
         )
-    views.reminders(groups, fmt, day, within)
-    return ExitStatus.DUE if groups and exit_status else ExitStatus.OK
+        views.reminders(found, fmt, day, within)  # each agency's parts read as it is written
+    return ExitStatus.DUE if found.size and exit_status else ExitStatus.OK
 
 
 def _configured_grace() -> int:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import heapq
 import json
+from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from policycli.checklist import agency_condition, days_left
 from policycli.checklist.lookup import part_filters
@@ -86,6 +88,17 @@ def _open_parts(
         )
 
 
+class Reminded(NamedTuple):
+    """remind()'s answer: the totals (known before any item is read, for the summary line) and the
+    agencies' groups in order, each read when it is reached (`size` of them)."""
+
+    overdue: int
+    due_soon: int
+    expired_open: int  # open parts summed up per expired document
+    size: int
+    groups: Iterator[dict]
+
+
 def reminders(
     db: Database,
     today: date,
@@ -107,28 +120,40 @@ def reminders(
 
     The counts come from the tallies (tallies.py) and each agency's most urgent items from its own
     index; with `per_agency` 0, `doc`, or a replayed history every open part due is read."""
+    return list(remind(db, today, within, agency, include_expired, per_agency, grace, doc).groups)
+
+
+def remind(
+    db: Database,
+    today: date,
+    within: int = 30,
+    agency: str | None = None,
+    include_expired: bool = False,
+    per_agency: int = 20,
+    grace: int = 90,
+    doc: str | None = None,
+) -> Reminded:
+    """reminders() with its totals first and its groups read one by one, so that `policy remind`
+    prints its summary line and the most urgent agency before the others are read."""
     if within < 0:
         raise BadInput("--within takes a number of days, 0 or more")
     if grace < 0:
         raise BadInput("--grace takes a number of days, 0 or more")
     expired_since = None if include_expired else today - timedelta(days=grace)
     horizon = today + timedelta(days=within)
-    groups: dict[str, dict] = {}
-    first_soon = today.isoformat()
     from policycli.tallies import usable
 
-    counted = per_agency and doc is None and usable(db.conn)
-    if counted:
-        # the counts from the tallies, the most urgent per agency each through its own index
+    if per_agency and doc is None and usable(db.conn):
         names = agency_condition(db, agency, "a.agency")[1] if agency else None
-        parts = _urgent_parts(db, groups, names, today, horizon, expired_since, per_agency)
-    else:
-        parts = _open_parts(db, agency, today, horizon, expired_since, doc=doc)
-    for name, measure_id, due, period, part_doc, seq in parts:
+        return _counted_groups(db, names, today, horizon, expired_since, per_agency)
+    groups: dict[str, dict] = {}
+    first_soon = today.isoformat()
+    for name, measure_id, due, period, part_doc, seq in _open_parts(
+        db, agency, today, horizon, expired_since, doc=doc
+    ):
         group = groups.setdefault(name, _group(name))
         key = "overdue" if due < first_soon else "due_soon"
-        if not counted:
-            group[f"{key}_count"] += 1
+        group[f"{key}_count"] += 1
         entry = (due, part_doc, seq, measure_id, period)
         heap = group[key]  # the most urgent `per_agency`, kept as a max-heap of negated keys
         if not per_agency:
@@ -139,50 +164,55 @@ def reminders(
             heapq.heapreplace(heap, _Reverse(entry))
     for group in [g for g in groups.values() if not g["overdue_count"] + g["due_soon_count"]]:
         del groups[group["agency"] or ""]
-    details = _details(
-        db,
-        {
-            e.key[3] if isinstance(e, _Reverse) else e[3]
-            for g in groups.values()
-            for e in g["overdue"] + g["due_soon"]
-        },
-    )
-    if expired_since is not None:
-        expired = (
-            _expired_counted(db, names, today, expired_since)
-            if counted
-            else _expired_documents(db, agency, today, expired_since)
-        )
-        for name, expired_doc, title, number, until, count in expired:
-            if doc is not None and expired_doc != doc:
-                continue
-            groups.setdefault(name, _group(name))["expired_documents"].append(
-                {
-                    "doc": expired_doc,
-                    "title": title,
-                    "doc_number": number,
-                    "effective_until": until,
-                    "open": count,
-                }
-            )
-    out = []
     for group in groups.values():
         for key in ("overdue", "due_soon"):
-            entries = sorted(e.key if isinstance(e, _Reverse) else e for e in group[key])
-            group[key] = [
-                details[measure_id]
-                | {"due": due, "days_left": days_left(due, today), "period": period or None}
-                for due, _, _, measure_id, period in entries
-            ]
-        out.append(group)
-    out.sort(
-        key=lambda g: (
-            min([i["due"] for i in g["overdue"] + g["due_soon"]] or ["9999"]),
-            g["agency"] is None,
-            g["agency"] or "",
-        )
+            group[key] = sorted(e.key if isinstance(e, _Reverse) else e for e in group[key])
+    if expired_since is not None:
+        _add_expired(groups, _expired_documents(db, agency, today, expired_since), doc)
+    out = [_with_details(db, group, today) for group in groups.values()]
+    out.sort(key=lambda g: (min([i["due"] for i in g["overdue"] + g["due_soon"]] or ["9999"]), *_last(g)))
+    return _totals(out, iter(out))
+
+
+def _last(group: dict) -> tuple[bool, str]:
+    """The rest of an agency's place in the order: by name, the parts of no unit last."""
+    return group["agency"] is None, group["agency"] or ""
+
+
+def _totals(groups: list[dict], reading: Iterator[dict]) -> Reminded:
+    return Reminded(
+        sum(g["overdue_count"] for g in groups),
+        sum(g["due_soon_count"] for g in groups),
+        sum(d["open"] for g in groups for d in g["expired_documents"]),
+        len(groups),
+        reading,
     )
-    return out
+
+
+def _add_expired(groups: dict[str, dict], expired, doc: str | None = None) -> None:
+    for name, expired_doc, title, number, until, count in expired:
+        if doc is not None and expired_doc != doc:
+            continue
+        groups.setdefault(name, _group(name))["expired_documents"].append(
+            {
+                "doc": expired_doc,
+                "title": title,
+                "doc_number": number,
+                "effective_until": until,
+                "open": count,
+            }
+        )
+
+
+def _with_details(db: Database, group: dict, today: date) -> dict:
+    """The group with its entries (due, doc, seq, measure, period), in order, made items."""
+    details = _details(db, {e[3] for key in ("overdue", "due_soon") for e in group[key]})
+    for key in ("overdue", "due_soon"):
+        group[key] = [
+            details[measure_id] | {"due": due, "days_left": days_left(due, today), "period": period or None}
+            for due, _, _, measure_id, period in group[key]
+        ]
+    return group
 
 
 # A document repealed, or replaced by a new version, binds no one any more: its measures are not
@@ -237,22 +267,53 @@ def _excluded_documents(db: Database, expired_since: date | None) -> tuple[list[
     return retired, ended
 
 
-def _urgent_parts(
+def _counted_groups(
     db: Database,
-    groups: dict[str, dict],
     names: list[str] | None,
     today: date,
     horizon: date,
     expired_since: date | None,
     per_agency: int,
-):
-    """reminders() from the tallies: each agency's counts of open parts (of measures that do not
-    recur) overdue and due by `horizon`, set in `groups`, without reading the parts: the tally's
-    sums over every document, less those of the documents remind leaves out (an ended document's
-    open parts due within its term were all due before today: pair_tally counts them). Yields the
-    `per_agency` most urgent of those parts of each agency, read in due order through the agency's
-    index — and the same of the recurring measures' open periods that count today, from
-    period_parts (period_parts.py). `names`: the assignment names asked for, None for all."""
+) -> Reminded:
+    """remind() from the tallies: each agency's counts of open parts overdue and due by `horizon`
+    without reading the parts (_counts), the documents summed up as expired, and each agency's
+    place in the order from its most urgent part alone; then, agency by agency as the groups are
+    read, its `per_agency` most urgent parts through its own indexes. `names`: the assignment
+    names asked for, None for all."""
+    once, periodic, left_out = _counts(db, names, today, horizon, expired_since)
+    groups: dict[str, dict] = {}
+    for name in sorted(set(once) | set(periodic)):
+        counts = [a + b for a, b in zip(once.get(name, [0, 0]), periodic.get(name, [0, 0]), strict=True)]
+        if counts[0] + counts[1]:
+            group = groups[name] = _group(name)
+            group["overdue_count"], group["due_soon_count"] = counts
+    if expired_since is not None:
+        _add_expired(groups, _expired_counted(db, names, today, expired_since))
+    reader = _UrgentParts(db, today, horizon, left_out, per_agency)
+    first = {
+        name: reader.first_due(name, once.get(name, [0, 0]), periodic.get(name, [0, 0])) for name in groups
+    }
+    ordered = sorted(groups.values(), key=lambda g: (first[g["agency"] or ""], *_last(g)))
+
+    def read() -> Iterator[dict]:
+        for group in ordered:
+            name = group["agency"] or ""
+            if name in first and first[name] != "9999":
+                group["overdue"], group["due_soon"] = reader.most_urgent(
+                    name, once.get(name, [0, 0]), periodic.get(name, [0, 0])
+                )
+            yield _with_details(db, group, today)
+
+    return _totals(ordered, read())
+
+
+def _counts(
+    db: Database, names: list[str] | None, today: date, horizon: date, expired_since: date | None
+) -> tuple[dict[str, list[int]], dict[str, list[int]], str]:
+    """Per agency, [overdue, due soon] of the open parts of measures that do not recur, and of the
+    recurring measures' open periods that count today, and the documents remind leaves out (a JSON
+    list): the tally's sums over every document, less those of the documents left out (an ended
+    document's open parts due within its term were all due before today: pair_tally counts them)."""
     from policycli import period_parts
     from policycli.tallies import due_before_sum
 
@@ -334,39 +395,69 @@ def _urgent_parts(
         row = periodic_counts.setdefault(name, [0, 0])
         row[0] -= overdue
         row[1] -= soon
-    for name in periodic_counts:
-        counts.setdefault(name, [0, 0])
-    periodic = (
-        f"FROM period_parts WHERE due < ? AND {shown} AND status NOT IN ({FINISHED_SQL}) "
-        "AND doc_id NOT IN (SELECT value FROM json_each(?))"
-    )
-    # the most urgent parts of each agency with any, in due order: those of measures that do not
-    # recur through (agency, obsolete, due), the recurring measures' periods through (agency, due);
-    # the documents left out (repealed and replaced ones among them) by their ids, without reading
-    # each part's document
-    select = (
-        f"SELECT a.agency, m.id, a.due, '', m.doc_id, m.seq {_open_from(today, 'once', documents=False)} "
-        f"WHERE a.agency = ? AND {' AND '.join(w for w in anyone if w != _NOT_RETIRED)} "
-        "AND m.doc_id NOT IN (SELECT value FROM json_each(?))"
-    )
-    for name, once in sorted(counts.items()):
-        group = groups.setdefault(name, _group(name))
-        recurring = periodic_counts.get(name, [0, 0])
-        group["overdue_count"], group["due_soon_count"] = once[0] + recurring[0], once[1] + recurring[1]
-        for which, low, high in ((0, None, first_soon), (1, first_soon, after)):
+    return counts, periodic_counts, left_out
+
+
+class _UrgentParts:
+    """An agency's most urgent open parts due by the horizon, of the documents remind reads: those
+    of measures that do not recur through (agency, obsolete, due), the recurring measures' periods
+    through period_parts' (agency, due, doc, seq); the documents left out (repealed and replaced
+    ones among them) by their ids, without reading each part's document."""
+
+    def __init__(self, db: Database, today: date, horizon: date, left_out: str, limit: int) -> None:
+        from policycli import period_parts
+
+        self.db, self.left_out, self.limit = db, left_out, limit
+        self.first_soon, self.after = today.isoformat(), (horizon + timedelta(days=1)).isoformat()
+        anyone, _ = _open(db, None, today, "once")
+        self.once = (
+            f"SELECT a.agency, m.id, a.due, '', m.doc_id, m.seq {_open_from(today, 'once', documents=False)} "
+            f"WHERE a.agency = ? AND {' AND '.join(w for w in anyone if w != _NOT_RETIRED)} "
+            "AND m.doc_id NOT IN (SELECT value FROM json_each(?)) AND a.due < ?"
+        )
+        shown, self.day = period_parts.in_view(today)
+        self.periodic = (
+            f"SELECT agency, measure_id, due, period, doc_id, seq FROM period_parts WHERE agency = ? "
+            f"AND {shown} AND status NOT IN ({FINISHED_SQL}) "
+            "AND doc_id NOT IN (SELECT value FROM json_each(?)) AND due < ?"
+        )
+
+    def first_due(self, name: str, once: list[int], periodic: list[int]) -> str:
+        """The due date of the agency's most urgent part ("9999" for none): its place in the order."""
+        dues = []
+        if sum(once):
+            dues += self.db.conn.execute(
+                f"{self.once} ORDER BY a.due LIMIT 1", [name, self.left_out, self.after]
+            ).fetchall()
+        if sum(periodic):
+            dues += self.db.conn.execute(
+                f"{self.periodic} ORDER BY due LIMIT 1", [name, *self.day, self.left_out, self.after]
+            ).fetchall()
+        return min((row[2] for row in dues), default="9999")
+
+    def most_urgent(self, name: str, once: list[int], periodic: list[int]) -> tuple[list, list]:
+        """(overdue, due soon): each the `limit` most urgent (due, doc, seq, measure, period)."""
+        lists = []
+        for which, low, high in ((0, None, self.first_soon), (1, self.first_soon, self.after)):
+            entries = []
             if once[which]:
-                bounds = ("a.due >= ? AND " if low else "") + "a.due < ?"
-                yield from db.conn.execute(
-                    f"{select} AND {bounds} ORDER BY a.due, m.doc_id, m.seq LIMIT {int(per_agency)}",
-                    [name, left_out, *([low] if low else []), high],
-                )
-            if recurring[which]:
-                yield from db.conn.execute(
-                    f"SELECT agency, measure_id, due, period, doc_id, seq {periodic} AND agency = ?"
-                    + (" AND due >= ?" if low else "")
-                    + f" ORDER BY due, doc_id, seq LIMIT {int(per_agency)}",
-                    [high, *day, left_out, name, *([low] if low else [])],
-                )
+                entries += self.db.conn.execute(
+                    f"{self.once}{' AND a.due >= ?' if low else ''} "
+                    f"ORDER BY a.due, m.doc_id, m.seq LIMIT {int(self.limit)}",
+                    [name, self.left_out, high, *([low] if low else [])],
+                ).fetchall()
+            if periodic[which]:
+                entries += self.db.conn.execute(
+                    f"{self.periodic}{' AND due >= ?' if low else ''} "
+                    f"ORDER BY due, doc_id, seq LIMIT {int(self.limit)}",
+                    [name, *self.day, self.left_out, high, *([low] if low else [])],
+                ).fetchall()
+            lists.append(
+                sorted(
+                    (due, doc, seq, measure_id, period) for _, measure_id, due, period, doc, seq in entries
+                )[: self.limit]
+            )
+        return lists[0], lists[1]
 
 
 def _expired_counted(db: Database, names: list[str] | None, today: date, before: date) -> list[tuple]:

@@ -832,14 +832,16 @@ def write_bytes(data: bytes, output: Path | None, replace: bool = False) -> None
     sys.stdout.buffer.flush()
 
 
-def reminders(groups: list[dict], fmt: str, today, within: int) -> None:
-    """Nothing at all when nothing is due, so cron sends no mail."""
-    if not groups:
+def reminders(reminded, fmt: str, today, within: int) -> None:
+    """`reminded`: reminders.Reminded, its totals first and its groups read as they are written (the
+    summary line and the most urgent agency come out before the others are read). Nothing at all
+    when nothing is due, so cron sends no mail."""
+    if not reminded.size:
         if fmt == "json":
             write_stdout("[]\n")
         return
     if fmt == "json":
-        _json_out(groups)
+        _json_out(list(reminded.groups))
         return
     if fmt not in ("text", "md"):
         raise BadInput(f"unknown format {fmt!r} for remind; use text, json or md")
@@ -850,15 +852,14 @@ def reminders(groups: list[dict], fmt: str, today, within: int) -> None:
         terminal-safe (text)."""
         return markdown_text(str(text or "")) if md else terminal_text(str(text or "")).replace("\n", " ")
 
-    overdue = sum(g["overdue_count"] for g in groups)
-    soon = sum(g["due_soon_count"] for g in groups)
-    left = sum(d["open"] for g in groups for d in g.get("expired_documents", []))
-    lines = [
-        f"{'# ' if md else ''}政策任务提醒 {today.isoformat()}：逾期 {overdue} 项，{within} 天内到期 {soon} "
-        "项" + (f"；已过期文件中仍有 {left} 项未完成" if left else ""),
-        "",
-    ]
-    for group in groups:
+    left = reminded.expired_open
+    expired = f"；已过期文件中仍有 {left} 项未完成" if left else ""
+    write_stdout(
+        f"{'# ' if md else ''}政策任务提醒 {today.isoformat()}：逾期 {reminded.overdue} 项，"
+        f"{within} 天内到期 {reminded.due_soon} 项{expired}\n"
+    )
+    for group in reminded.groups:
+        lines = [""]
         name = value(group["agency"]) if group["agency"] else UNASSIGNED_LABEL
         lines.append(
             f"{'## ' if md else ''}{name}（逾期 {group['overdue_count']}，将到期 {group['due_soon_count']}）"
@@ -887,8 +888,7 @@ def reminders(groups: list[dict], fmt: str, today, within: int) -> None:
                 f"{bullet}[已过期] {value(name_of)}（有效期至 {document['effective_until']}）："
                 f"仍有 {document['open']} 项未完成（policy tasks --doc {document['doc']} --overdue 查看）"
             )
-        lines.append("")
-    write_stdout("\n".join(lines).rstrip() + "\n")
+        write_stdout("\n".join(lines) + "\n")
 
 
 def doctor(path: Path, findings: list[tuple[str, str, str]]) -> None:

@@ -33,7 +33,7 @@ from policycli.checklist import (
 )
 from policycli.errors import BadInput
 from policycli.load import load_files
-from policycli.reminders import calendar_events, ics_bytes, reminders
+from policycli.reminders import calendar_events, ics_bytes, remind, reminders
 from policycli.store import connect
 
 # Real processes, signals, concurrency or big inputs: the whole suite runs them, `make test-fast` does not.
@@ -360,7 +360,7 @@ def read_everything(db) -> None:
             details = [measure_detail(db, measure_id, today) for measure_id in measure_ids]
             documents = list_documents(db, today)
             doc_details = [document_detail(db, doc_id, today) for doc_id in doc_ids]
-            groups = reminders(db, today, within=3650, include_expired=True, per_agency=0)
+            groups = remind(db, today, within=3650, include_expired=True, per_agency=0)
             reminders(db, today)
             if shown:
                 views.tasks(rows, "table", None)
@@ -373,7 +373,9 @@ def read_everything(db) -> None:
                     views.document_detail(info, "text")
                     views.document_detail(info, "json")
                 views.reminders(groups, "text", today, 30)
-                views.reminders(groups, "md", today, 30)
+                views.reminders(
+                    remind(db, today, within=3650, include_expired=True, per_agency=0), "md", today, 30
+                )
         ics_bytes(calendar_events(db), datetime(2021, 7, 1, tzinfo=UTC))
         statistics(db)
         ledger(db, today, include_obsolete=True)

@@ -347,17 +347,17 @@ def test_remind_reads_one_agencys_parts_not_everyones(db, tmp_path, monkeypatch)
     measures'): not every open part of the database."""
     opened = _marked_database(db, tmp_path)
     read = []
-    original = reminders_module._urgent_parts
+    original = reminders_module._UrgentParts.most_urgent
 
-    def counting(*args, **kwargs):
-        for part in original(*args, **kwargs):
-            read.append(part)
-            yield part
+    def counting(self, *args, **kwargs):
+        overdue, soon = original(self, *args, **kwargs)
+        read.extend(overdue + soon)
+        return overdue, soon
 
-    monkeypatch.setattr(reminders_module, "_urgent_parts", counting)
+    monkeypatch.setattr(reminders_module._UrgentParts, "most_urgent", counting)
     groups = reminders(opened, date(2026, 11, 29), 30, None, include_expired=True, per_agency=2)
     total = sum(g["overdue_count"] + g["due_soon_count"] for g in groups)
-    once = [part for part in read if not part[3]]  # those of measures that do not recur
+    once = [entry for entry in read if not entry[4]]  # those of measures that do not recur
     assert 0 < len(once) <= 2 * 2 * len(groups) < total  # two lists of two per agency, of many more
     assert all(len(g["overdue"]) <= 2 for g in groups)
 
