@@ -35,8 +35,9 @@ importing Typer (and the click it carries), building the app from the command ta
   command table (tests/test_help_cache.py checks with the list of modules).
 
 A missing, unreadable or damaged entry, a cache directory that cannot be written or a stdout that
-is not the process's (a test's captured stream) is Typer as before. Keys come and go with terminal
-sizes, so the directory keeps the newest KEEP entries.
+is not the process's (a test's captured stream) is Typer as before, as is a call of the shell's
+completion (_POLICY_COMPLETE set: click answers it from COMP_WORDS, whatever the arguments). Keys
+come and go with terminal sizes, so the directory keeps the newest KEEP entries.
 """
 
 from __future__ import annotations
@@ -137,6 +138,8 @@ def entry(argv: list[str]) -> Entry | None:
     """The cache entry for argv when it asks only for help and stdout is the process's, else None."""
     if not asks_for_help(argv) or sys.stdout is None or sys.stdout is not sys.__stdout__:
         return None
+    if any(name.endswith("_COMPLETE") for name in os.environ):
+        return None  # click's shell completion (_POLICY_COMPLETE): its answer depends on COMP_WORDS …
     try:
         directory = cache_directory()
         return Entry(directory, argv) if directory else None

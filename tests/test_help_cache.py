@@ -202,6 +202,15 @@ def test_what_is_not_a_plain_help_is_never_cached(tmp_path):
         )
         if argv[0] in ("-h", "nosuch"):
             assert done.returncode == 2, argv  # a usage error: not kept
+    # click's shell completion (which answers whatever the arguments), from variables a help does not read
+    for words, expected in (("policy ta", b"tasks"), ("policy d", b"doctor")):
+        done = subprocess.run(
+            [sys.executable, str(policy.script), "--help"],
+            capture_output=True,
+            env={**policy.env, "_POLICY_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": "1"},
+            timeout=120,
+        )
+        assert done.returncode == 0 and expected in done.stdout.split(), done.stdout
     assert policy.entries() == []
     assert helpcache.asks_for_help(["--help"]) and helpcache.asks_for_help(["agencies", "alias", "--help"])
     for argv in (["-h"], ["--help", "tasks"], ["show", "hfg-2020-24/1", "--help"], ["a", "b", "c", "--help"]):
