@@ -22,12 +22,13 @@ importing Typer (and the click it carries), building the app from the command ta
     shutil.get_terminal_size, rich measures stdin, stdout, then stderr), stdout's encoding and
     error handler (the bytes are encoded ones);
   * the environment variables Typer, click and rich read (rich/console.py, typer/rich_utils.py,
-    typer/core.py, typer/completion.py): the sizes (COLUMNS, LINES, TERMINAL_WIDTH, JUPYTER_*), the
-    colours and terminal (NO_COLOR, FORCE_COLOR, PY_COLORS, TERM, COLORTERM, TTY_COMPATIBLE,
-    TTY_INTERACTIVE, GITHUB_ACTIONS, DATABRICKS_RUNTIME_VERSION), TYPER_* and _TYPER_*, click's
-    completion switch (_POLICY_COMPLETE), the locale and encoding (LANG, LANGUAGE, LC_*: gettext
-    translates Typer's strings; PYTHONIOENCODING, PYTHONUTF8) and, though no help reads them today,
-    POLICY_*.
+    typer/core.py, typer/completion.py; policy's help is click's plain text today, rich_markup_mode
+    None, but a change to that is a change of the code, and the variables cost nothing): the sizes
+    (COLUMNS, LINES, TERMINAL_WIDTH, JUPYTER_*), the colours and terminal (NO_COLOR, FORCE_COLOR,
+    PY_COLORS, TERM, COLORTERM, TTY_COMPATIBLE, TTY_INTERACTIVE, GITHUB_ACTIONS,
+    DATABRICKS_RUNTIME_VERSION), TYPER_*, _TYPER_* and _POLICY_* (click's variables for the program),
+    the locale and encoding (LANG, LANGUAGE, LC_*: gettext translates Typer's strings;
+    PYTHONIOENCODING, PYTHONUTF8) and, though no help reads them today, POLICY_*.
   The whole key is stored with the text and compared on reading; the file name is only a digest of
   it. A stale entry is never served: whatever changed is another key.
 - Later runs with the same key write the stored bytes and return. Nothing is imported but what
