@@ -3,8 +3,11 @@ work, timed in pairs; writes docs/benchmarks.md, which says which targets are me
 
 How a row is measured:
 - a warm-up run of policy and one of the floor, untimed; their stdout (and, for `done`, the rows
-  written) is compared: the floor must print the same bytes, or the same table rows;
-- then pairs, policy then floor (A B A B …), each a whole process, start-up included; at least
+  written) is compared: the floor must print the same bytes, or the same table rows (a page: the
+  same measures listed and the same numbers);
+- then pairs, policy then floor (A B A B …), each a whole process, start-up included (the pages of
+  `policy serve`: one HTTP request to a server started once per database, signed in, from opening
+  the connection to the page's last byte, against floor_serve.py); at least
   --rounds pairs, more — up to --max-rounds — while the 90% interval of a median (the pairs'
   ratios, or policy's time) straddles one of the row's targets; a row whose one run takes over 20 s
   gets 3 pairs; a row stops adding pairs after --row-budget seconds;
@@ -25,12 +28,15 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import html
+import http.client
 import json
 import math
 import os
 import platform
 import re
 import shutil
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -41,6 +47,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -149,7 +156,7 @@ class Row:
     ours: Callable[[int], list[str]]  # the argv of run k (0: the warm-up)
     floor: Callable[[int], list[str]] | None
     floor_note: str  # what the floor does
-    check: str  # "bytes" | "table" | "done" | "load" | "none"
+    check: str  # "bytes" | "table" | "done" | "load" | "page" | "none"
     targets: list[Target] = field(default_factory=list)
     env: dict = field(default_factory=lambda: dict(ENV))
     sink: str = "pipe"
@@ -159,6 +166,9 @@ class Row:
     note: str = ""
     uses: str = ""  # what policy may read that the floor does not yet (USES)
     unchecked: str = "not compared"  # why the outputs are not compared (check "none")
+    # a request to a running server instead of a process: (side "ours" | "floor", keep) → its Run;
+    # ours/floor then only name what is asked
+    fetch: Callable[[str, bool], Run] | None = None
 
 
 @dataclass
@@ -238,9 +248,32 @@ def table_digest(text: str) -> tuple[str, list[tuple[str, ...]]]:
 def compare(row: Row, a: Run, b: Run, seen_a: object, seen_b: object) -> tuple[bool, str]:
     if row.check == "none":
         return True, row.unchecked
-    if row.check in ("done", "load"):
+    if row.check == "load":
+        if seen_a != seen_b:
+            return False, f"DIFFERENT: {seen_a} / {seen_b}"
+        return True, "same rows written: " + ", ".join(
+            f"{name} {value:,}" if isinstance(value, int) else f"{name} {value}"
+            for name, value in seen_a.items()  # type: ignore[union-attr]
+        )
+    if row.check == "done":
         return seen_a == seen_b, (
             "same rows written" if seen_a == seen_b else f"DIFFERENT: {seen_a} / {seen_b}"
+        )
+    if row.check == "page":
+        if a.out is None or b.out is None:
+            return False, "page too large to compare"
+        (ids_a, numbers_a), (ids_b, numbers_b) = page_digest(a.out), page_digest(b.out)
+        if (ids_a, numbers_a) == (ids_b, numbers_b):
+            return True, f"same page rows ({len(ids_a)} measures listed, {len(numbers_a)} numbers)"
+        where = next(
+            (k for k, (x, y) in enumerate(zip(numbers_a, numbers_b, strict=False)) if x != y),
+            min(len(numbers_a), len(numbers_b)),
+        )
+        return False, (
+            f"DIFFERENT page ({len(ids_a)} / {len(ids_b)} measures listed"
+            + (", other ids" if len(ids_a) == len(ids_b) and ids_a != ids_b else "")
+            + f"; {len(numbers_a)} / {len(numbers_b)} numbers, the first difference at {where}: "
+            f"{numbers_a[where : where + 3]} / {numbers_b[where : where + 3]})"
         )
     if row.check == "bytes":
         same = (a.out_size, a.out_hash) == (b.out_size, b.out_hash)
@@ -261,6 +294,28 @@ def compare(row: Row, a: Run, b: Run, seen_a: object, seen_b: object) -> tuple[b
         f"DIFFERENT table ({len(rows_a)} / {len(rows_b)} lines; title {title_a!r} / {title_b!r}; "
         f"first difference at line {where}: {rows_a[where : where + 1]} / {rows_b[where : where + 1]})"
     )
+
+
+_TAG = re.compile(r"<[^>]*>")
+_HIDDEN = re.compile(r"(?is)<head\b.*?</head>|<title>.*?</title>|<(script|style)\b.*?</\1>")
+_NUMERIC = re.compile(r"\d+%（\d+/\d+）|\d+/\d+|\d{4}-\d{2}-\d{2}|\d+ 天|\d+")
+_COUNTS = re.compile(r"（\d+ 项）|\d+ 项未完成|另有 \d+ 项")
+
+
+def page_digest(page: bytes) -> tuple[list[str], list[str]]:
+    """What a page shows, whatever its markup: the measures it links (/m/ID, in order: its rows) and
+    its numbers in order — every piece of text that is a number (a count, done/total, a percentage with
+    done/total, a date, days) and the counts in headings ("（12 项）", "N 项未完成", "另有 N 项")."""
+    text = _HIDDEN.sub("", page.decode("utf-8", "replace"))
+    ids = [html.unescape(i) for i in re.findall(r'href="/m/([^"]+)"', text)]
+    numbers: list[str] = []
+    for node in _TAG.split(text):
+        node = html.unescape(node).strip()
+        if _NUMERIC.fullmatch(node):
+            numbers.append(node)
+        elif node:
+            numbers += _COUNTS.findall(node)
+    return ids, numbers
 
 
 def _bytes(n: int) -> str:
@@ -293,6 +348,8 @@ def measure(row: Row, args) -> Result:
     def go(side: str, k: int, keep: bool = False) -> Run:
         if row.before:
             row.before(2 * k + (side == "floor"))
+        if row.fetch is not None:
+            return row.fetch(side, keep)
         argv = row.ours(k) if side == "ours" else row.floor(k)
         return execute(argv, row.env, row.sink, keep)
 
@@ -581,6 +638,7 @@ def database_rows(size: int, db: Path, load_sizes: tuple[int, ...] = (10_000,)) 
         ),
         done_row(size, db, env),
     ]
+    rows += page_rows(size, db)
     if size in load_sizes:
         rows.append(load_row(size))
     return rows
@@ -665,18 +723,29 @@ def load_row(size: int) -> Row:
         )
 
     def counts(side: str, k: int) -> object:
-        """Rows of the tables, and whether the search index of m016 holds anything (its contentless
-        FTS5 table has no rows to count; its data table has 2 when it is empty)."""
+        """What the load wrote: the rows of measures and assignments, and the search index (m016,
+        search.py): its rows (a contentless FTS5 table is counted through the row sizes it keeps)
+        and, read through fts5vocab, its grams, how many measure–gram pairs, and a digest of every
+        gram with the number of measures holding it (the same index, not only as large)."""
+        import hashlib
+
         with read_only(target) as conn:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             rows = {
                 t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("measures", "assignments")
             }
-            if "measure_grams_data" in tables:
-                rows["search index filled"] = conn.execute(
-                    "SELECT count(*) > 2 FROM measure_grams_data"
-                ).fetchone()[0]
+            if "measure_grams" in tables:
+                rows["index rows"] = conn.execute("SELECT count(*) FROM measure_grams").fetchone()[0]
+                conn.execute(
+                    "CREATE VIRTUAL TABLE temp.grams_vocab USING fts5vocab(main, measure_grams, 'row')"
+                )
+                digest = hashlib.sha256()
+                grams = pairs = 0
+                for term, holding in conn.execute("SELECT term, doc FROM temp.grams_vocab ORDER BY term"):
+                    digest.update(f"{term}\t{holding}\n".encode("utf-8", "surrogatepass"))
+                    grams, pairs = grams + 1, pairs + holding
+                rows |= {"index grams": grams, "index pairs": pairs, "index digest": digest.hexdigest()[:12]}
             return rows
 
     return Row(
@@ -684,14 +753,197 @@ def load_row(size: int) -> Row:
         size,
         lambda k: [*POLICY, "load", str(folder)],
         lambda k: floor("floor_load.py", str(target), str(folder)),
-        "floor_load.py: the same rows by executemany into policy's empty schema, without policy's "
-        "search index of characters and pairs (less work than policy's)",
+        "floor_load.py: the same documents, measures and parts by executemany into policy's empty "
+        "schema in one transaction, and the same search index (each measure's characters and pairs into "
+        "the FTS5 table, search.py's rule written out again); no identity matching, no validation",
         "load",
         targets=[ratio(2.0)],
         env=env,
         before=empty,
         observe=counts,
     )
+
+
+# --- the pages of policy serve --------------------------------------------------------------------
+
+BENCH_USER = "bench-coordinator"  # the account the page rows sign in as (made on first use)
+SERVERS: list[PageServer] = []  # running, stopped once their database's rows are done (stop_servers)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PageServer:
+    """`policy serve` (signed in as a coordinator) or floor_serve.py over one database: started on
+    its first request, untimed, and kept for the database's rows; each request timed on its own."""
+
+    def __init__(self, db: Path, floor_side: bool) -> None:
+        self.db, self.floor_side = db, floor_side
+        self.process: subprocess.Popen | None = None
+        self.port, self.cookie = 0, ""
+
+    def start(self) -> None:
+        OUT.mkdir(parents=True, exist_ok=True)
+        env = {**ENV, "POLICY_DB": str(self.db)}
+        self.port = free_port()
+        if self.floor_side:
+            argv = floor("floor_serve.py", str(self.db), str(self.port))
+        else:
+            password = self.account(env)
+            argv = [*POLICY, "serve", "--port", str(self.port)]
+        log = OUT / f"server-{'floor' if self.floor_side else 'policy'}.log"
+        with log.open("wb") as err:
+            self.process = subprocess.Popen(
+                argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err
+            )
+        SERVERS.append(self)
+        deadline = time.monotonic() + 600  # policy serve opens (and migrates) the database first
+        while True:
+            try:
+                status, _, _ = self.request("GET", "/login")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                tail = log.read_text(encoding="utf-8", errors="replace").strip()[-300:]
+                raise RuntimeError(f"{' '.join(argv[:3])} did not start: {tail}")
+            time.sleep(0.1)
+        if self.floor_side:
+            self.cookie = f"floor_user={BENCH_USER}"
+            return
+        # policy's sign-in: the form's CSRF token in the session cookie, then name and password
+        _, headers, body = self.request("GET", "/login")
+        session = self.session_cookie(headers)
+        token = re.search(rb'name="csrf" value="([^"]+)"', body)[1].decode()
+        form = urlencode({"csrf": token, "name": BENCH_USER, "password": password})
+        status, headers, _ = self.request(
+            "POST",
+            "/login",
+            form,
+            {"Cookie": session, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        if status != 303:
+            raise RuntimeError(f"signing in to policy serve as {BENCH_USER} failed: HTTP {status}")
+        self.cookie = self.session_cookie(headers)
+
+    @staticmethod
+    def account(env: dict) -> str:
+        """The coordinator's password: a new account, or a new password for the one made before."""
+        for action in ("add", "reset"):
+            extra = ["--role", "coordinator"] if action == "add" else []
+            done = subprocess.run(
+                [*POLICY, "users", action, BENCH_USER, *extra], env=env, capture_output=True, text=True
+            )
+            if done.returncode == 0:
+                return done.stdout.split(": ", 1)[1].strip()
+        raise RuntimeError(f"policy users add/reset {BENCH_USER} failed: {done.stderr.strip()[-300:]}")
+
+    @staticmethod
+    def session_cookie(headers: list[tuple[str, str]]) -> str:
+        return next(v.split(";")[0] for k, v in headers if k.lower() == "set-cookie")
+
+    def request(self, method: str, path: str, body: str | None = None, headers: dict | None = None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            answer = connection.getresponse()
+            return answer.status, answer.getheaders(), answer.read()
+        finally:
+            connection.close()
+
+    def get(self, path: str, keep: bool) -> Run:
+        """One GET as a browser's: from opening the connection to the page's last byte."""
+        if self.process is None:
+            self.start()
+        assert self.process is not None
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=RUN_TIMEOUT)
+        start = time.perf_counter()
+        connection.request("GET", path, headers={"Cookie": self.cookie})
+        answer = connection.getresponse()
+        first, chunks = None, []
+        while chunk := answer.read1(1 << 16):
+            if first is None:
+                first = time.perf_counter() - start
+            chunks.append(chunk)
+        elapsed = time.perf_counter() - start
+        connection.close()
+        body = b"".join(chunks)
+        rss = 0
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1])
+        failed = answer.status != 200
+        return Run(
+            elapsed,
+            first,
+            rss,
+            answer.status if failed else 0,
+            body[:300] if failed else b"",
+            len(body),
+            hashlib.sha256(body).hexdigest() if keep else "",
+            body if keep else None,
+        )
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+
+def stop_servers() -> None:
+    while SERVERS:
+        SERVERS.pop().stop()
+
+
+def page_rows(size: int, db: Path) -> list[Row]:
+    """The overview and one agency's checklist from a running `policy serve`, against floor_serve.py."""
+    servers = {"ours": PageServer(db, floor_side=False), "floor": PageServer(db, floor_side=True)}
+    pages = [
+        (
+            "/dashboard",
+            "the overview (coordinator)",
+            "floor_serve.py /dashboard: the counts per agency and per document (floor_stats), each "
+            "agency's overdue count and 20 longest overdue (floor_remind), as an HTML page; it reads "
+            "no trend (the page shows none)",
+        ),
+        (
+            f"/?agency={AGENCY}",
+            f"{AGENCY}'s checklist",
+            "floor_serve.py /?agency=: the agency's 200 most urgent open parts through its due index "
+            "(floor_tasks), the open and overdue counts, as an HTML page",
+        ),
+    ]
+    rows = []
+    for path, what, note in pages:
+        url = path.split("=")[0] + "=" + quote(AGENCY) if "=" in path else path
+
+        def fetch(side: str, keep: bool, url: str = url) -> Run:
+            return servers[side].get(url, keep)
+
+        rows.append(
+            Row(
+                f"policy serve: GET {path}",
+                size,
+                lambda k, path=path: ["GET", path],
+                lambda k, path=path: ["GET", path, "(floor_serve.py)"],
+                note,
+                "page",
+                targets=[ratio()],
+                fetch=fetch,
+                note=f"{what}; one request, the server running",
+                uses="tallies",
+            )
+        )
+    return rows
 
 
 def start_rows() -> list[Row]:
@@ -838,19 +1090,10 @@ def main() -> None:
                 results.append(measure(row, args))
 
     run_rows(start_rows())
-    for size in sizes:
-        db = args.db_dir / f"db-{size}.db"
-        rows = [r for r in database_rows(size, db, load_sizes) if wanted is None or wanted.search(r.name)]
-        if not rows:
-            continue
-        database(size, args.db_dir)
-        # the first open migrates the database (other work may have added migrations): untimed
-        warm = execute(
-            [*POLICY, "tasks", "--agency", AGENCY, "--limit", "1"], {**ENV, "POLICY_DB": str(db)}, "null"
-        )
-        if warm.status != 0:
-            print(f"  warning: policy on {db.name}: {_failure(warm)}", file=sys.stderr)
-        run_rows(rows)
+    try:
+        by_size(sizes, args, wanted, load_sizes, run_rows)
+    finally:
+        stop_servers()
     run_rows(ingest_rows())
     peer = (
         {"note": "not run (--only)"}
@@ -865,6 +1108,24 @@ def main() -> None:
     out.write_text(text, encoding="utf-8")
     print(text)
     print(f"wrote {out}", file=sys.stderr)
+
+
+def by_size(sizes: list[int], args, wanted, load_sizes: tuple[int, ...], run_rows) -> None:
+    """The rows on each database, in order of size; its servers stopped once its rows are done."""
+    for size in sizes:
+        db = args.db_dir / f"db-{size}.db"
+        rows = [r for r in database_rows(size, db, load_sizes) if wanted is None or wanted.search(r.name)]
+        if not rows:
+            continue
+        database(size, args.db_dir)
+        # the first open migrates the database (other work may have added migrations): untimed
+        warm = execute(
+            [*POLICY, "tasks", "--agency", AGENCY, "--limit", "1"], {**ENV, "POLICY_DB": str(db)}, "null"
+        )
+        if warm.status != 0:
+            print(f"  warning: policy on {db.name}: {_failure(warm)}", file=sys.stderr)
+        run_rows(rows)
+        stop_servers()
 
 
 def save_raw(results: list[Result], context: dict) -> None:
@@ -1041,7 +1302,11 @@ def report(results: list[Result], peer: dict, context: dict, full: bool) -> str:
         "verdict could flip. First line: from the process's start to the first newline on its stdout, "
         "read from a pipe (where Python buffers a process's output: the first line comes with the first "
         "8 kB, or at exit). Growth: policy's median over its median at a tenth of the data (the floor's in "
-        "brackets); over 10× is super-linear.",
+        "brackets); over 10× is super-linear. The pages of `policy serve` are timed as a browser waits for "
+        "them: one GET to a server already running (started once per database, untimed, signed in as a "
+        "coordinator), from opening the connection to the page's last byte, against floor_serve.py (a plain "
+        "http.server doing the same reads); their check compares the measures each page lists and its "
+        "numbers, not the HTML.",
         "",
     ]
     lines += targets_section(results, grown, largest)

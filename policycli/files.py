@@ -45,8 +45,8 @@ _STDOUT = "to standard output"
 class _CheckedRaw(io.RawIOBase):
     """A file descriptor whose every write is written whole, or raises."""
 
-    def __init__(self, fd: int, where: str) -> None:
-        self.fd, self.where = fd, where
+    def __init__(self, fd: int, where: str, record: list[bytes] | None = None) -> None:
+        self.fd, self.where, self.record = fd, where, record
 
     def writable(self) -> bool:
         return True
@@ -72,21 +72,25 @@ class _CheckedRaw(io.RawIOBase):
             if written == 0:
                 raise _failure(self.where, OSError(errno.EIO, "nothing written"))
             done += written
+        if self.record is not None:
+            self.record.append(bytes(view))
         return done
 
 
-def guard_stdout() -> None:
+def guard_stdout(record: list[bytes] | None = None) -> bool:
     """Make the process's stdout raise OutputFailed on a short or failed write (keeping its encoding,
-    error handler and line buffering). Only the real stdout: a test's captured stream is left alone."""
+    error handler and line buffering). Only the real stdout: a test's captured stream is left alone.
+    `record`: every byte written to the file descriptor is also appended there, as written (the help
+    cache, helpcache.py, keeps what Typer wrote). False when stdout was left alone."""
     stream = sys.stdout
     if stream is None or stream is not sys.__stdout__:
-        return
+        return False
     try:
         fd = stream.fileno()
     except (OSError, ValueError, io.UnsupportedOperation):
-        return
+        return False
     stream.flush()
-    buffered = io.BufferedWriter(_CheckedRaw(fd, _STDOUT))
+    buffered = io.BufferedWriter(_CheckedRaw(fd, _STDOUT, record))
     sys.stdout = io.TextIOWrapper(
         buffered,
         encoding=stream.encoding,
@@ -94,6 +98,7 @@ def guard_stdout() -> None:
         line_buffering=stream.line_buffering,
         write_through=False,
     )
+    return True
 
 
 def database_files(database: Path) -> list[Path]:
