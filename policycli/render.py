@@ -357,7 +357,7 @@ def table_lines(
     """The listing as rich Text lines at most `width` cells wide: a table when it fits, else one
     block of "header value" lines per row (records). Nothing is cut: ids, numbers and dates stay
     whole; text folds. Values are plain text (no markup), made safe by terminal_text."""
-    from rich.text import Text
+    from rich.text import Span, Text
 
     cells = _cells(rows, columns)
     widths = column_widths(cells, columns, width)
@@ -376,12 +376,17 @@ def table_lines(
             for c, w, value in zip(columns, widths, values, strict=True)
         ]
         for k in range(max(len(b) for b in blocks)):
-            line = Text()
-            for i, (c, w, block) in enumerate(zip(columns, widths, blocks, strict=True)):
-                if i:
-                    line.append(" " * GAP)
+            # the line as one string with a span per styled cell, not a Text appended to cell by
+            # cell (a third of a 1,200-row table's time went to Text.append)
+            text, spans = "", []
+            for i, (c, w, block, style) in enumerate(zip(columns, widths, blocks, styles, strict=True)):
                 piece = block[k] if k < len(block) else ""
-                line.append(_pad(piece, w, c.justify), style=styles[i] if piece else None)
+                padded = ("" if not i else " " * GAP) + _pad(piece, w, c.justify)
+                if piece and style:
+                    start = len(text) + (GAP if i else 0)
+                    spans.append(Span(start, len(text) + len(padded), style))
+                text += padded
+            line = Text(text, spans=spans)
             line.rstrip()
             out.append(line)
     return out
