@@ -506,8 +506,10 @@ LISTING_FIRST = Target("first", 0.3, "first line < 300 ms")
 # Indexes and tables policy keeps for a command that its floor does not read yet (issue 17 allows
 # the floor to read them; each floor says where to change it).
 USES = {
-    "tallies": "the counts kept in step with every write (m015_tallies; policycli/tallies.py), which the "
-    "floor reads too (floor_tallies.py), as issue 17 allows",
+    "tallies": "the counts kept in step with every write (m015_tallies; policycli/tallies.py) and the "
+    "recurring measures' parts per period with the day each counts from (m019_period_parts; "
+    "policycli/period_parts.py), which the floor reads too (floor_tallies.py), as issue 17 allows; "
+    "policy also counts those periods in the tally, the floor counts their rows",
     "title counts": "the title's counts from the tallies (m015_tallies), which the floor reads too",
     "search": "the index of characters and pairs (m016_search_index, search.py); the floor reads every "
     "measure with LIKE, the plain way",
