@@ -84,7 +84,7 @@ def test_a_mark_racing_a_renaming_load_lands_on_the_part_everyone_sees(db, tmp_p
     big = tmp_path / "big.json"
     # big enough that the load is still in its transaction when the mark starts, small enough that
     # it commits within the mark's 5 s busy timeout on a busy CI machine
-    big.write_text(json.dumps(big_document("V1", 10000), ensure_ascii=False), encoding="utf-8")
+    big.write_text(json.dumps(big_document("V1", 5000), ensure_ascii=False), encoding="utf-8")
     env = {**os.environ, "POLICY_DB": str(db), "PYTHONIOENCODING": "utf-8"}
     loader = subprocess.Popen(
         [sys.executable, "-m", "policycli", "load", str(renamed), str(big)],
