@@ -207,19 +207,17 @@ def _measure_stream(
     overall status: through the due index, or among the search index's candidates."""
     select = f"SELECT {_MEASURE_COLUMNS}, {_PARTS_SQL} FROM measures m WHERE "
     horizon = _due_horizon(query, today)
-    steps = [([*where, "m.recurrence IS NULL", "m.due IS NOT NULL"], " ORDER BY m.due, m.doc_id, m.seq")]
-    values = [params]
-    if horizon is not None:
-        steps[0][0].append("m.due <= ?")
-        values[0] = [*params, horizon.isoformat()]
-    else:
-        steps.append(([*where, "m.recurrence IS NULL", "m.due IS NULL"], " ORDER BY m.doc_id, m.seq"))
-        values.append(params)
-    for (conditions, order), given in zip(steps, values, strict=True):
+    dated = [*where, "m.recurrence IS NULL", "m.due IS NOT NULL"] + (["m.due <= ?"] if horizon else [])
+    reads = [
+        (dated, [*params, *([horizon.isoformat()] if horizon else [])], " ORDER BY m.due, m.doc_id, m.seq")
+    ]
+    if horizon is None:
+        reads.append(([*where, "m.recurrence IS NULL", "m.due IS NULL"], params, " ORDER BY m.doc_id, m.seq"))
+    for conditions, values, order in reads:
         if driver is None:
-            records = db.conn.execute(select + " AND ".join(conditions) + order, given)
+            records = db.conn.execute(select + " AND ".join(conditions) + order, values)
         else:
-            records = _search_hits(db, conditions, given, order, driver, None)
+            records = _search_hits(db, conditions, values, order, driver, None)
         for record in records:
             item = _task_row(record, today)
             item.deadline = deadline_status(item.status, item.due, today, query.soon_days)
