@@ -16,13 +16,16 @@ import io
 import json
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from policycli.errors import BadInput
 
 FORMATS = ("table", "csv", "json", "md")
+# Rows written at a time by the streaming writers (json_records, csv_records, markdown_records).
+_BATCH = 1000
 # Excel runs a cell starting with one of these as a formula ("=HYPERLINK(…)", "+1", "@SUM").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 # Bidi controls reorder what the reader sees ("Trojan source"): LRM RLM ALM, the embeddings and
@@ -163,6 +166,28 @@ def json_text(data: object) -> str:
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def json_records(records: Iterable[dict], handle: BinaryIO) -> None:
+    """json_text(list(records)) written to a binary handle as the records come, a batch at a time:
+    the same bytes, in memory that does not grow with the listing."""
+    first = True
+    batch: list[str] = []
+    for record in records:
+        batch.append(("[\n  " if first else ",\n  ") + json.dumps(record, ensure_ascii=False))
+        first = False
+        if len(batch) >= _BATCH:
+            handle.write(_json_safe("".join(batch)).encode("utf-8"))
+            batch = []
+    batch.append("[]\n" if first else "\n]\n")
+    handle.write(_json_safe("".join(batch)).encode("utf-8"))
+
+
+def _json_safe(text: str) -> str:
+    """DEL, C1 and bidi controls as \\u escapes (json_text's rule)."""
+    if not _JSON_RAW.search(text):
+        return text
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def write_stdout(text: str) -> None:
     """Write text to stdout in UTF-8 (or the terminal's encoding with replacements): never crash."""
     stream = sys.stdout
@@ -183,6 +208,27 @@ def csv_bytes(rows: Sequence[dict], columns: Sequence[Column]) -> bytes:
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
+def csv_records(rows: Iterable[dict], columns: Sequence[Column], handle: BinaryIO) -> None:
+    """csv_bytes(rows, columns) written to a binary handle as the rows come, a batch at a time."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([c.header for c in columns])
+    handle.write(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    batch: list[list[str]] = []
+    for row in rows:
+        batch.append([neutralise(_value(row, c)) for c in columns])
+        if len(batch) >= _BATCH:
+            handle.write(_csv_text(batch).encode("utf-8"))
+            batch = []
+    handle.write(_csv_text(batch).encode("utf-8"))
+
+
+def _csv_text(lines: list[list[str]]) -> str:
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, lineterminator="\r\n").writerows(lines)
+    return buffer.getvalue()
+
+
 def _value(row: dict, column: Column) -> str:
     value = row.get(column.key)
     return column.show(value) if column.show else cell_text(value)
@@ -195,6 +241,73 @@ def markdown(rows: Sequence[dict], columns: Sequence[Column]) -> str:
     return (
         tabulate(body, headers=[c.header for c in columns], tablefmt="github", disable_numparse=True) + "\n"
     )
+
+
+def markdown_records(
+    rows: Iterable[dict], columns: Sequence[Column], handle: BinaryIO, optional: str | None = None
+) -> None:
+    """markdown(rows, columns) written to a binary handle without holding the rows: the column
+    keyed `optional` only when one of its cells is not empty (a listing's 期次).
+
+    A Markdown table pads each column to its widest cell, known only at the end: the cells go to a
+    temporary file as they come (one line per row, cells apart by U+001F, which markdown_text
+    removes with the other controls), then the table is written from it by tabulate, a batch of
+    rows at a time, each batch led by a row of the widest cells (as tabulate measures them: display
+    width, wcwidth, of the stripped text), so that every batch is padded as the whole table would
+    be; that row and the repeated header are left out."""
+    import tempfile
+
+    from tabulate import tabulate
+
+    widest = [""] * len(columns)
+    widths = [-1] * len(columns)
+    filled = [False] * len(columns)
+    count = 0
+    with tempfile.TemporaryFile() as spool:
+        for row in rows:
+            cells = [markdown_text(_value(row, c)) for c in columns]
+            for k, cell in enumerate(cells):
+                width = _display_width(cell)
+                if width > widths[k]:
+                    widest[k], widths[k] = cell, width
+                filled[k] = filled[k] or bool(cell)
+            spool.write("\x1f".join(cells).encode("utf-8") + b"\n")
+            count += 1
+        keep = [k for k, c in enumerate(columns) if c.key != optional or filled[k]]
+        headers = [columns[k].header for k in keep]
+        if not count:
+            handle.write(markdown([], [columns[k] for k in keep]).encode("utf-8"))
+            return
+        spool.seek(0)
+        lead = [widest[k] for k in keep]
+        batch: list[list[str]] = []
+        first = True
+
+        def flush() -> None:
+            nonlocal first
+            text = tabulate([lead, *batch], headers=headers, tablefmt="github", disable_numparse=True)
+            lines = text.split("\n")
+            kept = lines[:2] + lines[3:] if first else lines[3:]
+            handle.write(("\n".join(kept) + "\n").encode("utf-8"))
+            first = False
+
+        for line in spool:
+            cells = line[:-1].decode("utf-8").split("\x1f")
+            batch.append([cells[k] for k in keep])
+            if len(batch) >= _BATCH:
+                flush()
+                batch = []
+        if batch:
+            flush()
+
+
+def _display_width(text: str) -> int:
+    """A cell's width as tabulate pads it: the display width of the stripped text."""
+    try:
+        from wcwidth import wcswidth
+    except ImportError:  # tabulate counts characters then
+        return len(text.strip())
+    return wcswidth(text.strip())
 
 
 def console(stderr: bool = False):

@@ -37,6 +37,8 @@ from policycli.render import (
 from policycli.timezone import local_time
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from policycli.checklist.listing import AgencySummary, TaskRow
     from policycli.checklist.marking import Change
 
@@ -152,23 +154,67 @@ def task_title(summary: AgencySummary | None) -> str | None:
     return f"{summary.agency or UNASSIGNED_LABEL} · {summary.open} 项未完成，其中逾期 {summary.overdue}"
 
 
-def tasks(tasks: list[TaskRow], fmt: str, agency: str | None, summary: AgencySummary | None = None) -> None:
-    """`summary` (checklist.agency_summary): the title line above a table of one agency's measures."""
-    rows = [task.fields() for task in tasks]
-    json_rows = _fields(rows, TASK_FIELDS + (("agency_status", "via") if agency else ()))
+def tasks(
+    tasks: Iterable[TaskRow], fmt: str, agency: str | None, summary: AgencySummary | None = None
+) -> None:
+    """`summary` (checklist.agency_summary): the title line above a table of one agency's measures.
+    JSON, CSV and Markdown are written as the rows come (`tasks` may be checklist.iter_tasks' rows:
+    150k of one agency at 1M measures), the same bytes as from a list."""
+    if fmt in ("json", "csv", "md"):
+        _task_listing(tasks, fmt, agency)
+        return
     table = fmt == "table"
-    rows = [r | {"due_cell": _due_cell(r, table), "period_cell": period_display(r["period"])} for r in rows]
+    rows = [_task_cells(task, agency, table) for task in tasks]
+    emit(
+        rows,
+        _task_columns(agency, fmt == "csv" or any(r["period"] for r in rows)),
+        fmt,
+        empty="no matching measures",
+        title=task_title(summary) if agency else None,
+        row_style=_done_dim,
+    )
+
+
+def _task_listing(tasks: Iterable[TaskRow], fmt: str, agency: str | None) -> None:
+    """A listing for a machine, to stdout as its rows come: JSON (TASK_FIELDS, and with an agency
+    its own part's status and how it is reached), CSV (always with the 期次 column: a spreadsheet
+    reads columns by position), Markdown (期次 when a row has a period)."""
+    from policycli.render import csv_records, json_records, markdown_records
+
+    out = sys.stdout.buffer
+    sys.stdout.flush()
+    if fmt == "json":
+        names = TASK_FIELDS + (("agency_status", "via") if agency else ())
+        json_records(({name: getattr(task, name) for name in names} for task in tasks), out)
+    else:
+        rows = (_task_cells(task, agency, table=False) for task in tasks)
+        columns = _task_columns(agency, period=True)
+        if fmt == "csv":
+            csv_records(rows, columns, out)
+        else:
+            markdown_records(rows, columns, out, optional="period_cell")
+    out.flush()
+
+
+_SCOPE_MARKS = {"collective": "（集体）", "predecessor": "（原单位）"}
+
+
+def _task_cells(task: TaskRow, agency: str | None, table: bool) -> dict:
+    """A row's fields and the cells shown of it: the due date with 逾期 / 将到期, the period as
+    people write it, and with an agency its own part's status (marked when it is a collective's or
+    a predecessor's)."""
+    row = task.fields()
+    row["due_cell"] = _due_cell(row, table)
+    row["period_cell"] = period_display(row["period"])
     if agency:
-        marks = {"collective": "（集体）", "predecessor": "（原单位）"}
-        rows = [
-            r
-            | {
-                "own": status_label(r["agency_status"]) + (chr(10) if table else "") + marks[how]
-                if (how := (r.get("via") or ":").split(":")[0]) in marks
-                else status_label(r["agency_status"])
-            }
-            for r in rows
-        ]
+        own = status_label(row["agency_status"])
+        how = (row.get("via") or ":").split(":")[0]
+        row["own"] = own + (chr(10) if table else "") + _SCOPE_MARKS[how] if how in _SCOPE_MARKS else own
+    return row
+
+
+def _task_columns(agency: str | None, period: bool) -> list[Column]:
+    if agency:
         columns = [
             Column("id", "编号", whole=True),
             Column("title", "措施", ratio=3),
@@ -187,17 +233,9 @@ def tasks(tasks: list[TaskRow], fmt: str, agency: str | None, summary: AgencySum
         ]
     # A recurring measure has a row per period (2021年, 2022年 …): the column appears when one is
     # listed, and always in CSV, whose columns a spreadsheet reads by position.
-    if fmt == "csv" or any(r["period"] for r in rows):
+    if period:
         columns.insert(1, Column("period_cell", "期次", whole=True))
-    emit(
-        rows,
-        columns,
-        fmt,
-        json_rows=json_rows,
-        empty="no matching measures",
-        title=task_title(summary) if agency else None,
-        row_style=_done_dim,
-    )
+    return columns
 
 
 def detail(info: dict, fmt: str) -> None:

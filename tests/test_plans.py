@@ -31,6 +31,10 @@ COMMANDS = [
     ["tasks"],
     ["tasks", "--agency", "市商务委"],
     ["tasks", "--agency", "市商务委", "-f", "json"],
+    ["tasks", "--agency", "市商务委", "-f", "csv", "--status", "all"],
+    ["tasks", "--agency", "市商务委", "-f", "md", "--all"],
+    ["tasks", "-f", "json"],
+    ["tasks", "--unassigned", "-f", "json"],
     ["tasks", "--doc", TRADE],
     ["tasks", "--overdue"],
     ["tasks", "--agency", "市商务委", "--due-within", "30"],
@@ -113,3 +117,40 @@ def test_the_check_finds_a_full_scan(tmp_path):
     assert full_scans(conn, "SELECT count(*) FROM assignments a JOIN measures m ON m.id = a.measure_id")
     assert not full_scans(conn, "SELECT * FROM measures m WHERE m.id = 'x'")
     assert not full_scans(conn, "SELECT * FROM (SELECT * FROM assignments WHERE measure_id = 'x' LIMIT 5) a")
+
+
+def _ledger_plan(traced, *options: str) -> list[tuple[int, str]]:
+    """The plan (parent, step) of the ledger's statement of `policy export -f csv OPTIONS`."""
+    db, statements = traced
+    statements.clear()
+    ok(run_policy("export", "-f", "csv", *options, db=db, env={"POLICY_TODAY": "2021-07-01"}))
+    (statement,) = [s for s in dict.fromkeys(statements) if "printf(" in s]
+    conn = sqlite3.Connection(str(db))
+    return [(row[1], row[3]) for row in conn.execute("EXPLAIN QUERY PLAN " + statement)]
+
+
+def test_the_whole_ledger_streams_in_due_order(traced):
+    """The whole ledger is read as it is written: the measures in due order through their index, each
+    one's parts, document and progress by their keys, only the rows of one due date sorted among
+    themselves (by document, order, part and period). A sort of the whole ledger would hold its
+    first line until every row was read (3 GB at 1M measures, through temporary files), and a scan of
+    the assignments or the progress would read them all for every measure. (Reading the tables in
+    their stored order and sorting the lines instead cost as much at 1M measures: see ledger.py.)"""
+    plan = _ledger_plan(traced)
+    top = [step for parent, step in plan if parent == 0]
+    assert top[0] == "SCAN m USING INDEX measures_due", plan
+    assert "SEARCH a USING PRIMARY KEY (measure_id=?)" in top, plan
+    assert "SEARCH d USING INDEX sqlite_autoindex_documents_1 (id=?)" in top, plan
+    assert any(
+        s.startswith("SEARCH p USING PRIMARY KEY (measure_id=? AND agency=? AND period=?)") for s in top
+    )
+    assert top[-1] == "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY", plan
+    assert "USE TEMP B-TREE FOR ORDER BY" not in top, plan
+    assert not [s for s in top if re.match(r"SCAN (a|p|d)\b", s)], plan
+
+
+def test_an_agencys_ledger_starts_from_its_index(traced):
+    plan = _ledger_plan(traced, "--agency", "市商务委")
+    top = [step for parent, step in plan if parent == 0]
+    assert top[0].startswith("SEARCH a USING INDEX assignments_agency (agency=?"), plan
+    assert not [s for s in top if re.match(r"SCAN (m|a|p|d)\b", s)], plan

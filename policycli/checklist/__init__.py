@@ -41,6 +41,7 @@ __all__ = [
     "document_detail",
     "document_status",
     "history",
+    "iter_tasks",
     "ledger",
     "ledger_rows",
     "link",
@@ -70,7 +71,7 @@ _MODULES = {
     ),
     "policycli.checklist.ledger": ("LEDGER_FIELDS", "ledger", "ledger_rows"),
     "policycli.checklist.listing": (
-        "AgencySummary", "TaskQuery", "TaskRow", "agency_summary", "count_tasks", "list_tasks",
+        "AgencySummary", "TaskQuery", "TaskRow", "agency_summary", "count_tasks", "iter_tasks", "list_tasks",
     ),
     "policycli.checklist.lookup": ("agency_condition", "agency_scope", "require_document", "resolve_measure"),
     "policycli.checklist.marking": ("Change", "Marked", "Undone", "history", "mark", "undo"),

@@ -139,7 +139,14 @@ def ledger_rows(
         columns = [csv_line_sql(columns)]
     # One agency's ledger starts from its index on assignments. The whole ledger walks measures in
     # due order (CROSS JOIN fixes the order of the loops): left to itself, SQLite's planner drives it
-    # from the assignments index instead and sorts 100k whole rows, 1.5x slower.
+    # from the assignments index instead and sorts 100k whole rows, 1.5x slower. Each line is written
+    # as it is read; only the lines of one due date are sorted among themselves.
+    # Measured at 1M measures (4.4M lines, 3 GB; CPU seconds, user + sys): this plan 67 s; the tables
+    # read in their stored order (no random page reads) and the lines sorted by SQLite 69 s (its
+    # sorter writes and reads the 3 GB through temporary files, several times over), 67 s with 32 MB
+    # for the sorter (96 MB peak); a larger page cache for this plan, no change. Reading in stored
+    # order without any sort, the least this could cost, is 55 s, and grows from 100k as much
+    # (x10.6) as this plan does (x10.3).
     measures_first = "measures m CROSS JOIN assignments a ON a.measure_id = m.id"
     assignments_first = "assignments a JOIN measures m ON m.id = a.measure_id"
     sql = f"""
