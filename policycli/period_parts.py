@@ -2,19 +2,23 @@
 `stats`, `remind` and the title of `tasks --agency` count them in SQL instead of working out each
 measure's periods in Python (at 1M measures: 20k recurring measures, 330k periods × units, 1 s).
 
-Which periods count depends on the day (periods.in_view: those already due and the open one, the
-first not yet past), but not in a way a stored row cannot say: a period counts on day D exactly
-when the measure's previous occurrence is before D. Yearly occurrences 2020-12-31, 2021-12-31,
-2022-10-25 (the last cut short by the end of validity): on 2021-07-01 the first two count — the
-first has no previous one, the second's (2020-12-31) is past — and the third does not yet, as its
-previous one (2021-12-31) is still ahead. So each row keeps `shown_after`, that previous occurrence
-('' for the first), and "the periods that count on D" is `shown_after < D`.
+Which periods count depends on the day (periods.in_view: those already due and the open one), but
+not in a way a stored row cannot say: a period counts on day D exactly when the occurrence before
+it is before D (periods.PREVIOUS_OCCURRENCE_SQL has an example). So each row keeps `shown_after`,
+that occurrence ('' for the first), and "the periods that count on D" is `shown_after < D` — a
+condition that, once true, stays true, so the rows can also be counted by that day like a due date.
 
-`period_parts(measure_id, agency, due, period, shown_after, doc_id, seq, status)`: one row per
-current assignment of a current recurring measure and occurrence in its due_info; `status` is the
-part's progress for that period ('todo' when none is recorded). The triggers (named tally_period_*,
-beside tallies.py's, and suspended the same way while `load` rewrites a document) keep it: a status
-recorded, an assignment added, dropped or corrected, a measure added, revised, moved or dropped.
+- `period_parts(measure_id, agency, due, period, shown_after, doc_id, seq, status)`: one row per
+  current assignment of a current recurring measure and occurrence in its due_info; `status` is the
+  part's progress for that period ('todo' when none is recorded).
+- `period_measures(measure_id, doc_id, unfinished_from)`: per measure, the earliest shown_after of
+  a period not finished (NULL: all finished): the measure is finished on D when that is not before D.
+- Their counts in the tally (kinds period-…, below): per agency and document, the rows by the day
+  they count from and status, the open rows by due date, and the measures by unfinished_from.
+
+The triggers (named tally_period_*, beside tallies.py's) keep them: a status recorded, an
+assignment added, dropped or corrected, a measure added, revised, moved or dropped. While `load`
+rewrites a document (tallies.suspended) its rows and counts are taken out and put back whole.
 """
 
 from __future__ import annotations
