@@ -102,3 +102,19 @@ def test_fold_keeps_offsets_and_circled_numbers():
     folded = fold(original)
     assert folded == "(一)2025年:①,1.A"
     assert len(folded) == len(original)
+
+
+def test_fold_of_nfkc_text_is_the_text():
+    # fold() returns text that is already NFKC unchanged, without its per-character look-ups: sound because
+    # every character that folds to another one fails NFKC's quick check wherever it stands.
+    import unicodedata
+
+    from policycli.folding import _FoldTable
+
+    table = _FoldTable()  # not the module's: that one stays small
+    changed = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and table[c] != chr(c)]
+    assert len(changed) > 1000
+    for context in ("{}", "a{}", "{}\u0301", "\u4e00{}a"):
+        assert not any(unicodedata.is_normalized("NFKC", context.format(c)) for c in changed)
+    text = "（一）２０２５年：①，１．Ａ"
+    assert fold(text) is fold(text) and fold("市商务委牵头") == "市商务委牵头"
