@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 import json
 import re
 from collections import Counter
@@ -31,9 +33,31 @@ def summary(document: dict) -> str:
     )
 
 
+def _collector_paused(function):
+    """Run `function` with Python's cyclic garbage collector off (back on afterwards, as it was).
+
+    A parse allocates millions of small objects (nodes, units, rows, the JSON-ready dicts) that all live
+    until the documents are written, and builds next to no cyclic garbage: the collector walked the
+    growing heap again and again and freed nothing (~0.5 s of a 10 MB input). Reference counting still
+    frees everything else."""
+
+    @functools.wraps(function)
+    def paused(*args, **kwargs):
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
+
+
 PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(?<!\.)")
 
 
+@_collector_paused
 def ingest_files(
     files: list[Path],
     out_dir: Path,
