@@ -276,6 +276,8 @@ _BODY_HEADING = re.compile(
 )
 _NAME_START = re.compile(r"^(?:区|市|县|镇|各|属地|上海|公安|相关|有关)")
 _EMPTY_CELL = re.compile(r"^(?:[—–－-]{1,}|/|无|／)$")
+_DASH = re.compile(r"[—–－-]")
+_PUNCTUATION = re.compile(r"[。.,，;；:：、()]")
 
 
 def column_kind(word: str) -> str | None:
@@ -344,6 +346,7 @@ def read_flat_table(paragraphs: list[Paragraph], start: int, header: int, stop) 
     """Read a flattened table whose header is paragraphs[start:start+header]; return it and the
     index of the first paragraph after it. `stop(paragraph)` says where the document goes on."""
     words = [p.text.strip() for p in paragraphs[start : start + header]]
+    header_words = [_squeezed(w) for w in words]  # to tell the header repeated after a page break
     kinds = header_columns(words) or []
     # The cells are read only as far as the table goes: reading every paragraph after each header
     # made a document of many small flattened tables quadratic.
@@ -368,9 +371,9 @@ def read_flat_table(paragraphs: list[Paragraph], start: int, header: int, stop) 
             break
         text = para.text.strip()
         folded = _squeezed(text)
-        if paras.has(k + header - 1) and [_squeezed(paras[j].text) for j in range(k, k + header)] == [
-            _squeezed(w) for w in words
-        ]:
+        if paras.has(k + header - 1) and all(
+            _squeezed(paras[j].text) == word for j, word in enumerate(header_words, start=k)
+        ):
             k += header  # the header again, after a page break
             continue
         nxt = paras[k + 1].text.strip() if paras.has(k + 1) else ""
@@ -378,7 +381,7 @@ def read_flat_table(paragraphs: list[Paragraph], start: int, header: int, stop) 
         fragment = (
             len(folded) <= 12
             and bool(_NAME_START.match(folded))
-            and not re.search(r"[。.,，;；:：、()]", folded)
+            and not _PUNCTUATION.search(folded)
             and not _is_units_cell(text)
         )
         # …and only onto a bare ending ("专班"), never onto a name of its own ("区大数据中心").
@@ -387,7 +390,7 @@ def read_flat_table(paragraphs: list[Paragraph], start: int, header: int, stop) 
         )
         # A lone dash is a 序号 only where a row starts (06's first group row); elsewhere an empty cell.
         at_row_start = not any(row) or cursor == len(kinds) - 1
-        lone_dash = bool(re.fullmatch(r"[—–－-]", folded))
+        lone_dash = bool(_DASH.fullmatch(folded))
         if _BODY_HEADING.match(folded):
             break  # "二、保障措施": the body goes on after the table
         if (
