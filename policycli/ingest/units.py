@@ -612,6 +612,46 @@ def _tokens(folded: str) -> list[tuple[int, int, str]]:
 
 def parse_units_text(text: str) -> Annotation:
     """Split "责任单位：A、B；配合单位：C等" (label optional) into units as printed, with roles."""
+    if len(text) > _READINGS_TEXT:
+        return _read_units(text)
+    reading = _READINGS.get(text)
+    if reading is None:
+        reading = _read_units(text)
+        if len(_READINGS) >= _READINGS_KEPT:
+            _READINGS.clear()
+        _READINGS[text] = reading
+    # A fresh copy each time: the caller resolves, carries and moves its units. A unit the annotation both
+    # lists and hands on stays one object in the copy, as in the reading.
+    copies: dict[int, Unit] = {}
+
+    def fresh(unit: Unit) -> Unit:
+        copied = copies.get(id(unit))
+        if copied is None:
+            copied = copies[id(unit)] = Unit.__new__(Unit)
+            copied.__dict__.update(unit.__dict__)
+        return copied
+
+    return Annotation(
+        raw=reading.raw,
+        units=[fresh(u) for u in reading.units],
+        open_list=reading.open_list,
+        rule=reading.rule,
+        carry=[fresh(u) for u in reading.carry],
+        other=list(reading.other),
+        start=reading.start,
+        end=reading.end,
+    )
+
+
+# The same annotation comes back measure after measure (（责任单位：各区政府）, a 分工表's unit cells), and
+# reading one costs tens of microseconds: the readings of short texts are kept (a bounded number).
+_READINGS: dict[str, Annotation] = {}
+_READINGS_KEPT = 4096
+_READINGS_TEXT = 400
+
+
+def _read_units(text: str) -> Annotation:
+    """parse_units_text() of a text read for the first time."""
     folded = fold(text)
     reader = _Reader(text)
     for start, end, separator in _tokens(folded):
