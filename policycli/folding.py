@@ -28,7 +28,27 @@ class _FoldTable(dict[int, str]):
 
 _FOLD = _FoldTable()
 
+# The stages of the parser fold the same lines again and again (layout, structure, tables, units, dates:
+# ~40M characters for a 10 MB input), and str.translate costs ~60 ns a character: each text's fold is
+# kept. Bounded: emptied once it holds _CACHE_CHARS characters, so a long-lived process does not grow.
+_CACHE: dict[str, str] = {}
+_CACHE_CHARS = 1 << 23
+_cached = 0
+
 
 def fold(text: str) -> str:
     """Fold full-width forms to ASCII one character at a time; len(fold(s)) == len(s)."""
-    return text.translate(_FOLD)
+    global _cached
+    folded = _CACHE.get(text)
+    if folded is not None:
+        return folded
+    # A character that folds to another one is a compatibility character, which NFKC's quick check
+    # flags wherever it stands: text that is already NFKC is its own fold (tests/test_text.py checks
+    # every code point), and that check is C speed, not a look-up per character.
+    folded = text if unicodedata.is_normalized("NFKC", text) else text.translate(_FOLD)
+    if _cached > _CACHE_CHARS:
+        _CACHE.clear()
+        _cached = 0
+    _CACHE[text] = folded
+    _cached += len(text)
+    return folded

@@ -6,6 +6,8 @@ import json
 
 from clitools import run_policy
 from conftest import FIXTURES, ROOT, SOURCES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policycli.ingest.run import to_json
 
@@ -97,3 +99,39 @@ def test_an_id_is_a_plain_name_that_cannot_leave_out(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["cross-border_2022.3.json"]
+
+
+_JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from('\u3000（）《》"\\\n\t\x00\u2028'))
+)
+_JSON_VALUES = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=3).map(tuple)
+        | st.dictionaries(
+            st.text(max_size=4) | st.integers() | st.floats() | st.booleans() | st.none(), inner, max_size=4
+        )
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSON_VALUES)
+def test_indented_json_writes_what_json_dumps_writes(value):
+    from policycli.ingest.run import indented_json
+
+    assert indented_json(value) == json.dumps(value, ensure_ascii=False, indent=1)
+
+
+def test_indented_json_of_the_bundled_documents():
+    from policycli.ingest.run import indented_json
+
+    for path in sorted((ROOT / "data" / "measures").glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        assert indented_json(document) == json.dumps(document, ensure_ascii=False, indent=1), path.name

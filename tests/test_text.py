@@ -102,3 +102,43 @@ def test_fold_keeps_offsets_and_circled_numbers():
     folded = fold(original)
     assert folded == "(一)2025年:①,1.A"
     assert len(folded) == len(original)
+
+
+def test_fold_of_nfkc_text_is_the_text():
+    # fold() returns text that is already NFKC unchanged, without its per-character look-ups: sound because
+    # every character that folds to another one fails NFKC's quick check wherever it stands.
+    import unicodedata
+
+    from policycli.folding import _FoldTable
+
+    table = _FoldTable()  # not the module's: that one stays small
+    changed = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and table[c] != chr(c)]
+    assert len(changed) > 1000
+    for context in ("{}", "a{}", "{}\u0301", "\u4e00{}a"):
+        assert not any(unicodedata.is_normalized("NFKC", context.format(c)) for c in changed)
+    text = "（一）２０２５年：①，１．Ａ"
+    assert fold(text) is fold(text) and fold("市商务委牵头") == "市商务委牵头"
+
+
+def test_markers_open_with_their_first_characters():
+    # match_marker() tries MARKERS only on a line opening with one of MARKER_FIRST: no marker opens otherwise.
+    from policycli.ingest.patterns import MARKER_FIRST, MARKERS
+
+    tails = ["一、", "1.", "(1)", "、推进", "条 ", "—推进", "栏1"]
+    for code in range(0x10000):
+        char = chr(code)
+        if char in MARKER_FIRST:
+            continue
+        assert not any(p.match(char + tail) for _, p in MARKERS for tail in tails), hex(code)
+
+
+def test_date_lines_end_in_their_last_character():
+    # is_date_line() fullmatches only text whose last character but white space is 日 or 发: str's white
+    # space (rstrip) must be re's \s (what it takes out first), for every code point.
+    import re
+
+    from policycli.ingest.patterns import is_date_line
+
+    assert [c for c in range(0x110000) if (re.fullmatch(r"\s", chr(c)) is None) == chr(c).isspace()] == []
+    assert is_date_line("2023 年 5 月 8 日\u3000") and is_date_line("二〇二三年五月八日印发")
+    assert not is_date_line("2023年5月8日起") and not is_date_line("")

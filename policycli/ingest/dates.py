@@ -60,20 +60,27 @@ def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-# Ordered from the most precise: the first pattern that matches at a position wins.
-_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("day", re.compile(rf"(?:{_YEAR}\s*)?(?P<month>{_N})\s*月\s*(?P<day>{_N})\s*[日号]")),
+# Ordered from the most precise: the first pattern that matches at a position wins. With each, a word
+# every match of it prints: a text without that word is not scanned for the pattern (a scan tries each
+# position of the text, and texts can be long).
+_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
+    ("day", re.compile(rf"(?:{_YEAR}\s*)?(?P<month>{_N})\s*月\s*(?P<day>{_N})\s*[日号]"), "月"),
     # 第三季度, 2021年一季度, 四季度末 (not 统一季度: the numeral must not end a word)
     (
         "quarter",
         re.compile(
             rf"(?:{_YEAR}\s*)?(?:第\s*|(?<![\u4e00-\u9fa5])|(?<=年))(?P<quarter>[一二三四1-4])\s*季度(?:末|底)?"
         ),
+        "季度",
     ),
-    ("half", re.compile(rf"(?:{_YEAR}\s*)?(?P<half>上|下)半年")),
-    ("month", re.compile(rf"(?:{_YEAR}\s*)?(?P<month>{_N})\s*月(?:份)?(?P<edge>底|末|初|中旬|上旬|下旬)?")),
-    ("year", re.compile(rf"{_YEAR}(?P<edge>底|末|年底|年末)?")),
-    ("year", re.compile(r"(?P<edge>年底|年末)")),
+    ("half", re.compile(rf"(?:{_YEAR}\s*)?(?P<half>上|下)半年"), "半年"),
+    (
+        "month",
+        re.compile(rf"(?:{_YEAR}\s*)?(?P<month>{_N})\s*月(?:份)?(?P<edge>底|末|初|中旬|上旬|下旬)?"),
+        "月",
+    ),
+    ("year", re.compile(rf"{_YEAR}(?P<edge>底|末|年底|年末)?"), "年"),
+    ("year", re.compile(r"(?P<edge>年底|年末)"), "年"),
 ]
 
 
@@ -87,7 +94,9 @@ def find_dates(folded: str, ref_year: int | None = None, edge: str = "end") -> l
         return []
     found: list[tuple[int, str, re.Match[str]]] = []
     taken = [False] * (len(folded) + 1)
-    for precision, pattern in _PATTERNS:
+    for precision, pattern, printed in _PATTERNS:
+        if printed not in folded:
+            continue
         for m in pattern.finditer(folded):
             if any(taken[m.start() : m.end()]):
                 continue

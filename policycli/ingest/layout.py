@@ -61,26 +61,28 @@ def paragraphs(lines: list[RawLine], whole: bool = False) -> tuple[list[Paragrap
         return [], False
     if whole:
         return [_make([line]) for line in content], False
-    wrapped = _looks_hard_wrapped(content)
-    lengths = [len(_body(ln.text)) for ln in content]
+    # Each line's body and its fold, read by several of the tests below (a line is tested as the one
+    # that may go on and as the next one): worked out once per line.
+    bodies = [_body(ln.text) for ln in content]
+    folded = [fold(body) for body in bodies]
+    lengths = [len(body) for body in bodies]
+    wrapped = _looks_hard_wrapped(lengths, folded)
     typical = Counter(lengths).most_common(1)[0][0]
     out: list[Paragraph] = []
-    current: list[RawLine] = []
+    start = 0  # the paragraph being read is content[start : i + 1]
     for i, line in enumerate(content):
-        current.append(line)
         nxt = content[i + 1] if i + 1 < len(content) else None
         if nxt is None:
             break
         if wrapped:
             local = max(typical, *lengths[max(0, i - 2) : i + 3])
-            join = _joins_wrapped(line.text, nxt.text, lengths[i], local)
+            join = _joins_wrapped(nxt.text, folded[i], folded[i + 1], lengths[i], local)
         else:
-            join = _joins_plain(line.text, nxt.text)
+            join = _joins_plain(line.text, nxt.text, folded[i], folded[i + 1])
         if not join:
-            out.append(_make(current))
-            current = []
-    if current:
-        out.append(_make(current))
+            out.append(_make(content[start : i + 1], bodies[start : i + 1]))
+            start = i + 1
+    out.append(_make(content[start:], bodies[start:]))
     return out, wrapped
 
 
@@ -89,7 +91,8 @@ def _body(text: str) -> str:
     return text.rstrip().lstrip(" \t")
 
 
-def _make(lines: list[RawLine]) -> Paragraph:
+def _make(lines: list[RawLine], bodies: list[str] | None = None) -> Paragraph:
+    """The paragraph of `lines`; `bodies`: their _body(), when already worked out."""
     if len(lines) == 1 and "\t" in lines[0].text:
         # A table row: empty leading and trailing cells are part of its shape.
         text = lines[0].text.rstrip("\r\n")
@@ -101,18 +104,16 @@ def _make(lines: list[RawLine]) -> Paragraph:
             len(text.strip()),
             lines[0].after_frame,
         )
-    first = lines[0].text.lstrip(" \t")
-    parts = [
-        _body(ln.text).strip("\u3000 ") if k else first.rstrip().strip("\u3000 ")
-        for k, ln in enumerate(lines)
-    ]
+    if bodies is None:
+        bodies = [_body(ln.text) for ln in lines]
+    parts = [body.strip("\u3000 ") for body in bodies]
     text = "".join(_glue(parts))
     return Paragraph(
         first_line=lines[0].number,
         last_line=lines[-1].last or lines[-1].number,
         text=text,
         folded=fold(text),
-        width=max(len(_body(ln.text)) for ln in lines),
+        width=max(len(body) for body in bodies),
         after_frame=lines[0].after_frame,
     )
 
@@ -131,18 +132,19 @@ def _glue(parts: list[str]):
         yield part
 
 
-def _looks_hard_wrapped(content: list[RawLine]) -> bool:
-    """PDF text: most lines are about one width and most lines end mid-sentence."""
-    if len(content) < 20:
+def _looks_hard_wrapped(lengths: list[int], folded: list[str]) -> bool:
+    """PDF text: most lines are about one width and most lines end mid-sentence (lengths and folds of
+    the lines' bodies)."""
+    if len(lengths) < 20:
         return False
-    lengths = [len(_body(ln.text)) for ln in content]
     width, _ = Counter(lengths).most_common(1)[0]
-    near_width = sum(1 for n in lengths if abs(n - width) <= 2)
-    unfinished = sum(1 for ln in content if not fold(_body(ln.text)).endswith(_TERMINAL))
-    return 15 <= width <= 60 and near_width >= 0.4 * len(content) and unfinished >= 0.5 * len(content)
+    if not 15 <= width <= 60 or sum(1 for n in lengths if abs(n - width) <= 2) < 0.4 * len(lengths):
+        return False
+    unfinished = sum(1 for body in folded if not body.endswith(_TERMINAL))
+    return unfinished >= 0.5 * len(lengths)
 
 
-def _joins_wrapped(line: str, nxt: str, length: int, local_width: int) -> bool:
+def _joins_wrapped(nxt: str, folded: str, following: str, length: int, local_width: int) -> bool:
     """In hard-wrapped text a line cut mid-sentence continues on the next line.
 
     Justified PDF lines vary by a few characters ("," and "." were full-width in the PDF), so
@@ -152,8 +154,6 @@ def _joins_wrapped(line: str, nxt: str, length: int, local_width: int) -> bool:
     """
     if nxt.lstrip(" ").startswith("\u3000"):
         return False  # the next line is indented: a new paragraph
-    folded = fold(_body(line))
-    following = fold(_body(nxt))
     if _spaced_cells(folded) or _spaced_cells(following):
         return False  # a table row ("１ 服务业增加值占… ％ 预期性 ７５左右") or a spaced-out header
     if folded.endswith(_TERMINAL):
@@ -165,17 +165,18 @@ def _spaced_cells(folded: str) -> bool:
     return len(folded.split()) >= 3
 
 
-def _joins_plain(line: str, nxt: str) -> bool:
-    """In one-paragraph-per-line text, join only a line that was visibly cut mid-sentence."""
-    folded = fold(_body(line)).rstrip("\u3000 ")
+def _joins_plain(line: str, nxt: str, line_folded: str, next_folded: str) -> bool:
+    """In one-paragraph-per-line text, join only a line that was visibly cut mid-sentence (the lines, and
+    the folds of their bodies)."""
+    folded = line_folded.rstrip("\u3000 ")
     if not folded or folded.endswith(_TERMINAL) or "\t" in line or "\t" in nxt:
         return False
-    if starts_heading(fold(_body(nxt)).lstrip("\u3000 ")):
+    # A line that stops open ("…，统筹") goes on. A title or heading is short and has no sentence stop
+    # inside; a cut paragraph is long or already holds a sentence ("23、提升园区服务。不断完善园区服务“软”
+    # 环境，在"). (Asked first: the two tests below cost more, and only a line that may go on needs them.)
+    if not (folded.endswith(_OPEN_ENDING) or len(folded) >= 40 or SENTENCE_END.search(folded)):
         return False
-    if looks_like_unit_list(folded):
-        return False  # a cell of a flattened table: "区数据局、区水务局和属地街镇" / "加强…管理。"
-    if folded.endswith(_OPEN_ENDING):
-        return True
-    # A title or heading is short and has no sentence stop inside; a cut paragraph is long or
-    # already holds a sentence ("23、提升园区服务。不断完善园区服务“软”环境，在").
-    return len(folded) >= 40 or bool(SENTENCE_END.search(folded))
+    if starts_heading(next_folded.lstrip("\u3000 ")):
+        return False
+    # a cell of a flattened table: "区数据局、区水务局和属地街镇" / "加强…管理。"
+    return not looks_like_unit_list(folded)

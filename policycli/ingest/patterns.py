@@ -80,9 +80,18 @@ ATTACHMENT_START = re.compile(r"^附\s*+件\s*+([0-9]*+)\s*+[:：]?+\s*+$")
 ATTACHMENT_LIST = re.compile(r"^附\s*件\s*[:：]\s*(\S.*)$")
 
 
+# The characters a marker of MARKERS opens with: a line opening with any other has none, without trying
+# each pattern on it (most lines of a document; tests/test_text.py checks the set against MARKERS).
+MARKER_FIRST = frozenset(
+    "第专一二三四五六七八九十百零〇(0123456789—－-" + "".join(map(chr, range(0x2460, 0x2474)))
+)
+
+
 def match_marker(folded: str) -> Marker | None:
     """The heading or list marker at the start of a folded line, if any."""
     stripped = folded.lstrip("\u3000 \t")
+    if stripped[:1] not in MARKER_FIRST:
+        return None
     offset = len(folded) - len(stripped)
     for kind, pattern in MARKERS:
         m = pattern.match(stripped)
@@ -121,6 +130,10 @@ _SPACES = re.compile(r"\s+")
 
 
 def is_date_line(folded: str) -> bool:
+    # A date line ends in 日 (or 印发): any other line is none without its spaces taken out first (str's
+    # white space is re's \s: the last character left is the one before the trailing white space).
+    if folded.rstrip()[-1:] not in ("日", "发"):
+        return False
     return bool(DATE_LINE.fullmatch(_SPACES.sub("", folded)))
 
 

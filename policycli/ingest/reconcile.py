@@ -16,8 +16,8 @@ Two ways a table relates to its body, told apart by its number column:
 
 from __future__ import annotations
 
-import heapq
 import re
+from collections import Counter
 
 from policycli.folding import fold
 from policycli.ingest.structure import Node
@@ -82,15 +82,16 @@ def align(rows: list[TableRow], candidates: list[Node] | Candidates) -> list[int
     chosen: list[list[tuple[int, float, tuple | None]]] = []  # per row: (candidate, score, back link)
     for row in rows:
         pairs = bigrams(row.text)
-        hits: dict[int, int] = {}
+        hits: Counter[int] = Counter()
         # Pairs found in most candidates ("推进", "建设") tell nothing and would make this quadratic:
         # candidates are found through the rarer pairs, then scored on all of them.
         for pair in pairs:
             posting = index.get(pair, ())
             if len(posting) <= _COMMON:
-                for j in posting:
-                    hits[j] = hits.get(j, 0) + 1
-        best = heapq.nsmallest(_WIDTH, hits, key=lambda j: (-hits[j], j))
+                hits.update(posting)
+        # The _WIDTH candidates sharing most pairs, the earliest first among equals (a stable sort by
+        # count of the candidates in body order).
+        best = sorted(sorted(hits), key=hits.__getitem__, reverse=True)[:_WIDTH]
         options = []
         for j in best:
             score = _score(pairs, cand_sets[j])
@@ -120,29 +121,39 @@ _COMMON = 64  # a character pair in more candidates than this finds none (bounds
 class _PrefixMax:
     """Maximum (total, link) over positions 0..j, with point updates (a Fenwick tree).
 
-    Sparse (dicts, not lists of `size`): a table touches few positions, and a document with many
-    tables must not pay for every body item once per table."""
+    Sparse (a dict, not a list of `size`): a table touches few positions, and a document with many
+    tables must not pay for every body item once per table. A node holds the first (total, link) of the
+    largest total seen in its range; totals are above 0."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.totals: dict[int, float] = {}
-        self.links: dict[int, tuple | None] = {}
+        self.nodes: dict[int, tuple[float, tuple]] = {}
 
     def query(self, j: int) -> tuple[float, tuple | None]:
         total, link = 0.0, None
+        nodes = self.nodes
+        if not nodes:
+            return total, link
         k = j + 1
         while k > 0:
-            value = self.totals.get(k, 0.0)
-            if value > total:
-                total, link = value, self.links[k]
-            k -= k & -k
+            held = nodes.get(k)
+            if held is not None and held[0] > total:
+                total, link = held
+            k &= k - 1
         return total, link
 
     def update(self, j: int, total: float, link: tuple) -> None:
+        if total <= 0.0:
+            return
+        nodes, size = self.nodes, self.size
         k = j + 1
-        while k <= self.size:
-            if total > self.totals.get(k, 0.0):
-                self.totals[k], self.links[k] = total, link
+        while k <= size:
+            held = nodes.get(k)
+            if held is not None and total <= held[0]:
+                # Each node on the way up covers the one before it and holds at least its total: none
+                # above would take this one either.
+                return
+            nodes[k] = (total, link)
             k += k & -k
 
 

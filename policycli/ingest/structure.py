@@ -153,9 +153,12 @@ class Outline:
     tables: list[tuple[Node, Table]]  # measure tables with the node they appeared under
 
 
+_CAPTION = re.compile(r"^\(([^()]{1,14})\)")
+
+
 def _title_of(rest: str) -> str:
     """The heading's title: a short bracketed caption, else the first sentence."""
-    caption = re.match(r"^\(([^()]{1,14})\)", fold(rest))
+    caption = _CAPTION.match(fold(rest))
     if caption:
         return rest[1 : caption.end() - 1].strip()
     return first_sentence(rest).strip(" \u3000")

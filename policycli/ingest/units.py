@@ -84,6 +84,7 @@ _VERBS: list[tuple[str, str]] = [
 ]
 _VERB = re.compile("(" + "|".join(v for v, _ in _VERBS) + ")")
 _VERB_ROLE = dict(_VERBS)
+_VERB_ENDINGS = frozenset(verb[-1] for verb, _ in _VERBS)
 _BY = re.compile(r"^(?:具体|并|均|统一)?由")
 # "以下均需区市场监管局落实" / "以下各项由X负责": a unit for every later measure.
 _CARRY_OVER = re.compile(r"^以下(?:均|各项|任务)?(?:需|由|要|均由)?(.+?)(?:落实|负责|组织实施|实施)")
@@ -251,11 +252,12 @@ def _rule_labelled(inner: str, at_end: bool) -> bool:
     return bool(_LABEL.match(inner)) and _has_role_label(inner)
 
 
+_ROLE_WORDS = re.compile(r"牵头|主责|配合|协办|协同|参与|协助|支撑|责任|负责|实施|指导")
+
+
 def _has_role_label(inner: str) -> bool:
     label = _LABEL.match(inner)
-    return bool(label) and bool(
-        re.search(r"牵头|主责|配合|协办|协同|参与|协助|支撑|责任|负责|实施|指导", label.group(1))
-    )
+    return bool(label) and bool(_ROLE_WORDS.search(label.group(1)))
 
 
 def official(name: str) -> bool:
@@ -280,6 +282,8 @@ def _first_clause(inner: str) -> str:
 def _rule_role_verbs(inner: str, at_end: bool) -> bool:
     """The bracket opens with units and a role verb: "市局X处牵头，…", "（市局Y处负责）"."""
     first = _first_clause(inner)
+    if first.rstrip()[-1:] not in _VERB_ENDINGS:
+        return False  # the verb ends the clause: no need to search one that does not end like a verb
     m = _VERB.search(first)
     if not m or first[m.end() :].strip():
         return False
@@ -459,7 +463,7 @@ class _Reader:
             return
         if fold(raw).endswith("等") and len(raw) > 1:
             raw, self.open_list = raw[:-1].rstrip(), True
-        raw = re.sub(r"等相关(?:部门|单位)$", "", raw)
+        raw = _AND_OTHERS.sub("", raw)
         if raw in _DANGLING and self.units and self.units[-1].printed.startswith("各"):
             self.tail.append(raw)  # 各街道、镇: one collective
             return
@@ -477,6 +481,9 @@ class _Reader:
             self.add("、".join(pieces), role or self.label_role or "plain")
             self.group = saved
         self.pending.clear()
+
+
+_AND_OTHERS = re.compile(r"等相关(?:部门|单位)$")
 
 
 def _role_of_label(label: str) -> str:
@@ -541,13 +548,17 @@ def _clause_verb(reader: _Reader, token: str, folded: str) -> bool:
     return True
 
 
+_PAIR = re.compile(r"(.+?)(?:和|及|以及)(.+)")
+_PROSE_MARK = re.compile(r"[的。]")
+
+
 def _clause_unit(reader: _Reader, token: str, folded: str) -> bool:
     # Under a label a name is taken unless it reads as prose (universities and firms have
     # endings of their own); without one it must look like a unit ("不再单独列出" is not).
     if folded in _DANGLING and reader.pending and reader.pending[-1][0][0].startswith("各"):
         reader.pending[-1][0].append(token)  # 各街道、镇: one collective
         return True
-    pair = re.fullmatch(r"(.+?)(?:和|及|以及)(.+)", folded)
+    pair = _PAIR.fullmatch(folded)
     # "各相关部门和单位" stays one: a bare noun after 和 is not a second unit.
     if pair and looks_like_unit(pair.group(1)) and looks_like_unit(pair.group(2)) and len(pair.group(2)) > 2:
         # "区城管执法局和属地街镇": two units joined by 和
@@ -556,7 +567,7 @@ def _clause_unit(reader: _Reader, token: str, folded: str) -> bool:
     if _NOT_A_UNIT_CLAUSE.search(folded):
         reader.other.append(token)  # "完成时限：2025年底", "2025年6月底前完成", "持续推进": not a unit
         return True
-    labelled = reader.label_role is not None and len(folded) <= 30 and not re.search(r"[的。]", folded)
+    labelled = reader.label_role is not None and len(folded) <= 30 and not _PROSE_MARK.search(folded)
     if labelled or looks_like_unit(folded):
         reader.pending.append(([token], reader.group))
     else:
@@ -601,6 +612,46 @@ def _tokens(folded: str) -> list[tuple[int, int, str]]:
 
 def parse_units_text(text: str) -> Annotation:
     """Split "责任单位：A、B；配合单位：C等" (label optional) into units as printed, with roles."""
+    if len(text) > _READINGS_TEXT:
+        return _read_units(text)
+    reading = _READINGS.get(text)
+    if reading is None:
+        reading = _read_units(text)
+        if len(_READINGS) >= _READINGS_KEPT:
+            _READINGS.clear()
+        _READINGS[text] = reading
+    # A fresh copy each time: the caller resolves, carries and moves its units. A unit the annotation both
+    # lists and hands on stays one object in the copy, as in the reading.
+    copies: dict[int, Unit] = {}
+
+    def fresh(unit: Unit) -> Unit:
+        copied = copies.get(id(unit))
+        if copied is None:
+            copied = copies[id(unit)] = Unit.__new__(Unit)
+            copied.__dict__.update(unit.__dict__)
+        return copied
+
+    return Annotation(
+        raw=reading.raw,
+        units=[fresh(u) for u in reading.units],
+        open_list=reading.open_list,
+        rule=reading.rule,
+        carry=[fresh(u) for u in reading.carry],
+        other=list(reading.other),
+        start=reading.start,
+        end=reading.end,
+    )
+
+
+# The same annotation comes back measure after measure (（责任单位：各区政府）, a 分工表's unit cells), and
+# reading one costs tens of microseconds: the readings of short texts are kept (a bounded number).
+_READINGS: dict[str, Annotation] = {}
+_READINGS_KEPT = 4096
+_READINGS_TEXT = 400
+
+
+def _read_units(text: str) -> Annotation:
+    """parse_units_text() of a text read for the first time."""
     folded = fold(text)
     reader = _Reader(text)
     for start, end, separator in _tokens(folded):
@@ -708,6 +759,9 @@ def _distribute_suffix(units: list[Unit]) -> None:
 
 _ENDS_SENTENCE = re.compile(r"[。.!?？！]$")
 _LIST_SEPARATOR = re.compile(r"[、，,；;]")
+_LIST_TAIL = re.compile(r"等(?:相关)?(?:部门|单位)?$")
+_LIST_BRACKETED = re.compile(r"\([^)]*\)$")
+_COLLECTIVE_STARTS = ("各", "属地", "相关", "有关")
 
 
 def looks_like_unit_list(text: str) -> bool:
@@ -716,15 +770,11 @@ def looks_like_unit_list(text: str) -> bool:
     if not folded or len(folded) > 200 or _ENDS_SENTENCE.search(folded):
         return False
     parts = [p.strip() for p in _LIST_SEPARATOR.split(folded) if p.strip()]
-    if not parts:
+    if not parts or any(len(p) > 40 for p in parts):
         return False
     good = 0
     for part in parts:
-        part = re.sub(r"\([^)]*\)$", "", re.sub(r"等(?:相关)?(?:部门|单位)?$", "", part)).strip()
-        if (
-            part.endswith(UNIT_SUFFIXES)
-            or part in _DANGLING
-            or part.startswith(("各", "属地", "相关", "有关"))
-        ):
+        part = _LIST_BRACKETED.sub("", _LIST_TAIL.sub("", part)).strip()
+        if part.endswith(UNIT_SUFFIXES) or part in _DANGLING or part.startswith(_COLLECTIVE_STARTS):
             good += 1
-    return good >= max(1, 0.75 * len(parts)) and all(len(p) <= 40 for p in parts)
+    return good >= max(1, 0.75 * len(parts))
