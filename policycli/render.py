@@ -17,7 +17,6 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -64,7 +63,6 @@ _SEQUENCES = re.compile(
 _JSON_RAW = re.compile(f"[\x7f-\x9f{_BIDI}]")
 
 
-@dataclass(frozen=True)
 class Column:
     """One column of a listing. `whole` (or `no_wrap`): ids, numbers, dates, statuses — never
     wrapped nor cut, as wide as its widest line (a cell may hold several lines, each whole). Every
@@ -73,15 +71,23 @@ class Column:
     order, first down to their `ratio` share of the width, then down to their minimum. `style`
     colours a cell from its row (a rich style name, or None)."""
 
-    key: str
-    header: str
-    ratio: int | None = None
-    no_wrap: bool = False
-    justify: str = "left"
-    show: Callable[[object], str] | None = None
-    whole: bool = False
-    give_way: int = 0
-    style: Callable[[dict], str | None] | None = None
+    # a plain class, not a dataclass: importing dataclasses (and inspect) cost 8 ms of each `remind`
+    __slots__ = ("key", "header", "ratio", "no_wrap", "justify", "show", "whole", "give_way", "style")
+
+    def __init__(
+        self,
+        key: str,
+        header: str,
+        ratio: int | None = None,
+        no_wrap: bool = False,
+        justify: str = "left",
+        show: Callable[[object], str] | None = None,
+        whole: bool = False,
+        give_way: int = 0,
+        style: Callable[[dict], str | None] | None = None,
+    ) -> None:
+        self.key, self.header, self.ratio, self.no_wrap, self.justify = key, header, ratio, no_wrap, justify
+        self.show, self.whole, self.give_way, self.style = show, whole, give_way, style
 
     @property
     def is_whole(self) -> bool:
