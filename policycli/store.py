@@ -21,11 +21,6 @@ from pathlib import Path
 from policycli.errors import BadInput, DatabaseBusy, PolicyError
 
 BUSY_TIMEOUT_MS = 5000
-# Reads through a memory map of the file instead of a read() per page: a fresh process reading a
-# few thousand scattered rows of a 3 GB database (remind at 1M measures: each agency's most urgent)
-# spent more time copying pages in the kernel than in SQLite (0.25 s of 0.3 s). SQLite caps it at its
-# compile-time maximum (2 GB by default), and writes still go through write().
-MMAP_BYTES = 2**31 - 2**16
 SQLITE_MAGIC = b"SQLite format 3\x00"
 MIGRATION_SET = "policy"
 
@@ -705,7 +700,6 @@ def reconnect(path: Path) -> Database:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     return Database(conn, path)
 
 
@@ -729,7 +723,6 @@ def connect(path: Path, *, create: bool = True) -> Database:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         identity = Identity(conn)
         refusal = identity.refusal(path)
         if refusal:
