@@ -280,6 +280,10 @@ def test_remind_from_the_tallies_is_remind_of_every_part(db, tmp_path, agency):
                     arguments = (opened, day, within, agency, include_expired, per_agency)
                     got = reminders(*arguments)
                     assert got == live(reminders, *arguments), (day, within, include_expired)
+                    streamed = reminders_module.remind(*arguments)  # as `policy remind` reads them
+                    assert list(streamed.groups) == got
+                    assert streamed.size == len(got)
+                    assert streamed.overdue == sum(g["overdue_count"] for g in got)
                     compared += sum(g["overdue_count"] + g["due_soon_count"] for g in got)
     assert compared > 0
     # the document that ended long ago is summed up for every unit with open parts in it, as counted
