@@ -125,3 +125,21 @@ def bundled_variant(tmp_path: Path, new_id: str, edit) -> Path:
     path = tmp_path / f"{new_id}.json"
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+def generated_document(doc_id: str, title: str, doc_number: str, measures: list[dict]) -> dict:
+    """A structured file of generated measures (the tests' own documents, not parsed ones): a
+    municipal document in force 2020–2023 around `measures`."""
+    return {
+        "format": "policy-document/1",
+        "id": doc_id,
+        "title": title,
+        "doc_number": doc_number,
+        "issuer": "上海市人民政府",
+        "level": "市",
+        "issued_on": "2020-01-01",
+        "effective_from": "2020-01-01",
+        "effective_until": "2023-12-31",
+        "source": {"file": f"{doc_id}.txt"},
+        "measures": measures,
+    }

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from clitools import as_json, ok, run_policy
+from clitools import as_json, generated_document, ok, run_policy
 
 from policycli import search
 from policycli.checklist import listing
@@ -83,19 +83,7 @@ def _document(rng: random.Random, doc_id: str, count: int, edit: int = 0) -> dic
                 },
             }
         )
-    return {
-        "format": "policy-document/1",
-        "id": doc_id,
-        "title": f"检索测试文件{doc_id}",
-        "doc_number": "沪检〔2021〕1号",
-        "issuer": "上海市人民政府",
-        "level": "市",
-        "issued_on": "2020-01-01",
-        "effective_from": "2020-01-01",
-        "effective_until": "2023-12-31",
-        "source": {"file": f"{doc_id}.txt"},
-        "measures": items,
-    }
+    return generated_document(doc_id, f"检索测试文件{doc_id}", "沪检〔2021〕1号", items)
 
 
 def _write(folder: Path, documents: list[dict]) -> Path:

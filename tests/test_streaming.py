@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from clitools import generated_document
 
 from policycli import render, views
 from policycli.checklist.listing import TaskQuery, iter_tasks, list_tasks
@@ -75,19 +76,7 @@ def _document(rng: random.Random, doc_id: str, count: int) -> dict:
                 },
             }
         )
-    return {
-        "format": "policy-document/1",
-        "id": doc_id,
-        "title": f"流式测试文件{doc_id}",
-        "doc_number": "沪流〔2021〕1号",
-        "issuer": "上海市人民政府",
-        "level": "市",
-        "issued_on": "2020-01-01",
-        "effective_from": "2020-01-01",
-        "effective_until": "2023-12-31",
-        "source": {"file": f"{doc_id}.txt"},
-        "measures": items,
-    }
+    return generated_document(doc_id, f"流式测试文件{doc_id}", "沪流〔2021〕1号", items)
 
 
 @pytest.fixture(scope="module")
