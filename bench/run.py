@@ -245,6 +245,11 @@ def table_digest(text: str) -> tuple[str, list[tuple[str, ...]]]:
     return (" ".join(lines[0].split()) if lines else ""), rows
 
 
+def _first_difference(a: list, b: list) -> int:
+    """Where two lists first differ (the shorter one's length when one is the other's start)."""
+    return next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
 def compare(row: Row, a: Run, b: Run, seen_a: object, seen_b: object) -> tuple[bool, str]:
     if row.check == "none":
         return True, row.unchecked
@@ -265,10 +270,7 @@ def compare(row: Row, a: Run, b: Run, seen_a: object, seen_b: object) -> tuple[b
         (ids_a, numbers_a), (ids_b, numbers_b) = page_digest(a.out), page_digest(b.out)
         if (ids_a, numbers_a) == (ids_b, numbers_b):
             return True, f"same page rows ({len(ids_a)} measures listed, {len(numbers_a)} numbers)"
-        where = next(
-            (k for k, (x, y) in enumerate(zip(numbers_a, numbers_b, strict=False)) if x != y),
-            min(len(numbers_a), len(numbers_b)),
-        )
+        where = _first_difference(numbers_a, numbers_b)
         return False, (
             f"DIFFERENT page ({len(ids_a)} / {len(ids_b)} measures listed"
             + (", other ids" if len(ids_a) == len(ids_b) and ids_a != ids_b else "")
@@ -286,10 +288,7 @@ def compare(row: Row, a: Run, b: Run, seen_a: object, seen_b: object) -> tuple[b
     title_b, rows_b = table_digest(b.out.decode("utf-8", "replace"))
     if (title_a, rows_a) == (title_b, rows_b):
         return True, f"same table rows ({len(rows_a)} lines: first cells and numbers)"
-    where = next(
-        (k for k, (x, y) in enumerate(zip(rows_a, rows_b, strict=False)) if x != y),
-        min(len(rows_a), len(rows_b)),
-    )
+    where = _first_difference(rows_a, rows_b)
     return False, (
         f"DIFFERENT table ({len(rows_a)} / {len(rows_b)} lines; title {title_a!r} / {title_b!r}; "
         f"first difference at line {where}: {rows_a[where : where + 1]} / {rows_b[where : where + 1]})"

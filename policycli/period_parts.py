@@ -387,7 +387,8 @@ def in_view(today: date) -> tuple[str, list[str]]:
 
 
 def chosen(names: list[str] | None, column: str = "agency") -> tuple[str, list[str]]:
-    """' AND agency IN (…)' for these assignment names (nothing for None: every agency)."""
+    """' AND agency IN (…)' (or another `column`) and its values for these assignment names (nothing
+    for None: every agency)."""
     if names is None:
         return "", []
     return f" AND {column} IN ({', '.join('?' for _ in names)})", list(names)

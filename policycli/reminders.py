@@ -341,13 +341,13 @@ def _counts(
 
     first_soon, after = today.isoformat(), (horizon + timedelta(days=1)).isoformat()
     counts: dict[str, list[int]] = {}  # name: [overdue, due soon]
-    chosen = "" if names is None else f" AND key IN ({', '.join('?' for _ in names)})"
+    chosen, chosen_values = period_parts.chosen(names, "key")
     for sign, day in ((1, first_soon), (-1, after)):
         before_day, bounds = due_before_sum("agency", "k.key", day)
         for name, before in db.conn.execute(
             f"""SELECT k.key, {before_day}
                 FROM (SELECT DISTINCT key FROM tally WHERE scope = 'agency' AND kind = 'state'{chosen}) k""",
-            [*bounds, *(names or [])],
+            [*bounds, *chosen_values],
         ):
             row = counts.setdefault(name, [0, 0])
             if sign == 1:  # due before today: overdue; due before the day after horizon, less those: soon
@@ -383,12 +383,12 @@ def _counts(
         ):
             row = counts.setdefault(name, [0, 0])
             row[0 if due < first_soon else 1] -= 1
+    chosen_names, chosen_values = period_parts.chosen(names)
     if ended:
-        chosen_agency = "" if names is None else f" AND agency IN ({', '.join('?' for _ in names)})"
         for name, within in db.conn.execute(
             "SELECT agency, sum(within) FROM pair_tally WHERE doc_id IN (SELECT value FROM json_each(?))"
-            f"{chosen_agency} GROUP BY agency",
-            [json.dumps([doc for doc, _ in ended], ensure_ascii=False), *(names or [])],
+            f"{chosen_names} GROUP BY agency",
+            [json.dumps([doc for doc, _ in ended], ensure_ascii=False), *chosen_values],
         ):
             counts.setdefault(name, [0, 0])[0] -= within
     # the recurring measures' open periods that count today, due by the horizon, per agency: those
@@ -396,7 +396,6 @@ def _counts(
     # those of the documents remind leaves out (read through the document index)
     left_out = json.dumps(retired + [doc for doc, _ in ended], ensure_ascii=False)
     shown, day = period_parts.in_view(today)
-    chosen_names, chosen_values = period_parts.chosen(names)
     wanted = None if names is None else set(names)
     periodic_counts: dict[str, list[int]] = {}
     for name, overdue in period_parts.before(db.conn, "agency", "due", today).items():
@@ -497,12 +496,12 @@ def _expired_counted(db: Database, names: list[str] | None, today: date, before:
     }
     if not ended:
         return []
-    chosen = "" if names is None else f" AND p.agency IN ({', '.join('?' for _ in names)})"
+    chosen, chosen_values = period_parts.chosen(names, "p.agency")
     open_parts: dict[tuple[str, str], int] = {}
     for name, doc, count in db.conn.execute(
         "SELECT p.agency, p.doc_id, p.undated + p.within + p.late FROM documents d "
         f"CROSS JOIN pair_tally p ON p.doc_id = d.id WHERE d.id IN (SELECT value FROM json_each(?)){chosen}",
-        [json.dumps(list(ended), ensure_ascii=False), *(names or [])],
+        [json.dumps(list(ended), ensure_ascii=False), *chosen_values],
     ):
         open_parts[(name, doc)] = open_parts.get((name, doc), 0) + count
     shown, day = period_parts.in_view(today)

@@ -143,3 +143,40 @@ def generated_document(doc_id: str, title: str, doc_number: str, measures: list[
         "source": {"file": f"{doc_id}.txt"},
         "measures": measures,
     }
+
+
+def generated_measure(
+    doc_id: str,
+    k: int,
+    *,
+    kind: str,
+    title: str | None,
+    text: str,
+    units: list[str],
+    due: str | None,
+    recurrence: str | None = None,
+    occurrences: list[str] | tuple = (),
+) -> dict:
+    """Measure `k` of a generated document (generated_document), responsible `units` by their names."""
+    return {
+        "id": f"{doc_id}/{k}",
+        "path": str(k),
+        "number": f"{k}.",
+        "parent": None,
+        "kind": kind,
+        "title": title,
+        "text": text,
+        "lines": [k, k],
+        "units": [{"printed": n, "name": n, "agency": n, "role": "unspecified", "group": 1} for n in units],
+        "due": due,
+        "due_info": {
+            "date": due,
+            "precision": "day",
+            "quote": "2021年底前",
+            "rule": "stated",
+            "inherited": False,
+            "recurrence": recurrence,
+            "occurrences": list(occurrences),
+            "lines": [k, k],
+        },
+    }

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from clitools import as_json, generated_document, ok, run_policy
+from clitools import as_json, generated_document, generated_measure, ok, run_policy
 
 from policycli import search
 from policycli.checklist import listing
@@ -57,31 +57,17 @@ def _document(rng: random.Random, doc_id: str, count: int, edit: int = 0) -> dic
         due = None if recurring or rng.random() < 0.15 else (TODAY + timedelta(days=rng.randint(-400, 400)))
         due = due.isoformat() if due else None
         items.append(
-            {
-                "id": f"{doc_id}/{k}",
-                "path": str(k),
-                "number": f"{k}.",
-                "parent": None,
-                "kind": "task",
-                "title": title,
-                "text": text,
-                "lines": [k, k],
-                "units": [
-                    {"printed": n, "name": n, "agency": n, "role": "unspecified", "group": 1}
-                    for n in rng.sample(AGENCIES, rng.randint(1, 2))
-                ],
-                "due": due,
-                "due_info": {
-                    "date": due,
-                    "precision": "day",
-                    "quote": "2021年底前",
-                    "rule": "stated",
-                    "inherited": False,
-                    "recurrence": "yearly" if recurring else None,
-                    "occurrences": ["2020-12-31", "2021-12-31"] if recurring else [],
-                    "lines": [k, k],
-                },
-            }
+            generated_measure(
+                doc_id,
+                k,
+                kind="task",
+                title=title,
+                text=text,
+                units=rng.sample(AGENCIES, rng.randint(1, 2)),
+                due=due,
+                recurrence="yearly" if recurring else None,
+                occurrences=["2020-12-31", "2021-12-31"] if recurring else [],
+            )
         )
     return generated_document(doc_id, f"检索测试文件{doc_id}", "沪检〔2021〕1号", items)
 

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from clitools import generated_document
+from clitools import generated_document, generated_measure
 
 from policycli import render, views
 from policycli.checklist.listing import TaskQuery, iter_tasks, list_tasks
@@ -49,32 +49,20 @@ def _document(rng: random.Random, doc_id: str, count: int) -> dict:
         due = due.isoformat() if due else None
         text = "".join(rng.choice("金融服务贸易发展数字人民币试点") for _ in range(rng.randint(5, 60)))
         title = rng.choice(ODD) + text[:6] if rng.random() < 0.1 else text[:10]
+        kind = rng.choice(["task", "task", "target"])
+        units = rng.sample(AGENCIES, rng.randint(0, 3))
         items.append(
-            {
-                "id": f"{doc_id}/{k}",
-                "path": str(k),
-                "number": f"{k}.",
-                "parent": None,
-                "kind": rng.choice(["task", "task", "target"]),
-                "title": title,
-                "text": text,
-                "lines": [k, k],
-                "units": [
-                    {"printed": n, "name": n, "agency": n, "role": "unspecified", "group": 1}
-                    for n in rng.sample(AGENCIES, rng.randint(0, 3))
-                ],
-                "due": due,
-                "due_info": {
-                    "date": due,
-                    "precision": "day",
-                    "quote": "2021年底前",
-                    "rule": "stated",
-                    "inherited": False,
-                    "recurrence": recurrence,
-                    "occurrences": occurrences,
-                    "lines": [k, k],
-                },
-            }
+            generated_measure(
+                doc_id,
+                k,
+                kind=kind,
+                title=title,
+                text=text,
+                units=units,
+                due=due,
+                recurrence=recurrence,
+                occurrences=occurrences,
+            )
         )
     return generated_document(doc_id, f"流式测试文件{doc_id}", "沪流〔2021〕1号", items)
 
